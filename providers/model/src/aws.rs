@@ -1,0 +1,608 @@
+//! Typed attributes of AWS assets, named and shaped after the AWS APIs that return
+//! them (EC2/VPC, ELBv2, S3, RDS, IAM, KMS) but holding only what analyses use.
+//!
+//! `Option` fields that are `None` were not collected: a control that needs them
+//! reports *unknown*, never *pass*.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::net::{IpNet, PortRange, Protocol, RuleAction};
+use crate::policy::PolicyDocument;
+use crate::relation::{Related, RelationKind as R, RelationSink};
+use crate::AssetId;
+
+/// An AWS account, with the account-wide settings controls look at.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    pub account_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+    /// Account-level S3 public access block (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3_public_access_block: Option<PublicAccessBlock>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_mfa_enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_access_keys: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_policy: Option<PasswordPolicy>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordPolicy {
+    pub minimum_length: u32,
+    #[serde(default)]
+    pub require_symbols: bool,
+    #[serde(default)]
+    pub require_numbers: bool,
+    #[serde(default)]
+    pub require_uppercase: bool,
+    #[serde(default)]
+    pub require_lowercase: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age_days: Option<u32>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vpc {
+    pub cidr_blocks: Vec<IpNet>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ipv6_cidr_blocks: Vec<IpNet>,
+    #[serde(default)]
+    pub is_default: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subnet {
+    pub vpc: AssetId,
+    pub cidr_block: IpNet,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_cidr_block: Option<IpNet>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
+    #[serde(default)]
+    pub map_public_ip_on_launch: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteTable {
+    pub vpc: AssetId,
+    /// The VPC's main table: it serves every subnet with no explicit association.
+    #[serde(default)]
+    pub main: bool,
+    /// Subnets explicitly associated with this table.
+    #[serde(default)]
+    pub subnets: Vec<AssetId>,
+    pub routes: Vec<Route>,
+}
+
+/// One route: traffic to `destination` goes to `target`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    /// Destination CIDR (IPv4 or IPv6). `None` with `destination_prefix_list`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<IpNet>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_prefix_list: Option<String>,
+    pub target_kind: RouteTargetKind,
+    /// The gateway, peering, NAT or interface; `None` for `local`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<AssetId>,
+    /// `blackhole` routes exist but drop traffic.
+    #[serde(default)]
+    pub blackhole: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RouteTargetKind {
+    Local,
+    InternetGateway,
+    EgressOnlyInternetGateway,
+    NatGateway,
+    VpcPeering,
+    TransitGateway,
+    NetworkInterface,
+    Instance,
+    VpcEndpoint,
+    VirtualPrivateGateway,
+    Other,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InternetGateway {
+    /// The VPCs it is attached to (zero or one in practice).
+    #[serde(default)]
+    pub vpcs: Vec<AssetId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NatGateway {
+    pub subnet: AssetId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<std::net::IpAddr>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkAcl {
+    pub vpc: AssetId,
+    #[serde(default)]
+    pub is_default: bool,
+    pub subnets: Vec<AssetId>,
+    /// Entries in both directions; evaluated in rule-number order, first match wins.
+    pub entries: Vec<NaclEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NaclEntry {
+    pub rule_number: u16,
+    pub egress: bool,
+    pub action: RuleAction,
+    pub protocol: Protocol,
+    /// `None`: every port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ports: Option<PortRange>,
+    pub cidr: IpNet,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityGroup {
+    pub vpc: AssetId,
+    pub group_name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub ingress: Vec<SgRule>,
+    #[serde(default)]
+    pub egress: Vec<SgRule>,
+}
+
+/// One security group rule with one source (inbound) or destination (outbound).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SgRule {
+    /// The rule id AWS gives (`sgr-...`), or a stable position-based name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_id: Option<String>,
+    pub protocol: Protocol,
+    /// `None`: every port of the protocol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ports: Option<PortRange>,
+    pub peer: SgPeer,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// Where a security group rule lets traffic come from (or go to).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SgPeer {
+    Cidr(IpNet),
+    SecurityGroup(AssetId),
+    PrefixList(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkInterface {
+    pub subnet: AssetId,
+    #[serde(default)]
+    pub private_ips: Vec<std::net::IpAddr>,
+    /// Public IPv4 address (auto-assigned or Elastic IP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<std::net::IpAddr>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ipv6_addresses: Vec<std::net::IpAddr>,
+    #[serde(default)]
+    pub security_groups: Vec<AssetId>,
+    /// The instance it is attached to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attached_to: Option<AssetId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interface_type: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ec2Instance {
+    pub state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
+    pub subnet: AssetId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_ip: Option<std::net::IpAddr>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<std::net::IpAddr>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ipv6_addresses: Vec<std::net::IpAddr>,
+    #[serde(default)]
+    pub security_groups: Vec<AssetId>,
+    #[serde(default)]
+    pub network_interfaces: Vec<AssetId>,
+    /// The role of its instance profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_role: Option<AssetId>,
+    /// Whether IMDSv2 (session tokens) is required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imdsv2_required: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EbsVolume {
+    pub size_gib: u32,
+    pub encrypted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<AssetId>,
+    #[serde(default)]
+    pub attached_to: Vec<AssetId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Bucket {
+    /// The bucket policy; an empty document when the bucket has none (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyDocument>,
+    /// ACL grants (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl_grants: Option<Vec<AclGrant>>,
+    /// Bucket-level public access block; all `false` when not configured (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_access_block: Option<PublicAccessBlock>,
+    /// Default encryption (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_encryption: Option<BucketEncryption>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versioning: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_logging: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AclGrant {
+    /// `canonical_user:<id>`, `group:AllUsers`, `group:AuthenticatedUsers`, `group:LogDelivery`, `email:<addr>`.
+    pub grantee: String,
+    /// `READ`, `WRITE`, `READ_ACP`, `WRITE_ACP`, `FULL_CONTROL`.
+    pub permission: String,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicAccessBlock {
+    pub block_public_acls: bool,
+    pub ignore_public_acls: bool,
+    pub block_public_policy: bool,
+    pub restrict_public_buckets: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BucketEncryption {
+    /// `AES256`, `aws:kms`, `aws:kms:dsse`; `None`: no default encryption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<AssetId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RdsInstance {
+    pub engine: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine_version: Option<String>,
+    pub publicly_accessible: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    pub port: u16,
+    pub storage_encrypted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<AssetId>,
+    pub vpc: AssetId,
+    /// Subnets of its DB subnet group.
+    pub subnets: Vec<AssetId>,
+    #[serde(default)]
+    pub security_groups: Vec<AssetId>,
+    #[serde(default)]
+    pub multi_az: bool,
+    #[serde(default)]
+    pub backup_retention_days: u32,
+    /// Whether the parameter group forces TLS (`rds.force_ssl` / `require_secure_transport`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_required: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancer {
+    /// `application`, `network` or `gateway`.
+    pub lb_type: String,
+    pub internet_facing: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_name: Option<String>,
+    pub vpc: AssetId,
+    pub subnets: Vec<AssetId>,
+    #[serde(default)]
+    pub security_groups: Vec<AssetId>,
+    #[serde(default)]
+    pub listeners: Vec<Listener>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Listener {
+    pub port: u16,
+    /// `HTTP`, `HTTPS`, `TCP`, `TLS`, `UDP`, `TCP_UDP`.
+    pub protocol: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssl_policy: Option<String>,
+    pub default_action: ListenerAction,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListenerAction {
+    Forward(Vec<AssetId>),
+    Redirect { protocol: String, port: Option<u16> },
+    FixedResponse { status: u16 },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetGroup {
+    pub protocol: String,
+    pub port: u16,
+    pub vpc: AssetId,
+    /// `instance`, `ip` or `lambda`.
+    pub target_type: String,
+    #[serde(default)]
+    pub targets: Vec<Target>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    pub id: AssetId,
+    pub port: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<String>,
+}
+
+/// An inline policy, embedded in its user, group or role.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InlinePolicy {
+    pub name: String,
+    pub document: PolicyDocument,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IamUser {
+    pub created: DateTime<Utc>,
+    /// Whether the user has a console password.
+    pub console_access: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_last_used: Option<DateTime<Utc>>,
+    /// MFA devices (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_devices: Option<Vec<AssetId>>,
+    #[serde(default)]
+    pub groups: Vec<AssetId>,
+    #[serde(default)]
+    pub attached_policies: Vec<AssetId>,
+    #[serde(default)]
+    pub inline_policies: Vec<InlinePolicy>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IamGroup {
+    #[serde(default)]
+    pub attached_policies: Vec<AssetId>,
+    #[serde(default)]
+    pub inline_policies: Vec<InlinePolicy>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IamRole {
+    pub trust_policy: PolicyDocument,
+    #[serde(default)]
+    pub attached_policies: Vec<AssetId>,
+    #[serde(default)]
+    pub inline_policies: Vec<InlinePolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IamPolicy {
+    pub document: PolicyDocument,
+    /// Managed by AWS (`arn:aws:iam::aws:policy/...`) rather than the customer.
+    #[serde(default)]
+    pub aws_managed: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IamAccessKey {
+    pub user: AssetId,
+    /// `Active` or `Inactive`.
+    pub status: String,
+    pub created: DateTime<Utc>,
+    /// `None`: never used (or not read, with a coverage record saying so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_service: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IamMfaDevice {
+    pub user: AssetId,
+    pub virtual_device: bool,
+    pub enabled: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KmsKey {
+    /// `CUSTOMER` or `AWS`.
+    pub key_manager: String,
+    /// `Enabled`, `Disabled`, `PendingDeletion`, ...
+    pub state: String,
+    /// Automatic yearly rotation (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_spec: Option<String>,
+}
+
+impl Related for Account {
+    fn relations(&self, _: &mut RelationSink<'_>) {}
+}
+impl Related for Vpc {
+    fn relations(&self, _: &mut RelationSink<'_>) {}
+}
+impl Related for Subnet {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        s.from(R::Contains, &self.vpc);
+    }
+}
+impl Related for RouteTable {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        s.from(R::Contains, &self.vpc);
+        s.to_all(R::RoutesSubnet, &self.subnets);
+        s.to_all(R::RouteTarget, self.routes.iter().filter_map(|r| r.target.as_ref()));
+    }
+}
+impl Related for InternetGateway {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        s.to_all(R::AttachedTo, &self.vpcs);
+    }
+}
+impl Related for NatGateway {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        s.to(R::InSubnet, &self.subnet);
+    }
+}
+impl Related for NetworkAcl {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        s.from(R::Contains, &self.vpc);
+        s.to_all(R::GuardsSubnet, &self.subnets);
+    }
+}
+impl Related for SecurityGroup {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        s.from(R::Contains, &self.vpc);
+    }
+}
+impl Related for NetworkInterface {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        s.to(R::InSubnet, &self.subnet);
+        s.to_all(R::MemberOfSg, &self.security_groups);
+        if let Some(instance) = &self.attached_to {
+            s.to(R::AttachedTo, instance);
+        }
+    }
+}
+impl Related for Ec2Instance {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        s.to(R::InSubnet, &self.subnet);
+        s.to_all(R::MemberOfSg, &self.security_groups);
+        if let Some(role) = &self.instance_role {
+            s.to(R::RunsAs, role);
+        }
+    }
+}
+impl Related for EbsVolume {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        s.to_all(R::AttachedTo, &self.attached_to);
+        if let Some(key) = &self.kms_key {
+            s.to(R::EncryptedWith, key);
+        }
+    }
+}
+impl Related for S3Bucket {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        if let Some(key) = self.default_encryption.as_ref().and_then(|e| e.kms_key.as_ref()) {
+            s.to(R::EncryptedWith, key);
+        }
+    }
+}
+impl Related for RdsInstance {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        s.to_all(R::InSubnet, &self.subnets);
+        s.to_all(R::MemberOfSg, &self.security_groups);
+        if let Some(key) = &self.kms_key {
+            s.to(R::EncryptedWith, key);
+        }
+    }
+}
+impl Related for LoadBalancer {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        s.to_all(R::InSubnet, &self.subnets);
+        s.to_all(R::MemberOfSg, &self.security_groups);
+        for listener in &self.listeners {
+            if let ListenerAction::Forward(groups) = &listener.default_action {
+                s.to_all(R::ListenerForwardsTo, groups);
+            }
+        }
+    }
+}
+impl Related for TargetGroup {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        s.to_all(R::Targets, self.targets.iter().map(|t| &t.id));
+    }
+}
+impl Related for IamUser {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        s.to_all(R::MemberOfGroup, &self.groups);
+        s.to_all(R::HasPolicy, &self.attached_policies);
+    }
+}
+impl Related for IamGroup {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        s.to_all(R::HasPolicy, &self.attached_policies);
+    }
+}
+impl Related for IamRole {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        s.to_all(R::HasPolicy, &self.attached_policies);
+    }
+}
+impl Related for IamPolicy {
+    fn relations(&self, _: &mut RelationSink<'_>) {}
+}
+impl Related for IamAccessKey {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        s.from(R::Owns, &self.user);
+    }
+}
+impl Related for IamMfaDevice {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        s.from(R::Owns, &self.user);
+    }
+}
+impl Related for KmsKey {
+    fn relations(&self, _: &mut RelationSink<'_>) {}
+}

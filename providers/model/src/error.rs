@@ -1,0 +1,30 @@
+//! Errors of the model: a malformed inventory, and a provider that could not run.
+
+use thiserror::Error;
+
+/// An inventory that cannot be read: where in the JSON, and why.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("{}{reason}", if path.is_empty() { String::new() } else { format!("at {path}: ") })]
+pub struct InventoryError {
+    /// A JSON path such as `assets[3].attributes.cidr_block`; empty for the whole document.
+    pub path: String,
+    pub reason: String,
+}
+
+impl InventoryError {
+    pub fn at(path: impl Into<String>, reason: impl Into<String>) -> Self {
+        InventoryError { path: path.into(), reason: reason.into() }
+    }
+}
+
+/// A provider that could not produce any inventory (partial access is not an
+/// error: it becomes coverage records).
+#[derive(Debug, Error)]
+pub enum ProviderError {
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{file}: {source}")]
+    Inventory { file: String, source: InventoryError },
+    #[error("{0}")]
+    Other(String),
+}

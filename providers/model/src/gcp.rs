@@ -1,0 +1,234 @@
+//! Typed attributes of Google Cloud assets: projects, Cloud Storage buckets, VPC
+//! networks and their firewalls and routes, Compute Engine instances, Cloud SQL.
+//!
+//! As for AWS, an `Option` that is `None` was not collected.
+
+use serde::{Deserialize, Serialize};
+
+use crate::net::{IpNet, PortRange, Protocol, RuleAction};
+use crate::relation::{Related, RelationKind as R, RelationSink};
+use crate::AssetId;
+
+/// One IAM binding: a role granted to members, optionally under a condition.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IamBinding {
+    pub role: String,
+    /// `user:..`, `serviceAccount:..`, `group:..`, `domain:..`, `allUsers`, `allAuthenticatedUsers`.
+    pub members: Vec<String>,
+    /// A CEL condition expression, when the binding is conditional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Project {
+    pub project_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_number: Option<String>,
+    /// The project IAM policy (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iam_bindings: Option<Vec<IamBinding>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageBucket {
+    pub location: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uniform_bucket_level_access: Option<bool>,
+    /// `enforced` or `inherited` (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_access_prevention: Option<String>,
+    /// Customer-managed encryption key; `None` with Google-managed encryption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_kms_key: Option<AssetId>,
+    /// The bucket IAM policy (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iam_bindings: Option<Vec<IamBinding>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versioning: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_logging: Option<bool>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    #[serde(default)]
+    pub auto_create_subnetworks: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subnetwork {
+    pub network: AssetId,
+    pub ip_cidr_range: IpNet,
+    #[serde(default)]
+    pub private_google_access: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GcpRoute {
+    pub network: AssetId,
+    pub dest_range: IpNet,
+    pub priority: u32,
+    /// `default-internet-gateway`, an instance, an IP, a VPN tunnel, a peering...
+    pub next_hop: String,
+    /// Instances with one of these tags use the route; empty: every instance.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FirewallRule {
+    pub network: AssetId,
+    /// `ingress` or `egress`.
+    pub direction: String,
+    /// Lower numbers win; 0 to 65535.
+    pub priority: u32,
+    pub action: RuleAction,
+    pub rules: Vec<FirewallMatch>,
+    #[serde(default)]
+    pub source_ranges: Vec<IpNet>,
+    #[serde(default)]
+    pub destination_ranges: Vec<IpNet>,
+    #[serde(default)]
+    pub source_tags: Vec<String>,
+    /// Empty target tags and service accounts: the rule applies to every instance.
+    #[serde(default)]
+    pub target_tags: Vec<String>,
+    #[serde(default)]
+    pub target_service_accounts: Vec<String>,
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+/// A protocol and, for TCP/UDP, its ports; no ports means every port.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FirewallMatch {
+    pub protocol: Protocol,
+    #[serde(default)]
+    pub ports: Vec<PortRange>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComputeInstance {
+    pub zone: String,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_type: Option<String>,
+    pub network_interfaces: Vec<GcpNetworkInterface>,
+    #[serde(default)]
+    pub network_tags: Vec<String>,
+    /// Emails of the service accounts it runs as.
+    #[serde(default)]
+    pub service_accounts: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GcpNetworkInterface {
+    pub network: AssetId,
+    pub subnetwork: AssetId,
+    pub internal_ip: std::net::IpAddr,
+    /// The external (NAT) IP of its access config, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_ip: Option<std::net::IpAddr>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SqlInstance {
+    pub database_version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<std::net::IpAddr>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_network: Option<AssetId>,
+    #[serde(default)]
+    pub authorized_networks: Vec<AuthorizedNetwork>,
+    /// `ssl_mode` is `ENCRYPTED_ONLY` or `TRUSTED_CLIENT_CERTIFICATE_REQUIRED`, or the legacy `requireSsl` (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssl_required: Option<bool>,
+    #[serde(default)]
+    pub backups_enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<AssetId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorizedNetwork {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub cidr: IpNet,
+}
+
+impl SqlInstance {
+    /// The port clients connect to, from the database engine.
+    pub fn port(&self) -> u16 {
+        let v = self.database_version.to_ascii_uppercase();
+        if v.starts_with("MYSQL") {
+            3306
+        } else if v.starts_with("SQLSERVER") {
+            1433
+        } else {
+            5432
+        }
+    }
+}
+
+impl Related for Project {
+    fn relations(&self, _: &mut RelationSink<'_>) {}
+}
+impl Related for StorageBucket {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        if let Some(key) = &self.default_kms_key {
+            s.to(R::EncryptedWith, key);
+        }
+    }
+}
+impl Related for Network {
+    fn relations(&self, _: &mut RelationSink<'_>) {}
+}
+impl Related for Subnetwork {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        s.from(R::Contains, &self.network);
+    }
+}
+impl Related for GcpRoute {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        s.to(R::InNetwork, &self.network);
+    }
+}
+impl Related for FirewallRule {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        s.to(R::InNetwork, &self.network);
+    }
+}
+impl Related for ComputeInstance {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        for nic in &self.network_interfaces {
+            s.to(R::InSubnet, &nic.subnetwork);
+        }
+    }
+}
+impl Related for SqlInstance {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        if let Some(network) = &self.private_network {
+            s.to(R::InNetwork, network);
+        }
+        if let Some(key) = &self.kms_key {
+            s.to(R::EncryptedWith, key);
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! The asset vocabulary: every kind of asset, its cross-provider class, its cloud,
+//! and its typed attributes, declared once in one table.
+
+use serde::{Deserialize, Serialize};
+
+use crate::relation::{Related, RelationSink};
+use crate::{aws, gcp};
+
+/// Which cloud an asset lives in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Cloud {
+    Aws,
+    Gcp,
+}
+
+impl Cloud {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cloud::Aws => "aws",
+            Cloud::Gcp => "gcp",
+        }
+    }
+}
+
+/// What an asset is for, whatever the cloud: controls and selectors can target a
+/// class (`class:data_store`) instead of listing kinds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssetClass {
+    /// An AWS account or GCP project.
+    Account,
+    /// VPCs, subnets, gateways, routes, ACLs, firewalls, security groups, load balancers.
+    Network,
+    /// Instances and the interfaces that give them addresses.
+    Compute,
+    /// Anything that holds data: buckets, databases, volumes.
+    DataStore,
+    /// Users, groups, roles, policies, credentials.
+    Identity,
+    /// Encryption keys.
+    Key,
+}
+
+impl AssetClass {
+    pub const ALL: [AssetClass; 6] = [
+        AssetClass::Account,
+        AssetClass::Network,
+        AssetClass::Compute,
+        AssetClass::DataStore,
+        AssetClass::Identity,
+        AssetClass::Key,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssetClass::Account => "account",
+            AssetClass::Network => "network",
+            AssetClass::Compute => "compute",
+            AssetClass::DataStore => "data_store",
+            AssetClass::Identity => "identity",
+            AssetClass::Key => "key",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<AssetClass> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+}
+
+macro_rules! asset_kinds {
+    ($( $variant:ident = $name:literal, $cloud:ident, $class:ident, $attrs:ty; )*) => {
+        /// The kind of an asset, written in inventories as its snake_case name.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum AssetKind {
+            $( #[serde(rename = $name)] $variant, )*
+        }
+
+        impl AssetKind {
+            pub const ALL: &'static [AssetKind] = &[ $( AssetKind::$variant, )* ];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $( AssetKind::$variant => $name, )* }
+            }
+
+            pub fn class(self) -> AssetClass {
+                match self { $( AssetKind::$variant => AssetClass::$class, )* }
+            }
+
+            pub fn cloud(self) -> Cloud {
+                match self { $( AssetKind::$variant => Cloud::$cloud, )* }
+            }
+
+            pub fn from_name(name: &str) -> Option<AssetKind> {
+                match name { $( $name => Some(AssetKind::$variant), )* _ => None }
+            }
+        }
+
+        /// The typed attributes of an asset, one variant per kind.
+        #[derive(Clone, Debug, PartialEq, Serialize)]
+        #[serde(untagged)]
+        pub enum Attributes {
+            $( $variant($attrs), )*
+        }
+
+        impl Attributes {
+            pub fn kind(&self) -> AssetKind {
+                match self { $( Attributes::$variant(_) => AssetKind::$variant, )* }
+            }
+
+            /// Reads the attributes of an asset of kind `kind`, reporting the JSON
+            /// path of the first field at fault.
+            pub fn from_json(
+                kind: AssetKind,
+                json: &str,
+            ) -> Result<Attributes, serde_path_to_error::Error<serde_json::Error>> {
+                let de = &mut serde_json::Deserializer::from_str(json);
+                Ok(match kind {
+                    $( AssetKind::$variant => Attributes::$variant(serde_path_to_error::deserialize(de)?), )*
+                })
+            }
+
+            /// The relations that the attributes' references imply.
+            pub fn relations(&self, sink: &mut RelationSink<'_>) {
+                match self { $( Attributes::$variant(a) => a.relations(sink), )* }
+            }
+        }
+    };
+}
+
+asset_kinds! {
+    AwsAccount = "aws_account", Aws, Account, aws::Account;
+    AwsVpc = "aws_vpc", Aws, Network, aws::Vpc;
+    AwsSubnet = "aws_subnet", Aws, Network, aws::Subnet;
+    AwsRouteTable = "aws_route_table", Aws, Network, aws::RouteTable;
+    AwsInternetGateway = "aws_internet_gateway", Aws, Network, aws::InternetGateway;
+    AwsNatGateway = "aws_nat_gateway", Aws, Network, aws::NatGateway;
+    AwsNetworkAcl = "aws_network_acl", Aws, Network, aws::NetworkAcl;
+    AwsSecurityGroup = "aws_security_group", Aws, Network, aws::SecurityGroup;
+    AwsNetworkInterface = "aws_network_interface", Aws, Compute, aws::NetworkInterface;
+    AwsEc2Instance = "aws_ec2_instance", Aws, Compute, aws::Ec2Instance;
+    AwsEbsVolume = "aws_ebs_volume", Aws, DataStore, aws::EbsVolume;
+    AwsS3Bucket = "aws_s3_bucket", Aws, DataStore, aws::S3Bucket;
+    AwsRdsInstance = "aws_rds_instance", Aws, DataStore, aws::RdsInstance;
+    AwsLoadBalancer = "aws_load_balancer", Aws, Network, aws::LoadBalancer;
+    AwsTargetGroup = "aws_target_group", Aws, Network, aws::TargetGroup;
+    AwsIamUser = "aws_iam_user", Aws, Identity, aws::IamUser;
+    AwsIamGroup = "aws_iam_group", Aws, Identity, aws::IamGroup;
+    AwsIamRole = "aws_iam_role", Aws, Identity, aws::IamRole;
+    AwsIamPolicy = "aws_iam_policy", Aws, Identity, aws::IamPolicy;
+    AwsIamAccessKey = "aws_iam_access_key", Aws, Identity, aws::IamAccessKey;
+    AwsIamMfaDevice = "aws_iam_mfa_device", Aws, Identity, aws::IamMfaDevice;
+    AwsKmsKey = "aws_kms_key", Aws, Key, aws::KmsKey;
+    GcpProject = "gcp_project", Gcp, Account, gcp::Project;
+    GcpStorageBucket = "gcp_storage_bucket", Gcp, DataStore, gcp::StorageBucket;
+    GcpNetwork = "gcp_network", Gcp, Network, gcp::Network;
+    GcpSubnetwork = "gcp_subnetwork", Gcp, Network, gcp::Subnetwork;
+    GcpRoute = "gcp_route", Gcp, Network, gcp::GcpRoute;
+    GcpFirewallRule = "gcp_firewall_rule", Gcp, Network, gcp::FirewallRule;
+    GcpComputeInstance = "gcp_compute_instance", Gcp, Compute, gcp::ComputeInstance;
+    GcpSqlInstance = "gcp_sql_instance", Gcp, DataStore, gcp::SqlInstance;
+}
+
+impl std::fmt::Display for AssetKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips_through_its_name() {
+        for kind in AssetKind::ALL {
+            assert_eq!(AssetKind::from_name(kind.as_str()), Some(*kind));
+            let json = serde_json::to_string(kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+            assert!(kind.as_str().starts_with(kind.cloud().as_str()));
+        }
+    }
+
+    #[test]
+    fn classes_group_kinds_across_clouds() {
+        assert_eq!(AssetKind::AwsRdsInstance.class(), AssetClass::DataStore);
+        assert_eq!(AssetKind::GcpSqlInstance.class(), AssetClass::DataStore);
+        assert_eq!(AssetKind::GcpProject.class(), AssetClass::Account);
+        assert_eq!(AssetClass::from_name("data_store"), Some(AssetClass::DataStore));
+    }
+
+    #[test]
+    fn attribute_errors_name_the_field() {
+        let err = Attributes::from_json(AssetKind::AwsSubnet, r#"{"vpc":"v","cidr_block":"10.0.0.0/33"}"#).unwrap_err();
+        assert_eq!(err.path().to_string(), "cidr_block");
+    }
+}
