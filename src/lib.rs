@@ -1,1 +1,12 @@
+//! auditgraph's engine: loads inventories into an asset graph, analyses it, checks
+//! controls against it and reports findings, snapshots and drift.
 
+pub mod cli;
+pub mod diff;
+pub mod findings;
+pub mod graph;
+pub mod snapshot;
+pub mod source;
+pub mod summary;
+
+pub use auditgraph_model as model;

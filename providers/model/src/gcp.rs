@@ -232,3 +232,18 @@ impl Related for SqlInstance {
         }
     }
 }
+
+/// A Cloud KMS crypto key.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KmsKey {
+    /// `ENCRYPT_DECRYPT`, `ASYMMETRIC_SIGN`, ...
+    pub purpose: String,
+    /// Automatic rotation period; `None`: no automatic rotation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_period_days: Option<u32>,
+}
+
+impl Related for KmsKey {
+    fn relations(&self, _: &mut RelationSink<'_>) {}
+}

@@ -159,6 +159,7 @@ asset_kinds! {
     GcpFirewallRule = "gcp_firewall_rule", Gcp, Network, gcp::FirewallRule;
     GcpComputeInstance = "gcp_compute_instance", Gcp, Compute, gcp::ComputeInstance;
     GcpSqlInstance = "gcp_sql_instance", Gcp, DataStore, gcp::SqlInstance;
+    GcpKmsKey = "gcp_kms_key", Gcp, Key, gcp::KmsKey;
 }
 
 impl std::fmt::Display for AssetKind {

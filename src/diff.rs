@@ -1,0 +1,162 @@
+//! Drift between two snapshots: assets and relations added, removed and changed,
+//! with each changed field's old and new value. The same field comparison reports
+//! conflicts when two inventories describe one asset differently.
+
+use std::collections::BTreeMap;
+
+use auditgraph_model::{Asset, AssetId, Relation};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::graph::relation_name;
+use crate::snapshot::Snapshot;
+
+/// One field that differs, by JSON path (`attributes.public_ip`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub old: Value,
+    pub new: Value,
+}
+
+/// The fields in which two versions of an asset differ, in path order.
+pub fn changed_fields(old: &Asset, new: &Asset) -> Vec<FieldChange> {
+    let (mut a, mut b) = (BTreeMap::new(), BTreeMap::new());
+    flatten("", &serde_json::to_value(old).unwrap_or(Value::Null), &mut a);
+    flatten("", &serde_json::to_value(new).unwrap_or(Value::Null), &mut b);
+    let mut fields: Vec<&String> = a.keys().chain(b.keys()).collect();
+    fields.sort();
+    fields.dedup();
+    fields
+        .into_iter()
+        .filter_map(|f| {
+            let (o, n) = (a.get(f).cloned().unwrap_or(Value::Null), b.get(f).cloned().unwrap_or(Value::Null));
+            (o != n).then(|| FieldChange { field: f.clone(), old: o, new: n })
+        })
+        .collect()
+}
+
+/// Flattens a JSON value into `path → scalar` (empty arrays and objects count as scalars).
+fn flatten(prefix: &str, v: &Value, out: &mut BTreeMap<String, Value>) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            for (k, x) in m {
+                let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                flatten(&p, x, out);
+            }
+        }
+        Value::Array(xs) if !xs.is_empty() => {
+            for (i, x) in xs.iter().enumerate() {
+                flatten(&format!("{prefix}[{i}]"), x, out);
+            }
+        }
+        _ => {
+            out.insert(prefix.to_string(), v.clone());
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AssetSummary {
+    pub id: AssetId,
+    pub kind: String,
+    pub name: String,
+}
+
+impl From<&Asset> for AssetSummary {
+    fn from(a: &Asset) -> Self {
+        AssetSummary { id: a.id.clone(), kind: a.kind().to_string(), name: a.name.clone() }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ChangedAsset {
+    pub id: AssetId,
+    pub kind: String,
+    pub changes: Vec<FieldChange>,
+}
+
+/// What changed between two snapshots.
+#[derive(Clone, Debug, Serialize)]
+pub struct SnapshotDiff {
+    pub old_scanned_at: String,
+    pub new_scanned_at: String,
+    pub assets_added: Vec<AssetSummary>,
+    pub assets_removed: Vec<AssetSummary>,
+    pub assets_changed: Vec<ChangedAsset>,
+    pub relations_added: Vec<Relation>,
+    pub relations_removed: Vec<Relation>,
+}
+
+impl SnapshotDiff {
+    pub fn between(old: &Snapshot, new: &Snapshot) -> Self {
+        let before: BTreeMap<&AssetId, &Asset> = old.assets.iter().map(|a| (&a.id, a)).collect();
+        let after: BTreeMap<&AssetId, &Asset> = new.assets.iter().map(|a| (&a.id, a)).collect();
+        let assets_added = after.iter().filter(|(id, _)| !before.contains_key(*id)).map(|(_, a)| (*a).into()).collect();
+        let assets_removed =
+            before.iter().filter(|(id, _)| !after.contains_key(*id)).map(|(_, a)| (*a).into()).collect();
+        let assets_changed = after
+            .iter()
+            .filter_map(|(id, a)| {
+                let b = before.get(id)?;
+                let changes = changed_fields(b, a);
+                (!changes.is_empty()).then(|| ChangedAsset { id: (*id).clone(), kind: a.kind().to_string(), changes })
+            })
+            .collect();
+        let old_rel: std::collections::BTreeSet<&Relation> = old.relations.iter().collect();
+        let new_rel: std::collections::BTreeSet<&Relation> = new.relations.iter().collect();
+        SnapshotDiff {
+            old_scanned_at: old.scan.scanned_at.to_rfc3339(),
+            new_scanned_at: new.scan.scanned_at.to_rfc3339(),
+            assets_added,
+            assets_removed,
+            assets_changed,
+            relations_added: new_rel.difference(&old_rel).map(|r| (*r).clone()).collect(),
+            relations_removed: old_rel.difference(&new_rel).map(|r| (*r).clone()).collect(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.assets_added.is_empty()
+            && self.assets_removed.is_empty()
+            && self.assets_changed.is_empty()
+            && self.relations_added.is_empty()
+            && self.relations_removed.is_empty()
+    }
+
+    /// The diff as lines a person reads: `+` added, `-` removed, `~` changed.
+    pub fn to_text(&self) -> String {
+        let mut out = format!("drift from {} to {}\n", self.old_scanned_at, self.new_scanned_at);
+        if self.is_empty() {
+            out.push_str("no changes\n");
+            return out;
+        }
+        for a in &self.assets_added {
+            out.push_str(&format!("+ {} {} ({})\n", a.kind, a.id, a.name));
+        }
+        for a in &self.assets_removed {
+            out.push_str(&format!("- {} {} ({})\n", a.kind, a.id, a.name));
+        }
+        for c in &self.assets_changed {
+            out.push_str(&format!("~ {} {}\n", c.kind, c.id));
+            for f in &c.changes {
+                out.push_str(&format!("    {}: {} -> {}\n", f.field, f.old, f.new));
+            }
+        }
+        for r in &self.relations_added {
+            out.push_str(&format!("+ {} --{}--> {}\n", r.from, relation_name(r.kind), r.to));
+        }
+        for r in &self.relations_removed {
+            out.push_str(&format!("- {} --{}--> {}\n", r.from, relation_name(r.kind), r.to));
+        }
+        out.push_str(&format!(
+            "{} assets added, {} removed, {} changed; {} relations added, {} removed\n",
+            self.assets_added.len(),
+            self.assets_removed.len(),
+            self.assets_changed.len(),
+            self.relations_added.len(),
+            self.relations_removed.len()
+        ));
+        out
+    }
+}

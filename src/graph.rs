@@ -1,0 +1,354 @@
+//! The asset graph: every inventory merged into one petgraph `StableDiGraph`, indexed
+//! by asset id, with one synthetic `Internet` node. Merging is a union on ids; a
+//! conflict or a dangling reference becomes a warning, never a silent overwrite or a
+//! panic.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use auditgraph_model::{Asset, AssetId, AssetKind, Inventory, Relation, RelationKind};
+use petgraph::stable_graph::{NodeIndex, StableDiGraph};
+use petgraph::visit::{EdgeRef, IntoEdgeReferences};
+use petgraph::Direction;
+use serde::{Deserialize, Serialize};
+
+use crate::diff::changed_fields;
+use crate::source::{Source, SourcedInventory};
+
+/// A node of the graph.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Node {
+    /// Every address on the internet.
+    Internet,
+    Asset(Box<Asset>),
+    /// An id that a relation names but no inventory defines.
+    Unresolved(AssetId),
+}
+
+/// Something the loader noticed and did not let pass silently.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "warning", rename_all = "snake_case")]
+pub enum LoadWarning {
+    /// Two inventories describe the same id differently; the first one is kept.
+    Conflict { id: AssetId, kept_from: String, ignored_from: String, differing: Vec<String> },
+    /// A relation names an asset that no inventory defines.
+    Unresolved { from: AssetId, relation: RelationKind, to: AssetId },
+}
+
+impl std::fmt::Display for LoadWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadWarning::Conflict { id, kept_from, ignored_from, differing } => write!(
+                f,
+                "conflict: {id} differs between {kept_from} and {ignored_from} ({}); kept the first",
+                differing.join(", ")
+            ),
+            LoadWarning::Unresolved { from, relation, to } => {
+                write!(f, "unresolved: {from} --{}--> {to}, which no inventory defines", relation_name(*relation))
+            }
+        }
+    }
+}
+
+pub fn relation_name(kind: RelationKind) -> String {
+    serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+pub struct AssetGraph {
+    graph: StableDiGraph<Node, RelationKind>,
+    index: HashMap<AssetId, NodeIndex>,
+    internet: NodeIndex,
+    /// Where each asset came from (a file or a crawl), for conflict reports.
+    origin: HashMap<NodeIndex, String>,
+    pub sources: Vec<Source>,
+    pub warnings: Vec<LoadWarning>,
+}
+
+impl AssetGraph {
+    fn empty() -> Self {
+        let mut graph = StableDiGraph::new();
+        let internet = graph.add_node(Node::Internet);
+        let mut index = HashMap::new();
+        index.insert(AssetId::internet(), internet);
+        AssetGraph { graph, index, internet, origin: HashMap::new(), sources: Vec::new(), warnings: Vec::new() }
+    }
+
+    /// Merges inventories into one graph: assets by id, then the relations their
+    /// attributes imply, the explicit relations, and account containment.
+    pub fn from_inventories(inventories: Vec<SourcedInventory>) -> Self {
+        let mut g = AssetGraph::empty();
+        let mut explicit = Vec::new();
+        for SourcedInventory { source, inventory } in inventories {
+            let Inventory { assets, relations, .. } = inventory;
+            for asset in assets {
+                g.add_asset(asset, &source.origin);
+            }
+            explicit.extend(relations);
+            g.sources.push(source);
+        }
+        g.link(explicit);
+        g
+    }
+
+    /// Rebuilds a graph from the parts of a snapshot.
+    pub fn from_parts(sources: Vec<Source>, assets: Vec<Asset>, relations: Vec<Relation>) -> Self {
+        let mut g = AssetGraph::empty();
+        for asset in assets {
+            g.add_asset(asset, "snapshot");
+        }
+        g.sources = sources;
+        g.link(relations);
+        g
+    }
+
+    fn add_asset(&mut self, asset: Asset, origin: &str) {
+        if let Some(&existing) = self.index.get(&asset.id) {
+            if let Node::Asset(kept) = &self.graph[existing] {
+                let differing = changed_fields(kept, &asset);
+                if !differing.is_empty() {
+                    self.warnings.push(LoadWarning::Conflict {
+                        id: asset.id.clone(),
+                        kept_from: self.origin[&existing].clone(),
+                        ignored_from: origin.to_string(),
+                        differing: differing.into_iter().map(|c| c.field).collect(),
+                    });
+                }
+            }
+            return;
+        }
+        let id = asset.id.clone();
+        let node = self.graph.add_node(Node::Asset(Box::new(asset)));
+        self.index.insert(id, node);
+        self.origin.insert(node, origin.to_string());
+    }
+
+    /// Adds every relation: implied by attributes, explicit, and account containment.
+    fn link(&mut self, explicit: Vec<Relation>) {
+        let mut implied = Vec::new();
+        let mut accounts: HashMap<&str, &AssetId> = HashMap::new();
+        for node in self.graph.node_weights() {
+            if let Node::Asset(a) = node {
+                implied.extend(a.implied_relations());
+                if matches!(a.kind(), AssetKind::AwsAccount | AssetKind::GcpProject) {
+                    accounts.insert(a.account.as_str(), &a.id);
+                }
+            }
+        }
+        let mut relations = implied;
+        relations.extend(explicit);
+        let contained: HashSet<&AssetId> =
+            relations.iter().filter(|r| r.kind == RelationKind::Contains).map(|r| &r.to).collect();
+        let mut containment = Vec::new();
+        for node in self.graph.node_weights() {
+            if let Node::Asset(a) = node {
+                let account = accounts.get(a.account.as_str());
+                if let Some(&account) = account.filter(|acc| **acc != &a.id && !contained.contains(&a.id)) {
+                    containment.push(Relation {
+                        from: account.clone(),
+                        kind: RelationKind::Contains,
+                        to: a.id.clone(),
+                    });
+                }
+            }
+        }
+        relations.extend(containment);
+        relations.sort();
+        relations.dedup();
+        for relation in relations {
+            self.add_relation(relation);
+        }
+        self.warnings.sort();
+    }
+
+    fn add_relation(&mut self, r: Relation) {
+        let from = self.node_or_unresolved(&r.from, &r);
+        let to = self.node_or_unresolved(&r.to, &r);
+        self.graph.add_edge(from, to, r.kind);
+    }
+
+    fn node_or_unresolved(&mut self, id: &AssetId, r: &Relation) -> NodeIndex {
+        if let Some(&n) = self.index.get(id) {
+            return n;
+        }
+        self.warnings.push(LoadWarning::Unresolved { from: r.from.clone(), relation: r.kind, to: r.to.clone() });
+        let n = self.graph.add_node(Node::Unresolved(id.clone()));
+        self.index.insert(id.clone(), n);
+        n
+    }
+
+    pub fn internet(&self) -> NodeIndex {
+        self.internet
+    }
+
+    pub fn node(&self, id: &AssetId) -> Option<NodeIndex> {
+        self.index.get(id).copied()
+    }
+
+    pub fn asset(&self, id: &AssetId) -> Option<&Asset> {
+        self.index.get(id).and_then(|&n| self.asset_at(n))
+    }
+
+    pub fn asset_at(&self, n: NodeIndex) -> Option<&Asset> {
+        match &self.graph[n] {
+            Node::Asset(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    pub fn node_at(&self, n: NodeIndex) -> &Node {
+        &self.graph[n]
+    }
+
+    /// Every asset, in id order.
+    pub fn assets(&self) -> Vec<&Asset> {
+        let mut v: Vec<&Asset> = self
+            .graph
+            .node_weights()
+            .filter_map(|n| match n {
+                Node::Asset(a) => Some(a.as_ref()),
+                _ => None,
+            })
+            .collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v
+    }
+
+    /// Ids that relations name but no inventory defines, sorted.
+    pub fn unresolved(&self) -> Vec<&AssetId> {
+        let mut v: Vec<&AssetId> = self
+            .graph
+            .node_weights()
+            .filter_map(|n| match n {
+                Node::Unresolved(id) => Some(id),
+                _ => None,
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Every relation, sorted.
+    pub fn relations(&self) -> Vec<Relation> {
+        let mut v: Vec<Relation> = self
+            .graph
+            .edge_references()
+            .map(|e| Relation {
+                from: self.id_of(e.source()).clone(),
+                kind: *e.weight(),
+                to: self.id_of(e.target()).clone(),
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    pub fn id_of(&self, n: NodeIndex) -> &AssetId {
+        match &self.graph[n] {
+            Node::Internet => internet_id(),
+            Node::Asset(a) => &a.id,
+            Node::Unresolved(id) => id,
+        }
+    }
+
+    /// The assets that `id` points to with relations of `kind`.
+    pub fn outgoing(&self, id: &AssetId, kind: RelationKind) -> Vec<&AssetId> {
+        self.neighbours(id, kind, Direction::Outgoing)
+    }
+
+    /// The assets that point to `id` with relations of `kind`.
+    pub fn incoming(&self, id: &AssetId, kind: RelationKind) -> Vec<&AssetId> {
+        self.neighbours(id, kind, Direction::Incoming)
+    }
+
+    fn neighbours(&self, id: &AssetId, kind: RelationKind, dir: Direction) -> Vec<&AssetId> {
+        let Some(n) = self.node(id) else { return Vec::new() };
+        let mut v: Vec<&AssetId> = self
+            .graph
+            .edges_directed(n, dir)
+            .filter(|e| *e.weight() == kind)
+            .map(|e| self.id_of(if dir == Direction::Outgoing { e.target() } else { e.source() }))
+            .collect();
+        v.sort();
+        v
+    }
+
+    pub fn asset_count(&self) -> usize {
+        self.graph.node_weights().filter(|n| matches!(n, Node::Asset(_))).count()
+    }
+
+    pub fn relation_count(&self) -> usize {
+        self.graph.edge_count()
+    }
+
+    /// Asset counts per kind, in kind order.
+    pub fn count_by_kind(&self) -> BTreeMap<AssetKind, usize> {
+        let mut m = BTreeMap::new();
+        for a in self.assets() {
+            *m.entry(a.kind()).or_insert(0) += 1;
+        }
+        m
+    }
+
+    pub fn petgraph(&self) -> &StableDiGraph<Node, RelationKind> {
+        &self.graph
+    }
+}
+
+fn internet_id() -> &'static AssetId {
+    static ID: std::sync::OnceLock<AssetId> = std::sync::OnceLock::new();
+    ID.get_or_init(AssetId::internet)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use auditgraph_model::Inventory;
+
+    fn inventory(assets_json: &str) -> SourcedInventory {
+        let text = format!(
+            r#"{{"format":"auditgraph-inventory/1","cloud":"aws","scope":"111111111111",
+                "collected_at":"2026-11-01T00:00:00Z","assets":[{assets_json}]}}"#
+        );
+        SourcedInventory::new(Inventory::from_json(&text).unwrap(), "test.json")
+    }
+
+    const VPC: &str = r#"{"id":"vpc-1","kind":"aws_vpc","name":"main","account":"111111111111","attributes":{"cidr_blocks":["10.0.0.0/16"]}}"#;
+    const SUBNET: &str = r#"{"id":"subnet-1","kind":"aws_subnet","name":"a","account":"111111111111","attributes":{"vpc":"vpc-1","cidr_block":"10.0.1.0/24"}}"#;
+    const ACCOUNT: &str = r#"{"id":"acct","kind":"aws_account","name":"prod","account":"111111111111","attributes":{"account_id":"111111111111"}}"#;
+
+    #[test]
+    fn merges_inventories_as_a_union_on_ids() {
+        let g = AssetGraph::from_inventories(vec![
+            inventory(&format!("{ACCOUNT},{VPC}")),
+            inventory(&format!("{VPC},{SUBNET}")),
+        ]);
+        assert_eq!(g.asset_count(), 3);
+        assert!(g.warnings.is_empty(), "{:?}", g.warnings);
+        assert_eq!(g.outgoing(&"vpc-1".into(), RelationKind::Contains), vec![&AssetId::from("subnet-1")]);
+        // The account contains the VPC, which contains the subnet: not the subnet directly.
+        assert_eq!(g.outgoing(&"acct".into(), RelationKind::Contains), vec![&AssetId::from("vpc-1")]);
+    }
+
+    #[test]
+    fn reports_conflicts_and_keeps_the_first() {
+        let other = VPC.replace("10.0.0.0/16", "10.9.0.0/16");
+        let g = AssetGraph::from_inventories(vec![inventory(VPC), inventory(&other)]);
+        assert_eq!(g.asset_count(), 1);
+        match &g.warnings[..] {
+            [LoadWarning::Conflict { id, differing, .. }] => {
+                assert_eq!(id.as_str(), "vpc-1");
+                assert_eq!(differing, &vec!["attributes.cidr_blocks[0]".to_string()]);
+            }
+            other => panic!("expected one conflict, got {other:?}"),
+        }
+        let Node::Asset(kept) = g.node_at(g.node(&"vpc-1".into()).unwrap()) else { panic!() };
+        assert_eq!(serde_json::to_value(kept).unwrap()["attributes"]["cidr_blocks"][0], "10.0.0.0/16");
+    }
+
+    #[test]
+    fn dangling_references_become_unresolved_nodes() {
+        let g = AssetGraph::from_inventories(vec![inventory(SUBNET)]);
+        assert_eq!(g.unresolved(), vec![&AssetId::from("vpc-1")]);
+        assert!(matches!(&g.warnings[..], [LoadWarning::Unresolved { to, .. }] if to.as_str() == "vpc-1"));
+        assert_eq!(g.relation_count(), 1);
+    }
+}

@@ -1,0 +1,64 @@
+//! The scan summary printed after `scan`: what was read (assets by scope and kind,
+//! relations), what was not (coverage gaps), and what did not fit (conflicts,
+//! unresolved references).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use crate::graph::{AssetGraph, LoadWarning};
+
+pub fn scan_summary(graph: &AssetGraph) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Read {} inventories:", graph.sources.len());
+    let mut per_scope: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for a in graph.assets() {
+        *per_scope.entry((a.cloud().as_str(), a.account.as_str())).or_default() += 1;
+    }
+    for s in &graph.sources {
+        let _ = writeln!(
+            out,
+            "  {:<4} {:<24} collected {}  {} ({} coverage gaps)",
+            s.cloud.as_str(),
+            s.scope,
+            s.collected_at.format("%Y-%m-%d %H:%M UTC"),
+            s.origin,
+            s.gaps().count()
+        );
+    }
+    let _ = writeln!(out, "\nAssets: {} in {} scopes", graph.asset_count(), per_scope.len());
+    for ((cloud, scope), n) in &per_scope {
+        let _ = writeln!(out, "  {cloud:<4} {scope:<24} {n:>6}");
+    }
+    let _ = writeln!(out, "\nBy kind:");
+    for (kind, n) in graph.count_by_kind() {
+        let _ = writeln!(out, "  {:<28} {n:>6}", kind.as_str());
+    }
+    let _ = writeln!(out, "\nRelations: {}", graph.relation_count());
+    let unresolved = graph.unresolved();
+    let _ = writeln!(out, "Unresolved references: {}", unresolved.len());
+    for w in graph.warnings.iter().filter(|w| matches!(w, LoadWarning::Unresolved { .. })) {
+        let _ = writeln!(out, "  {w}");
+    }
+    let conflicts: Vec<_> = graph.warnings.iter().filter(|w| matches!(w, LoadWarning::Conflict { .. })).collect();
+    let _ = writeln!(out, "Conflicts: {}", conflicts.len());
+    for w in conflicts {
+        let _ = writeln!(out, "  {w}");
+    }
+    let gaps: Vec<_> = graph.sources.iter().flat_map(|s| s.gaps().map(move |g| (s, g))).collect();
+    let _ = writeln!(out, "Coverage gaps: {}", gaps.len());
+    for (s, g) in gaps {
+        let _ = writeln!(
+            out,
+            "  {} {} {} {}:{}{}: {}{}",
+            s.cloud.as_str(),
+            s.scope,
+            g.region.as_deref().unwrap_or("global"),
+            g.service,
+            g.api,
+            g.resource.as_ref().map(|r| format!(" on {r}")).unwrap_or_default(),
+            serde_json::to_value(g.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+            g.detail.as_ref().map(|d| format!(" ({d})")).unwrap_or_default()
+        );
+    }
+    out
+}
