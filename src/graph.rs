@@ -31,7 +31,7 @@ pub enum LoadWarning {
     /// Two inventories describe the same id differently; the first one is kept.
     Conflict { id: AssetId, kept_from: String, ignored_from: String, differing: Vec<String> },
     /// A relation names an asset that no inventory defines.
-    Unresolved { from: AssetId, relation: RelationKind, to: AssetId },
+    Unresolved { missing: AssetId, from: AssetId, relation: RelationKind, to: AssetId },
 }
 
 impl std::fmt::Display for LoadWarning {
@@ -42,9 +42,11 @@ impl std::fmt::Display for LoadWarning {
                 "conflict: {id} differs between {kept_from} and {ignored_from} ({}); kept the first",
                 differing.join(", ")
             ),
-            LoadWarning::Unresolved { from, relation, to } => {
-                write!(f, "unresolved: {from} --{}--> {to}, which no inventory defines", relation_name(*relation))
-            }
+            LoadWarning::Unresolved { missing, from, relation, to } => write!(
+                f,
+                "unresolved: {missing}, named by {from} --{}--> {to}, is in no inventory",
+                relation_name(*relation)
+            ),
         }
     }
 }
@@ -169,7 +171,12 @@ impl AssetGraph {
         if let Some(&n) = self.index.get(id) {
             return n;
         }
-        self.warnings.push(LoadWarning::Unresolved { from: r.from.clone(), relation: r.kind, to: r.to.clone() });
+        self.warnings.push(LoadWarning::Unresolved {
+            missing: id.clone(),
+            from: r.from.clone(),
+            relation: r.kind,
+            to: r.to.clone(),
+        });
         let n = self.graph.add_node(Node::Unresolved(id.clone()));
         self.index.insert(id.clone(), n);
         n
@@ -348,7 +355,7 @@ mod tests {
     fn dangling_references_become_unresolved_nodes() {
         let g = AssetGraph::from_inventories(vec![inventory(SUBNET)]);
         assert_eq!(g.unresolved(), vec![&AssetId::from("vpc-1")]);
-        assert!(matches!(&g.warnings[..], [LoadWarning::Unresolved { to, .. }] if to.as_str() == "vpc-1"));
+        assert!(matches!(&g.warnings[..], [LoadWarning::Unresolved { missing, .. }] if missing.as_str() == "vpc-1"));
         assert_eq!(g.relation_count(), 1);
     }
 }

@@ -140,3 +140,29 @@ pub fn resolve(path: Option<&Path>) -> Result<PathBuf> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FixtureProvider;
+
+    #[test]
+    fn a_snapshot_reads_back_identically() {
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+        let graph = AssetGraph::from_inventories(FixtureProvider::new(demo).collect_sourced().unwrap());
+        let at = "2026-11-26T10:00:00Z".parse().unwrap();
+        let snapshot = Snapshot::capture(&graph, at, Vec::new(), Vec::new());
+        let text = snapshot.to_json();
+        let back = Snapshot::from_json(&text).unwrap();
+        assert_eq!(back, snapshot);
+        assert_eq!(back.to_json(), text);
+        // The rebuilt graph gives the same snapshot again.
+        assert_eq!(Snapshot::capture(&back.graph(), at, Vec::new(), Vec::new()).to_json(), text);
+    }
+
+    #[test]
+    fn rejects_other_formats_with_the_path() {
+        let err = Snapshot::from_json(r#"{"format":"auditgraph-inventory/1"}"#).unwrap_err();
+        assert!(err.starts_with("at format:"), "{err}");
+    }
+}

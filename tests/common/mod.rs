@@ -1,0 +1,41 @@
+//! Helpers shared by the end-to-end tests: run the built `auditgraph` binary in a
+//! scratch folder and capture what it prints.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// The repository root, where `fixtures/` lives.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn demo() -> PathBuf {
+    root().join("fixtures/demo")
+}
+
+/// Runs `auditgraph ARGS` with `dir` as the working directory.
+pub fn auditgraph(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_auditgraph"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the auditgraph binary runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A scratch folder, removed when dropped.
+pub fn scratch() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a temporary folder")
+}
