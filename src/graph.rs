@@ -182,6 +182,14 @@ impl AssetGraph {
         n
     }
 
+    /// Records a fact an analysis derived (`from --reaches--> to`), once.
+    pub fn add_derived(&mut self, from: &AssetId, to: &AssetId) {
+        let (Some(a), Some(b)) = (self.node(from), self.node(to)) else { return };
+        if !self.graph.edges_connecting(a, b).any(|e| *e.weight() == RelationKind::Reaches) {
+            self.graph.add_edge(a, b, RelationKind::Reaches);
+        }
+    }
+
     pub fn internet(&self) -> NodeIndex {
         self.internet
     }

@@ -1,6 +1,7 @@
 //! auditgraph's engine: loads inventories into an asset graph, analyses it, checks
 //! controls against it and reports findings, snapshots and drift.
 
+pub mod analysis;
 pub mod cli;
 pub mod diff;
 pub mod findings;

@@ -42,6 +42,9 @@ pub enum RelationKind {
     Targets,
     /// A GCP asset belongs to a VPC network.
     InNetwork,
+    /// Derived by the reachability analysis, never written by providers: `from`
+    /// (the internet or an asset) can open connections to `to`.
+    Reaches,
 }
 
 /// A directed, typed edge between two assets.

@@ -1,0 +1,430 @@
+//! AWS VPC reachability, hop by hop: route tables (explicit association, else the
+//! VPC's main table; longest prefix wins), network ACLs (rule order, first match,
+//! stateless so return traffic on ephemeral ports is checked too) and security
+//! groups (stateful allow-lists by CIDR or group reference). Internet → asset,
+//! load balancer → target and asset → asset paths all go through here.
+
+use std::collections::HashMap;
+
+use auditgraph_model::aws::{
+    InternetGateway, ListenerAction, NetworkAcl, RouteTable, RouteTargetKind, SecurityGroup, SgPeer, SgRule, Subnet,
+};
+use auditgraph_model::net::PortRange;
+use auditgraph_model::{AssetId, Attributes};
+
+use super::addrs::AddrSet;
+use super::flows::{Flow, FlowSet, Match};
+use super::{short, Reach};
+use crate::findings::Hop;
+use crate::graph::AssetGraph;
+
+/// Where an asset attaches to a VPC: its subnet, security groups and addresses.
+#[derive(Clone, Debug)]
+pub struct Endpoint<'g> {
+    pub asset: &'g AssetId,
+    pub subnet: &'g AssetId,
+    pub security_groups: &'g [AssetId],
+    /// Its private addresses (a whole subnet when the exact address is not known).
+    pub private: AddrSet,
+    /// Whether it has a public IPv4 address (public IP, Elastic IP, public endpoint).
+    pub public_v4: bool,
+    /// Its IPv6 addresses (globally routable, so reachable if rules allow).
+    pub ipv6: AddrSet,
+}
+
+/// The VPC network of every AWS account in the graph, indexed for hop lookups.
+pub struct AwsNetwork<'g> {
+    subnets: HashMap<&'g AssetId, &'g Subnet>,
+    explicit_route_table: HashMap<&'g AssetId, (&'g AssetId, &'g RouteTable)>,
+    main_route_table: HashMap<&'g AssetId, (&'g AssetId, &'g RouteTable)>,
+    nacls: HashMap<&'g AssetId, (&'g AssetId, &'g NetworkAcl)>,
+    security_groups: HashMap<&'g AssetId, &'g SecurityGroup>,
+    gateways: HashMap<&'g AssetId, &'g InternetGateway>,
+    names: HashMap<&'g AssetId, &'g str>,
+}
+
+impl<'g> AwsNetwork<'g> {
+    pub fn new(graph: &'g AssetGraph) -> Self {
+        let mut net = AwsNetwork {
+            subnets: HashMap::new(),
+            explicit_route_table: HashMap::new(),
+            main_route_table: HashMap::new(),
+            nacls: HashMap::new(),
+            security_groups: HashMap::new(),
+            gateways: HashMap::new(),
+            names: HashMap::new(),
+        };
+        for a in graph.assets() {
+            net.names.insert(&a.id, &a.name);
+            match &a.attributes {
+                Attributes::AwsSubnet(s) => {
+                    net.subnets.insert(&a.id, s);
+                }
+                Attributes::AwsRouteTable(rt) => {
+                    for s in &rt.subnets {
+                        net.explicit_route_table.insert(s, (&a.id, rt));
+                    }
+                    if rt.main {
+                        net.main_route_table.insert(&rt.vpc, (&a.id, rt));
+                    }
+                }
+                Attributes::AwsNetworkAcl(acl) => {
+                    for s in &acl.subnets {
+                        net.nacls.insert(s, (&a.id, acl));
+                    }
+                }
+                Attributes::AwsSecurityGroup(sg) => {
+                    net.security_groups.insert(&a.id, sg);
+                }
+                Attributes::AwsInternetGateway(igw) => {
+                    net.gateways.insert(&a.id, igw);
+                }
+                _ => {}
+            }
+        }
+        net
+    }
+
+    fn vpc_of(&self, subnet: &AssetId) -> Option<&'g AssetId> {
+        self.subnets.get(subnet).map(|s| &s.vpc)
+    }
+
+    fn label(&self, id: &AssetId) -> String {
+        match self.names.get(id) {
+            Some(name) if !name.is_empty() && *name != short(id) => format!("{} ({name})", short(id)),
+            _ => short(id).to_string(),
+        }
+    }
+
+    /// The network endpoints of an asset, if it attaches to a VPC.
+    pub fn endpoints(&self, graph: &'g AssetGraph, id: &'g AssetId) -> Vec<Endpoint<'g>> {
+        let Some(asset) = graph.asset(id) else { return Vec::new() };
+        match &asset.attributes {
+            Attributes::AwsEc2Instance(i) => {
+                let enis: Vec<Endpoint> =
+                    i.network_interfaces.iter().filter_map(|eni| self.interface_endpoint(graph, eni, id)).collect();
+                if !enis.is_empty() {
+                    return enis;
+                }
+                vec![Endpoint {
+                    asset: id,
+                    subnet: &i.subnet,
+                    security_groups: &i.security_groups,
+                    private: i.private_ip.map(AddrSet::addr).unwrap_or_default(),
+                    public_v4: i.public_ip.is_some(),
+                    ipv6: i.ipv6_addresses.iter().fold(AddrSet::empty(), |acc, a| acc.union(&AddrSet::addr(*a))),
+                }]
+            }
+            Attributes::AwsNetworkInterface(_) => self.interface_endpoint(graph, id, id).into_iter().collect(),
+            Attributes::AwsRdsInstance(db) => db
+                .subnets
+                .iter()
+                .map(|s| Endpoint {
+                    asset: id,
+                    subnet: s,
+                    security_groups: &db.security_groups,
+                    private: self.subnets.get(s).map(|x| AddrSet::net(&x.cidr_block)).unwrap_or_default(),
+                    public_v4: db.publicly_accessible,
+                    ipv6: AddrSet::empty(),
+                })
+                .collect(),
+            Attributes::AwsLoadBalancer(lb) => lb
+                .subnets
+                .iter()
+                .map(|s| Endpoint {
+                    asset: id,
+                    subnet: s,
+                    security_groups: &lb.security_groups,
+                    private: self.subnets.get(s).map(|x| AddrSet::net(&x.cidr_block)).unwrap_or_default(),
+                    public_v4: lb.internet_facing,
+                    ipv6: AddrSet::empty(),
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn interface_endpoint(&self, graph: &'g AssetGraph, eni: &'g AssetId, owner: &'g AssetId) -> Option<Endpoint<'g>> {
+        let Attributes::AwsNetworkInterface(n) = &graph.asset(eni)?.attributes else { return None };
+        Some(Endpoint {
+            asset: owner,
+            subnet: &n.subnet,
+            security_groups: &n.security_groups,
+            private: n.private_ips.iter().fold(AddrSet::empty(), |acc, a| acc.union(&AddrSet::addr(*a))),
+            public_v4: n.public_ip.is_some(),
+            ipv6: n.ipv6_addresses.iter().fold(AddrSet::empty(), |acc, a| acc.union(&AddrSet::addr(*a))),
+        })
+    }
+
+    fn route_table(&self, subnet: &AssetId) -> Option<(&'g AssetId, &'g RouteTable)> {
+        if let Some(&rt) = self.explicit_route_table.get(subnet) {
+            return Some(rt);
+        }
+        self.main_route_table.get(self.vpc_of(subnet)?).copied()
+    }
+
+    /// The internet addresses whose traffic the subnet can answer: those whose
+    /// longest-prefix route is an internet gateway attached to the subnet's VPC.
+    fn internet_route(&self, subnet: &AssetId, sources: &AddrSet) -> (AddrSet, Vec<String>) {
+        let Some((rt_id, rt)) = self.route_table(subnet) else { return (AddrSet::empty(), Vec::new()) };
+        let vpc = self.vpc_of(subnet);
+        let mut routes: Vec<_> = rt.routes.iter().filter(|r| r.destination.is_some()).collect();
+        routes.sort_by_key(|r| std::cmp::Reverse(r.destination.map(|d| d.prefix_len()).unwrap_or(0)));
+        let mut remaining = sources.clone();
+        let mut reachable = AddrSet::empty();
+        let mut used = Vec::new();
+        for r in routes {
+            let Some(dest) = r.destination else { continue };
+            let covered = remaining.intersect(&AddrSet::net(&dest));
+            if covered.is_empty() {
+                continue;
+            }
+            remaining = remaining.subtract(&covered);
+            let attached = r.target.as_ref().is_some_and(|igw| match self.gateways.get(igw) {
+                Some(g) => vpc.is_some_and(|v| g.vpcs.contains(v)),
+                None => true, // the gateway is not in the inventory: trust the route
+            });
+            if r.target_kind == RouteTargetKind::InternetGateway && !r.blackhole && attached {
+                reachable = reachable.union(&covered);
+                let target = r.target.as_ref().map(|t| self.label(t)).unwrap_or_default();
+                used.push(format!("route table {}: {dest} -> {target}", self.label(rt_id)));
+            }
+        }
+        (reachable, used)
+    }
+
+    fn nacl(&self, subnet: &AssetId) -> Option<(&'g AssetId, &'g NetworkAcl)> {
+        self.nacls.get(subnet).copied()
+    }
+
+    /// The ACL rules of one direction in evaluation order, as (action, match, label).
+    /// `peer` decides what addresses a rule's CIDR stands for: the source of inbound
+    /// traffic, or "every source" when the CIDR covers the destination.
+    fn nacl_rules(
+        &self,
+        subnet: &AssetId,
+        egress: bool,
+        peer: &dyn Fn(&ipnet::IpNet) -> AddrSet,
+        what: &str,
+    ) -> Option<Vec<(auditgraph_model::net::RuleAction, Match, String)>> {
+        let (id, acl) = self.nacl(subnet)?;
+        let mut entries: Vec<_> = acl.entries.iter().filter(|e| e.egress == egress).collect();
+        entries.sort_by_key(|e| e.rule_number);
+        Some(
+            entries
+                .into_iter()
+                .map(|e| {
+                    let label = format!(
+                        "network ACL {} {} rule {} {} {}{} {}",
+                        self.label(id),
+                        if egress { "outbound" } else { "inbound" },
+                        e.rule_number,
+                        serde_json::to_value(e.action).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+                        e.protocol,
+                        e.ports.map(|p| format!("/{p}")).unwrap_or_default(),
+                        e.cidr
+                    ) + what;
+                    let m = Match { protocol: e.protocol, ports: e.ports, addrs: peer(&e.cidr) };
+                    (e.action, m, label)
+                })
+                .collect(),
+        )
+    }
+
+    /// Traffic entering `subnet` from sources outside it: the inbound ACL on the
+    /// service ports, and the outbound ACL for the replies on ephemeral ports.
+    fn through_nacl_inbound(&self, subnet: &AssetId, flows: &FlowSet, rules_used: &mut Vec<String>) -> FlowSet {
+        let Some(inbound) = self.nacl_rules(subnet, false, &|c| AddrSet::net(c), "") else {
+            return flows.clone(); // no ACL known for the subnet: nothing to filter on
+        };
+        let (allowed, used) = flows.first_match(inbound);
+        rules_used.extend(used);
+        let replies = FlowSet(allowed.0.iter().map(reply_to).collect());
+        let outbound = self.nacl_rules(subnet, true, &|c| AddrSet::net(c), " (return traffic)").unwrap_or_default();
+        let (returned, used) = replies.first_match(outbound);
+        rules_used.extend(used);
+        allowed.restrict_addrs(|p| returned.addrs_of(p))
+    }
+
+    /// Traffic leaving `subnet` towards `dest`: the outbound ACL on the service
+    /// ports, and the inbound ACL for the replies from `dest` on ephemeral ports.
+    fn through_nacl_outbound(&self, subnet: &AssetId, dest: &AddrSet, flows: &FlowSet, rules_used: &mut Vec<String>) -> FlowSet {
+        let covers_dest = |c: &ipnet::IpNet| {
+            if AddrSet::net(c).intersect(dest).is_empty() {
+                AddrSet::empty()
+            } else {
+                AddrSet::all()
+            }
+        };
+        let Some(outbound) = self.nacl_rules(subnet, true, &covers_dest, "") else { return flows.clone() };
+        let (allowed, used) = flows.first_match(outbound);
+        rules_used.extend(used);
+        // Replies come from the destination to an ephemeral port; keep a protocol
+        // only if the inbound ACL admits its replies.
+        let replies = FlowSet(allowed.0.iter().map(|f| Flow { addrs: AddrSet::all(), ..reply_to(f) }).collect());
+        let inbound = self.nacl_rules(subnet, false, &covers_dest, " (return traffic)").unwrap_or_default();
+        let (returned, used) = replies.first_match(inbound);
+        rules_used.extend(used);
+        allowed.restrict_addrs(|p| if returned.addrs_of(p).is_empty() { AddrSet::empty() } else { AddrSet::all() })
+    }
+
+    fn sg_rule_label(&self, sg: &AssetId, rule: &SgRule, direction: &str) -> String {
+        let peer = match &rule.peer {
+            SgPeer::Cidr(c) => c.to_string(),
+            SgPeer::SecurityGroup(g) => self.label(g),
+            SgPeer::PrefixList(p) => p.clone(),
+        };
+        format!(
+            "security group {} {direction} {}{}{} {} {peer}",
+            self.label(sg),
+            rule.rule_id.as_deref().map(|r| format!("{r} ")).unwrap_or_default(),
+            rule.protocol,
+            rule.ports.map(|p| format!("/{p}")).unwrap_or_default(),
+            if direction == "ingress" { "from" } else { "to" }
+        )
+    }
+
+    /// What the endpoint's security groups admit: rules whose CIDR covers the
+    /// sources, or that reference one of `peer_groups`.
+    fn through_security_groups(
+        &self,
+        ep: &Endpoint,
+        flows: &FlowSet,
+        peer_groups: &[AssetId],
+        rules_used: &mut Vec<String>,
+    ) -> FlowSet {
+        let mut rules = Vec::new();
+        for sg_id in ep.security_groups {
+            let Some(sg) = self.security_groups.get(sg_id) else { continue };
+            for rule in &sg.ingress {
+                let addrs = match &rule.peer {
+                    SgPeer::Cidr(c) => AddrSet::net(c),
+                    SgPeer::SecurityGroup(g) if peer_groups.contains(g) => AddrSet::all(),
+                    _ => continue,
+                };
+                rules.push((Match { protocol: rule.protocol, ports: rule.ports, addrs }, self.sg_rule_label(sg_id, rule, "ingress")));
+            }
+        }
+        let (allowed, used) = flows.allowed_by(rules);
+        rules_used.extend(used);
+        allowed
+    }
+
+    /// What the source's security groups let out towards `dest`.
+    fn out_of_security_groups(&self, src: &Endpoint, dest: &Endpoint, flows: &FlowSet, rules_used: &mut Vec<String>) -> FlowSet {
+        let mut rules = Vec::new();
+        for sg_id in src.security_groups {
+            let Some(sg) = self.security_groups.get(sg_id) else { continue };
+            for rule in &sg.egress {
+                let covers = match &rule.peer {
+                    SgPeer::Cidr(c) => !AddrSet::net(c).intersect(&dest.private).is_empty(),
+                    SgPeer::SecurityGroup(g) => dest.security_groups.contains(g),
+                    SgPeer::PrefixList(_) => false,
+                };
+                if covers {
+                    rules.push((Match { protocol: rule.protocol, ports: rule.ports, addrs: AddrSet::all() }, self.sg_rule_label(sg_id, rule, "egress")));
+                }
+            }
+        }
+        let (allowed, used) = flows.allowed_by(rules);
+        rules_used.extend(used);
+        allowed
+    }
+
+    /// Internet → endpoint for traffic `start` (every port, or listener ports).
+    pub fn from_internet(&self, ep: &Endpoint, start: &FlowSet) -> Option<(FlowSet, Vec<Hop>)> {
+        let mut sources = AddrSet::internet();
+        if !ep.public_v4 {
+            sources = sources.only_v6();
+        }
+        if ep.ipv6.is_empty() {
+            sources = sources.only_v4();
+        }
+        if sources.is_empty() {
+            return None;
+        }
+        let (routed, route_rules) = self.internet_route(ep.subnet, &sources);
+        if routed.is_empty() {
+            return None;
+        }
+        let flows = start.restrict_addrs(|_| routed.clone());
+        let mut acl_rules = Vec::new();
+        let flows = self.through_nacl_inbound(ep.subnet, &flows, &mut acl_rules);
+        if flows.is_empty() {
+            return None;
+        }
+        let mut sg_rules = Vec::new();
+        let flows = self.through_security_groups(ep, &flows, &[], &mut sg_rules).normalised();
+        if flows.is_empty() {
+            return None;
+        }
+        let ports = flows.port_labels().join(", ");
+        let subnet = ep.subnet.clone();
+        let hops = vec![
+            Hop { from: AssetId::internet(), to: subnet.clone(), ports: ports.clone(), rules: [route_rules, acl_rules].concat() },
+            Hop { from: subnet, to: ep.asset.clone(), ports, rules: sg_rules },
+        ];
+        Some((flows, hops))
+    }
+
+    /// Endpoint → endpoint inside one VPC: the source's egress rules, the ACLs of
+    /// both subnets when they differ, and the destination's ingress rules.
+    pub fn between(&self, src: &Endpoint, dest: &Endpoint, start: &FlowSet) -> Option<(FlowSet, Hop)> {
+        if src.asset == dest.asset || self.vpc_of(src.subnet)? != self.vpc_of(dest.subnet)? || src.private.is_empty() {
+            return None;
+        }
+        let mut rules = Vec::new();
+        let flows = start.restrict_addrs(|_| src.private.clone());
+        let mut flows = self.out_of_security_groups(src, dest, &flows, &mut rules);
+        if src.subnet != dest.subnet {
+            flows = self.through_nacl_outbound(src.subnet, &dest.private, &flows, &mut rules);
+            flows = self.through_nacl_inbound(dest.subnet, &flows, &mut rules);
+        }
+        let flows = self.through_security_groups(dest, &flows, src.security_groups, &mut rules).normalised();
+        if flows.is_empty() {
+            return None;
+        }
+        let hop = Hop { from: src.asset.clone(), to: dest.asset.clone(), ports: flows.port_labels().join(", "), rules };
+        Some((flows, hop))
+    }
+
+    /// Internet → load balancer listeners → target groups → targets.
+    pub fn through_load_balancers(&self, graph: &'g AssetGraph) -> Vec<Reach> {
+        let mut out = Vec::new();
+        for lb_asset in graph.assets() {
+            let Attributes::AwsLoadBalancer(lb) = &lb_asset.attributes else { continue };
+            for lb_ep in self.endpoints(graph, &lb_asset.id) {
+                for listener in &lb.listeners {
+                    let ListenerAction::Forward(groups) = &listener.default_action else { continue };
+                    let start = FlowSet::tcp(&[listener.port], &AddrSet::all());
+                    let Some((front, hops)) = self.from_internet(&lb_ep, &start) else { continue };
+                    for tg_id in groups {
+                        let Some(Attributes::AwsTargetGroup(tg)) = graph.asset(tg_id).map(|a| &a.attributes) else { continue };
+                        for target in &tg.targets {
+                            for t_ep in self.endpoints(graph, &target.id) {
+                                let Some((_, mut hop)) = self.between(&lb_ep, &t_ep, &FlowSet::tcp(&[target.port], &AddrSet::all()))
+                                else {
+                                    continue;
+                                };
+                                hop.rules.insert(
+                                    0,
+                                    format!("listener {}:{} forwards to target group {}", listener.protocol, listener.port, self.label(tg_id)),
+                                );
+                                let flows = FlowSet::tcp(&[target.port], &front.all_addrs());
+                                let mut path = hops.clone();
+                                path.push(hop);
+                                out.push(Reach { from: AssetId::internet(), to: target.id.clone(), via: Some(lb_asset.id.clone()), flows, hops: path });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The reply to a flow: same protocol and peers, towards an ephemeral port.
+fn reply_to(f: &Flow) -> Flow {
+    Flow { ports: if f.protocol.has_ports() { PortRange::EPHEMERAL } else { PortRange::ALL }, ..f.clone() }
+}

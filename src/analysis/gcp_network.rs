@@ -1,0 +1,134 @@
+//! Google Cloud VPC reachability: an external IP, a route to the default internet
+//! gateway that applies to the instance's tags, and the network's ingress firewall
+//! rules that target the instance (priority order, deny before allow at equal
+//! priority, first match, implied deny). Cloud SQL: a public IP and its authorized
+//! networks.
+
+use auditgraph_model::gcp::{ComputeInstance, FirewallRule, GcpRoute, SqlInstance};
+use auditgraph_model::net::{IpNet, RuleAction};
+use auditgraph_model::{Asset, AssetId, Attributes};
+
+use super::addrs::AddrSet;
+use super::flows::{FlowSet, Match};
+use super::{short, Reach};
+use crate::findings::Hop;
+use crate::graph::AssetGraph;
+
+pub struct GcpNetwork<'g> {
+    routes: Vec<(&'g AssetId, &'g GcpRoute)>,
+    firewalls: Vec<(&'g AssetId, &'g FirewallRule)>,
+}
+
+impl<'g> GcpNetwork<'g> {
+    pub fn new(graph: &'g AssetGraph) -> Self {
+        let mut net = GcpNetwork { routes: Vec::new(), firewalls: Vec::new() };
+        for a in graph.assets() {
+            match &a.attributes {
+                Attributes::GcpRoute(r) => net.routes.push((&a.id, r)),
+                Attributes::GcpFirewallRule(f) if !f.disabled && f.direction.eq_ignore_ascii_case("ingress") => {
+                    net.firewalls.push((&a.id, f))
+                }
+                _ => {}
+            }
+        }
+        // Evaluation order: lower priority number first; at equal priority deny wins.
+        net.firewalls.sort_by_key(|(id, f)| (f.priority, f.action != RuleAction::Deny, (*id).clone()));
+        net
+    }
+
+    /// Internet → every instance with an external IP, and every Cloud SQL instance
+    /// with a public IP.
+    pub fn from_internet(&self, graph: &'g AssetGraph) -> Vec<Reach> {
+        let mut out = Vec::new();
+        for a in graph.assets() {
+            match &a.attributes {
+                Attributes::GcpComputeInstance(vm) => out.extend(self.instance_from_internet(a, vm)),
+                Attributes::GcpSqlInstance(sql) => out.extend(sql_from_internet(a, sql)),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn instance_from_internet(&self, asset: &Asset, vm: &ComputeInstance) -> Option<Reach> {
+        // GCP gives external IPv4 addresses through the first interface's access config.
+        let nic = vm.network_interfaces.iter().find(|n| n.external_ip.is_some())?;
+        let applies = |tags: &[String]| tags.is_empty() || tags.iter().any(|t| vm.network_tags.contains(t));
+        let mut routes: Vec<_> = self.routes.iter().filter(|(_, r)| r.network == nic.network && applies(&r.tags)).collect();
+        routes.sort_by_key(|(_, r)| (std::cmp::Reverse(r.dest_range.prefix_len()), r.priority));
+        let mut remaining = AddrSet::internet().only_v4();
+        let mut routed = AddrSet::empty();
+        let mut route_rules = Vec::new();
+        for (id, r) in routes {
+            let covered = remaining.intersect(&AddrSet::net(&r.dest_range));
+            if covered.is_empty() {
+                continue;
+            }
+            remaining = remaining.subtract(&covered);
+            if r.next_hop == "default-internet-gateway" {
+                routed = routed.union(&covered);
+                route_rules.push(format!("route {}: {} -> default-internet-gateway", short(id), r.dest_range));
+            }
+        }
+        if routed.is_empty() {
+            return None;
+        }
+        let targets_vm = |f: &FirewallRule| {
+            let by_tag = f.target_tags.iter().any(|t| vm.network_tags.contains(t));
+            let by_account = f.target_service_accounts.iter().any(|s| vm.service_accounts.contains(s));
+            (f.target_tags.is_empty() && f.target_service_accounts.is_empty()) || by_tag || by_account
+        };
+        let rules = self.firewalls.iter().filter(|(_, f)| f.network == nic.network && targets_vm(f)).flat_map(|(id, f)| {
+            let sources = AddrSet::nets(&f.source_ranges);
+            f.rules.iter().flat_map(move |m| {
+                let ports: Vec<Option<_>> = if m.ports.is_empty() { vec![None] } else { m.ports.iter().copied().map(Some).collect() };
+                let label = format!(
+                    "firewall {} (priority {}, {}) {} {}",
+                    short(id),
+                    f.priority,
+                    if f.action == RuleAction::Allow { "allow" } else { "deny" },
+                    m.protocol,
+                    display_sources(&f.source_ranges)
+                );
+                let sources = sources.clone();
+                ports.into_iter().map(move |p| (f.action, Match { protocol: m.protocol, ports: p, addrs: sources.clone() }, label.clone()))
+            })
+        });
+        let (flows, fw_rules) = FlowSet::any_from(&routed).first_match(rules);
+        let flows = flows.normalised();
+        if flows.is_empty() {
+            return None;
+        }
+        let ports = flows.port_labels().join(", ");
+        let hops = vec![
+            Hop { from: AssetId::internet(), to: nic.network.clone(), ports: ports.clone(), rules: route_rules },
+            Hop { from: nic.network.clone(), to: asset.id.clone(), ports, rules: fw_rules },
+        ];
+        Some(Reach { from: AssetId::internet(), to: asset.id.clone(), via: None, flows, hops })
+    }
+}
+
+fn display_sources(ranges: &[IpNet]) -> String {
+    if ranges.is_empty() {
+        "from tagged instances".to_string()
+    } else {
+        format!("from {}", ranges.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
+    }
+}
+
+fn sql_from_internet(asset: &Asset, sql: &SqlInstance) -> Option<Reach> {
+    sql.public_ip?;
+    let allowed = AddrSet::nets(sql.authorized_networks.iter().map(|n| &n.cidr)).intersect(&AddrSet::internet());
+    if allowed.is_empty() {
+        return None;
+    }
+    let flows = FlowSet::tcp(&[sql.port()], &allowed);
+    let rules = sql
+        .authorized_networks
+        .iter()
+        .filter(|n| !AddrSet::net(&n.cidr).intersect(&AddrSet::internet()).is_empty())
+        .map(|n| format!("authorized network {} {}", n.name.as_deref().unwrap_or("(unnamed)"), n.cidr))
+        .collect();
+    let hop = Hop { from: AssetId::internet(), to: asset.id.clone(), ports: flows.port_labels().join(", "), rules };
+    Some(Reach { from: AssetId::internet(), to: asset.id.clone(), via: None, flows, hops: vec![hop] })
+}

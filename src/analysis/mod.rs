@@ -1,0 +1,182 @@
+//! Analyses: facts that no single cloud API returns, derived from the whole graph.
+//! Network reachability (who can reach what, on which ports, through which rules)
+//! and access (public buckets, administrators, untrusted role assumers). Each fact
+//! keeps the evidence that explains it.
+
+pub mod access;
+pub mod addrs;
+pub mod aws_network;
+pub mod flows;
+pub mod gcp_network;
+
+use std::collections::{BTreeMap, HashSet};
+
+use auditgraph_model::{AssetClass, AssetId, Attributes};
+use serde::{Deserialize, Serialize};
+
+use crate::findings::{Evidence, Hop};
+use crate::graph::AssetGraph;
+use aws_network::AwsNetwork;
+use flows::FlowSet;
+use gcp_network::GcpNetwork;
+
+/// One derived reachability fact: `from` (the internet or an asset) reaches `to`
+/// with `flows`, along `hops`, possibly through a load balancer `via`.
+#[derive(Clone, Debug)]
+pub struct Reach {
+    pub from: AssetId,
+    pub to: AssetId,
+    pub via: Option<AssetId>,
+    pub flows: FlowSet,
+    pub hops: Vec<Hop>,
+}
+
+/// A reachability fact as snapshots store it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReachRecord {
+    pub from: AssetId,
+    pub to: AssetId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<AssetId>,
+    /// `tcp/22 from internet(v4)`; one entry per protocol and port range.
+    pub flows: Vec<String>,
+    pub hops: Vec<Hop>,
+}
+
+impl Reach {
+    pub fn evidence(&self) -> Evidence {
+        let via = self.via.as_ref().map(|v| format!(" through load balancer {}", short(v))).unwrap_or_default();
+        Evidence { summary: format!("{} reaches {}{via}: {}", short(&self.from), short(&self.to), self.flows), hops: self.hops.clone() }
+    }
+
+    pub fn record(&self) -> ReachRecord {
+        ReachRecord {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            via: self.via.clone(),
+            flows: self.flows.to_string().split("; ").map(str::to_string).collect(),
+            hops: self.hops.clone(),
+        }
+    }
+}
+
+/// The last segment of an id, for compact evidence: `sg-0123`, `prod-orders`.
+pub fn short(id: &AssetId) -> &str {
+    let s = id.as_str();
+    s.rsplit(['/', ':']).next().filter(|x| !x.is_empty()).unwrap_or(s)
+}
+
+/// Everything the analyses derived from one graph.
+#[derive(Default)]
+pub struct Facts {
+    /// Internet → asset, directly or through a load balancer, by target.
+    pub from_internet: BTreeMap<AssetId, Vec<Reach>>,
+    /// Exposed host → data store, by data store; each path starts at the internet.
+    pub via_exposed_host: BTreeMap<AssetId, Vec<Reach>>,
+    pub access: access::AccessFacts,
+}
+
+impl Facts {
+    pub fn derive(graph: &AssetGraph) -> Facts {
+        let aws = AwsNetwork::new(graph);
+        let gcp = GcpNetwork::new(graph);
+        let mut direct = Vec::new();
+        for a in graph.assets() {
+            // An interface attached to an instance is reached as that instance.
+            if matches!(&a.attributes, Attributes::AwsNetworkInterface(n) if n.attached_to.is_some()) {
+                continue;
+            }
+            for ep in aws.endpoints(graph, &a.id) {
+                if let Some((flows, hops)) = aws.from_internet(&ep, &FlowSet::any_from(&addrs::AddrSet::all())) {
+                    direct.push(Reach { from: AssetId::internet(), to: a.id.clone(), via: None, flows, hops });
+                }
+            }
+        }
+        // One fact per target, load balancer and traffic, whichever subnet it came through.
+        let mut from_internet: BTreeMap<AssetId, Vec<Reach>> = BTreeMap::new();
+        let mut seen = HashSet::new();
+        for r in direct.into_iter().chain(aws.through_load_balancers(graph)).chain(gcp.from_internet(graph)) {
+            if seen.insert((r.to.clone(), r.via.clone(), r.flows.to_string())) {
+                from_internet.entry(r.to.clone()).or_default().push(r);
+            }
+        }
+
+        // A data store one hop from a host that the internet reaches directly.
+        let mut via_exposed_host: BTreeMap<AssetId, Vec<Reach>> = BTreeMap::new();
+        let stores: Vec<_> = graph.assets().into_iter().filter(|a| a.class() == AssetClass::DataStore).collect();
+        let mut seen = HashSet::new();
+        for (host, reaches) in &from_internet {
+            let Some(host_asset) = graph.asset(host) else { continue };
+            if host_asset.class() != AssetClass::Compute {
+                continue;
+            }
+            for entry in reaches.iter().filter(|r| r.via.is_none()) {
+                for src in aws.endpoints(graph, &host_asset.id) {
+                    for store in &stores {
+                        for dest in aws.endpoints(graph, &store.id) {
+                            let Some((flows, hop)) = aws.between(&src, &dest, &FlowSet::any_from(&addrs::AddrSet::all())) else {
+                                continue;
+                            };
+                            if !seen.insert((host.clone(), store.id.clone())) {
+                                continue;
+                            }
+                            let mut hops = entry.hops.clone();
+                            hops.push(hop);
+                            via_exposed_host.entry(store.id.clone()).or_default().push(Reach {
+                                from: host.clone(),
+                                to: store.id.clone(),
+                                via: None,
+                                flows,
+                                hops,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Facts { from_internet, via_exposed_host, access: access::AccessFacts::derive(graph) }
+    }
+
+    /// Every reachability fact, for the snapshot.
+    pub fn reach_records(&self) -> Vec<ReachRecord> {
+        let mut v: Vec<ReachRecord> =
+            self.from_internet.values().chain(self.via_exposed_host.values()).flatten().map(Reach::record).collect();
+        v.sort();
+        v
+    }
+
+    /// Adds the derived `reaches` edges to the graph.
+    pub fn record_in(&self, graph: &mut AssetGraph) {
+        for r in self.from_internet.values().chain(self.via_exposed_host.values()).flatten() {
+            graph.add_derived(&r.from, &r.to);
+        }
+    }
+}
+
+/// The endpoints of `from` and `to` and what flows between them (asset → asset).
+pub fn paths_between(graph: &AssetGraph, from: &AssetId, to: &AssetId) -> Vec<Reach> {
+    let aws = AwsNetwork::new(graph);
+    let mut out = Vec::new();
+    for src in aws.endpoints(graph, from) {
+        for dest in aws.endpoints(graph, to) {
+            if let Some((flows, hop)) = aws.between(&src, &dest, &FlowSet::any_from(&addrs::AddrSet::all())) {
+                out.push(Reach { from: from.clone(), to: to.clone(), via: None, flows, hops: vec![hop] });
+            }
+        }
+    }
+    out
+}
+
+/// Whether an asset's kind can appear in a network path at all.
+pub fn is_networked(a: &Attributes) -> bool {
+    matches!(
+        a,
+        Attributes::AwsEc2Instance(_)
+            | Attributes::AwsNetworkInterface(_)
+            | Attributes::AwsRdsInstance(_)
+            | Attributes::AwsLoadBalancer(_)
+            | Attributes::GcpComputeInstance(_)
+            | Attributes::GcpSqlInstance(_)
+    )
+}
