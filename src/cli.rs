@@ -3,13 +3,22 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
+use auditgraph_model::{AssetId, AssetKind};
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::analysis::{paths_between, Facts, Reach};
+use crate::controls::evaluate::{collection_times, judge};
+use crate::controls::{self, cel_env};
 use crate::diff::SnapshotDiff;
+use crate::findings::{Finding, Outcome, Severity};
 use crate::graph::AssetGraph;
+use crate::report;
+use crate::scan;
+use crate::selector::Selector;
 use crate::snapshot::{self, Snapshot};
 use crate::source::FixtureProvider;
 use crate::summary::scan_summary;
@@ -19,7 +28,8 @@ use crate::summary::scan_summary;
     name = "auditgraph",
     version,
     about = "Maps cloud accounts into a typed asset graph and verifies SOC 2 controls against it",
-    after_help = "Start with the bundled demo estate:\n  auditgraph scan fixtures/demo\n  auditgraph diff"
+    after_help = "Start with the bundled demo estate:\n  auditgraph scan fixtures/demo\n  auditgraph findings\n  \
+        auditgraph paths --from internet --to tag:data=customer"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -28,10 +38,37 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Read inventories, build the asset graph, print a summary and save a snapshot.
+    /// Read inventories, build the graph, derive reachability, run the controls, save a snapshot.
     #[command(after_help = "Examples:\n  auditgraph scan fixtures/demo\n  \
-        auditgraph scan saved/prod.json saved/gcp.json --out prod-scan.json")]
+        auditgraph scan saved/prod.json saved/gcp.json --out prod-scan.json --fail-on high")]
     Scan(ScanArgs),
+    /// Print the findings of a snapshot (the latest by default).
+    #[command(
+        after_help = "Examples:\n  auditgraph findings\n  auditgraph findings --format sarif > auditgraph.sarif\n  \
+        auditgraph findings --format ocsf\n  auditgraph findings --fail-on critical   # exit 1 if any critical finding"
+    )]
+    Findings(FindingsArgs),
+    /// List the controls with pass/fail/unknown counts and the SOC 2 criteria they cover.
+    #[command(after_help = "Examples:\n  auditgraph controls\n  auditgraph controls --snapshot scan.json")]
+    Controls(SnapshotArg),
+    /// Print every network path between two sets of assets, with the rule that allows each hop.
+    #[command(
+        after_help = "Selectors: internet, id:ARN, kind:KIND, class:CLASS, tag:KEY=VALUE, name:GLOB, account:ID.\n\n\
+        Examples:\n  auditgraph paths --from internet --to name:prod-customers\n  \
+        auditgraph paths --from internet --to class:data_store --format json\n  \
+        auditgraph paths --from name:prod-legacy-web --to kind:aws_rds_instance"
+    )]
+    Paths(PathsArgs),
+    /// List the assets for which a CEL expression (the controls' language) holds.
+    #[command(
+        after_help = "The expression sees `asset` (id, kind, class, cloud, name, account, region, tags, attributes),\n\
+        `now`, and the graph functions internet_reachable(asset), internet_ports(asset),\n\
+        internet_port_open(asset, [ports]), via_exposed_host(asset), exposed_hosts(asset), is_public(asset),\n\
+        public_access(asset), is_admin(asset), untrusted_assumers(asset).\n\n\
+        Examples:\n  auditgraph query 'internet_reachable(asset) && asset.class == \"compute\"'\n  \
+        auditgraph query 'asset.kind == \"aws_ebs_volume\" && !asset.attributes.encrypted' --format json"
+    )]
+    Query(QueryArgs),
     /// Show drift between two snapshots: assets and relations added, removed, changed.
     #[command(after_help = "With no argument, compares the two latest saved snapshots; with one, that \
         snapshot against the latest.\n\nExamples:\n  auditgraph diff\n  \
@@ -47,12 +84,66 @@ pub struct ScanArgs {
     /// Where to write the snapshot [default: .auditgraph/snapshots/scan-<time>.json].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// The controls folder [default: ./queries, else the one auditgraph was built with].
+    #[arg(long)]
+    pub queries: Option<PathBuf>,
+    /// Exit with code 1 if a control fails at this severity or worse.
+    #[arg(long, value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SnapshotArg {
+    /// The snapshot to read [default: the latest under .auditgraph/snapshots].
+    #[arg(long)]
+    pub snapshot: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FindingsFormat {
+    Table,
+    Json,
+    Sarif,
+    Ocsf,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct FindingsArgs {
+    /// The snapshot to read [default: the latest].
+    pub snapshot: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = FindingsFormat::Table)]
+    pub format: FindingsFormat,
+    /// Exit with code 1 if a control fails at this severity or worse.
+    #[arg(long, value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum TextOrJson {
     Text,
     Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct PathsArgs {
+    #[arg(long, value_parser = parse_selector)]
+    pub from: Selector,
+    #[arg(long, value_parser = parse_selector)]
+    pub to: Selector,
+    #[command(flatten)]
+    pub snapshot: SnapshotArg,
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct QueryArgs {
+    /// A CEL expression over `asset`.
+    pub expression: String,
+    #[command(flatten)]
+    pub snapshot: SnapshotArg,
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
 }
 
 #[derive(clap::Args, Debug)]
@@ -65,25 +156,180 @@ pub struct DiffArgs {
     pub format: TextOrJson,
 }
 
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}
+
+fn parse_selector(s: &str) -> Result<Selector, String> {
+    s.parse()
+}
+
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Findings(args) => findings(args),
+        Command::Controls(args) => controls(args),
+        Command::Paths(args) => paths(args),
+        Command::Query(args) => query(args),
         Command::Diff(args) => diff(args),
     }
 }
 
+/// Exit code 1 when a failed finding is at `threshold` or worse.
+fn gate(findings: &[Finding], threshold: Option<Severity>) -> ExitCode {
+    match threshold {
+        Some(t) if findings.iter().any(|f| f.outcome == Outcome::Fail && f.severity >= t) => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    }
+}
+
 fn scan(args: ScanArgs) -> Result<ExitCode> {
+    let controls = controls::load_dir(&scan::queries_dir(args.queries.as_deref()))?;
     let mut inventories = Vec::new();
     for path in &args.paths {
         inventories.extend(FixtureProvider::new(path).collect_sourced()?);
     }
-    let graph = AssetGraph::from_inventories(inventories);
     let scanned_at = Utc::now();
-    let snapshot = Snapshot::capture(&graph, scanned_at, Vec::new(), Vec::new());
+    let result = scan::run(inventories, &controls, scanned_at);
     let out = args.out.unwrap_or_else(|| Snapshot::default_path(scanned_at));
-    snapshot.write(&out)?;
-    print!("{}", scan_summary(&graph));
-    println!("\nSnapshot: {}", out.display());
+    result.snapshot.write(&out)?;
+    print!("{}", scan_summary(&result.graph));
+    let findings = &result.evaluation.findings;
+    let failed: Vec<&Finding> = findings.iter().filter(|f| f.outcome == Outcome::Fail).collect();
+    println!(
+        "\nControls: {} evaluated; {} findings failed, {} unknown (data not collected)",
+        controls.len(),
+        failed.len(),
+        findings.len() - failed.len()
+    );
+    for sev in Severity::ALL {
+        let n = failed.iter().filter(|f| f.severity == sev).count();
+        if n > 0 {
+            println!("  {:<9} {n}", sev.as_str());
+        }
+    }
+    println!("\nSnapshot: {}\nNext: auditgraph findings | auditgraph controls | auditgraph paths --from internet --to class:data_store", out.display());
+    Ok(gate(findings, args.fail_on))
+}
+
+fn load(path: Option<&Path>) -> Result<Snapshot> {
+    Snapshot::read(&snapshot::resolve(path)?)
+}
+
+fn findings(args: FindingsArgs) -> Result<ExitCode> {
+    let snap = load(args.snapshot.as_deref())?;
+    match args.format {
+        FindingsFormat::Table => print!("{}", report::table(&snap.findings)),
+        FindingsFormat::Json => println!("{}", serde_json::to_string_pretty(&snap.findings)?),
+        FindingsFormat::Sarif => println!("{}", serde_json::to_string_pretty(&report::sarif(&snap))?),
+        FindingsFormat::Ocsf => println!("{}", serde_json::to_string_pretty(&report::ocsf(&snap))?),
+    }
+    Ok(gate(&snap.findings, args.fail_on))
+}
+
+fn controls(args: SnapshotArg) -> Result<ExitCode> {
+    let snap = load(args.snapshot.as_deref())?;
+    print!("{}", report::controls_table(&snap.controls));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Rebuilds a snapshot's graph and derives its facts again.
+fn graph_and_facts(snap: &Snapshot) -> (AssetGraph, Arc<Facts>) {
+    let graph = snap.graph();
+    let facts = Arc::new(Facts::derive(&graph));
+    (graph, facts)
+}
+
+fn select<'g>(graph: &'g AssetGraph, sel: &Selector) -> Vec<&'g AssetId> {
+    graph.assets().into_iter().filter(|a| sel.matches(a)).map(|a| &a.id).collect()
+}
+
+fn paths(args: PathsArgs) -> Result<ExitCode> {
+    let snap = load(args.snapshot.snapshot.as_deref())?;
+    let (graph, facts) = graph_and_facts(&snap);
+    let targets = select(&graph, &args.to);
+    if args.to == Selector::Internet || targets.is_empty() {
+        bail!("--to matches no asset");
+    }
+    let mut found: Vec<Reach> = Vec::new();
+    if args.from == Selector::Internet {
+        for t in &targets {
+            found.extend(facts.from_internet.get(*t).into_iter().flatten().cloned());
+            found.extend(facts.via_exposed_host.get(*t).into_iter().flatten().cloned());
+        }
+    } else {
+        let sources = select(&graph, &args.from);
+        if sources.is_empty() {
+            bail!("--from matches no asset");
+        }
+        for s in &sources {
+            for t in &targets {
+                found.extend(paths_between(&graph, s, t));
+            }
+        }
+    }
+    match args.format {
+        TextOrJson::Json => {
+            println!("{}", serde_json::to_string_pretty(&found.iter().map(Reach::record).collect::<Vec<_>>())?)
+        }
+        TextOrJson::Text => {
+            if found.is_empty() {
+                println!("No path: nothing matching --from can reach anything matching --to.");
+            }
+            for (i, r) in found.iter().enumerate() {
+                let e = facts.evidence(r);
+                println!("path {}: {}", i + 1, e.summary);
+                for h in &e.hops {
+                    println!("  {} -> {}  [{}]", name_of(&graph, &h.from), name_of(&graph, &h.to), h.ports);
+                    for rule in &h.rules {
+                        println!("      {rule}");
+                    }
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn name_of(graph: &AssetGraph, id: &AssetId) -> String {
+    match graph.asset(id) {
+        Some(a) => format!("{} ({})", a.name, a.kind()),
+        None => id.to_string(),
+    }
+}
+
+fn query(args: QueryArgs) -> Result<ExitCode> {
+    let snap = load(args.snapshot.snapshot.as_deref())?;
+    let checked = controls::check_expression(&args.expression, AssetKind::ALL)
+        .map_err(|(line, message)| anyhow!("query, line {line}: {message}"))?;
+    let (graph, facts) = graph_and_facts(&snap);
+    let (times, latest) = collection_times(&graph.sources);
+    let mut ctx = cel_env::context(&facts);
+    let (mut matched, mut unknown) = (Vec::new(), 0);
+    for a in graph.assets() {
+        cel_env::bind(&mut ctx, a, times.get(&a.account).copied().unwrap_or(latest));
+        match judge(checked.program.execute(&ctx)).0 {
+            Outcome::Fail => matched.push(a),
+            Outcome::Unknown => unknown += 1,
+            Outcome::Pass => {}
+        }
+    }
+    match args.format {
+        TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&matched)?),
+        TextOrJson::Text => {
+            for a in &matched {
+                println!(
+                    "{:<24} {:<14} {:<10} {:<40} {}",
+                    a.kind().as_str(),
+                    a.account,
+                    a.region.as_deref().unwrap_or("-"),
+                    a.name,
+                    a.id
+                );
+            }
+            println!("{} assets match; {unknown} could not be decided (data not collected)", matched.len());
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -100,14 +346,10 @@ fn diff(args: DiffArgs) -> Result<ExitCode> {
             (saved.pop().unwrap_or_default(), new)
         }
     };
-    let d = SnapshotDiff::between(&read(&old)?, &read(&new)?);
+    let d = SnapshotDiff::between(&Snapshot::read(&old)?, &Snapshot::read(&new)?);
     match args.format {
         TextOrJson::Text => print!("{}", d.to_text()),
         TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&d)?),
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn read(path: &Path) -> Result<Snapshot> {
-    Snapshot::read(path)
 }

@@ -103,6 +103,9 @@ pub struct ControlResult {
     pub title: String,
     pub severity: Severity,
     pub criteria: Vec<String>,
+    pub description: String,
+    pub remediation: String,
+    /// Target assets the condition ran on.
     pub evaluated: usize,
     pub passed: usize,
     pub failed: usize,

@@ -3,10 +3,15 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod controls;
 pub mod diff;
 pub mod findings;
 pub mod graph;
+pub mod report;
+pub mod scan;
+pub mod selector;
 pub mod snapshot;
+pub mod soc2;
 pub mod source;
 pub mod summary;
 

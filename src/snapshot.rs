@@ -9,6 +9,7 @@ use auditgraph_model::{Asset, AssetId, Relation};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::ReachRecord;
 use crate::findings::{ControlResult, Finding};
 use crate::graph::{AssetGraph, LoadWarning};
 use crate::source::Source;
@@ -37,6 +38,8 @@ pub struct Snapshot {
     pub unresolved: Vec<AssetId>,
     pub relations: Vec<Relation>,
     pub warnings: Vec<LoadWarning>,
+    /// Derived reachability facts, each with the hops and rules that explain it.
+    pub reachability: Vec<ReachRecord>,
     pub controls: Vec<ControlResult>,
     pub findings: Vec<Finding>,
 }
@@ -46,6 +49,7 @@ impl Snapshot {
     pub fn capture(
         graph: &AssetGraph,
         scanned_at: DateTime<Utc>,
+        reachability: Vec<ReachRecord>,
         mut controls: Vec<ControlResult>,
         mut findings: Vec<Finding>,
     ) -> Self {
@@ -61,6 +65,7 @@ impl Snapshot {
             unresolved: graph.unresolved().into_iter().cloned().collect(),
             relations: graph.relations(),
             warnings: graph.warnings.clone(),
+            reachability,
             controls,
             findings,
         }
@@ -151,13 +156,13 @@ mod tests {
         let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
         let graph = AssetGraph::from_inventories(FixtureProvider::new(demo).collect_sourced().unwrap());
         let at = "2026-11-26T10:00:00Z".parse().unwrap();
-        let snapshot = Snapshot::capture(&graph, at, Vec::new(), Vec::new());
+        let snapshot = Snapshot::capture(&graph, at, Vec::new(), Vec::new(), Vec::new());
         let text = snapshot.to_json();
         let back = Snapshot::from_json(&text).unwrap();
         assert_eq!(back, snapshot);
         assert_eq!(back.to_json(), text);
         // The rebuilt graph gives the same snapshot again.
-        assert_eq!(Snapshot::capture(&back.graph(), at, Vec::new(), Vec::new()).to_json(), text);
+        assert_eq!(Snapshot::capture(&back.graph(), at, Vec::new(), Vec::new(), Vec::new()).to_json(), text);
     }
 
     #[test]

@@ -55,7 +55,12 @@ impl AccessFacts {
                 .filter(|p| policies.get(p).is_some_and(|d| grants_admin(d)))
                 .map(|p| format!("policy {p} allows * on *"))
                 .collect();
-            v.extend(inline.iter().filter(|p| grants_admin(&p.document)).map(|p| format!("inline policy {} allows * on *", p.name)));
+            v.extend(
+                inline
+                    .iter()
+                    .filter(|p| grants_admin(&p.document))
+                    .map(|p| format!("inline policy {} allows * on *", p.name)),
+            );
             v
         };
         let mut group_grants: HashMap<&AssetId, Vec<String>> = HashMap::new();
@@ -126,7 +131,9 @@ fn s3_public(b: &S3Bucket, account: Option<Option<PublicAccessBlock>>) -> Verdic
     // `account`: None when the estate has no account asset; Some(None) when not read.
     let account_block = account.flatten();
     let bucket_block = b.public_access_block;
-    let either = |f: fn(&PublicAccessBlock) -> bool| bucket_block.as_ref().is_some_and(f) || account_block.as_ref().is_some_and(f);
+    let either = |f: fn(&PublicAccessBlock) -> bool| {
+        bucket_block.as_ref().is_some_and(f) || account_block.as_ref().is_some_and(f)
+    };
     let known = |f: fn(&PublicAccessBlock) -> bool| {
         // Known not to block: both levels read and neither sets the flag.
         bucket_block.is_some() && account_block.is_some() && !either(f)
@@ -138,8 +145,18 @@ fn s3_public(b: &S3Bucket, account: Option<Option<PublicAccessBlock>>) -> Verdic
             let public: Vec<String> = doc
                 .statements
                 .iter()
-                .filter(|s| s.effect == Effect::Allow && s.principal.as_ref().is_some_and(|p| p.is_anyone()) && !restricts_callers(s))
-                .map(|s| format!("bucket policy statement {} allows {} to anyone", s.sid.as_deref().unwrap_or("(no Sid)"), s.action.join(", ")))
+                .filter(|s| {
+                    s.effect == Effect::Allow
+                        && s.principal.as_ref().is_some_and(|p| p.is_anyone())
+                        && !restricts_callers(s)
+                })
+                .map(|s| {
+                    format!(
+                        "bucket policy statement {} allows {} to anyone",
+                        s.sid.as_deref().unwrap_or("(no Sid)"),
+                        s.action.join(", ")
+                    )
+                })
                 .collect();
             if !public.is_empty() {
                 if either(|p| p.restrict_public_buckets) {
@@ -209,7 +226,8 @@ fn untrusted_assumers(trust: &PolicyDocument, estate: &BTreeSet<&str>) -> Vec<St
     let mut out = BTreeMap::new();
     for s in trust.statements.iter().filter(|s| s.effect == Effect::Allow) {
         let Some(p) = &s.principal else { continue };
-        let has_external_id = s.condition.values().flat_map(|m| m.keys()).any(|k| k.eq_ignore_ascii_case("sts:ExternalId"));
+        let has_external_id =
+            s.condition.values().flat_map(|m| m.keys()).any(|k| k.eq_ignore_ascii_case("sts:ExternalId"));
         if has_external_id {
             continue;
         }
@@ -278,8 +296,10 @@ mod tests {
         };
         assert_eq!(untrusted_assumers(&doc(""), &estate).len(), 1);
         assert!(untrusted_assumers(&doc(r#","Condition":{"StringEquals":{"sts:ExternalId":"x"}}"#), &estate).is_empty());
-        let own: PolicyDocument =
-            serde_json::from_str(r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"sts:AssumeRole"}]}"#).unwrap();
+        let own: PolicyDocument = serde_json::from_str(
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"sts:AssumeRole"}]}"#,
+        )
+        .unwrap();
         assert!(untrusted_assumers(&own, &estate).is_empty());
     }
 }

@@ -109,7 +109,9 @@ impl AddrSet {
     /// The addresses a client on the internet can have: public IPv4 space and IPv6
     /// global unicast (2000::/3).
     pub fn internet() -> Self {
-        let private = NOT_INTERNET.iter().fold(AddrSet::empty(), |acc, c| acc.union(&AddrSet::net(&c.parse().expect("a valid block"))));
+        let private = NOT_INTERNET
+            .iter()
+            .fold(AddrSet::empty(), |acc, c| acc.union(&AddrSet::net(&c.parse().expect("a valid block"))));
         let v4 = AddrSet { v4: Ranges::one(0, V4_MAX), v6: Ranges::default() }.subtract(&private);
         v4.union(&AddrSet::net(&"2000::/3".parse().expect("a valid block")))
     }

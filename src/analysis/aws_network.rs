@@ -219,7 +219,10 @@ impl<'g> AwsNetwork<'g> {
                         self.label(id),
                         if egress { "outbound" } else { "inbound" },
                         e.rule_number,
-                        serde_json::to_value(e.action).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+                        serde_json::to_value(e.action)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default(),
                         e.protocol,
                         e.ports.map(|p| format!("/{p}")).unwrap_or_default(),
                         e.cidr
@@ -248,7 +251,13 @@ impl<'g> AwsNetwork<'g> {
 
     /// Traffic leaving `subnet` towards `dest`: the outbound ACL on the service
     /// ports, and the inbound ACL for the replies from `dest` on ephemeral ports.
-    fn through_nacl_outbound(&self, subnet: &AssetId, dest: &AddrSet, flows: &FlowSet, rules_used: &mut Vec<String>) -> FlowSet {
+    fn through_nacl_outbound(
+        &self,
+        subnet: &AssetId,
+        dest: &AddrSet,
+        flows: &FlowSet,
+        rules_used: &mut Vec<String>,
+    ) -> FlowSet {
         let covers_dest = |c: &ipnet::IpNet| {
             if AddrSet::net(c).intersect(dest).is_empty() {
                 AddrSet::empty()
@@ -302,7 +311,10 @@ impl<'g> AwsNetwork<'g> {
                     SgPeer::SecurityGroup(g) if peer_groups.contains(g) => AddrSet::all(),
                     _ => continue,
                 };
-                rules.push((Match { protocol: rule.protocol, ports: rule.ports, addrs }, self.sg_rule_label(sg_id, rule, "ingress")));
+                rules.push((
+                    Match { protocol: rule.protocol, ports: rule.ports, addrs },
+                    self.sg_rule_label(sg_id, rule, "ingress"),
+                ));
             }
         }
         let (allowed, used) = flows.allowed_by(rules);
@@ -311,7 +323,13 @@ impl<'g> AwsNetwork<'g> {
     }
 
     /// What the source's security groups let out towards `dest`.
-    fn out_of_security_groups(&self, src: &Endpoint, dest: &Endpoint, flows: &FlowSet, rules_used: &mut Vec<String>) -> FlowSet {
+    fn out_of_security_groups(
+        &self,
+        src: &Endpoint,
+        dest: &Endpoint,
+        flows: &FlowSet,
+        rules_used: &mut Vec<String>,
+    ) -> FlowSet {
         let mut rules = Vec::new();
         for sg_id in src.security_groups {
             let Some(sg) = self.security_groups.get(sg_id) else { continue };
@@ -322,7 +340,10 @@ impl<'g> AwsNetwork<'g> {
                     SgPeer::PrefixList(_) => false,
                 };
                 if covers {
-                    rules.push((Match { protocol: rule.protocol, ports: rule.ports, addrs: AddrSet::all() }, self.sg_rule_label(sg_id, rule, "egress")));
+                    rules.push((
+                        Match { protocol: rule.protocol, ports: rule.ports, addrs: AddrSet::all() },
+                        self.sg_rule_label(sg_id, rule, "egress"),
+                    ));
                 }
             }
         }
@@ -361,7 +382,12 @@ impl<'g> AwsNetwork<'g> {
         let ports = flows.port_labels().join(", ");
         let subnet = ep.subnet.clone();
         let hops = vec![
-            Hop { from: AssetId::internet(), to: subnet.clone(), ports: ports.clone(), rules: [route_rules, acl_rules].concat() },
+            Hop {
+                from: AssetId::internet(),
+                to: subnet.clone(),
+                ports: ports.clone(),
+                rules: [route_rules, acl_rules].concat(),
+            },
             Hop { from: subnet, to: ep.asset.clone(), ports, rules: sg_rules },
         ];
         Some((flows, hops))
@@ -399,21 +425,35 @@ impl<'g> AwsNetwork<'g> {
                     let start = FlowSet::tcp(&[listener.port], &AddrSet::all());
                     let Some((front, hops)) = self.from_internet(&lb_ep, &start) else { continue };
                     for tg_id in groups {
-                        let Some(Attributes::AwsTargetGroup(tg)) = graph.asset(tg_id).map(|a| &a.attributes) else { continue };
+                        let Some(Attributes::AwsTargetGroup(tg)) = graph.asset(tg_id).map(|a| &a.attributes) else {
+                            continue;
+                        };
                         for target in &tg.targets {
                             for t_ep in self.endpoints(graph, &target.id) {
-                                let Some((_, mut hop)) = self.between(&lb_ep, &t_ep, &FlowSet::tcp(&[target.port], &AddrSet::all()))
+                                let Some((_, mut hop)) =
+                                    self.between(&lb_ep, &t_ep, &FlowSet::tcp(&[target.port], &AddrSet::all()))
                                 else {
                                     continue;
                                 };
                                 hop.rules.insert(
                                     0,
-                                    format!("listener {}:{} forwards to target group {}", listener.protocol, listener.port, self.label(tg_id)),
+                                    format!(
+                                        "listener {}:{} forwards to target group {}",
+                                        listener.protocol,
+                                        listener.port,
+                                        self.label(tg_id)
+                                    ),
                                 );
                                 let flows = FlowSet::tcp(&[target.port], &front.all_addrs());
                                 let mut path = hops.clone();
                                 path.push(hop);
-                                out.push(Reach { from: AssetId::internet(), to: target.id.clone(), via: Some(lb_asset.id.clone()), flows, hops: path });
+                                out.push(Reach {
+                                    from: AssetId::internet(),
+                                    to: target.id.clone(),
+                                    via: Some(lb_asset.id.clone()),
+                                    flows,
+                                    hops: path,
+                                });
                             }
                         }
                     }

@@ -76,12 +76,19 @@ pub struct FlowSet(pub Vec<Flow>);
 impl FlowSet {
     /// Every protocol on every port from `addrs`.
     pub fn any_from(addrs: &AddrSet) -> FlowSet {
-        FlowSet(PROTOCOLS.iter().map(|&protocol| Flow { protocol, ports: PortRange::ALL, addrs: addrs.clone() }).collect())
+        FlowSet(
+            PROTOCOLS.iter().map(|&protocol| Flow { protocol, ports: PortRange::ALL, addrs: addrs.clone() }).collect(),
+        )
     }
 
     /// Only these ports of TCP (load balancer listeners, database endpoints).
     pub fn tcp(ports: &[u16], addrs: &AddrSet) -> FlowSet {
-        FlowSet(ports.iter().map(|&p| Flow { protocol: Protocol::Tcp, ports: PortRange::single(p), addrs: addrs.clone() }).collect())
+        FlowSet(
+            ports
+                .iter()
+                .map(|&p| Flow { protocol: Protocol::Tcp, ports: PortRange::single(p), addrs: addrs.clone() })
+                .collect(),
+        )
     }
 
     pub fn is_empty(&self) -> bool {
@@ -99,7 +106,10 @@ impl FlowSet {
     /// Evaluates an ordered rule list where the first matching rule decides
     /// (network ACLs, firewall rules): returns what is allowed, and the labels of the
     /// allow rules that let some of it through. Whatever no rule matches is denied.
-    pub fn first_match<'r>(&self, rules: impl IntoIterator<Item = (RuleAction, Match, String)>) -> (FlowSet, Vec<String>) {
+    pub fn first_match(
+        &self,
+        rules: impl IntoIterator<Item = (RuleAction, Match, String)>,
+    ) -> (FlowSet, Vec<String>) {
         let mut remaining = self.clone();
         let mut allowed = Vec::new();
         let mut used = Vec::new();
@@ -184,7 +194,9 @@ impl FlowSet {
     pub fn port_labels(&self) -> Vec<String> {
         let n = self.clone().normalised();
         n.0.iter()
-            .map(|f| if f.protocol.has_ports() { format!("{}/{}", f.protocol, f.ports) } else { f.protocol.to_string() })
+            .map(
+                |f| if f.protocol.has_ports() { format!("{}/{}", f.protocol, f.ports) } else { f.protocol.to_string() },
+            )
             .collect()
     }
 }
@@ -196,7 +208,8 @@ impl fmt::Display for FlowSet {
             .0
             .iter()
             .map(|x| {
-                let what = if x.protocol.has_ports() { format!("{}/{}", x.protocol, x.ports) } else { x.protocol.to_string() };
+                let what =
+                    if x.protocol.has_ports() { format!("{}/{}", x.protocol, x.ports) } else { x.protocol.to_string() };
                 format!("{what} from {}", x.addrs)
             })
             .collect();
@@ -250,8 +263,10 @@ mod tests {
     #[test]
     fn allow_lists_take_the_union() {
         let all = FlowSet::any_from(&AddrSet::internet());
-        let (allowed, used) =
-            all.allowed_by([(m("tcp", Some("443"), "0.0.0.0/0"), "a".into()), (m("tcp", Some("22"), "10.0.0.0/8"), "b".into())]);
+        let (allowed, used) = all.allowed_by([
+            (m("tcp", Some("443"), "0.0.0.0/0"), "a".into()),
+            (m("tcp", Some("22"), "10.0.0.0/8"), "b".into()),
+        ]);
         assert!(allowed.allows(Protocol::Tcp, 443, ip("1.2.3.4")));
         assert!(!allowed.allows(Protocol::Tcp, 22, ip("1.2.3.4")));
         assert_eq!(used, vec!["a"], "rule b admits no internet address");

@@ -54,7 +54,8 @@ impl<'g> GcpNetwork<'g> {
         // GCP gives external IPv4 addresses through the first interface's access config.
         let nic = vm.network_interfaces.iter().find(|n| n.external_ip.is_some())?;
         let applies = |tags: &[String]| tags.is_empty() || tags.iter().any(|t| vm.network_tags.contains(t));
-        let mut routes: Vec<_> = self.routes.iter().filter(|(_, r)| r.network == nic.network && applies(&r.tags)).collect();
+        let mut routes: Vec<_> =
+            self.routes.iter().filter(|(_, r)| r.network == nic.network && applies(&r.tags)).collect();
         routes.sort_by_key(|(_, r)| (std::cmp::Reverse(r.dest_range.prefix_len()), r.priority));
         let mut remaining = AddrSet::internet().only_v4();
         let mut routed = AddrSet::empty();
@@ -78,22 +79,26 @@ impl<'g> GcpNetwork<'g> {
             let by_account = f.target_service_accounts.iter().any(|s| vm.service_accounts.contains(s));
             (f.target_tags.is_empty() && f.target_service_accounts.is_empty()) || by_tag || by_account
         };
-        let rules = self.firewalls.iter().filter(|(_, f)| f.network == nic.network && targets_vm(f)).flat_map(|(id, f)| {
-            let sources = AddrSet::nets(&f.source_ranges);
-            f.rules.iter().flat_map(move |m| {
-                let ports: Vec<Option<_>> = if m.ports.is_empty() { vec![None] } else { m.ports.iter().copied().map(Some).collect() };
-                let label = format!(
-                    "firewall {} (priority {}, {}) {} {}",
-                    short(id),
-                    f.priority,
-                    if f.action == RuleAction::Allow { "allow" } else { "deny" },
-                    m.protocol,
-                    display_sources(&f.source_ranges)
-                );
-                let sources = sources.clone();
-                ports.into_iter().map(move |p| (f.action, Match { protocol: m.protocol, ports: p, addrs: sources.clone() }, label.clone()))
-            })
-        });
+        let rules =
+            self.firewalls.iter().filter(|(_, f)| f.network == nic.network && targets_vm(f)).flat_map(|(id, f)| {
+                let sources = AddrSet::nets(&f.source_ranges);
+                f.rules.iter().flat_map(move |m| {
+                    let ports: Vec<Option<_>> =
+                        if m.ports.is_empty() { vec![None] } else { m.ports.iter().copied().map(Some).collect() };
+                    let label = format!(
+                        "firewall {} (priority {}, {}) {} {}",
+                        short(id),
+                        f.priority,
+                        if f.action == RuleAction::Allow { "allow" } else { "deny" },
+                        m.protocol,
+                        display_sources(&f.source_ranges)
+                    );
+                    let sources = sources.clone();
+                    ports.into_iter().map(move |p| {
+                        (f.action, Match { protocol: m.protocol, ports: p, addrs: sources.clone() }, label.clone())
+                    })
+                })
+            });
         let (flows, fw_rules) = FlowSet::any_from(&routed).first_match(rules);
         let flows = flows.normalised();
         if flows.is_empty() {

@@ -9,7 +9,7 @@ pub mod aws_network;
 pub mod flows;
 pub mod gcp_network;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use auditgraph_model::{AssetClass, AssetId, Attributes};
 use serde::{Deserialize, Serialize};
@@ -45,9 +45,13 @@ pub struct ReachRecord {
 }
 
 impl Reach {
-    pub fn evidence(&self) -> Evidence {
-        let via = self.via.as_ref().map(|v| format!(" through load balancer {}", short(v))).unwrap_or_default();
-        Evidence { summary: format!("{} reaches {}{via}: {}", short(&self.from), short(&self.to), self.flows), hops: self.hops.clone() }
+    /// The fact as evidence, naming assets by `name_of`.
+    pub fn evidence(&self, name_of: &dyn Fn(&AssetId) -> String) -> Evidence {
+        let via = self.via.as_ref().map(|v| format!(" through load balancer {}", name_of(v))).unwrap_or_default();
+        Evidence {
+            summary: format!("{} reaches {}{via}: {}", name_of(&self.from), name_of(&self.to), self.flows),
+            hops: self.hops.clone(),
+        }
     }
 
     pub fn record(&self) -> ReachRecord {
@@ -75,6 +79,8 @@ pub struct Facts {
     /// Exposed host → data store, by data store; each path starts at the internet.
     pub via_exposed_host: BTreeMap<AssetId, Vec<Reach>>,
     pub access: access::AccessFacts,
+    /// Asset names, for evidence a person reads.
+    pub names: HashMap<AssetId, String>,
 }
 
 impl Facts {
@@ -115,7 +121,9 @@ impl Facts {
                 for src in aws.endpoints(graph, &host_asset.id) {
                     for store in &stores {
                         for dest in aws.endpoints(graph, &store.id) {
-                            let Some((flows, hop)) = aws.between(&src, &dest, &FlowSet::any_from(&addrs::AddrSet::all())) else {
+                            let Some((flows, hop)) =
+                                aws.between(&src, &dest, &FlowSet::any_from(&addrs::AddrSet::all()))
+                            else {
                                 continue;
                             };
                             if !seen.insert((host.clone(), store.id.clone())) {
@@ -135,7 +143,17 @@ impl Facts {
                 }
             }
         }
-        Facts { from_internet, via_exposed_host, access: access::AccessFacts::derive(graph) }
+        let names = graph.assets().into_iter().map(|a| (a.id.clone(), a.name.clone())).collect();
+        Facts { from_internet, via_exposed_host, access: access::AccessFacts::derive(graph), names }
+    }
+
+    /// The name of an asset (its short id when it has none).
+    pub fn name_of(&self, id: &AssetId) -> String {
+        self.names.get(id).filter(|n| !n.is_empty()).cloned().unwrap_or_else(|| short(id).to_string())
+    }
+
+    pub fn evidence(&self, r: &Reach) -> Evidence {
+        r.evidence(&|id| self.name_of(id))
     }
 
     /// Every reachability fact, for the snapshot.

@@ -94,6 +94,11 @@ macro_rules! asset_kinds {
             pub fn from_name(name: &str) -> Option<AssetKind> {
                 match name { $( $name => Some(AssetKind::$variant), )* _ => None }
             }
+
+            /// The attribute fields assets of this kind may have.
+            pub fn attribute_fields(self) -> &'static [&'static str] {
+                match self { $( AssetKind::$variant => field_names::<$attrs>(), )* }
+            }
         }
 
         /// The typed attributes of an asset, one variant per kind.
@@ -191,8 +196,57 @@ mod tests {
     }
 
     #[test]
+    fn attribute_fields_come_from_the_types() {
+        let fields = AssetKind::AwsRdsInstance.attribute_fields();
+        assert!(fields.contains(&"publicly_accessible") && fields.contains(&"storage_encrypted"));
+        assert!(!fields.contains(&"public"));
+        assert!(AssetKind::ALL.iter().all(|k| !k.attribute_fields().is_empty()));
+    }
+
+    #[test]
     fn attribute_errors_name_the_field() {
         let err = Attributes::from_json(AssetKind::AwsSubnet, r#"{"vpc":"v","cidr_block":"10.0.0.0/33"}"#).unwrap_err();
         assert_eq!(err.path().to_string(), "cidr_block");
     }
+}
+
+/// The field names a `Deserialize` struct accepts, read from its derive without
+/// parsing anything: serde hands them to `deserialize_struct`.
+pub fn field_names<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    struct Probe(Option<&'static [&'static str]>);
+    #[derive(Debug)]
+    struct Stop;
+    impl std::fmt::Display for Stop {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("stop")
+        }
+    }
+    impl std::error::Error for Stop {}
+    impl serde::de::Error for Stop {
+        fn custom<M: std::fmt::Display>(_: M) -> Self {
+            Stop
+        }
+    }
+    impl<'de> serde::Deserializer<'de> for &mut Probe {
+        type Error = Stop;
+        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            Err(Stop)
+        }
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Stop> {
+            self.0 = Some(fields);
+            Err(Stop)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+            unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+        }
+    }
+    let mut probe = Probe(None);
+    let _ = T::deserialize(&mut probe);
+    probe.0.unwrap_or(&[])
 }

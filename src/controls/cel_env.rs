@@ -1,0 +1,186 @@
+//! The CEL environment controls and ad hoc queries run in: the `asset` variable (its
+//! header, class, cloud and typed attributes), `now` (when its inventory was
+//! collected), and functions over the analyses' precomputed facts. Each function
+//! can also explain itself, which becomes a finding's evidence.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use auditgraph_model::{Asset, AssetId};
+use cel::objects::{Key, Map};
+use cel::{Context, Env, ExecutionError, Value};
+use chrono::{DateTime, Utc};
+
+use crate::analysis::access::Verdict;
+use crate::analysis::Facts;
+use crate::findings::Evidence;
+
+/// What an expression can read of `asset`.
+pub const HEADER_FIELDS: &[&str] = &["id", "kind", "class", "cloud", "name", "account", "region", "tags", "attributes"];
+
+/// The variables an expression can use.
+pub const VARIABLES: &[&str] = &["asset", "now"];
+
+/// Functions over derived facts; each takes the asset.
+pub const FACT_FUNCTIONS: &[&str] = &[
+    "internet_reachable",
+    "internet_ports",
+    "internet_port_open",
+    "via_exposed_host",
+    "exposed_hosts",
+    "is_public",
+    "public_access",
+    "is_admin",
+    "untrusted_assumers",
+];
+
+/// The standard environment, built once (building it is the expensive part).
+pub fn env() -> Arc<Env> {
+    static ENV: OnceLock<Arc<Env>> = OnceLock::new();
+    ENV.get_or_init(|| Arc::new(Env::stdlib())).clone()
+}
+
+/// Whether a CEL function (or operator) exists in the standard library or ours.
+pub fn is_known_function(name: &str) -> bool {
+    if name.starts_with('_') || name.starts_with('@') || name.starts_with('!') || FACT_FUNCTIONS.contains(&name) {
+        return true;
+    }
+    // Ask the interpreter, as a function and as a method: an unknown name is an
+    // undeclared reference either way.
+    let context = Context::with_env(env());
+    [format!("{name}()"), format!("''.{name}()")].iter().any(|probe| {
+        env().compile(probe).is_ok_and(|program| {
+            !matches!(program.execute(&context), Err(ExecutionError::UndeclaredReference(n)) if n.as_str() == name)
+        })
+    })
+}
+
+/// Converts JSON to a CEL value; every integer becomes an `int` so that
+/// `asset.attributes.port == 22` compares like with like.
+pub fn json_to_cel(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        serde_json::Value::String(s) => Value::String(Arc::new(s.clone())),
+        serde_json::Value::Array(xs) => Value::List(Arc::new(xs.iter().map(json_to_cel).collect())),
+        serde_json::Value::Object(m) => {
+            let map: HashMap<Key, Value> =
+                m.iter().map(|(k, x)| (Key::String(Arc::new(k.clone())), json_to_cel(x))).collect();
+            Value::Map(Map { map: Arc::new(map) })
+        }
+    }
+}
+
+/// The `asset` variable: the asset as JSON, plus its class and cloud.
+pub fn asset_value(asset: &Asset) -> Value {
+    let mut json = serde_json::to_value(asset).unwrap_or_default();
+    if let Some(m) = json.as_object_mut() {
+        m.insert("class".into(), asset.class().as_str().into());
+        m.entry("tags").or_insert_with(|| serde_json::json!({}));
+        m.insert("cloud".into(), asset.cloud().as_str().into());
+    }
+    json_to_cel(&json)
+}
+
+fn id_of(asset: &Value) -> Result<AssetId, ExecutionError> {
+    match asset {
+        Value::Map(m) => match m.get(&Key::String(Arc::new("id".to_string()))) {
+            Some(Value::String(s)) => Ok(AssetId::new(s.as_str())),
+            _ => Err(ExecutionError::function_error("asset", "expected an asset (a map with an id)")),
+        },
+        _ => Err(ExecutionError::function_error("asset", "expected the `asset` variable")),
+    }
+}
+
+fn strings(v: Vec<String>) -> Value {
+    Value::List(Arc::new(v.into_iter().map(|s| Value::String(Arc::new(s))).collect()))
+}
+
+/// A context with every fact function bound to `facts`; build one per thread.
+pub fn context(facts: &Arc<Facts>) -> Context<'static, 'static> {
+    let mut ctx = Context::with_env(env());
+    let f = facts.clone();
+    let _ =
+        ctx.add_function("internet_reachable", move |a: Value| id_of(&a).map(|id| f.from_internet.contains_key(&id)));
+    let f = facts.clone();
+    let _ = ctx.add_function("internet_ports", move |a: Value| {
+        let id = id_of(&a)?;
+        let mut ports: Vec<String> =
+            f.from_internet.get(&id).into_iter().flatten().flat_map(|r| r.flows.port_labels()).collect();
+        ports.sort();
+        ports.dedup();
+        Ok::<_, ExecutionError>(strings(ports))
+    });
+    let f = facts.clone();
+    let _ = ctx.add_function("internet_port_open", move |a: Value, ports: Value| {
+        let id = id_of(&a)?;
+        let Value::List(ports) = ports else {
+            return Err(ExecutionError::function_error("internet_port_open", "expected a list of ports"));
+        };
+        let wanted: Vec<u16> =
+            ports.iter().filter_map(|p| if let Value::Int(i) = p { u16::try_from(*i).ok() } else { None }).collect();
+        Ok(f.from_internet.get(&id).into_iter().flatten().any(|r| wanted.iter().any(|p| r.flows.allows_port(*p))))
+    });
+    let f = facts.clone();
+    let _ =
+        ctx.add_function("via_exposed_host", move |a: Value| id_of(&a).map(|id| f.via_exposed_host.contains_key(&id)));
+    let f = facts.clone();
+    let _ = ctx.add_function("exposed_hosts", move |a: Value| {
+        let id = id_of(&a)?;
+        Ok::<_, ExecutionError>(strings(
+            f.via_exposed_host.get(&id).into_iter().flatten().map(|r| r.from.to_string()).collect(),
+        ))
+    });
+    let f = facts.clone();
+    let _ = ctx.add_function("public_access", move |a: Value| match f.access.public.get(&id_of(&a)?) {
+        Some(Verdict::Yes(reasons)) => Ok(strings(reasons.clone())),
+        Some(Verdict::Unknown(why)) => Err(ExecutionError::function_error("public_access", why)),
+        _ => Ok(strings(Vec::new())),
+    });
+    let f = facts.clone();
+    let _ = ctx.add_function("is_public", move |a: Value| match f.access.public.get(&id_of(&a)?) {
+        Some(Verdict::Yes(_)) => Ok(true),
+        Some(Verdict::Unknown(why)) => Err(ExecutionError::function_error("is_public", why)),
+        _ => Ok(false),
+    });
+    let f = facts.clone();
+    let _ = ctx.add_function("is_admin", move |a: Value| id_of(&a).map(|id| f.access.admins.contains_key(&id)));
+    let f = facts.clone();
+    let _ = ctx.add_function("untrusted_assumers", move |a: Value| {
+        let id = id_of(&a)?;
+        Ok::<_, ExecutionError>(strings(f.access.untrusted_assumers.get(&id).cloned().unwrap_or_default()))
+    });
+    ctx
+}
+
+/// Binds `asset` and `now` for one evaluation.
+pub fn bind(ctx: &mut Context<'static, 'static>, asset: &Asset, now: DateTime<Utc>) {
+    ctx.add_variable_from_value("asset", asset_value(asset));
+    ctx.add_variable_from_value("now", Value::Timestamp(now.fixed_offset()));
+}
+
+/// What a fact function knows about an asset, as evidence.
+pub fn explain(facts: &Facts, function: &str, id: &AssetId) -> Vec<Evidence> {
+    match function {
+        "internet_reachable" | "internet_ports" | "internet_port_open" => {
+            facts.from_internet.get(id).into_iter().flatten().map(|r| facts.evidence(r)).collect()
+        }
+        "via_exposed_host" | "exposed_hosts" => {
+            facts.via_exposed_host.get(id).into_iter().flatten().map(|r| facts.evidence(r)).collect()
+        }
+        "is_public" | "public_access" => match facts.access.public.get(id) {
+            Some(Verdict::Yes(reasons)) => reasons.iter().map(Evidence::note).collect(),
+            Some(Verdict::Unknown(why)) => vec![Evidence::note(format!("not collected: {why}"))],
+            _ => Vec::new(),
+        },
+        "is_admin" => facts.access.admins.get(id).into_iter().flatten().map(Evidence::note).collect(),
+        "untrusted_assumers" => {
+            facts.access.untrusted_assumers.get(id).into_iter().flatten().map(Evidence::note).collect()
+        }
+        _ => Vec::new(),
+    }
+}

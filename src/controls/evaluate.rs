@@ -1,0 +1,199 @@
+//! Evaluates controls against a graph in parallel (rayon): every target asset gets
+//! pass, fail or unknown, where unknown means the data was not collected (a missing
+//! attribute, an undecidable fact, or a coverage gap the control needs), never pass.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use auditgraph_model::{Asset, AssetClass, AssetId, AssetKind, CoverageRecord, CoverageStatus};
+use cel::{ExecutionError, Value};
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+
+use super::{cel_env, Control};
+use crate::analysis::Facts;
+use crate::findings::{ControlResult, Evidence, Finding, Outcome};
+use crate::graph::AssetGraph;
+use crate::source::Source;
+
+pub struct Evaluation {
+    pub results: Vec<ControlResult>,
+    pub findings: Vec<Finding>,
+}
+
+/// The outcome of one condition on one asset, with why.
+pub fn judge(result: Result<Value, ExecutionError>) -> (Outcome, Option<String>) {
+    match result {
+        Ok(Value::Bool(true)) => (Outcome::Fail, None),
+        Ok(Value::Bool(false)) => (Outcome::Pass, None),
+        Ok(other) => (Outcome::Unknown, Some(format!("the condition gave {other:?}, not true or false"))),
+        Err(ExecutionError::NoSuchKey(key)) => (Outcome::Unknown, Some(format!("`{key}` was not collected"))),
+        Err(ExecutionError::FunctionError { message, .. }) => {
+            (Outcome::Unknown, Some(format!("not collected: {message}")))
+        }
+        Err(e) => (Outcome::Unknown, Some(format!("could not evaluate: {e}"))),
+    }
+}
+
+/// When each scope's data was collected: the `now` of its assets' conditions.
+pub fn collection_times(sources: &[Source]) -> (HashMap<String, DateTime<Utc>>, DateTime<Utc>) {
+    let mut times = HashMap::new();
+    for s in sources {
+        times
+            .entry(s.scope.clone())
+            .and_modify(|t: &mut DateTime<Utc>| *t = (*t).max(s.collected_at))
+            .or_insert(s.collected_at);
+    }
+    let latest = times.values().copied().max().unwrap_or_else(Utc::now);
+    (times, latest)
+}
+
+/// Whether a coverage record is something `pattern` (`service:Api`, `*` wildcards) needs.
+fn needs(pattern: &str, record: &CoverageRecord) -> bool {
+    let (service, api) = pattern.split_once(':').unwrap_or((pattern, "*"));
+    let matches = |p: &str, v: &str| {
+        p == "*" || p.eq_ignore_ascii_case(v) || p.strip_suffix('*').is_some_and(|pre| v.starts_with(pre))
+    };
+    matches(service, &record.service) && matches(api, &record.api)
+}
+
+pub fn evaluate(controls: &[Control], graph: &AssetGraph, facts: &Arc<Facts>) -> Evaluation {
+    let mut by_kind: HashMap<AssetKind, Vec<&Asset>> = HashMap::new();
+    for a in graph.assets() {
+        by_kind.entry(a.kind()).or_default().push(a);
+    }
+    let (times, latest) = collection_times(&graph.sources);
+    let per_control: Vec<(ControlResult, Vec<Finding>)> = controls
+        .par_iter()
+        .map_init(
+            || cel_env::context(facts),
+            |ctx, control| {
+                let mut result = ControlResult {
+                    control: control.id.clone(),
+                    title: control.title.clone(),
+                    severity: control.severity,
+                    criteria: control.criteria.clone(),
+                    description: control.description.clone(),
+                    remediation: control.remediation.clone(),
+                    evaluated: 0,
+                    passed: 0,
+                    failed: 0,
+                    unknown: 0,
+                };
+                let mut findings = Vec::new();
+                let gaps: Vec<(&Source, &CoverageRecord)> = graph
+                    .sources
+                    .iter()
+                    .flat_map(|s| s.gaps().map(move |g| (s, g)))
+                    // A disabled region holds nothing to check: it is reported, not unknown.
+                    .filter(|(_, g)| {
+                        g.status != CoverageStatus::RegionDisabled && control.needs.iter().any(|p| needs(p, g))
+                    })
+                    .collect();
+                for asset in control.targets.iter().flat_map(|k| by_kind.get(k).into_iter().flatten()) {
+                    cel_env::bind(ctx, asset, times.get(&asset.account).copied().unwrap_or(latest));
+                    let (mut outcome, mut why) = judge(control.program.execute(ctx));
+                    if let Some((_, gap)) = gaps.iter().find(|(_, g)| g.resource.as_ref() == Some(&asset.id)) {
+                        if outcome == Outcome::Pass {
+                            outcome = Outcome::Unknown;
+                            why = Some(gap_text(gap));
+                        }
+                    }
+                    result.evaluated += 1;
+                    match outcome {
+                        Outcome::Pass => result.passed += 1,
+                        Outcome::Fail => result.failed += 1,
+                        Outcome::Unknown => result.unknown += 1,
+                    }
+                    if outcome != Outcome::Pass {
+                        let evidence = match why {
+                            Some(w) => vec![Evidence::note(w)],
+                            None => evidence_for(control, asset, facts),
+                        };
+                        findings.push(finding(control, asset.id.clone(), asset, outcome, evidence));
+                    }
+                }
+                // A whole API that could not be read: the control cannot vouch for that scope.
+                for (source, gap) in gaps.iter().filter(|(_, g)| g.resource.is_none()) {
+                    result.unknown += 1;
+                    let scope_asset = graph
+                        .assets()
+                        .into_iter()
+                        .find(|a| a.account == source.scope && a.class() == AssetClass::Account);
+                    let id = scope_asset.map(|a| a.id.clone()).unwrap_or_else(|| AssetId::new(source.scope.clone()));
+                    let mut f = Finding {
+                        control: control.id.clone(),
+                        title: control.title.clone(),
+                        severity: control.severity,
+                        criteria: control.criteria.clone(),
+                        outcome: Outcome::Unknown,
+                        asset: id,
+                        asset_kind: scope_asset.map(|a| a.kind().to_string()).unwrap_or_else(|| "scope".into()),
+                        asset_name: scope_asset.map(|a| a.name.clone()).unwrap_or_else(|| source.scope.clone()),
+                        account: source.scope.clone(),
+                        region: gap.region.clone(),
+                        evidence: vec![Evidence::note(gap_text(gap))],
+                    };
+                    f.evidence.sort();
+                    findings.push(f);
+                }
+                (result, findings)
+            },
+        )
+        .collect();
+    let mut results = Vec::new();
+    let mut findings = Vec::new();
+    for (r, f) in per_control {
+        results.push(r);
+        findings.extend(f);
+    }
+    results.sort();
+    findings.sort();
+    Evaluation { results, findings }
+}
+
+fn gap_text(gap: &CoverageRecord) -> String {
+    format!(
+        "coverage gap: {}:{} in {} was not read ({}{})",
+        gap.service,
+        gap.api,
+        gap.region.as_deref().unwrap_or("global"),
+        serde_json::to_value(gap.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+        gap.detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default()
+    )
+}
+
+fn finding(control: &Control, id: AssetId, asset: &Asset, outcome: Outcome, evidence: Vec<Evidence>) -> Finding {
+    Finding {
+        control: control.id.clone(),
+        title: control.title.clone(),
+        severity: control.severity,
+        criteria: control.criteria.clone(),
+        outcome,
+        asset: id,
+        asset_kind: asset.kind().to_string(),
+        asset_name: asset.name.clone(),
+        account: asset.account.clone(),
+        region: asset.region.clone(),
+        evidence,
+    }
+}
+
+/// Why a control failed: what each fact function it used knows about the asset,
+/// and the values of the attributes it read.
+fn evidence_for(control: &Control, asset: &Asset, facts: &Facts) -> Vec<Evidence> {
+    let mut out: Vec<Evidence> =
+        control.facts_used.iter().flat_map(|f| cel_env::explain(facts, f, &asset.id)).collect();
+    let json = serde_json::to_value(&asset.attributes).unwrap_or_default();
+    for field in control.attributes_used.iter().filter(|f| asset.kind().attribute_fields().contains(&f.as_str())) {
+        let value = json.get(field).map(|v| v.to_string()).unwrap_or_else(|| "not collected".into());
+        let value = if value.len() > 300 {
+            format!("{}…", &value[..value.char_indices().nth(300).map(|(i, _)| i).unwrap_or(value.len())])
+        } else {
+            value
+        };
+        out.push(Evidence::note(format!("{field} = {value}")));
+    }
+    out.dedup();
+    out
+}

@@ -1,0 +1,300 @@
+//! Controls as data: each file in `queries/` is one control (TOML) with its SOC 2
+//! criteria, its targets and a CEL condition that holds when the control *fails*.
+//! Loading validates every file (kinds, criteria, functions, attributes) and names
+//! the file and line of the first fault.
+
+pub mod cel_env;
+pub mod evaluate;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use auditgraph_model::{AssetClass, AssetKind};
+use cel::common::ast::{Expr, IdedExpr};
+use cel::Program;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::findings::Severity;
+use crate::soc2;
+
+/// A control, loaded and checked.
+#[derive(Debug)]
+pub struct Control {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub criteria: Vec<String>,
+    pub description: String,
+    pub rationale: String,
+    pub remediation: String,
+    /// The asset kinds the control evaluates.
+    pub targets: Vec<AssetKind>,
+    /// Coverage (`service:Api`, `*` wildcards) the control needs; a gap makes it unknown.
+    pub needs: Vec<String>,
+    pub fails_when: String,
+    pub program: Program,
+    /// The graph functions the condition calls, whose explanations become evidence.
+    pub facts_used: Vec<&'static str>,
+    /// The `asset.attributes.X` fields the condition reads, shown as evidence.
+    pub attributes_used: Vec<String>,
+    pub file: PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ControlFile {
+    id: String,
+    title: String,
+    severity: Spanned<String>,
+    criteria: Vec<Spanned<String>>,
+    description: String,
+    rationale: String,
+    remediation: String,
+    targets: Vec<Spanned<String>>,
+    #[serde(default)]
+    needs: Vec<String>,
+    fails_when: Spanned<String>,
+}
+
+/// A control file that cannot be used: where, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{}:{line}: {message}", file.display())]
+pub struct ControlError {
+    pub file: PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+/// Loads every `*.toml` control in `dir`, in file-name order.
+pub fn load_dir(dir: &Path) -> Result<Vec<Control>, ControlError> {
+    let fail = |message: String| ControlError { file: dir.to_path_buf(), line: 0, message };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| fail(format!("cannot read the controls folder: {e}")))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(fail("no control (*.toml) files".into()));
+    }
+    let mut controls = Vec::new();
+    let mut ids = BTreeSet::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).map_err(|e| ControlError {
+            file: file.clone(),
+            line: 0,
+            message: e.to_string(),
+        })?;
+        let control = parse(&file, &text)?;
+        if !ids.insert(control.id.clone()) {
+            return Err(ControlError { file, line: 1, message: format!("duplicate control id `{}`", control.id) });
+        }
+        controls.push(control);
+    }
+    Ok(controls)
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// Parses and validates one control file.
+pub fn parse(file: &Path, text: &str) -> Result<Control, ControlError> {
+    let err = |offset: usize, message: String| ControlError {
+        file: file.to_path_buf(),
+        line: line_of(text, offset),
+        message,
+    };
+    let raw: ControlFile = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map(|s| s.start).unwrap_or(0);
+        err(offset, e.message().to_string())
+    })?;
+    let severity: Severity = raw.severity.get_ref().parse().map_err(|m| err(raw.severity.span().start, m))?;
+    let mut criteria = Vec::new();
+    for c in &raw.criteria {
+        if !soc2::is_criterion(c.get_ref()) {
+            let known: Vec<&str> = soc2::CRITERIA.iter().map(|(id, _)| *id).collect();
+            return Err(err(
+                c.span().start,
+                format!("unknown SOC 2 criterion `{}` (known: {})", c.get_ref(), known.join(", ")),
+            ));
+        }
+        criteria.push(c.get_ref().clone());
+    }
+    if criteria.is_empty() {
+        return Err(err(0, "a control maps to at least one SOC 2 criterion".into()));
+    }
+    let mut targets = Vec::new();
+    for t in &raw.targets {
+        let name = t.get_ref();
+        let kinds: Vec<AssetKind> = if let Some(class) = name.strip_prefix("class:") {
+            let class = AssetClass::from_name(class)
+                .ok_or_else(|| err(t.span().start, format!("unknown asset class `{class}`")))?;
+            AssetKind::ALL.iter().copied().filter(|k| k.class() == class).collect()
+        } else {
+            vec![AssetKind::from_name(name)
+                .ok_or_else(|| err(t.span().start, format!("unknown asset kind `{name}`")))?]
+        };
+        targets.extend(kinds);
+    }
+    targets.sort();
+    targets.dedup();
+    if targets.is_empty() {
+        return Err(err(0, "a control targets at least one asset kind or class".into()));
+    }
+
+    let source = raw.fails_when.get_ref();
+    let start = raw.fails_when.span().start;
+    // Where the expression text begins in the file: after the opening quotes, and the
+    // newline that a multi-line string drops.
+    let quotes = text[start..].chars().take_while(|c| *c == '"' || *c == '\'').count();
+    let mut expr_start = start + quotes;
+    if quotes == 3 && text[expr_start..].starts_with('\n') {
+        expr_start += 1;
+    }
+    let checked = check_expression(source, &targets).map_err(|(line, message)| ControlError {
+        file: file.to_path_buf(),
+        line: line_of(text, expr_start) + line.saturating_sub(1) as usize,
+        message,
+    })?;
+    let Checked { program, facts_used, attributes_used } = checked;
+    Ok(Control {
+        id: raw.id,
+        title: raw.title,
+        severity,
+        criteria,
+        description: raw.description,
+        rationale: raw.rationale,
+        remediation: raw.remediation,
+        targets,
+        needs: raw.needs,
+        fails_when: source.clone(),
+        program,
+        facts_used,
+        attributes_used,
+        file: file.to_path_buf(),
+    })
+}
+
+/// An expression that compiled and names only known functions, variables and fields.
+pub struct Checked {
+    pub program: Program,
+    pub facts_used: Vec<&'static str>,
+    pub attributes_used: Vec<String>,
+}
+
+/// Compiles a CEL expression over assets of `targets` and checks every function,
+/// variable, asset field and attribute it names. Errors carry the line within the
+/// expression.
+pub fn check_expression(source: &str, targets: &[AssetKind]) -> Result<Checked, (u32, String)> {
+    let program = cel_env::env().compile(source).map_err(|e| {
+        let first = e.errors.first();
+        (
+            first.map(|x| x.pos.0.max(1) as u32).unwrap_or(1),
+            format!("invalid CEL: {}", first.map(|x| x.msg.clone()).unwrap_or_default()),
+        )
+    })?;
+    let mut facts_used = Vec::new();
+    let mut attributes_used = Vec::new();
+    let mut problems = Vec::new();
+    walk(program.expression(), &mut |e: &IdedExpr| match &e.expr {
+        Expr::Call(call) => {
+            let name = call.func_name.as_str();
+            if let Some(f) = cel_env::FACT_FUNCTIONS.iter().find(|f| **f == name) {
+                facts_used.push(*f);
+            } else if !cel_env::is_known_function(name) {
+                problems.push((e.id, format!("unknown function `{name}`")));
+            }
+        }
+        Expr::Select(sel) => {
+            if let Expr::Ident(root) = &sel.operand.expr {
+                if root == "asset" && !cel_env::HEADER_FIELDS.contains(&sel.field.as_str()) {
+                    problems.push((
+                        e.id,
+                        format!(
+                            "unknown asset field `{}` (asset has {})",
+                            sel.field,
+                            cel_env::HEADER_FIELDS.join(", ")
+                        ),
+                    ));
+                }
+            }
+            if let Expr::Select(inner) = &sel.operand.expr {
+                if matches!(&inner.operand.expr, Expr::Ident(r) if r == "asset") && inner.field == "attributes" {
+                    if targets.iter().any(|k| k.attribute_fields().contains(&sel.field.as_str())) {
+                        attributes_used.push(sel.field.clone());
+                    } else {
+                        let kinds: Vec<&str> = targets.iter().map(|k| k.as_str()).collect();
+                        let whom = if kinds.len() > 6 { "any asset kind".to_string() } else { kinds.join(", ") };
+                        problems.push((e.id, format!("unknown attribute `{}` for {whom}", sel.field)));
+                    }
+                }
+            }
+        }
+        Expr::Ident(name) if !cel_env::VARIABLES.contains(&name.as_str()) && !is_bound(program.expression(), name) => {
+            problems.push((e.id, format!("unknown variable `{name}` (known: {})", cel_env::VARIABLES.join(", "))));
+        }
+        _ => {}
+    });
+    if let Some((id, message)) = problems.into_iter().next() {
+        return Err((line_in(source, &program, id), message));
+    }
+    facts_used.sort();
+    facts_used.dedup();
+    attributes_used.sort();
+    attributes_used.dedup();
+    Ok(Checked { program, facts_used, attributes_used })
+}
+
+/// The 1-based line, within the expression, where node `id` starts.
+fn line_in(source: &str, program: &Program, id: u64) -> u32 {
+    let offset = program.source_info().offset_for(id).map(|(start, _)| start as usize).unwrap_or(0);
+    source.get(..offset).unwrap_or(source).matches('\n').count() as u32 + 1
+}
+
+/// Whether `name` is bound by a comprehension (`x` in `list.exists(x, ...)`).
+fn is_bound(root: &IdedExpr, name: &str) -> bool {
+    let mut bound = false;
+    walk(root, &mut |e| {
+        if let Expr::Comprehension(c) = &e.expr {
+            if c.iter_var == name || c.accu_var == name || c.iter_var2.as_deref() == Some(name) {
+                bound = true;
+            }
+        }
+    });
+    bound
+}
+
+/// Visits every node of an expression.
+fn walk(e: &IdedExpr, visit: &mut dyn FnMut(&IdedExpr)) {
+    visit(e);
+    match &e.expr {
+        Expr::Call(c) => {
+            if let Some(t) = &c.target {
+                walk(t, visit);
+            }
+            c.args.iter().for_each(|a| walk(a, visit));
+        }
+        Expr::Comprehension(c) => {
+            for x in [&c.iter_range, &c.accu_init, &c.loop_cond, &c.loop_step, &c.result] {
+                walk(x, visit);
+            }
+        }
+        Expr::List(l) => l.elements.iter().for_each(|x| walk(x, visit)),
+        Expr::Select(s) => walk(&s.operand, visit),
+        Expr::Map(m) => m.entries.iter().for_each(|x| walk_entry(x, visit)),
+        Expr::Struct(s) => s.entries.iter().for_each(|x| walk_entry(x, visit)),
+        _ => {}
+    }
+}
+
+fn walk_entry(e: &cel::common::ast::IdedEntryExpr, visit: &mut dyn FnMut(&IdedExpr)) {
+    match &e.expr {
+        cel::common::ast::EntryExpr::StructField(f) => walk(&f.value, visit),
+        cel::common::ast::EntryExpr::MapEntry(m) => {
+            walk(&m.key, visit);
+            walk(&m.value, visit);
+        }
+    }
+}

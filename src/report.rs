@@ -1,0 +1,219 @@
+//! Findings as people and tools read them: a terminal table grouped by severity
+//! and SOC 2 criterion, SARIF 2.1.0 for code-scanning tools, OCSF compliance
+//! findings for security data lakes, and the SOC 2 coverage of the controls.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use serde_json::{json, Value};
+
+use crate::findings::{ControlResult, Evidence, Finding, Outcome, Severity};
+use crate::snapshot::Snapshot;
+use crate::soc2;
+
+fn short_id(id: &str) -> &str {
+    id.rsplit(['/', ':']).find(|s| !s.is_empty()).unwrap_or(id)
+}
+
+/// One evidence item in one line: its summary, and the path as `a -> b -> c`.
+pub fn compact(e: &Evidence) -> String {
+    if e.hops.is_empty() {
+        return e.summary.clone();
+    }
+    let mut path = vec![short_id(e.hops[0].from.as_str()).to_string()];
+    for h in &e.hops {
+        path.push(format!("{} [{}]", short_id(h.to.as_str()), h.ports));
+    }
+    format!("{} | path: {}", e.summary, path.join(" -> "))
+}
+
+/// Findings grouped by severity (worst first), then by SOC 2 criterion.
+pub fn table(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    if findings.is_empty() {
+        out.push_str("No findings: every control passed on every asset it evaluated.\n");
+        return out;
+    }
+    for sev in Severity::ALL {
+        let of_sev: Vec<&Finding> = findings.iter().filter(|f| f.severity == sev).collect();
+        if of_sev.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "== {} ({}) ==", sev.as_str().to_uppercase(), of_sev.len());
+        let mut by_criterion: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+        for f in &of_sev {
+            by_criterion.entry(f.criteria.first().map(String::as_str).unwrap_or("-")).or_default().push(f);
+        }
+        for (criterion, fs) in by_criterion {
+            let _ = writeln!(out, "  {criterion}");
+            for f in fs {
+                let outcome = if f.outcome == Outcome::Unknown { "UNKNOWN" } else { "FAIL" };
+                let _ = writeln!(
+                    out,
+                    "    {outcome:<7} {:<40} {} ({}, {}{})",
+                    f.control,
+                    f.asset_name,
+                    f.asset_kind,
+                    f.account,
+                    f.region.as_ref().map(|r| format!(" {r}")).unwrap_or_default()
+                );
+                for e in &f.evidence {
+                    let _ = writeln!(out, "            {}", compact(e));
+                }
+            }
+        }
+    }
+    let failed = findings.iter().filter(|f| f.outcome == Outcome::Fail).count();
+    let _ = writeln!(out, "\n{failed} failed, {} unknown", findings.len() - failed);
+    out
+}
+
+fn sarif_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "0.0",
+    }
+}
+
+/// SARIF 2.1.0: one rule per control, one result per failed or unknown asset.
+pub fn sarif(snapshot: &Snapshot) -> Value {
+    let rules: Vec<Value> = snapshot
+        .controls
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.control,
+                "name": c.control,
+                "shortDescription": {"text": c.title},
+                "fullDescription": {"text": c.description},
+                "help": {"text": c.remediation},
+                "defaultConfiguration": {"level": sarif_level(c.severity)},
+                "properties": {"tags": c.criteria, "security-severity": security_severity(c.severity)}
+            })
+        })
+        .collect();
+    let index: BTreeMap<&str, usize> =
+        snapshot.controls.iter().enumerate().map(|(i, c)| (c.control.as_str(), i)).collect();
+    let results: Vec<Value> = snapshot
+        .findings
+        .iter()
+        .map(|f| {
+            let evidence: Vec<String> = f.evidence.iter().map(compact).collect();
+            json!({
+                "ruleId": f.control,
+                "ruleIndex": index.get(f.control.as_str()),
+                "level": if f.outcome == Outcome::Unknown { "note" } else { sarif_level(f.severity) },
+                "kind": if f.outcome == Outcome::Unknown { "review" } else { "fail" },
+                "message": {"text": format!("{}: {} ({}). {}", f.title, f.asset_name, f.asset_kind, evidence.join("; "))},
+                "locations": [{"logicalLocations": [{"fullyQualifiedName": f.asset, "name": f.asset_name, "kind": "resource"}]}],
+                "properties": {"criteria": f.criteria, "account": f.account, "region": f.region, "evidence": f.evidence}
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "auditgraph", "version": snapshot.scan.tool_version, "rules": rules}},
+            "invocations": [{"executionSuccessful": true, "endTimeUtc": snapshot.scan.scanned_at.to_rfc3339()}],
+            "results": results
+        }]
+    })
+}
+
+/// OCSF 1.1 Compliance Finding events (class 2003), one per finding.
+pub fn ocsf(snapshot: &Snapshot) -> Value {
+    let time = snapshot.scan.scanned_at.timestamp_millis();
+    let events: Vec<Value> = snapshot
+        .findings
+        .iter()
+        .map(|f| {
+            let severity_id = match f.severity {
+                Severity::Info => 1,
+                Severity::Low => 2,
+                Severity::Medium => 3,
+                Severity::High => 4,
+                Severity::Critical => 5,
+            };
+            let (status, status_id) = if f.outcome == Outcome::Fail { ("Fail", 3) } else { ("Unknown", 0) };
+            json!({
+                "activity_id": 1,
+                "activity_name": "Create",
+                "category_uid": 2,
+                "category_name": "Findings",
+                "class_uid": 2003,
+                "class_name": "Compliance Finding",
+                "type_uid": 200301,
+                "type_name": "Compliance Finding: Create",
+                "severity_id": severity_id,
+                "severity": f.severity.as_str(),
+                "time": time,
+                "status_id": 1,
+                "status": "New",
+                "message": f.title,
+                "metadata": {"version": "1.1.0", "product": {"name": "auditgraph", "vendor_name": "auditgraph", "version": snapshot.scan.tool_version}},
+                "finding_info": {"uid": format!("{}:{}", f.control, f.asset), "title": f.title, "types": ["SOC 2"]},
+                "compliance": {"standards": ["SOC 2"], "requirements": f.criteria, "control": f.control, "status": status, "status_id": status_id},
+                "resources": [{"uid": f.asset, "name": f.asset_name, "type": f.asset_kind, "region": f.region, "cloud_partition": f.account}],
+                "evidences": f.evidence.iter().map(|e| json!({"data": {"summary": e.summary, "hops": e.hops}})).collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    Value::Array(events)
+}
+
+/// The controls with their counts, then each SOC 2 criterion with its controls and
+/// totals, then the criteria no control covers (to be verified by hand).
+pub fn controls_table(results: &[ControlResult]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<42} {:<9} {:<20} {:>5} {:>5} {:>5} {:>7}",
+        "CONTROL", "SEVERITY", "CRITERIA", "EVAL", "PASS", "FAIL", "UNKNOWN"
+    );
+    for c in results {
+        let _ = writeln!(
+            out,
+            "{:<42} {:<9} {:<20} {:>5} {:>5} {:>5} {:>7}",
+            c.control,
+            c.severity.as_str(),
+            c.criteria.join(","),
+            c.evaluated,
+            c.passed,
+            c.failed,
+            c.unknown
+        );
+    }
+    let _ = writeln!(out, "\nSOC 2 coverage:");
+    let mut uncovered = Vec::new();
+    for (id, about) in soc2::CRITERIA {
+        let of: Vec<&ControlResult> = results.iter().filter(|c| c.criteria.iter().any(|x| x == id)).collect();
+        if of.is_empty() {
+            uncovered.push((id, about));
+            continue;
+        }
+        let (p, f, u) = of.iter().fold((0, 0, 0), |acc, c| (acc.0 + c.passed, acc.1 + c.failed, acc.2 + c.unknown));
+        let _ = writeln!(out, "  {id:<6} {} controls: pass {p}, fail {f}, unknown {u}  ({about})", of.len());
+        for c in of {
+            let _ = writeln!(out, "           {}", c.control);
+        }
+    }
+    if !uncovered.is_empty() {
+        let _ = writeln!(out, "\nNo control covers (verify by hand):");
+        for (id, about) in uncovered {
+            let _ = writeln!(out, "  {id:<6} {about}");
+        }
+    }
+    out
+}
