@@ -106,10 +106,7 @@ impl FlowSet {
     /// Evaluates an ordered rule list where the first matching rule decides
     /// (network ACLs, firewall rules): returns what is allowed, and the labels of the
     /// allow rules that let some of it through. Whatever no rule matches is denied.
-    pub fn first_match(
-        &self,
-        rules: impl IntoIterator<Item = (RuleAction, Match, String)>,
-    ) -> (FlowSet, Vec<String>) {
+    pub fn first_match(&self, rules: impl IntoIterator<Item = (RuleAction, Match, String)>) -> (FlowSet, Vec<String>) {
         let mut remaining = self.clone();
         let mut allowed = Vec::new();
         let mut used = Vec::new();

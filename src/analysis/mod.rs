@@ -198,3 +198,6 @@ pub fn is_networked(a: &Attributes) -> bool {
             | Attributes::GcpSqlInstance(_)
     )
 }
+
+#[cfg(test)]
+mod tests;

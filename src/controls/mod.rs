@@ -298,3 +298,65 @@ fn walk_entry(e: &cel::common::ast::IdedEntryExpr, visit: &mut dyn FnMut(&IdedEx
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"id = "t"
+title = "T"
+severity = "high"
+criteria = ["CC6.1"]
+description = "d"
+rationale = "r"
+remediation = "m"
+targets = ["aws_rds_instance"]
+fails_when = '''
+asset.attributes.publicly_accessible
+  && !asset.attributes.storage_encrypted
+'''
+"#;
+
+    fn error(text: &str) -> ControlError {
+        parse(Path::new("queries/t.toml"), text).expect_err("the control should be refused")
+    }
+
+    #[test]
+    fn a_good_control_loads_with_what_it_reads() {
+        let c = parse(Path::new("queries/t.toml"), GOOD).unwrap();
+        assert_eq!(c.attributes_used, vec!["publicly_accessible", "storage_encrypted"]);
+        assert_eq!(c.targets, vec![AssetKind::AwsRdsInstance]);
+    }
+
+    #[test]
+    fn errors_name_the_file_and_line() {
+        let e = error(&GOOD.replace(r#"["aws_rds_instance"]"#, r#"["aws_rds_instanse"]"#));
+        assert_eq!((e.line, e.to_string().starts_with("queries/t.toml:8:")), (8, true), "{e}");
+        assert!(e.message.contains("unknown asset kind `aws_rds_instanse`"), "{e}");
+
+        let e = error(&GOOD.replace(r#"["CC6.1"]"#, r#"["CC6.1", "CC9.9"]"#));
+        assert_eq!(e.line, 4, "{e}");
+        assert!(e.message.contains("unknown SOC 2 criterion `CC9.9`"), "{e}");
+
+        let e = error(&GOOD.replace("!asset.attributes.storage_encrypted", "!asset.attributes.storage_encryption"));
+        assert_eq!(e.line, 11, "{e}");
+        assert!(e.message.contains("unknown attribute `storage_encryption`"), "{e}");
+
+        let e = error(&GOOD.replace("&& !asset", "&& exposed(asset) && !asset"));
+        assert_eq!(e.line, 11, "{e}");
+        assert!(e.message.contains("unknown function `exposed`"), "{e}");
+
+        let e = error(&GOOD.replace("asset.attributes.publicly_accessible", "assets.attributes.publicly_accessible"));
+        assert_eq!(e.line, 10, "{e}");
+        assert!(e.message.contains("unknown variable `assets`"), "{e}");
+
+        let e = error(&GOOD.replace("&& !asset", "&& !!(asset"));
+        assert!(e.message.starts_with("invalid CEL"), "{e}");
+
+        let e = error(&GOOD.replace(r#"severity = "high""#, r#"severity = "urgent""#));
+        assert_eq!(e.line, 3, "{e}");
+
+        let e = error(&GOOD.replace("rationale", "rational"));
+        assert_eq!(e.line, 6, "{e}");
+    }
+}

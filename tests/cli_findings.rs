@@ -1,0 +1,170 @@
+//! End-to-end: findings in every format, CI gating, SOC 2 coverage, exposure paths,
+//! ad hoc queries, and unknown (never pass) when data was not collected.
+
+mod common;
+
+use common::{auditgraph, demo, scratch, Run};
+use serde_json::Value;
+
+/// Scans the demo estate into a scratch folder and runs `args` there.
+fn on_demo(args: &[&str]) -> Run {
+    let dir = scratch();
+    assert_eq!(auditgraph(dir.path(), &["scan", demo().to_str().unwrap()]).code, 0);
+    auditgraph(dir.path(), args)
+}
+
+#[test]
+fn findings_as_json_carry_evidence() {
+    let run = on_demo(&["findings", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let findings: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
+    let via = findings
+        .iter()
+        .find(|f| f["control"] == "datastore-via-exposed-host" && f["asset_name"] == "prod-customers")
+        .expect("the customers database is found");
+    let hops = via["evidence"][0]["hops"].as_array().unwrap();
+    assert_eq!(hops.first().unwrap()["from"], "internet");
+    assert_eq!(hops.last().unwrap()["to"], "arn:aws:rds:eu-west-1:111111111111:db:prod-customers");
+    assert!(hops.last().unwrap()["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r.as_str().unwrap().contains("prod-customers-db")));
+}
+
+#[test]
+fn findings_as_sarif_follow_2_1_0() {
+    let run = on_demo(&["findings", "--format", "sarif"]);
+    let sarif: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let driver = &sarif["runs"][0]["tool"]["driver"];
+    let rules: Vec<&str> = driver["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for r in results {
+        let rule = r["ruleId"].as_str().unwrap();
+        assert_eq!(rules[r["ruleIndex"].as_u64().unwrap() as usize], rule);
+        assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
+        assert!(r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].is_string());
+    }
+}
+
+#[test]
+fn findings_as_ocsf_are_compliance_findings() {
+    let run = on_demo(&["findings", "--format", "ocsf"]);
+    let events: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
+    assert!(!events.is_empty());
+    for e in &events {
+        assert_eq!(e["class_uid"], 2003);
+        assert_eq!(e["type_uid"], 200301);
+        assert!(e["compliance"]["requirements"].as_array().unwrap().iter().all(|c| c.as_str().unwrap().contains('.')));
+        assert!(e["resources"][0]["uid"].is_string());
+    }
+}
+
+#[test]
+fn the_table_groups_by_severity() {
+    let run = on_demo(&["findings"]);
+    let critical = run.stdout.find("== CRITICAL").unwrap();
+    let low = run.stdout.find("== LOW").unwrap();
+    assert!(critical < low);
+    assert!(run.stdout.contains("FAIL    admin-port-internet"), "{}", run.stdout);
+}
+
+#[test]
+fn fail_on_gates_ci() {
+    assert_eq!(on_demo(&["findings", "--fail-on", "critical"]).code, 1);
+    let dir = scratch();
+    let run = auditgraph(dir.path(), &["scan", demo().to_str().unwrap(), "--fail-on", "high"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    // A clean estate passes the gate.
+    let clean = dir.path().join("clean.json");
+    std::fs::write(
+        &clean,
+        r#"{"format":"auditgraph-inventory/1","cloud":"aws","scope":"111111111111","collected_at":"2026-11-01T00:00:00Z",
+            "assets":[{"id":"vol","kind":"aws_ebs_volume","name":"v","account":"111111111111","region":"eu-west-1",
+                       "attributes":{"size_gib":8,"encrypted":true}}]}"#,
+    )
+    .unwrap();
+    assert_eq!(auditgraph(dir.path(), &["scan", "clean.json", "--fail-on", "info"]).code, 0);
+}
+
+#[test]
+fn controls_show_soc2_coverage_and_gaps() {
+    let run = on_demo(&["controls"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("SOC 2 coverage:"));
+    assert!(run.stdout.contains("CC6.6"));
+    let uncovered = &run.stdout[run.stdout.find("No control covers").unwrap()..];
+    assert!(uncovered.contains("CC8.1"), "{uncovered}");
+    assert!(!uncovered.contains("CC6.1"), "{uncovered}");
+}
+
+#[test]
+fn paths_from_the_internet_show_every_hop_and_rule() {
+    let run = on_demo(&["paths", "--from", "internet", "--to", "name:prod-customers"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("prod-legacy-web reaches prod-customers: tcp/5432"), "{}", run.stdout);
+    assert!(run.stdout.contains("route table"), "{}", run.stdout);
+    assert!(run.stdout.contains("network ACL"), "{}", run.stdout);
+    assert!(run.stdout.contains("security group sg-f32d640782208f0dc (prod-customers-db) ingress"), "{}", run.stdout);
+    let none = on_demo(&["paths", "--from", "internet", "--to", "name:prod-orders"]);
+    assert!(none.stdout.contains("No path"), "{}", none.stdout);
+}
+
+#[test]
+fn paths_between_assets() {
+    let run = on_demo(&["paths", "--from", "name:prod-app-1", "--to", "kind:aws_rds_instance", "--format", "json"]);
+    let paths: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
+    let targets: Vec<&str> = paths.iter().map(|p| p["to"].as_str().unwrap()).collect();
+    assert!(targets.contains(&"arn:aws:rds:eu-west-1:111111111111:db:prod-orders"), "{targets:?}");
+    assert!(!targets.iter().any(|t| t.contains("us-east-1")), "another VPC is not reachable: {targets:?}");
+}
+
+#[test]
+fn query_answers_ad_hoc_questions() {
+    let run = on_demo(&["query", r#"asset.kind == "aws_ebs_volume" && !asset.attributes.encrypted"#]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("3 assets match"), "{}", run.stdout);
+    let bad = on_demo(&["query", "asset.attributes.nonsense"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("unknown attribute `nonsense`"), "{}", bad.stderr);
+}
+
+#[test]
+fn missing_data_is_unknown_never_pass() {
+    let dir = scratch();
+    std::fs::write(
+        dir.path().join("partial.json"),
+        r#"{"format":"auditgraph-inventory/1","cloud":"aws","scope":"333333333333","collected_at":"2026-11-01T00:00:00Z",
+            "assets":[
+              {"id":"acct","kind":"aws_account","name":"partial","account":"333333333333","attributes":{"account_id":"333333333333"}},
+              {"id":"arn:aws:s3:::half-read","kind":"aws_s3_bucket","name":"half-read","account":"333333333333","region":"eu-west-1",
+               "attributes":{"acl_grants":[]}}],
+            "coverage":[
+              {"service":"rds","api":"DescribeDBInstances","region":"eu-west-1","status":"access_denied","detail":"AccessDenied: not authorized"},
+              {"service":"s3","api":"GetBucketPolicy","region":"eu-west-1","resource":"arn:aws:s3:::half-read","status":"access_denied"}]}"#,
+    )
+    .unwrap();
+    let run = auditgraph(dir.path(), &["scan", "partial.json", "--out", "s.json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("Coverage gaps: 2"), "{}", run.stdout);
+    let snap: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("s.json")).unwrap()).unwrap();
+    let outcome = |control: &str, asset: &str| -> Option<String> {
+        snap["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["control"] == control && f["asset"] == asset)
+            .map(|f| f["outcome"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        outcome("rds-unencrypted", "acct").as_deref(),
+        Some("unknown"),
+        "a denied API makes its controls unknown"
+    );
+    assert_eq!(outcome("bucket-public", "arn:aws:s3:::half-read").as_deref(), Some("unknown"));
+    assert_eq!(outcome("s3-no-tls-deny", "arn:aws:s3:::half-read").as_deref(), Some("unknown"));
+    let rds = snap["controls"].as_array().unwrap().iter().find(|c| c["control"] == "rds-unencrypted").unwrap();
+    assert_eq!((rds["passed"].as_u64(), rds["unknown"].as_u64()), (Some(0), Some(1)));
+}
