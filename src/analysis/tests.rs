@@ -325,9 +325,9 @@ fn random_rule(rng: &mut Rng, egress: bool, number: u16) -> Rule {
         number,
         egress,
         allow: rng.next() % 3 != 0,
-        protocol: *rng.pick(PROTOCOLS),
+        protocol: rng.pick(PROTOCOLS),
         ports: *rng.pick(PORTS),
-        cidr: *rng.pick(CIDRS),
+        cidr: rng.pick(CIDRS),
     }
 }
 
