@@ -238,8 +238,8 @@ impl Rng {
         self.0 ^= self.0 << 17;
         self.0
     }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[(self.next() % xs.len() as u64) as usize]
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[(self.next() % xs.len() as u64) as usize]
     }
 }
 
@@ -326,7 +326,7 @@ fn random_rule(rng: &mut Rng, egress: bool, number: u16) -> Rule {
         egress,
         allow: rng.next() % 3 != 0,
         protocol: rng.pick(PROTOCOLS),
-        ports: *rng.pick(PORTS),
+        ports: rng.pick(PORTS),
         cidr: rng.pick(CIDRS),
     }
 }
@@ -345,7 +345,7 @@ fn the_engine_agrees_with_brute_force_on_random_networks() {
     let (mut reachable, mut blocked) = (0, 0);
     for case in 0..300 {
         let mut routes: Vec<(&str, bool)> = vec![("0.0.0.0/0", true)];
-        routes.extend((0..rng.next() % 3).map(|_| (*rng.pick(CIDRS), rng.next() % 3 != 0)));
+        routes.extend((0..rng.next() % 3).map(|_| (rng.pick(CIDRS), rng.next() % 3 != 0)));
         // A route table holds one route per destination.
         routes.sort_by_key(|r| r.0);
         routes.dedup_by_key(|r| r.0);
