@@ -137,3 +137,61 @@ fn sql_from_internet(asset: &Asset, sql: &SqlInstance) -> Option<Reach> {
     let hop = Hop { from: AssetId::internet(), to: asset.id.clone(), ports: flows.port_labels().join(", "), rules };
     Some(Reach { from: AssetId::internet(), to: asset.id.clone(), via: None, flows, hops: vec![hop] })
 }
+
+#[cfg(test)]
+mod tests {
+    use auditgraph_model::net::Protocol;
+    use auditgraph_model::Inventory;
+    use serde_json::{json, Value};
+
+    use super::*;
+    use crate::source::SourcedInventory;
+
+    fn estate(firewalls: Value, tags: &[&str]) -> AssetGraph {
+        let mut assets = vec![
+            json!({"id": "net", "kind": "gcp_network", "name": "net", "account": "p", "attributes": {}}),
+            json!({"id": "route", "kind": "gcp_route", "name": "route", "account": "p",
+                   "attributes": {"network": "net", "dest_range": "0.0.0.0/0", "priority": 1000, "next_hop": "default-internet-gateway"}}),
+            json!({"id": "vm", "kind": "gcp_compute_instance", "name": "vm", "account": "p", "region": "europe-west1",
+                   "attributes": {"zone": "europe-west1-b", "status": "RUNNING", "network_tags": tags,
+                     "network_interfaces": [{"network": "net", "subnetwork": "sub", "internal_ip": "10.0.0.2", "external_ip": "35.1.1.1"}]}}),
+        ];
+        for (i, f) in firewalls.as_array().unwrap().iter().enumerate() {
+            let mut attrs = f.clone();
+            attrs["network"] = json!("net");
+            attrs["direction"] = json!("ingress");
+            assets.push(json!({"id": format!("fw{i}"), "kind": "gcp_firewall_rule", "name": format!("fw{i}"), "account": "p", "attributes": attrs}));
+        }
+        let text = json!({"format": "auditgraph-inventory/1", "cloud": "gcp", "scope": "p", "collected_at": "2026-11-01T00:00:00Z", "assets": assets});
+        AssetGraph::from_inventories(vec![SourcedInventory::new(Inventory::from_json(&text.to_string()).unwrap(), "t")])
+    }
+
+    fn rule(priority: u32, action: &str, port: &str, targets: &[&str]) -> Value {
+        json!({"priority": priority, "action": action, "rules": [{"protocol": "tcp", "ports": [port]}],
+               "source_ranges": ["0.0.0.0/0"], "target_tags": targets})
+    }
+
+    fn reach(g: &AssetGraph) -> Option<FlowSet> {
+        GcpNetwork::new(g).from_internet(g).into_iter().next().map(|r| r.flows)
+    }
+
+    #[test]
+    fn priority_decides_and_deny_wins_ties() {
+        let any = "8.8.8.8".parse().unwrap();
+        let allowed = reach(&estate(json!([rule(1000, "allow", "3389", &[])]), &[])).unwrap();
+        assert!(allowed.allows(Protocol::Tcp, 3389, any));
+        assert!(reach(&estate(json!([rule(900, "deny", "3389", &[]), rule(1000, "allow", "3389", &[])]), &[])).is_none());
+        assert!(reach(&estate(json!([rule(1000, "allow", "3389", &[]), rule(1000, "deny", "3389", &[])]), &[])).is_none());
+        let allow_first = reach(&estate(json!([rule(800, "allow", "3389", &[]), rule(900, "deny", "3389", &[])]), &[])).unwrap();
+        assert!(allow_first.allows(Protocol::Tcp, 3389, any));
+    }
+
+    #[test]
+    fn target_tags_choose_the_instances() {
+        assert!(reach(&estate(json!([rule(1000, "allow", "22", &["ssh"])]), &["web"])).is_none());
+        assert!(reach(&estate(json!([rule(1000, "allow", "22", &["ssh"])]), &["ssh"])).is_some());
+        let mut disabled = rule(1000, "allow", "22", &[]);
+        disabled["disabled"] = json!(true);
+        assert!(reach(&estate(json!([disabled]), &[])).is_none());
+    }
+}
