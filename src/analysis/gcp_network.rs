@@ -180,9 +180,14 @@ mod tests {
         let any = "8.8.8.8".parse().unwrap();
         let allowed = reach(&estate(json!([rule(1000, "allow", "3389", &[])]), &[])).unwrap();
         assert!(allowed.allows(Protocol::Tcp, 3389, any));
-        assert!(reach(&estate(json!([rule(900, "deny", "3389", &[]), rule(1000, "allow", "3389", &[])]), &[])).is_none());
-        assert!(reach(&estate(json!([rule(1000, "allow", "3389", &[]), rule(1000, "deny", "3389", &[])]), &[])).is_none());
-        let allow_first = reach(&estate(json!([rule(800, "allow", "3389", &[]), rule(900, "deny", "3389", &[])]), &[])).unwrap();
+        assert!(
+            reach(&estate(json!([rule(900, "deny", "3389", &[]), rule(1000, "allow", "3389", &[])]), &[])).is_none()
+        );
+        assert!(
+            reach(&estate(json!([rule(1000, "allow", "3389", &[]), rule(1000, "deny", "3389", &[])]), &[])).is_none()
+        );
+        let allow_first =
+            reach(&estate(json!([rule(800, "allow", "3389", &[]), rule(900, "deny", "3389", &[])]), &[])).unwrap();
         assert!(allow_first.allows(Protocol::Tcp, 3389, any));
     }
 
