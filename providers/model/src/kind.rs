@@ -173,43 +173,6 @@ impl std::fmt::Display for AssetKind {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_kind_round_trips_through_its_name() {
-        for kind in AssetKind::ALL {
-            assert_eq!(AssetKind::from_name(kind.as_str()), Some(*kind));
-            let json = serde_json::to_string(kind).unwrap();
-            assert_eq!(json, format!("\"{}\"", kind.as_str()));
-            assert!(kind.as_str().starts_with(kind.cloud().as_str()));
-        }
-    }
-
-    #[test]
-    fn classes_group_kinds_across_clouds() {
-        assert_eq!(AssetKind::AwsRdsInstance.class(), AssetClass::DataStore);
-        assert_eq!(AssetKind::GcpSqlInstance.class(), AssetClass::DataStore);
-        assert_eq!(AssetKind::GcpProject.class(), AssetClass::Account);
-        assert_eq!(AssetClass::from_name("data_store"), Some(AssetClass::DataStore));
-    }
-
-    #[test]
-    fn attribute_fields_come_from_the_types() {
-        let fields = AssetKind::AwsRdsInstance.attribute_fields();
-        assert!(fields.contains(&"publicly_accessible") && fields.contains(&"storage_encrypted"));
-        assert!(!fields.contains(&"public"));
-        assert!(AssetKind::ALL.iter().all(|k| !k.attribute_fields().is_empty()));
-    }
-
-    #[test]
-    fn attribute_errors_name_the_field() {
-        let err = Attributes::from_json(AssetKind::AwsSubnet, r#"{"vpc":"v","cidr_block":"10.0.0.0/33"}"#).unwrap_err();
-        assert_eq!(err.path().to_string(), "cidr_block");
-    }
-}
-
 /// The field names a `Deserialize` struct accepts, read from its derive without
 /// parsing anything: serde hands them to `deserialize_struct`.
 pub fn field_names<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
@@ -249,4 +212,41 @@ pub fn field_names<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
     let mut probe = Probe(None);
     let _ = T::deserialize(&mut probe);
     probe.0.unwrap_or(&[])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips_through_its_name() {
+        for kind in AssetKind::ALL {
+            assert_eq!(AssetKind::from_name(kind.as_str()), Some(*kind));
+            let json = serde_json::to_string(kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+            assert!(kind.as_str().starts_with(kind.cloud().as_str()));
+        }
+    }
+
+    #[test]
+    fn classes_group_kinds_across_clouds() {
+        assert_eq!(AssetKind::AwsRdsInstance.class(), AssetClass::DataStore);
+        assert_eq!(AssetKind::GcpSqlInstance.class(), AssetClass::DataStore);
+        assert_eq!(AssetKind::GcpProject.class(), AssetClass::Account);
+        assert_eq!(AssetClass::from_name("data_store"), Some(AssetClass::DataStore));
+    }
+
+    #[test]
+    fn attribute_fields_come_from_the_types() {
+        let fields = AssetKind::AwsRdsInstance.attribute_fields();
+        assert!(fields.contains(&"publicly_accessible") && fields.contains(&"storage_encrypted"));
+        assert!(!fields.contains(&"public"));
+        assert!(AssetKind::ALL.iter().all(|k| !k.attribute_fields().is_empty()));
+    }
+
+    #[test]
+    fn attribute_errors_name_the_field() {
+        let err = Attributes::from_json(AssetKind::AwsSubnet, r#"{"vpc":"v","cidr_block":"10.0.0.0/33"}"#).unwrap_err();
+        assert_eq!(err.path().to_string(), "cidr_block");
+    }
 }
