@@ -5,17 +5,19 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use auditgraph_model::{AssetId, AssetKind};
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::analysis::{paths_between, Facts, Reach};
+use crate::boundary;
 use crate::controls::evaluate::{collection_times, judge};
 use crate::controls::{self, cel_env};
 use crate::diff::SnapshotDiff;
 use crate::findings::{Finding, Outcome, Severity};
 use crate::graph::AssetGraph;
+use crate::render::{self, Scene, View};
 use crate::report;
 use crate::scan;
 use crate::selector::Selector;
@@ -69,6 +71,23 @@ pub enum Command {
         auditgraph query 'asset.kind == \"aws_ebs_volume\" && !asset.attributes.encrypted' --format json"
     )]
     Query(QueryArgs),
+    /// Draw the estate for auditors: network, exposure, boundary or IAM view, as DOT, SVG or PNG.
+    #[command(after_help = "DOT is written without Graphviz; svg and png run Graphviz's `dot`.\n\n\
+        Examples:\n  auditgraph diagram --view network -o network.svg\n  \
+        auditgraph diagram --view exposure --format png -o exposure.png\n  \
+        auditgraph diagram --view boundary --seed tag:data=customer -o boundary.svg\n  \
+        auditgraph diagram --view network --focus name:prod-customers -o customers.dot\n  \
+        auditgraph diagram --view network --split -o diagrams/network.svg   # one file per account")]
+    Diagram(DiagramArgs),
+    /// The audit boundary: what is in scope given the systems that hold customer data.
+    #[command(
+        after_help = "In scope: the seeds, what can reach them over the network, the principals whose policies \
+        allow access to them, the keys that encrypt them, and their subnets, VPCs, accounts and projects.\n\n\
+        Examples:\n  auditgraph boundary --seed tag:data=customer\n  \
+        auditgraph boundary --seed class:data_store --format csv > scope.csv\n  \
+        auditgraph boundary --seed tag:data=customer --diagram boundary.svg"
+    )]
+    Boundary(BoundaryArgs),
     /// Show drift between two snapshots: assets and relations added, removed, changed.
     #[command(after_help = "With no argument, compares the two latest saved snapshots; with one, that \
         snapshot against the latest.\n\nExamples:\n  auditgraph diff\n  \
@@ -146,6 +165,57 @@ pub struct QueryArgs {
     pub format: TextOrJson,
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ImageFormat {
+    Dot,
+    Svg,
+    Png,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DiagramArgs {
+    /// The snapshot to draw [default: the latest].
+    pub snapshot: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = View::Network)]
+    pub view: View,
+    /// Output format [default: from the file extension, else dot].
+    #[arg(long, value_enum)]
+    pub format: Option<ImageFormat>,
+    /// The file to write (with --split, the account is added to its name).
+    #[arg(short = 'o', long)]
+    pub out: PathBuf,
+    /// Only what connects to these assets (repeatable).
+    #[arg(long, value_parser = parse_selector)]
+    pub focus: Vec<Selector>,
+    /// One file per account or project.
+    #[arg(long)]
+    pub split: bool,
+    /// Seeds of the boundary view [default: class:data_store].
+    #[arg(long)]
+    pub seed: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum TableFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct BoundaryArgs {
+    /// The snapshot to read [default: the latest].
+    pub snapshot: Option<PathBuf>,
+    /// What holds the data in scope (repeatable): tag:data=customer, class:data_store, id:..., name:...
+    #[arg(long, required = true)]
+    pub seed: Vec<String>,
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+    /// Also draw the boundary view to this file (.dot, .svg or .png).
+    #[arg(long)]
+    pub diagram: Option<PathBuf>,
+}
+
 #[derive(clap::Args, Debug)]
 pub struct DiffArgs {
     /// The older snapshot [default: the second latest].
@@ -171,6 +241,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Controls(args) => controls(args),
         Command::Paths(args) => paths(args),
         Command::Query(args) => query(args),
+        Command::Diagram(args) => diagram(args),
+        Command::Boundary(args) => boundary(args),
         Command::Diff(args) => diff(args),
     }
 }
@@ -329,6 +401,86 @@ fn query(args: QueryArgs) -> Result<ExitCode> {
             }
             println!("{} assets match; {unknown} could not be decided (data not collected)", matched.len());
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn seeds(texts: &[String]) -> Result<Vec<Selector>> {
+    texts.iter().map(|t| t.parse::<Selector>().map_err(|e| anyhow!(e))).collect()
+}
+
+/// Writes a diagram as DOT, or as an image through Graphviz.
+fn write_diagram(dot_text: &str, format: Option<ImageFormat>, out: &Path) -> Result<()> {
+    let format = format.unwrap_or(match out.extension().and_then(|e| e.to_str()) {
+        Some("svg") => ImageFormat::Svg,
+        Some("png") => ImageFormat::Png,
+        _ => ImageFormat::Dot,
+    });
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    match format {
+        ImageFormat::Dot => std::fs::write(out, dot_text).with_context(|| format!("writing {}", out.display())),
+        ImageFormat::Svg => render::to_image(dot_text, "svg", out),
+        ImageFormat::Png => render::to_image(dot_text, "png", out),
+    }
+}
+
+/// `dir/name.ext` → `dir/name-suffix.ext`.
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("diagram");
+    let name = match path.extension().and_then(|e| e.to_str()) {
+        Some(ext) => format!("{stem}-{suffix}.{ext}"),
+        None => format!("{stem}-{suffix}"),
+    };
+    path.with_file_name(name)
+}
+
+fn diagram(args: DiagramArgs) -> Result<ExitCode> {
+    let snap = load(args.snapshot.as_deref())?;
+    let (graph, facts) = graph_and_facts(&snap);
+    let seed_text = if args.seed.is_empty() { vec!["class:data_store".to_string()] } else { args.seed.clone() };
+    let bound = (args.view == View::Boundary)
+        .then(|| seeds(&seed_text).map(|s| boundary::compute(&graph, &facts, &s, &seed_text)))
+        .transpose()?;
+    let scene = Scene {
+        graph: &graph,
+        facts: &facts,
+        findings: &snap.findings,
+        scanned_at: snap.scan.scanned_at,
+        boundary: bound.as_ref(),
+    };
+    for (suffix, dot_text) in render::render(&scene, args.view, &args.focus, args.split) {
+        let out = if suffix.is_empty() { args.out.clone() } else { with_suffix(&args.out, &suffix) };
+        write_diagram(&dot_text, args.format, &out)?;
+        println!("wrote {}", out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn boundary(args: BoundaryArgs) -> Result<ExitCode> {
+    let snap = load(args.snapshot.as_deref())?;
+    let (graph, facts) = graph_and_facts(&snap);
+    let b = boundary::compute(&graph, &facts, &seeds(&args.seed)?, &args.seed);
+    if b.components.is_empty() {
+        bail!("no asset matches the seeds {}", args.seed.join(", "));
+    }
+    match args.format {
+        TableFormat::Table => print!("{}", b.to_table(&graph)),
+        TableFormat::Csv => print!("{}", b.to_csv()),
+        TableFormat::Json => println!("{}", serde_json::to_string_pretty(&b)?),
+    }
+    if let Some(out) = &args.diagram {
+        let scene = Scene {
+            graph: &graph,
+            facts: &facts,
+            findings: &snap.findings,
+            scanned_at: snap.scan.scanned_at,
+            boundary: Some(&b),
+        };
+        let (_, dot_text) = render::render(&scene, View::Boundary, &[], false).remove(0);
+        write_diagram(&dot_text, None, out)?;
+        eprintln!("wrote {}", out.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -182,11 +182,11 @@ impl AssetGraph {
         n
     }
 
-    /// Records a fact an analysis derived (`from --reaches--> to`), once.
-    pub fn add_derived(&mut self, from: &AssetId, to: &AssetId) {
+    /// Records a relation an analysis derived (`reaches`, `can_assume`), once.
+    pub fn add_derived(&mut self, from: &AssetId, kind: RelationKind, to: &AssetId) {
         let (Some(a), Some(b)) = (self.node(from), self.node(to)) else { return };
-        if !self.graph.edges_connecting(a, b).any(|e| *e.weight() == RelationKind::Reaches) {
-            self.graph.add_edge(a, b, RelationKind::Reaches);
+        if !self.graph.edges_connecting(a, b).any(|e| *e.weight() == kind) {
+            self.graph.add_edge(a, b, kind);
         }
     }
 

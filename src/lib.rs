@@ -2,11 +2,13 @@
 //! controls against it and reports findings, snapshots and drift.
 
 pub mod analysis;
+pub mod boundary;
 pub mod cli;
 pub mod controls;
 pub mod diff;
 pub mod findings;
 pub mod graph;
+pub mod render;
 pub mod report;
 pub mod scan;
 pub mod selector;

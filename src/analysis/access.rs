@@ -29,11 +29,13 @@ pub struct AccessFacts {
     pub admins: HashMap<AssetId, Vec<String>>,
     /// Roles that principals outside the estate can assume without an ExternalId.
     pub untrusted_assumers: HashMap<AssetId, Vec<String>>,
+    /// (principal, role) pairs inside the estate that trust policies allow.
+    pub assumers: Vec<(AssetId, AssetId)>,
 }
 
 impl AccessFacts {
     pub fn derive(graph: &AssetGraph) -> Self {
-        let mut facts = AccessFacts::default();
+        let mut facts = AccessFacts { assumers: assumers(graph), ..AccessFacts::default() };
         let mut account_blocks: HashMap<&str, Option<PublicAccessBlock>> = HashMap::new();
         let mut policies: HashMap<&AssetId, &PolicyDocument> = HashMap::new();
         let mut estate_accounts: BTreeSet<&str> = BTreeSet::new();
@@ -247,6 +249,100 @@ fn account_of(principal: &str) -> Option<&str> {
         return Some(principal);
     }
     principal.strip_prefix("arn:aws:iam::")?.split(':').next()
+}
+
+/// The service prefixes whose actions touch a data store's contents or config.
+fn services_of(kind: AssetKind) -> &'static [&'static str] {
+    match kind {
+        AssetKind::AwsS3Bucket => &["s3"],
+        AssetKind::AwsRdsInstance => &["rds", "rds-db"],
+        AssetKind::AwsKmsKey => &["kms"],
+        _ => &[],
+    }
+}
+
+/// Whether an action pattern reaches a store of these services. `Describe*` actions
+/// read metadata only, not the data, so they do not count.
+fn action_matches(action: &str, services: &[&str]) -> bool {
+    action == "*"
+        || services.iter().any(|s| {
+            action.split_once(':').is_some_and(|(svc, op)| svc.eq_ignore_ascii_case(s) && !op.starts_with("Describe"))
+        })
+}
+
+fn resource_matches(pattern: &str, arn: &str) -> bool {
+    crate::selector::glob_match(pattern, arn) || crate::selector::glob_match(pattern, &format!("{arn}/x"))
+}
+
+/// For every AWS bucket, database and key: the users, groups and roles of its
+/// account whose own policies allow actions on it, with the actions.
+pub fn access_to_data_stores(graph: &AssetGraph) -> BTreeMap<AssetId, Vec<(AssetId, String)>> {
+    let policies: HashMap<&AssetId, &PolicyDocument> = graph
+        .assets()
+        .into_iter()
+        .filter_map(|a| match &a.attributes {
+            Attributes::AwsIamPolicy(p) => Some((&a.id, &p.document)),
+            _ => None,
+        })
+        .collect();
+    let mut principals: Vec<(&AssetId, &str, Vec<&PolicyDocument>)> = Vec::new();
+    for a in graph.assets() {
+        let (attached, inline) = match &a.attributes {
+            Attributes::AwsIamUser(u) => (&u.attached_policies, &u.inline_policies),
+            Attributes::AwsIamGroup(g) => (&g.attached_policies, &g.inline_policies),
+            Attributes::AwsIamRole(r) => (&r.attached_policies, &r.inline_policies),
+            _ => continue,
+        };
+        let mut docs: Vec<&PolicyDocument> = attached.iter().filter_map(|p| policies.get(p).copied()).collect();
+        docs.extend(inline.iter().map(|p| &p.document));
+        principals.push((&a.id, &a.account, docs));
+    }
+    let mut out: BTreeMap<AssetId, Vec<(AssetId, String)>> = BTreeMap::new();
+    for store in graph.assets() {
+        let services = services_of(store.kind());
+        if services.is_empty() {
+            continue;
+        }
+        for (principal, account, docs) in &principals {
+            if *account != store.account {
+                continue;
+            }
+            let mut actions: BTreeSet<&str> = BTreeSet::new();
+            for s in
+                docs.iter().flat_map(|d| &d.statements).filter(|s| s.effect == Effect::Allow && s.not_action.is_empty())
+            {
+                if s.resource.iter().any(|r| resource_matches(r, store.id.as_str())) {
+                    actions.extend(s.action.iter().filter(|a| action_matches(a, services)).map(String::as_str));
+                }
+            }
+            if !actions.is_empty() {
+                out.entry(store.id.clone())
+                    .or_default()
+                    .push(((*principal).clone(), actions.into_iter().collect::<Vec<_>>().join(", ")));
+            }
+        }
+    }
+    out
+}
+
+/// Who may assume each role: principals of the estate named in its trust policy
+/// (an account root stands for the whole account).
+pub fn assumers(graph: &AssetGraph) -> Vec<(AssetId, AssetId)> {
+    let mut out = Vec::new();
+    for a in graph.assets() {
+        let Attributes::AwsIamRole(r) = &a.attributes else { continue };
+        for s in r.trust_policy.statements.iter().filter(|s| s.effect == Effect::Allow) {
+            for p in s.principal.iter().flat_map(|p| p.values("AWS")) {
+                let id = AssetId::new(p);
+                if graph.asset(&id).is_some() {
+                    out.push((id, a.id.clone()));
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ pub mod gcp_network;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use auditgraph_model::{AssetClass, AssetId, Attributes};
+use auditgraph_model::{AssetClass, AssetId, Attributes, RelationKind};
 use serde::{Deserialize, Serialize};
 
 use crate::findings::{Evidence, Hop};
@@ -164,10 +164,13 @@ impl Facts {
         v
     }
 
-    /// Adds the derived `reaches` edges to the graph.
+    /// Adds the derived `reaches` and `can_assume` edges to the graph.
     pub fn record_in(&self, graph: &mut AssetGraph) {
         for r in self.from_internet.values().chain(self.via_exposed_host.values()).flatten() {
-            graph.add_derived(&r.from, &r.to);
+            graph.add_derived(&r.from, RelationKind::Reaches, &r.to);
+        }
+        for (principal, role) in &self.access.assumers {
+            graph.add_derived(principal, RelationKind::CanAssume, role);
         }
     }
 }

@@ -1,0 +1,211 @@
+//! The audit boundary: starting from seed assets (the systems that hold customer
+//! data), everything in scope for SOC 2: what can reach them over the network,
+//! which principals can access them, which keys encrypt them, and the containers
+//! all of that sits in. Entry points from the internet are the boundary crossings.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use auditgraph_model::{AssetClass, AssetId, AssetKind, RelationKind};
+use serde::Serialize;
+
+use crate::analysis::{paths_between, Facts};
+use crate::graph::AssetGraph;
+use crate::selector::Selector;
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Component {
+    pub id: AssetId,
+    pub kind: String,
+    pub name: String,
+    pub account: String,
+    pub region: Option<String>,
+    /// Why it is in scope, one reason per line.
+    pub why: Vec<String>,
+}
+
+/// Where traffic from the internet enters the in-scope system.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Crossing {
+    pub entry: AssetId,
+    pub ports: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Boundary {
+    pub seeds: Vec<String>,
+    pub components: Vec<Component>,
+    pub crossings: Vec<Crossing>,
+    /// Network links between in-scope components: (from, to, ports).
+    pub links: Vec<(AssetId, AssetId, String)>,
+}
+
+struct Scope<'g> {
+    graph: &'g AssetGraph,
+    reasons: BTreeMap<AssetId, Vec<String>>,
+    crossings: BTreeSet<Crossing>,
+    links: BTreeSet<(AssetId, AssetId, String)>,
+}
+
+impl Scope<'_> {
+    fn add(&mut self, id: &AssetId, why: String) -> bool {
+        if self.graph.asset(id).is_none() {
+            return false;
+        }
+        let reasons = self.reasons.entry(id.clone()).or_default();
+        let new = reasons.is_empty();
+        if !reasons.contains(&why) {
+            reasons.push(why);
+        }
+        new
+    }
+
+    fn name(&self, id: &AssetId) -> String {
+        self.graph.asset(id).map(|a| a.name.clone()).unwrap_or_else(|| id.to_string())
+    }
+
+    /// The internet's ways into `id`: directly, or through a load balancer (in scope too).
+    fn entries_of(&mut self, facts: &Facts, id: &AssetId) {
+        for r in facts.from_internet.get(id).into_iter().flatten() {
+            let ports = r.flows.port_labels().join(", ");
+            match &r.via {
+                Some(lb) => {
+                    self.add(lb, format!("forwards internet traffic to {} ({ports})", self.name(id)));
+                    self.links.insert((lb.clone(), id.clone(), ports));
+                    if let Some(front) = facts.from_internet.get(lb).and_then(|v| v.first()) {
+                        self.crossings
+                            .insert(Crossing { entry: lb.clone(), ports: front.flows.port_labels().join(", ") });
+                    }
+                }
+                None => {
+                    self.crossings.insert(Crossing { entry: id.clone(), ports });
+                }
+            }
+        }
+    }
+}
+
+pub fn compute(graph: &AssetGraph, facts: &Facts, seeds: &[Selector], seed_text: &[String]) -> Boundary {
+    let mut scope = Scope { graph, reasons: BTreeMap::new(), crossings: BTreeSet::new(), links: BTreeSet::new() };
+    let seed_ids: Vec<AssetId> =
+        graph.assets().into_iter().filter(|a| seeds.iter().any(|s| s.matches(a))).map(|a| a.id.clone()).collect();
+    for (id, text) in seed_ids.iter().flat_map(|id| {
+        let a = graph.asset(id);
+        seeds.iter().zip(seed_text).filter(move |(s, _)| a.is_some_and(|a| s.matches(a))).map(move |(_, t)| (id, t))
+    }) {
+        scope.add(id, format!("seed ({text})"));
+    }
+    let reachers: Vec<_> = graph
+        .assets()
+        .into_iter()
+        .filter(|a| matches!(a.kind(), AssetKind::AwsEc2Instance | AssetKind::AwsLoadBalancer))
+        .map(|a| a.id.clone())
+        .collect();
+    let access = crate::analysis::access::access_to_data_stores(graph);
+    for seed in &seed_ids {
+        let seed_name = scope.name(seed);
+        scope.entries_of(facts, seed);
+        for r in facts.via_exposed_host.get(seed).into_iter().flatten() {
+            let ports = r.flows.port_labels().join(", ");
+            scope.add(&r.from, format!("internet-exposed host that can reach {seed_name} ({ports})"));
+            scope.links.insert((r.from.clone(), seed.clone(), ports));
+        }
+        for candidate in &reachers {
+            if let Some(path) = paths_between(graph, candidate, seed).first() {
+                let ports = path.flows.port_labels().join(", ");
+                scope.add(candidate, format!("can reach {seed_name} ({ports})"));
+                scope.links.insert((candidate.clone(), seed.clone(), ports));
+                scope.entries_of(facts, candidate);
+            }
+        }
+        for (principal, actions) in access.get(seed).into_iter().flatten() {
+            scope.add(principal, format!("its policies allow {actions} on {seed_name}"));
+            for member in graph.incoming(principal, RelationKind::MemberOfGroup) {
+                scope.add(member, format!("member of {}, which can access {seed_name}", scope.name(principal)));
+            }
+        }
+        for key in graph.outgoing(seed, RelationKind::EncryptedWith) {
+            scope.add(key, format!("encrypts {seed_name}"));
+        }
+    }
+    // Containers: subnets, VPCs, networks, accounts and projects of everything in scope.
+    let mut frontier: Vec<AssetId> = scope.reasons.keys().cloned().collect();
+    while let Some(id) = frontier.pop() {
+        let name = scope.name(&id);
+        let mut parents: Vec<AssetId> = graph.outgoing(&id, RelationKind::InSubnet).into_iter().cloned().collect();
+        parents.extend(graph.incoming(&id, RelationKind::Contains).into_iter().cloned());
+        for p in parents {
+            let is_container =
+                graph.asset(&p).is_some_and(|a| matches!(a.class(), AssetClass::Network | AssetClass::Account));
+            if is_container && scope.add(&p, format!("contains {name}")) {
+                frontier.push(p);
+            }
+        }
+    }
+    let components = scope
+        .reasons
+        .iter()
+        .filter_map(|(id, why)| {
+            let a = graph.asset(id)?;
+            Some(Component {
+                id: id.clone(),
+                kind: a.kind().to_string(),
+                name: a.name.clone(),
+                account: a.account.clone(),
+                region: a.region.clone(),
+                why: why.clone(),
+            })
+        })
+        .collect();
+    Boundary {
+        seeds: seed_text.to_vec(),
+        components,
+        crossings: scope.crossings.into_iter().collect(),
+        links: scope.links.into_iter().collect(),
+    }
+}
+
+impl Boundary {
+    pub fn to_table(&self, graph: &AssetGraph) -> String {
+        let mut out = format!("In scope for seeds {}: {} components\n", self.seeds.join(", "), self.components.len());
+        for c in &self.components {
+            let mut why = c.why.iter().take(3).cloned().collect::<Vec<_>>().join("; ");
+            if c.why.len() > 3 {
+                why.push_str(&format!("; and {} more", c.why.len() - 3));
+            }
+            out.push_str(&format!(
+                "  {:<24} {:<28} {:<20} {:<10} {why}\n",
+                c.kind,
+                c.name,
+                c.account,
+                c.region.as_deref().unwrap_or("-"),
+            ));
+        }
+        out.push_str(&format!("\nBoundary crossings (entry points from the internet): {}\n", self.crossings.len()));
+        for x in &self.crossings {
+            let name = graph
+                .asset(&x.entry)
+                .map(|a| format!("{} ({})", a.name, a.kind()))
+                .unwrap_or_else(|| x.entry.to_string());
+            out.push_str(&format!("  internet -> {name} [{}]\n", x.ports));
+        }
+        out
+    }
+
+    pub fn to_csv(&self) -> String {
+        let field = |s: &str| {
+            if s.contains([',', '"', '\n']) {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            } else {
+                s.to_string()
+            }
+        };
+        let mut out = String::from("id,kind,name,account,region,why\n");
+        for c in &self.components {
+            let row =
+                [c.id.as_str(), &c.kind, &c.name, &c.account, c.region.as_deref().unwrap_or(""), &c.why.join("; ")];
+            out.push_str(&row.iter().map(|s| field(s)).collect::<Vec<_>>().join(","));
+            out.push('\n');
+        }
+        out
+    }
+}

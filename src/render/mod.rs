@@ -1,0 +1,610 @@
+//! Architecture diagrams for auditors, as Graphviz DOT (and SVG/PNG through `dot`):
+//! nested the way an architect draws (cloud → account → region → VPC → subnet),
+//! shaped and coloured by asset class, alike assets aggregated, empty containers
+//! left out. Views: `network`, `exposure`, `boundary`, `iam`.
+
+pub mod dot;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::fmt::Write;
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use auditgraph_model::aws::RouteTargetKind;
+use auditgraph_model::{Asset, AssetClass, AssetId, AssetKind, Attributes, RelationKind};
+use chrono::{DateTime, Utc};
+use clap::ValueEnum;
+
+use crate::analysis::Facts;
+use crate::boundary::Boundary;
+use crate::findings::{Finding, Outcome};
+use crate::graph::AssetGraph;
+use crate::selector::Selector;
+use dot::{attrs, quote, Cluster};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum View {
+    /// The topology: gateways, load balancers, hosts, databases, buckets, keys, and what reaches what.
+    Network,
+    /// Only what the internet reaches, every path with its ports; data stores highlighted.
+    Exposure,
+    /// The audit boundary: in-scope components and where the internet crosses into them.
+    Boundary,
+    /// Principals, groups, roles, who can assume what, and who can access the data stores.
+    Iam,
+}
+
+impl View {
+    pub fn name(self) -> &'static str {
+        match self {
+            View::Network => "network",
+            View::Exposure => "exposure",
+            View::Boundary => "boundary",
+            View::Iam => "iam",
+        }
+    }
+}
+
+/// Everything a diagram is drawn from.
+pub struct Scene<'a> {
+    pub graph: &'a AssetGraph,
+    pub facts: &'a Facts,
+    pub findings: &'a [Finding],
+    pub scanned_at: DateTime<Utc>,
+    pub boundary: Option<&'a Boundary>,
+}
+
+/// An edge to draw.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Edge {
+    from: String,
+    to: String,
+    label: String,
+    style: EdgeStyle,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum EdgeStyle {
+    Reach,
+    Crossing,
+    Structure,
+    Access,
+}
+
+const INTERNET: &str = "internet";
+/// How many alike assets in one place become one aggregated node.
+const AGGREGATE_AT: usize = 3;
+
+/// The kinds each view draws as nodes.
+fn drawn(view: View, kind: AssetKind) -> bool {
+    use AssetKind::*;
+    match view {
+        View::Iam => matches!(
+            kind,
+            AwsIamUser | AwsIamGroup | AwsIamRole | AwsEc2Instance | AwsS3Bucket | AwsRdsInstance | AwsKmsKey
+        ),
+        _ => matches!(
+            kind,
+            AwsInternetGateway
+                | AwsNatGateway
+                | AwsLoadBalancer
+                | AwsEc2Instance
+                | AwsRdsInstance
+                | AwsS3Bucket
+                | AwsKmsKey
+                | GcpComputeInstance
+                | GcpSqlInstance
+                | GcpStorageBucket
+                | GcpKmsKey
+        ),
+    }
+}
+
+/// The diagrams of a view: one, or one per account with `split`.
+pub fn render(scene: &Scene, view: View, focus: &[Selector], split: bool) -> Vec<(String, String)> {
+    let (mut nodes, mut edges) = select(scene, view);
+    if !focus.is_empty() {
+        keep_connected(scene.graph, &mut nodes, &mut edges, focus);
+    }
+    if !split {
+        return vec![(String::new(), draw(scene, view, &nodes, &edges, None))];
+    }
+    let accounts: BTreeSet<&str> =
+        nodes.iter().filter_map(|id| scene.graph.asset(id)).map(|a| a.account.as_str()).collect();
+    accounts
+        .into_iter()
+        .map(|acc| {
+            let in_account: BTreeSet<AssetId> =
+                nodes.iter().filter(|id| scene.graph.asset(id).is_some_and(|a| a.account == acc)).cloned().collect();
+            (acc.to_string(), draw(scene, view, &in_account, &edges, Some(acc)))
+        })
+        .collect()
+}
+
+/// The nodes and edges a view shows, before focus and aggregation.
+fn select(scene: &Scene, view: View) -> (BTreeSet<AssetId>, Vec<Edge>) {
+    let g = scene.graph;
+    let facts = scene.facts;
+    let mut nodes = BTreeSet::new();
+    let mut edges = Vec::new();
+    let reach_edges = |edges: &mut Vec<Edge>, nodes: &mut BTreeSet<AssetId>| {
+        for reaches in facts.from_internet.values() {
+            for r in reaches {
+                let ports = r.flows.port_labels().join(", ");
+                match &r.via {
+                    Some(lb) => edges.push(Edge {
+                        from: lb.to_string(),
+                        to: r.to.to_string(),
+                        label: ports,
+                        style: EdgeStyle::Reach,
+                    }),
+                    None => edges.push(Edge {
+                        from: INTERNET.into(),
+                        to: r.to.to_string(),
+                        label: ports,
+                        style: EdgeStyle::Crossing,
+                    }),
+                }
+                nodes.insert(r.to.clone());
+                nodes.extend(r.via.clone());
+            }
+        }
+        for reaches in facts.via_exposed_host.values() {
+            for r in reaches {
+                let ports = r.flows.port_labels().join(", ");
+                edges.push(Edge {
+                    from: r.from.to_string(),
+                    to: r.to.to_string(),
+                    label: ports,
+                    style: EdgeStyle::Reach,
+                });
+                nodes.insert(r.from.clone());
+                nodes.insert(r.to.clone());
+            }
+        }
+    };
+    match view {
+        View::Network => {
+            nodes.extend(g.assets().into_iter().filter(|a| drawn(view, a.kind())).map(|a| a.id.clone()));
+            reach_edges(&mut edges, &mut nodes);
+            for r in g.relations() {
+                if r.kind == RelationKind::EncryptedWith && nodes.contains(&r.from) && nodes.contains(&r.to) {
+                    edges.push(Edge {
+                        from: r.from.to_string(),
+                        to: r.to.to_string(),
+                        label: "encrypted with".into(),
+                        style: EdgeStyle::Structure,
+                    });
+                }
+            }
+        }
+        View::Exposure => reach_edges(&mut edges, &mut nodes),
+        View::Boundary => {
+            if let Some(b) = scene.boundary {
+                nodes.extend(
+                    b.components
+                        .iter()
+                        .filter(|c| g.asset(&c.id).is_some_and(|a| drawn(view, a.kind())))
+                        .map(|c| c.id.clone()),
+                );
+                for c in &b.crossings {
+                    edges.push(Edge {
+                        from: INTERNET.into(),
+                        to: c.entry.to_string(),
+                        label: c.ports.clone(),
+                        style: EdgeStyle::Crossing,
+                    });
+                    nodes.insert(c.entry.clone());
+                }
+                for (from, to, ports) in &b.links {
+                    edges.push(Edge {
+                        from: from.to_string(),
+                        to: to.to_string(),
+                        label: ports.clone(),
+                        style: EdgeStyle::Reach,
+                    });
+                }
+            }
+        }
+        View::Iam => {
+            nodes.extend(
+                g.assets()
+                    .into_iter()
+                    .filter(|a| {
+                        matches!(a.kind(), AssetKind::AwsIamUser | AssetKind::AwsIamGroup | AssetKind::AwsIamRole)
+                    })
+                    .map(|a| a.id.clone()),
+            );
+            for r in g.relations() {
+                let label = match r.kind {
+                    RelationKind::MemberOfGroup => "member of",
+                    RelationKind::RunsAs => "runs as",
+                    RelationKind::CanAssume => "can assume",
+                    _ => continue,
+                };
+                nodes.insert(r.from.clone());
+                edges.push(Edge {
+                    from: r.from.to_string(),
+                    to: r.to.to_string(),
+                    label: label.into(),
+                    style: EdgeStyle::Structure,
+                });
+            }
+            for (store, principals) in crate::analysis::access::access_to_data_stores(g) {
+                for (principal, why) in principals {
+                    nodes.insert(principal.clone());
+                    nodes.insert(store.clone());
+                    edges.push(Edge {
+                        from: principal.to_string(),
+                        to: store.to_string(),
+                        label: why,
+                        style: EdgeStyle::Access,
+                    });
+                }
+            }
+        }
+    }
+    edges.retain(|e| {
+        (e.from == INTERNET || nodes.contains(&AssetId::new(e.from.clone())))
+            && nodes.contains(&AssetId::new(e.to.clone()))
+    });
+    edges.sort();
+    edges.dedup();
+    (nodes, edges)
+}
+
+/// Keeps the nodes connected (either direction, any distance) to the focus.
+fn keep_connected(graph: &AssetGraph, nodes: &mut BTreeSet<AssetId>, edges: &mut Vec<Edge>, focus: &[Selector]) {
+    let mut adjacent: HashMap<&str, Vec<&str>> = HashMap::new();
+    for e in edges.iter() {
+        adjacent.entry(&e.from).or_default().push(&e.to);
+        adjacent.entry(&e.to).or_default().push(&e.from);
+    }
+    let mut keep: BTreeSet<String> = BTreeSet::new();
+    let mut queue: VecDeque<String> = nodes
+        .iter()
+        .filter(|id| graph.asset(id).is_some_and(|a| focus.iter().any(|s| s.matches(a))))
+        .map(|id| id.to_string())
+        .collect();
+    let from_internet = focus.contains(&Selector::Internet);
+    if from_internet {
+        queue.push_back(INTERNET.into());
+    }
+    while let Some(n) = queue.pop_front() {
+        if !keep.insert(n.clone()) {
+            continue;
+        }
+        // The internet touches every exposed asset: reaching it is kept, going
+        // through it would pull in the whole estate.
+        if n == INTERNET && !from_internet {
+            continue;
+        }
+        for m in adjacent.get(n.as_str()).into_iter().flatten() {
+            if !keep.contains(*m) {
+                queue.push_back(m.to_string());
+            }
+        }
+    }
+    nodes.retain(|id| keep.contains(id.as_str()));
+    edges.retain(|e| keep.contains(&e.from) && keep.contains(&e.to));
+}
+
+/// Subnets whose route table sends 0.0.0.0/0 or ::/0 to an internet gateway.
+fn public_subnets(graph: &AssetGraph) -> BTreeSet<AssetId> {
+    let mut explicit: HashMap<&AssetId, bool> = HashMap::new();
+    let mut main: HashMap<&AssetId, bool> = HashMap::new();
+    for a in graph.assets() {
+        if let Attributes::AwsRouteTable(rt) = &a.attributes {
+            let public = rt.routes.iter().any(|r| {
+                r.target_kind == RouteTargetKind::InternetGateway && r.destination.is_some_and(|d| d.prefix_len() == 0)
+            });
+            for s in &rt.subnets {
+                explicit.insert(s, public);
+            }
+            if rt.main {
+                main.insert(&rt.vpc, public);
+            }
+        }
+    }
+    graph
+        .assets()
+        .into_iter()
+        .filter_map(|a| match &a.attributes {
+            Attributes::AwsSubnet(s) => {
+                let public = explicit.get(&a.id).or_else(|| main.get(&s.vpc)).copied().unwrap_or(false);
+                public.then(|| a.id.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The containers an asset sits in, outermost first: (key, label, fill colour).
+fn placement(graph: &AssetGraph, a: &Asset, public: &BTreeSet<AssetId>) -> Vec<(String, String, &'static str)> {
+    let mut path = vec![(
+        a.cloud().as_str().to_string(),
+        if a.cloud().as_str() == "aws" { "AWS" } else { "Google Cloud" }.to_string(),
+        "#fafafa",
+    )];
+    let account_name = graph
+        .assets()
+        .into_iter()
+        .find(|x| x.account == a.account && x.class() == AssetClass::Account)
+        .map(|x| format!(" ({})", x.name))
+        .unwrap_or_default();
+    let scope = if a.cloud().as_str() == "aws" { "account" } else { "project" };
+    path.push((
+        format!("{}/{}", a.cloud().as_str(), a.account),
+        format!("{scope} {}{account_name}", a.account),
+        "#ffffff",
+    ));
+    if let Some(region) = &a.region {
+        path.push((format!("{}/{}/{region}", a.cloud().as_str(), a.account), format!("region {region}"), "#f5f9ff"));
+    }
+    let (vpc, subnet) = match &a.attributes {
+        Attributes::AwsEc2Instance(i) => (vpc_of(graph, &i.subnet), Some(i.subnet.clone())),
+        Attributes::AwsNatGateway(n) => (vpc_of(graph, &n.subnet), Some(n.subnet.clone())),
+        Attributes::AwsRdsInstance(d) => (Some(d.vpc.clone()), None),
+        Attributes::AwsLoadBalancer(l) => (Some(l.vpc.clone()), None),
+        Attributes::AwsInternetGateway(g) => (g.vpcs.first().cloned(), None),
+        Attributes::GcpComputeInstance(vm) => (
+            vm.network_interfaces.first().map(|n| n.network.clone()),
+            vm.network_interfaces.first().map(|n| n.subnetwork.clone()),
+        ),
+        Attributes::GcpSqlInstance(s) => (s.private_network.clone(), None),
+        _ => (None, None),
+    };
+    let base = path.last().map(|p| p.0.clone()).unwrap_or_default();
+    if let Some(vpc) = vpc {
+        let label = match graph.asset(&vpc).map(|v| (&v.name, &v.attributes)) {
+            Some((name, Attributes::AwsVpc(v))) => {
+                format!("VPC {name} {}", v.cidr_blocks.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" "))
+            }
+            Some((name, _)) => format!("network {name}"),
+            None => format!("network {}", crate::analysis::short(&vpc)),
+        };
+        path.push((format!("{base}/{vpc}"), label, "#eef6ee"));
+        if let Some(subnet) = subnet {
+            let (label, fill) = match graph.asset(&subnet).map(|s| (&s.name, &s.attributes)) {
+                Some((name, Attributes::AwsSubnet(s))) if public.contains(&subnet) => {
+                    (format!("public subnet {name} {}", s.cidr_block), "#fff4e5")
+                }
+                Some((name, Attributes::AwsSubnet(s))) => {
+                    (format!("private subnet {name} {}", s.cidr_block), "#ffffff")
+                }
+                Some((name, Attributes::GcpSubnetwork(s))) => {
+                    (format!("subnetwork {name} {}", s.ip_cidr_range), "#ffffff")
+                }
+                _ => (format!("subnet {}", crate::analysis::short(&subnet)), "#ffffff"),
+            };
+            path.push((format!("{base}/{vpc}/{subnet}"), label, fill));
+        }
+    }
+    path
+}
+
+fn vpc_of(graph: &AssetGraph, subnet: &AssetId) -> Option<AssetId> {
+    match graph.asset(subnet).map(|s| &s.attributes) {
+        Some(Attributes::AwsSubnet(s)) => Some(s.vpc.clone()),
+        _ => None,
+    }
+}
+
+/// Shape and fill by class (load balancers and gateways apart).
+fn node_style(a: &Asset) -> (&'static str, &'static str) {
+    match (a.kind(), a.class()) {
+        (AssetKind::AwsLoadBalancer, _) => ("hexagon", "#d9ead3"),
+        (AssetKind::AwsInternetGateway | AssetKind::AwsNatGateway, _) => ("diamond", "#d9ead3"),
+        (_, AssetClass::Compute) => ("box", "#dbe9f6"),
+        (_, AssetClass::DataStore) => ("cylinder", "#fde9b8"),
+        (_, AssetClass::Identity) => ("ellipse", "#ece2f5"),
+        (_, AssetClass::Key) => ("note", "#eeeeee"),
+        _ => ("box", "#ffffff"),
+    }
+}
+
+/// The name without a trailing number: `prod-app-3` → `prod-app`.
+fn stem(name: &str) -> &str {
+    name.trim_end_matches(|c: char| c.is_ascii_digit()).trim_end_matches(['-', '_'])
+}
+
+/// What makes assets alike enough to aggregate: kind, security groups or tags, name stem.
+fn likeness(a: &Asset) -> String {
+    let groups = match &a.attributes {
+        Attributes::AwsEc2Instance(i) => i.security_groups.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(","),
+        Attributes::GcpComputeInstance(vm) => vm.network_tags.join(","),
+        _ => String::new(),
+    };
+    format!("{}|{groups}|{}", a.kind(), stem(&a.name))
+}
+
+fn draw(scene: &Scene, view: View, nodes: &BTreeSet<AssetId>, edges: &[Edge], only_account: Option<&str>) -> String {
+    let g = scene.graph;
+    let public = public_subnets(g);
+    let failing: BTreeMap<&AssetId, usize> =
+        scene.findings.iter().filter(|f| f.outcome == Outcome::Fail).fold(BTreeMap::new(), |mut m, f| {
+            *m.entry(&f.asset).or_insert(0) += 1;
+            m
+        });
+    // Group alike assets in the same place.
+    let mut groups: BTreeMap<(Vec<String>, String), Vec<&Asset>> = BTreeMap::new();
+    for id in nodes {
+        let Some(a) = g.asset(id) else { continue };
+        let place: Vec<String> = placement(g, a, &public).into_iter().map(|p| p.0).collect();
+        groups.entry((place, likeness(a))).or_default().push(a);
+    }
+    let mut root = Cluster::default();
+    let mut alias: HashMap<String, String> = HashMap::new();
+    for members in groups.values() {
+        let first = members[0];
+        let path = placement(g, first, &public);
+        let mut cluster = &mut root;
+        for (key, label, fill) in &path {
+            cluster =
+                cluster.child(key, label, &[("style", "rounded,filled"), ("fillcolor", fill), ("color", "#999999")]);
+        }
+        let aggregate = members.len() >= AGGREGATE_AT;
+        let chunks: Vec<Vec<&Asset>> =
+            if aggregate { vec![members.clone()] } else { members.iter().map(|m| vec![*m]).collect() };
+        for chunk in chunks {
+            let a = chunk[0];
+            let node_id = if aggregate { format!("{} ×{}", a.id, chunk.len()) } else { a.id.to_string() };
+            for m in &chunk {
+                alias.insert(m.id.to_string(), node_id.clone());
+            }
+            let findings: usize = chunk.iter().map(|m| failing.get(&m.id).copied().unwrap_or(0)).sum();
+            let name = if aggregate { format!("{} × {}", chunk.len(), stem(&a.name)) } else { a.name.clone() };
+            let mut label = format!("{name}\n{}", a.kind());
+            if findings > 0 {
+                label.push_str(&format!("\n{findings} finding{}", if findings == 1 { "" } else { "s" }));
+            }
+            let (shape, fill) = node_style(a);
+            let mut list = vec![
+                ("label", label),
+                ("shape", shape.to_string()),
+                ("style", "filled".to_string()),
+                ("fillcolor", fill.to_string()),
+            ];
+            if findings > 0 {
+                list.push(("color", "#cc0000".into()));
+                list.push(("penwidth", "2.5".into()));
+            }
+            if a.class() == AssetClass::DataStore && view == View::Exposure {
+                list.push(("peripheries", "2".into()));
+            }
+            cluster.nodes.push(format!("{}{};", quote(&node_id), attrs(&list)));
+        }
+    }
+    let mut out = String::new();
+    let scopes: BTreeSet<&str> = g.sources.iter().map(|s| s.scope.as_str()).collect();
+    let title = format!(
+        "auditgraph · {} view{} · scanned {} · {}",
+        view.name(),
+        only_account.map(|a| format!(" · {a}")).unwrap_or_default(),
+        scene.scanned_at.format("%Y-%m-%d %H:%M UTC"),
+        scopes.into_iter().collect::<Vec<_>>().join(", ")
+    );
+    let _ = writeln!(out, "digraph auditgraph {{");
+    let _ = writeln!(
+        out,
+        "  graph{};",
+        attrs(&[
+            ("label", title),
+            ("labelloc", "t".into()),
+            ("fontsize", "20".into()),
+            ("fontname", "Helvetica".into()),
+            ("rankdir", "LR".into()),
+            ("compound", "true".into()),
+            ("newrank", "true".into())
+        ])
+    );
+    let _ = writeln!(out, "  node [fontname=\"Helvetica\", fontsize=11];");
+    let _ = writeln!(out, "  edge [fontname=\"Helvetica\", fontsize=9];");
+    let drawn_edges: BTreeSet<Edge> = edges
+        .iter()
+        .filter_map(|e| {
+            let from = if e.from == INTERNET { Some(INTERNET.to_string()) } else { alias.get(&e.from).cloned() };
+            Some(Edge { from: from?, to: alias.get(&e.to)?.clone(), ..e.clone() })
+        })
+        .collect();
+    if drawn_edges.iter().any(|e| e.from == INTERNET) || view == View::Exposure {
+        let _ = writeln!(
+            out,
+            "  {}{};",
+            quote(INTERNET),
+            attrs(&[
+                ("label", "Internet".into()),
+                ("shape", "ellipse".into()),
+                ("style", "filled".into()),
+                ("fillcolor", "#ffffff".into()),
+                ("peripheries", "2".into())
+            ])
+        );
+    }
+    root.write_body(&mut out, "c", 1);
+    for e in &drawn_edges {
+        let (color, style) = match e.style {
+            EdgeStyle::Crossing => ("#cc0000", "bold"),
+            EdgeStyle::Reach => ("#1f5fa8", "solid"),
+            EdgeStyle::Access => ("#7a4fa0", "solid"),
+            EdgeStyle::Structure => ("#888888", "dashed"),
+        };
+        let _ = writeln!(
+            out,
+            "  {} -> {}{};",
+            quote(&e.from),
+            quote(&e.to),
+            attrs(&[("label", e.label.clone()), ("color", color.into()), ("style", style.into())])
+        );
+    }
+    legend(&mut out);
+    let _ = writeln!(out, "}}");
+    out
+}
+
+fn legend(out: &mut String) {
+    let _ = writeln!(out, "  subgraph \"cluster_legend\" {{");
+    let _ = writeln!(out, "    label=\"Legend\"; style=\"rounded\"; color=\"#999999\"; fontsize=12;");
+    let items = [
+        ("legend_compute", "host", "box", "#dbe9f6"),
+        ("legend_store", "data store", "cylinder", "#fde9b8"),
+        ("legend_lb", "load balancer", "hexagon", "#d9ead3"),
+        ("legend_gw", "gateway", "diamond", "#d9ead3"),
+        ("legend_identity", "principal", "ellipse", "#ece2f5"),
+        ("legend_key", "key", "note", "#eeeeee"),
+    ];
+    for (id, label, shape, fill) in items {
+        let _ = writeln!(
+            out,
+            "    {}{};",
+            quote(id),
+            attrs(&[
+                ("label", label.into()),
+                ("shape", shape.into()),
+                ("style", "filled".into()),
+                ("fillcolor", fill.into())
+            ])
+        );
+    }
+    let _ = writeln!(
+        out,
+        "    \"legend_finding\"{};",
+        attrs(&[
+            ("label", "has findings".into()),
+            ("shape", "box".into()),
+            ("color", "#cc0000".into()),
+            ("penwidth", "2.5".into())
+        ])
+    );
+    let _ = writeln!(out, "    \"legend_compute\" -> \"legend_store\" [label=\"reaches (ports)\", color=\"#1f5fa8\"];");
+    let _ = writeln!(
+        out,
+        "    \"legend_gw\" -> \"legend_lb\" [label=\"from the internet\", color=\"#cc0000\", style=\"bold\"];"
+    );
+    let _ = writeln!(out, "  }}");
+}
+
+/// Runs Graphviz `dot` to turn DOT text into `format` (svg, png) at `out`.
+pub fn to_image(dot_text: &str, format: &str, out: &Path) -> Result<()> {
+    use std::io::Write as _;
+    let mut child = match Command::new("dot")
+        .arg(format!("-T{format}"))
+        .arg("-o")
+        .arg(out)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            bail!("rendering {format} needs Graphviz's `dot`, which is not installed (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz); --format dot works without it")
+        }
+        Err(e) => return Err(e).context("starting dot"),
+    };
+    child.stdin.take().context("dot's input")?.write_all(dot_text.as_bytes()).context("writing to dot")?;
+    let status = child.wait().context("waiting for dot")?;
+    if !status.success() {
+        bail!("dot failed ({status}) writing {}", out.display());
+    }
+    Ok(())
+}
