@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use auditgraph_model::{AssetClass, AssetId, AssetKind, RelationKind};
 use serde::Serialize;
 
-use crate::analysis::{paths_between, Facts};
+use crate::analysis::aws_network::AwsNetwork;
+use crate::analysis::{paths_within, Facts};
 use crate::graph::AssetGraph;
 use crate::selector::Selector;
 
@@ -94,12 +95,21 @@ pub fn compute(graph: &AssetGraph, facts: &Facts, seeds: &[Selector], seed_text:
     }) {
         scope.add(id, format!("seed ({text})"));
     }
-    let reachers: Vec<_> = graph
+    // Who could reach a seed inside its VPC: instances and load balancers, by VPC.
+    let net = AwsNetwork::new(graph);
+    let vpcs_of = |id: &AssetId| -> BTreeSet<AssetId> {
+        net.endpoints(graph, id).iter().filter_map(|ep| net.vpc_of(ep.subnet).cloned()).collect()
+    };
+    let mut reachers: BTreeMap<AssetId, Vec<AssetId>> = BTreeMap::new();
+    for a in graph
         .assets()
         .into_iter()
         .filter(|a| matches!(a.kind(), AssetKind::AwsEc2Instance | AssetKind::AwsLoadBalancer))
-        .map(|a| a.id.clone())
-        .collect();
+    {
+        for vpc in vpcs_of(&a.id) {
+            reachers.entry(vpc).or_default().push(a.id.clone());
+        }
+    }
     let access = crate::analysis::access::access_to_data_stores(graph);
     for seed in &seed_ids {
         let seed_name = scope.name(seed);
@@ -109,8 +119,10 @@ pub fn compute(graph: &AssetGraph, facts: &Facts, seeds: &[Selector], seed_text:
             scope.add(&r.from, format!("internet-exposed host that can reach {seed_name} ({ports})"));
             scope.links.insert((r.from.clone(), seed.clone(), ports));
         }
-        for candidate in &reachers {
-            if let Some(path) = paths_between(graph, candidate, seed).first() {
+        let candidates: BTreeSet<&AssetId> =
+            vpcs_of(seed).iter().flat_map(|v| reachers.get(v).into_iter().flatten()).collect();
+        for candidate in candidates {
+            if let Some(path) = paths_within(&net, graph, candidate, seed).first() {
                 let ports = path.flows.port_labels().join(", ");
                 scope.add(candidate, format!("can reach {seed_name} ({ports})"));
                 scope.links.insert((candidate.clone(), seed.clone(), ports));

@@ -63,6 +63,8 @@ pub struct AssetGraph {
     origin: HashMap<NodeIndex, String>,
     pub sources: Vec<Source>,
     pub warnings: Vec<LoadWarning>,
+    /// Asset nodes in id order, computed once after loading.
+    order: std::sync::OnceLock<Vec<NodeIndex>>,
 }
 
 impl AssetGraph {
@@ -71,7 +73,15 @@ impl AssetGraph {
         let internet = graph.add_node(Node::Internet);
         let mut index = HashMap::new();
         index.insert(AssetId::internet(), internet);
-        AssetGraph { graph, index, internet, origin: HashMap::new(), sources: Vec::new(), warnings: Vec::new() }
+        AssetGraph {
+            graph,
+            index,
+            internet,
+            origin: HashMap::new(),
+            sources: Vec::new(),
+            warnings: Vec::new(),
+            order: std::sync::OnceLock::new(),
+        }
     }
 
     /// Merges inventories into one graph: assets by id, then the relations their
@@ -118,6 +128,7 @@ impl AssetGraph {
             return;
         }
         let id = asset.id.clone();
+        self.order = std::sync::OnceLock::new();
         let node = self.graph.add_node(Node::Asset(Box::new(asset)));
         self.index.insert(id, node);
         self.origin.insert(node, origin.to_string());
@@ -185,7 +196,8 @@ impl AssetGraph {
     /// Records a relation an analysis derived (`reaches`, `can_assume`), once.
     pub fn add_derived(&mut self, from: &AssetId, kind: RelationKind, to: &AssetId) {
         let (Some(a), Some(b)) = (self.node(from), self.node(to)) else { return };
-        if !self.graph.edges_connecting(a, b).any(|e| *e.weight() == kind) {
+        // Look from the target's side: the internet node has an edge to every exposed asset.
+        if !self.graph.edges_directed(b, Direction::Incoming).any(|e| e.source() == a && *e.weight() == kind) {
             self.graph.add_edge(a, b, kind);
         }
     }
@@ -215,16 +227,19 @@ impl AssetGraph {
 
     /// Every asset, in id order.
     pub fn assets(&self) -> Vec<&Asset> {
-        let mut v: Vec<&Asset> = self
-            .graph
-            .node_weights()
-            .filter_map(|n| match n {
-                Node::Asset(a) => Some(a.as_ref()),
-                _ => None,
-            })
-            .collect();
-        v.sort_by(|a, b| a.id.cmp(&b.id));
-        v
+        let order = self.order.get_or_init(|| {
+            let mut v: Vec<(&AssetId, NodeIndex)> = self
+                .graph
+                .node_indices()
+                .filter_map(|n| match &self.graph[n] {
+                    Node::Asset(a) => Some((&a.id, n)),
+                    _ => None,
+                })
+                .collect();
+            v.sort_unstable();
+            v.into_iter().map(|(_, n)| n).collect()
+        });
+        order.iter().filter_map(|&n| self.asset_at(n)).collect()
     }
 
     /// Ids that relations name but no inventory defines, sorted.

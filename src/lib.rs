@@ -16,5 +16,6 @@ pub mod snapshot;
 pub mod soc2;
 pub mod source;
 pub mod summary;
+pub mod synth;
 
 pub use auditgraph_model as model;

@@ -22,17 +22,46 @@ pub struct Scan {
 
 /// Builds the graph, analyses it, runs the controls and takes the snapshot.
 pub fn run(inventories: Vec<SourcedInventory>, controls: &[Control], at: DateTime<Utc>) -> Scan {
-    analyse(AssetGraph::from_inventories(inventories), controls, at)
+    run_timed(inventories, controls, at, &mut Timer::new(false))
 }
 
-/// Analyses a built graph (also one rebuilt from a snapshot).
-pub fn analyse(mut graph: AssetGraph, controls: &[Control], at: DateTime<Utc>) -> Scan {
+/// `run`, reporting each stage's duration to `timer`.
+pub fn run_timed(
+    inventories: Vec<SourcedInventory>,
+    controls: &[Control],
+    at: DateTime<Utc>,
+    timer: &mut Timer,
+) -> Scan {
+    let mut graph = AssetGraph::from_inventories(inventories);
+    timer.lap("build graph");
     let facts = Arc::new(Facts::derive(&graph));
     facts.record_in(&mut graph);
+    timer.lap("analyse (reachability, access)");
     let evaluation = evaluate(controls, &graph, &facts);
+    timer.lap("evaluate controls");
     let snapshot =
         Snapshot::capture(&graph, at, facts.reach_records(), evaluation.results.clone(), evaluation.findings.clone());
+    timer.lap("capture snapshot");
     Scan { graph, facts, evaluation, snapshot }
+}
+
+/// Stage timings for `scan --timings`, printed to standard error.
+pub struct Timer {
+    enabled: bool,
+    last: std::time::Instant,
+}
+
+impl Timer {
+    pub fn new(enabled: bool) -> Self {
+        Timer { enabled, last: std::time::Instant::now() }
+    }
+
+    pub fn lap(&mut self, stage: &str) {
+        if self.enabled {
+            eprintln!("timing: {stage:<32} {:>8.3} s", self.last.elapsed().as_secs_f64());
+        }
+        self.last = std::time::Instant::now();
+    }
 }
 
 /// The controls folder: the one given, else `queries/` here, else the one this

@@ -109,6 +109,11 @@ impl AddrSet {
     /// The addresses a client on the internet can have: public IPv4 space and IPv6
     /// global unicast (2000::/3).
     pub fn internet() -> Self {
+        static INTERNET: std::sync::OnceLock<AddrSet> = std::sync::OnceLock::new();
+        INTERNET.get_or_init(Self::compute_internet).clone()
+    }
+
+    fn compute_internet() -> Self {
         let private = NOT_INTERNET
             .iter()
             .fold(AddrSet::empty(), |acc, c| acc.union(&AddrSet::net(&c.parse().expect("a valid block"))));

@@ -85,7 +85,7 @@ impl<'g> AwsNetwork<'g> {
         net
     }
 
-    fn vpc_of(&self, subnet: &AssetId) -> Option<&'g AssetId> {
+    pub fn vpc_of(&self, subnet: &AssetId) -> Option<&'g AssetId> {
         self.subnets.get(subnet).map(|s| &s.vpc)
     }
 

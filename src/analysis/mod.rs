@@ -108,9 +108,17 @@ impl Facts {
             }
         }
 
-        // A data store one hop from a host that the internet reaches directly.
+        // A data store one hop from a host that the internet reaches directly: only
+        // stores in the host's own VPC can be one hop away.
+        let mut stores_by_vpc: HashMap<&AssetId, Vec<aws_network::Endpoint>> = HashMap::new();
+        for store in graph.assets().into_iter().filter(|a| a.class() == AssetClass::DataStore) {
+            for ep in aws.endpoints(graph, &store.id) {
+                if let Some(vpc) = aws.vpc_of(ep.subnet) {
+                    stores_by_vpc.entry(vpc).or_default().push(ep);
+                }
+            }
+        }
         let mut via_exposed_host: BTreeMap<AssetId, Vec<Reach>> = BTreeMap::new();
-        let stores: Vec<_> = graph.assets().into_iter().filter(|a| a.class() == AssetClass::DataStore).collect();
         let mut seen = HashSet::new();
         for (host, reaches) in &from_internet {
             let Some(host_asset) = graph.asset(host) else { continue };
@@ -119,26 +127,24 @@ impl Facts {
             }
             for entry in reaches.iter().filter(|r| r.via.is_none()) {
                 for src in aws.endpoints(graph, &host_asset.id) {
-                    for store in &stores {
-                        for dest in aws.endpoints(graph, &store.id) {
-                            let Some((flows, hop)) =
-                                aws.between(&src, &dest, &FlowSet::any_from(&addrs::AddrSet::all()))
-                            else {
-                                continue;
-                            };
-                            if !seen.insert((host.clone(), store.id.clone())) {
-                                continue;
-                            }
-                            let mut hops = entry.hops.clone();
-                            hops.push(hop);
-                            via_exposed_host.entry(store.id.clone()).or_default().push(Reach {
-                                from: host.clone(),
-                                to: store.id.clone(),
-                                via: None,
-                                flows,
-                                hops,
-                            });
+                    let Some(vpc) = aws.vpc_of(src.subnet) else { continue };
+                    for dest in stores_by_vpc.get(vpc).into_iter().flatten() {
+                        let Some((flows, hop)) = aws.between(&src, dest, &FlowSet::any_from(&addrs::AddrSet::all()))
+                        else {
+                            continue;
+                        };
+                        if !seen.insert((host.clone(), dest.asset.clone())) {
+                            continue;
                         }
+                        let mut hops = entry.hops.clone();
+                        hops.push(hop);
+                        via_exposed_host.entry(dest.asset.clone()).or_default().push(Reach {
+                            from: host.clone(),
+                            to: dest.asset.clone(),
+                            via: None,
+                            flows,
+                            hops,
+                        });
                     }
                 }
             }
@@ -175,9 +181,13 @@ impl Facts {
     }
 }
 
-/// The endpoints of `from` and `to` and what flows between them (asset → asset).
+/// What flows from one asset to another inside a VPC, endpoint by endpoint.
 pub fn paths_between(graph: &AssetGraph, from: &AssetId, to: &AssetId) -> Vec<Reach> {
-    let aws = AwsNetwork::new(graph);
+    paths_within(&AwsNetwork::new(graph), graph, from, to)
+}
+
+/// `paths_between` with a network index built once by the caller.
+pub fn paths_within(aws: &AwsNetwork, graph: &AssetGraph, from: &AssetId, to: &AssetId) -> Vec<Reach> {
     let mut out = Vec::new();
     for src in aws.endpoints(graph, from) {
         for dest in aws.endpoints(graph, to) {

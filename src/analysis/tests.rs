@@ -10,6 +10,7 @@ use super::aws_network::AwsNetwork;
 use super::flows::FlowSet;
 use crate::graph::AssetGraph;
 use crate::source::SourcedInventory;
+use crate::synth::Rng;
 
 /// A tiny AWS estate written as inventory JSON.
 #[derive(Default)]
@@ -228,21 +229,6 @@ fn security_group_references_admit_members_only() {
     assert_eq!(reach("o"), Some(vec!["tcp/6379".to_string()]), "the CIDR rule covers o's address");
 }
 
-/// A deterministic pseudo-random generator for the property test (xorshift).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[(self.next() % xs.len() as u64) as usize]
-    }
-}
-
 const CIDRS: &[&str] = &[
     "0.0.0.0/0",
     "0.0.0.0/0",
@@ -324,7 +310,7 @@ fn random_rule(rng: &mut Rng, egress: bool, number: u16) -> Rule {
     Rule {
         number,
         egress,
-        allow: rng.next() % 3 != 0,
+        allow: rng.next_u64() % 3 != 0,
         protocol: rng.pick(PROTOCOLS),
         ports: rng.pick(PORTS),
         cidr: rng.pick(CIDRS),
@@ -341,25 +327,26 @@ fn rule_json(r: &Rule) -> Value {
 
 #[test]
 fn the_engine_agrees_with_brute_force_on_random_networks() {
-    let mut rng = Rng(0x5eed_1234_abcd_ef01);
+    let mut rng = Rng::new(0x5eed_1234_abcd_ef01);
     let (mut reachable, mut blocked) = (0, 0);
     for case in 0..300 {
         let mut routes: Vec<(&str, bool)> = vec![("0.0.0.0/0", true)];
-        routes.extend((0..rng.next() % 3).map(|_| (rng.pick(CIDRS), rng.next() % 3 != 0)));
+        routes.extend((0..rng.next_u64() % 3).map(|_| (rng.pick(CIDRS), rng.next_u64() % 3 != 0)));
         // A route table holds one route per destination.
         routes.sort_by_key(|r| r.0);
         routes.dedup_by_key(|r| r.0);
-        let (inbound, outbound) = (2 + rng.next() % 4, 1 + rng.next() % 3);
+        let (inbound, outbound) = (2 + rng.next_u64() % 4, 1 + rng.next_u64() % 3);
         let mut acl: Vec<Rule> = (0..inbound).map(|i| random_rule(&mut rng, false, 100 + i as u16 * 10)).collect();
         acl.extend((0..outbound).map(|i| random_rule(&mut rng, true, 100 + i as u16 * 10)));
         // Often a catch-all allow after the specific rules, as real ACLs have.
         for egress in [false, true] {
-            if rng.next() % 2 == 0 {
+            if rng.next_u64() % 2 == 0 {
                 acl.push(Rule { number: 32000, egress, allow: true, protocol: "all", ports: None, cidr: "0.0.0.0/0" });
             }
         }
-        let sg: Vec<Rule> =
-            (0..1 + rng.next() % 4).map(|i| Rule { allow: true, ..random_rule(&mut rng, false, i as u16) }).collect();
+        let sg: Vec<Rule> = (0..1 + rng.next_u64() % 4)
+            .map(|i| Rule { allow: true, ..random_rule(&mut rng, false, i as u16) })
+            .collect();
 
         let route_json: Vec<Value> = routes
             .iter()

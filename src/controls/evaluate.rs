@@ -57,95 +57,112 @@ fn needs(pattern: &str, record: &CoverageRecord) -> bool {
     matches(service, &record.service) && matches(api, &record.api)
 }
 
+/// Evaluates every control on every asset of its target kinds. Assets are spread
+/// over threads; each asset is turned into a CEL value once for all its controls.
 pub fn evaluate(controls: &[Control], graph: &AssetGraph, facts: &Arc<Facts>) -> Evaluation {
-    let mut by_kind: HashMap<AssetKind, Vec<&Asset>> = HashMap::new();
-    for a in graph.assets() {
-        by_kind.entry(a.kind()).or_default().push(a);
+    let mut by_kind: HashMap<AssetKind, Vec<usize>> = HashMap::new();
+    for (i, c) in controls.iter().enumerate() {
+        for k in &c.targets {
+            by_kind.entry(*k).or_default().push(i);
+        }
     }
     let (times, latest) = collection_times(&graph.sources);
-    let per_control: Vec<(ControlResult, Vec<Finding>)> = controls
+    // The coverage gaps each control needs; a disabled region holds nothing to check.
+    let gaps: Vec<Vec<(&Source, &CoverageRecord)>> = controls
+        .iter()
+        .map(|control| {
+            graph
+                .sources
+                .iter()
+                .flat_map(|s| s.gaps().map(move |g| (s, g)))
+                .filter(|(_, g)| {
+                    g.status != CoverageStatus::RegionDisabled && control.needs.iter().any(|p| needs(p, g))
+                })
+                .collect()
+        })
+        .collect();
+    let targets: Vec<&Asset> = graph.assets().into_iter().filter(|a| by_kind.contains_key(&a.kind())).collect();
+    let outcomes: Vec<(usize, Outcome, Option<Finding>)> = targets
         .par_iter()
         .map_init(
             || cel_env::context(facts),
-            |ctx, control| {
-                let mut result = ControlResult {
-                    control: control.id.clone(),
-                    title: control.title.clone(),
-                    severity: control.severity,
-                    criteria: control.criteria.clone(),
-                    description: control.description.clone(),
-                    remediation: control.remediation.clone(),
-                    evaluated: 0,
-                    passed: 0,
-                    failed: 0,
-                    unknown: 0,
-                };
-                let mut findings = Vec::new();
-                let gaps: Vec<(&Source, &CoverageRecord)> = graph
-                    .sources
-                    .iter()
-                    .flat_map(|s| s.gaps().map(move |g| (s, g)))
-                    // A disabled region holds nothing to check: it is reported, not unknown.
-                    .filter(|(_, g)| {
-                        g.status != CoverageStatus::RegionDisabled && control.needs.iter().any(|p| needs(p, g))
-                    })
-                    .collect();
-                for asset in control.targets.iter().flat_map(|k| by_kind.get(k).into_iter().flatten()) {
-                    cel_env::bind(ctx, asset, times.get(&asset.account).copied().unwrap_or(latest));
+            |ctx, asset| {
+                cel_env::bind(ctx, asset, times.get(&asset.account).copied().unwrap_or(latest));
+                let mut out = Vec::new();
+                for &ci in &by_kind[&asset.kind()] {
+                    let control = &controls[ci];
                     let (mut outcome, mut why) = judge(control.program.execute(ctx));
-                    if let Some((_, gap)) = gaps.iter().find(|(_, g)| g.resource.as_ref() == Some(&asset.id)) {
+                    if let Some((_, gap)) = gaps[ci].iter().find(|(_, g)| g.resource.as_ref() == Some(&asset.id)) {
                         if outcome == Outcome::Pass {
                             outcome = Outcome::Unknown;
                             why = Some(gap_text(gap));
                         }
                     }
-                    result.evaluated += 1;
-                    match outcome {
-                        Outcome::Pass => result.passed += 1,
-                        Outcome::Fail => result.failed += 1,
-                        Outcome::Unknown => result.unknown += 1,
-                    }
-                    if outcome != Outcome::Pass {
+                    let found = (outcome != Outcome::Pass).then(|| {
                         let evidence = match why {
                             Some(w) => vec![Evidence::note(w)],
                             None => evidence_for(control, asset, facts),
                         };
-                        findings.push(finding(control, asset.id.clone(), asset, outcome, evidence));
-                    }
+                        finding(control, asset.id.clone(), asset, outcome, evidence)
+                    });
+                    out.push((ci, outcome, found));
                 }
-                // A whole API that could not be read: the control cannot vouch for that scope.
-                for (source, gap) in gaps.iter().filter(|(_, g)| g.resource.is_none()) {
-                    result.unknown += 1;
-                    let scope_asset = graph
-                        .assets()
-                        .into_iter()
-                        .find(|a| a.account == source.scope && a.class() == AssetClass::Account);
-                    let id = scope_asset.map(|a| a.id.clone()).unwrap_or_else(|| AssetId::new(source.scope.clone()));
-                    let mut f = Finding {
-                        control: control.id.clone(),
-                        title: control.title.clone(),
-                        severity: control.severity,
-                        criteria: control.criteria.clone(),
-                        outcome: Outcome::Unknown,
-                        asset: id,
-                        asset_kind: scope_asset.map(|a| a.kind().to_string()).unwrap_or_else(|| "scope".into()),
-                        asset_name: scope_asset.map(|a| a.name.clone()).unwrap_or_else(|| source.scope.clone()),
-                        account: source.scope.clone(),
-                        region: gap.region.clone(),
-                        evidence: vec![Evidence::note(gap_text(gap))],
-                    };
-                    f.evidence.sort();
-                    findings.push(f);
-                }
-                (result, findings)
+                out
             },
         )
+        .flatten_iter()
         .collect();
-    let mut results = Vec::new();
+    let mut results: Vec<ControlResult> = controls
+        .iter()
+        .map(|c| ControlResult {
+            control: c.id.clone(),
+            title: c.title.clone(),
+            severity: c.severity,
+            criteria: c.criteria.clone(),
+            description: c.description.clone(),
+            remediation: c.remediation.clone(),
+            evaluated: 0,
+            passed: 0,
+            failed: 0,
+            unknown: 0,
+        })
+        .collect();
     let mut findings = Vec::new();
-    for (r, f) in per_control {
-        results.push(r);
-        findings.extend(f);
+    for (ci, outcome, found) in outcomes {
+        let r = &mut results[ci];
+        r.evaluated += 1;
+        match outcome {
+            Outcome::Pass => r.passed += 1,
+            Outcome::Fail => r.failed += 1,
+            Outcome::Unknown => r.unknown += 1,
+        }
+        findings.extend(found);
+    }
+    // A whole API that could not be read: the control cannot vouch for that scope.
+    let scope_assets: HashMap<&str, &Asset> = graph
+        .assets()
+        .into_iter()
+        .filter(|a| a.class() == AssetClass::Account)
+        .map(|a| (a.account.as_str(), a))
+        .collect();
+    for (ci, control) in controls.iter().enumerate() {
+        for (source, gap) in gaps[ci].iter().filter(|(_, g)| g.resource.is_none()) {
+            results[ci].unknown += 1;
+            let scope_asset = scope_assets.get(source.scope.as_str());
+            findings.push(Finding {
+                control: control.id.clone(),
+                title: control.title.clone(),
+                severity: control.severity,
+                criteria: control.criteria.clone(),
+                outcome: Outcome::Unknown,
+                asset: scope_asset.map(|a| a.id.clone()).unwrap_or_else(|| AssetId::new(source.scope.clone())),
+                asset_kind: scope_asset.map(|a| a.kind().to_string()).unwrap_or_else(|| "scope".into()),
+                asset_name: scope_asset.map(|a| a.name.clone()).unwrap_or_else(|| source.scope.clone()),
+                account: source.scope.clone(),
+                region: gap.region.clone(),
+                evidence: vec![Evidence::note(gap_text(gap))],
+            });
+        }
     }
     results.sort();
     findings.sort();

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Benchmarks the engine on synthetic estates: `scan` end to end (with each stage's
+# time from --timings) at 10k, 100k and 1M assets, and every diagram view of a
+# 5,000-asset estate rendered to SVG by Graphviz. Wall time and peak memory come
+# from /usr/bin/time -v; each figure is the median of RUNS runs.
+#
+#   bash bench/run.sh                 # all sizes
+#   SIZES="10000 100000" bash bench/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SIZES=${SIZES:-"10000 100000 1000000"}
+RUNS=${RUNS:-3}
+WORK=${BENCH_DIR:-/tmp/auditgraph-bench}
+mkdir -p "$WORK"
+
+cargo build --release --quiet
+BIN=$PWD/target/release/auditgraph
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# Runs a command under /usr/bin/time -v; prints "wall_seconds peak_kb" and keeps stderr in $WORK/last.err.
+measure() {
+    /usr/bin/time -v "$@" > /dev/null 2> "$WORK/last.err"
+    local wall peak
+    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,t,":"); s=0; for(i=1;i<=n;i++) s=s*60+t[i]; print s}' "$WORK/last.err")
+    peak=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/last.err")
+    echo "$wall $peak"
+}
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m); date: $(date -u +%Y-%m-%d)"
+echo
+echo "| assets | read | build graph | analyse | controls | snapshot (capture + write) | scan wall (median of $RUNS) | peak RSS |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+for n in $SIZES; do
+    estate="$WORK/estate-$n"
+    [ -d "$estate" ] || "$BIN" synth --assets "$n" --seed 1 -o "$estate" > /dev/null
+    walls=(); peaks=(); declare -A stage=()
+    for _ in $(seq "$RUNS"); do
+        read -r wall peak < <(measure "$BIN" scan "$estate" --timings --out "$WORK/snap-$n.json")
+        walls+=("$wall"); peaks+=("$peak")
+        while read -r name secs; do stage[$name]+="$secs "; done < <(
+            awk '/^timing:/ {secs=$(NF-1); $1=""; $(NF)=""; $(NF-1)=""; gsub(/^ +| +$/, ""); gsub(/ /, "_"); print $0, secs}' "$WORK/last.err")
+    done
+    med() { tr ' ' '\n' <<< "${stage[$1]}" | grep . | median; }
+    snapshot=$(awk -v a="$(med capture_snapshot)" -v b="$(med write_snapshot)" 'BEGIN {printf "%.3f", a+b}')
+    printf "| %s | %s s | %s s | %s s | %s s | %s s | %s s | %s MB |\n" "$n" "$(med read_inventories)" "$(med build_graph)" \
+        "$(med 'analyse_(reachability,_access)')" "$(med evaluate_controls)" "$snapshot" \
+        "$(printf '%s\n' "${walls[@]}" | median)" "$(( $(printf '%s\n' "${peaks[@]}" | median | cut -d. -f1) / 1024 ))"
+    unset stage
+done
+
+echo
+echo "| diagram of a 5,000-asset estate | DOT + dot -Tsvg wall (median of $RUNS) | peak RSS |"
+echo "|---|---:|---:|"
+estate="$WORK/estate-5000"
+[ -d "$estate" ] || "$BIN" synth --assets 5000 --seed 1 -o "$estate" > /dev/null
+"$BIN" scan "$estate" --out "$WORK/snap-5000.json" > /dev/null
+for view in network exposure boundary iam; do
+    walls=(); peaks=()
+    for _ in $(seq "$RUNS"); do
+        read -r wall peak < <(measure "$BIN" diagram "$WORK/snap-5000.json" --view "$view" -o "$WORK/$view.svg")
+        walls+=("$wall"); peaks+=("$peak")
+    done
+    printf "| %s | %s s | %s MB |\n" "$view" "$(printf '%s\n' "${walls[@]}" | median)" "$(( $(printf '%s\n' "${peaks[@]}" | median | cut -d. -f1) / 1024 ))"
+done
