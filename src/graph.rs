@@ -164,18 +164,17 @@ impl AssetGraph {
             }
         }
         relations.extend(containment);
-        relations.sort();
-        relations.dedup();
-        for relation in relations {
-            self.add_relation(relation);
+        // One edge per (from, kind, to), whichever inventory or attribute stated it.
+        let mut seen: HashSet<(NodeIndex, RelationKind, NodeIndex)> = HashSet::with_capacity(relations.len());
+        for r in relations {
+            let from = self.node_or_unresolved(&r.from, &r);
+            let to = self.node_or_unresolved(&r.to, &r);
+            if seen.insert((from, r.kind, to)) {
+                self.graph.add_edge(from, to, r.kind);
+            }
         }
         self.warnings.sort();
-    }
-
-    fn add_relation(&mut self, r: Relation) {
-        let from = self.node_or_unresolved(&r.from, &r);
-        let to = self.node_or_unresolved(&r.to, &r);
-        self.graph.add_edge(from, to, r.kind);
+        self.warnings.dedup();
     }
 
     fn node_or_unresolved(&mut self, id: &AssetId, r: &Relation) -> NodeIndex {
@@ -254,6 +253,11 @@ impl AssetGraph {
             .collect();
         v.sort();
         v
+    }
+
+    /// Every relation as borrowed (from, kind, to), in no particular order.
+    pub fn relation_refs(&self) -> impl Iterator<Item = (&AssetId, RelationKind, &AssetId)> {
+        self.graph.edge_references().map(|e| (self.id_of(e.source()), *e.weight(), self.id_of(e.target())))
     }
 
     /// Every relation, sorted.

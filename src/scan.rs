@@ -10,14 +10,27 @@ use crate::analysis::Facts;
 use crate::controls::evaluate::{evaluate, Evaluation};
 use crate::controls::Control;
 use crate::graph::AssetGraph;
-use crate::snapshot::Snapshot;
+use crate::snapshot::SnapshotView;
 use crate::source::SourcedInventory;
 
 pub struct Scan {
     pub graph: AssetGraph,
     pub facts: Arc<Facts>,
     pub evaluation: Evaluation,
-    pub snapshot: Snapshot,
+    pub scanned_at: DateTime<Utc>,
+}
+
+impl Scan {
+    /// The snapshot of this scan, borrowed: write it, or print it.
+    pub fn snapshot(&self) -> SnapshotView<'_> {
+        SnapshotView::new(
+            &self.graph,
+            self.scanned_at,
+            self.facts.reach_records(),
+            &self.evaluation.results,
+            &self.evaluation.findings,
+        )
+    }
 }
 
 /// Builds the graph, analyses it, runs the controls and takes the snapshot.
@@ -39,10 +52,7 @@ pub fn run_timed(
     timer.lap("analyse (reachability, access)");
     let evaluation = evaluate(controls, &graph, &facts);
     timer.lap("evaluate controls");
-    let snapshot =
-        Snapshot::capture(&graph, at, facts.reach_records(), evaluation.results.clone(), evaluation.findings.clone());
-    timer.lap("capture snapshot");
-    Scan { graph, facts, evaluation, snapshot }
+    Scan { graph, facts, evaluation, scanned_at: at }
 }
 
 /// Stage timings for `scan --timings`, printed to standard error.

@@ -4,9 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
+use std::io::Write;
+
 use anyhow::{bail, Context, Result};
-use auditgraph_model::{Asset, AssetId, Relation};
+use auditgraph_model::{Asset, AssetId, Relation, RelationKind};
 use chrono::{DateTime, Utc};
+use rayon::slice::ParallelSliceMut;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::ReachRecord;
@@ -44,31 +47,161 @@ pub struct Snapshot {
     pub findings: Vec<Finding>,
 }
 
-impl Snapshot {
-    /// Captures a graph and what the controls found, in deterministic order.
-    pub fn capture(
-        graph: &AssetGraph,
+/// A snapshot borrowed from a scan: serialises exactly as the owned `Snapshot`
+/// does, without copying a million assets first.
+#[derive(Serialize)]
+pub struct SnapshotView<'a> {
+    format: &'static str,
+    scan: ScanInfo,
+    sources: Vec<&'a Source>,
+    assets: Vec<&'a Asset>,
+    unresolved: Vec<&'a AssetId>,
+    relations: Vec<RelationRef<'a>>,
+    warnings: &'a [LoadWarning],
+    reachability: Vec<ReachRecord>,
+    controls: Vec<&'a ControlResult>,
+    findings: Vec<&'a Finding>,
+}
+
+/// A relation whose ends are borrowed from the graph.
+#[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
+struct RelationRef<'a> {
+    from: &'a AssetId,
+    kind: RelationKind,
+    to: &'a AssetId,
+}
+
+impl<'a> SnapshotView<'a> {
+    /// The graph after a scan, what the controls found, in deterministic order.
+    pub fn new(
+        graph: &'a AssetGraph,
         scanned_at: DateTime<Utc>,
         reachability: Vec<ReachRecord>,
-        mut controls: Vec<ControlResult>,
-        mut findings: Vec<Finding>,
+        controls: &'a [ControlResult],
+        findings: &'a [Finding],
     ) -> Self {
-        let mut sources = graph.sources.clone();
+        let mut sources: Vec<&Source> = graph.sources.iter().collect();
         sources.sort_by(|a, b| (a.cloud, &a.scope, &a.origin).cmp(&(b.cloud, &b.scope, &b.origin)));
+        let mut relations: Vec<RelationRef> =
+            graph.relation_refs().map(|(from, kind, to)| RelationRef { from, kind, to }).collect();
+        relations.par_sort_unstable();
+        let mut controls: Vec<&ControlResult> = controls.iter().collect();
         controls.sort();
-        findings.sort();
-        Snapshot {
-            format: SNAPSHOT_FORMAT.to_string(),
+        let mut findings: Vec<&Finding> = findings.iter().collect();
+        findings.par_sort_unstable();
+        SnapshotView {
+            format: SNAPSHOT_FORMAT,
             scan: ScanInfo { tool_version: env!("CARGO_PKG_VERSION").to_string(), scanned_at },
             sources,
-            assets: graph.assets().into_iter().cloned().collect(),
-            unresolved: graph.unresolved().into_iter().cloned().collect(),
-            relations: graph.relations(),
-            warnings: graph.warnings.clone(),
+            assets: graph.assets(),
+            unresolved: graph.unresolved(),
+            relations,
+            warnings: &graph.warnings,
             reachability,
             controls,
             findings,
         }
+    }
+
+    /// Streams the snapshot to `path`.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let file = std::fs::File::create(path).with_context(|| format!("writing snapshot {}", path.display()))?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        write_lines(&mut out, self).with_context(|| format!("writing snapshot {}", path.display()))?;
+        out.flush().with_context(|| format!("writing snapshot {}", path.display()))
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut out = Vec::new();
+        write_lines(&mut out, self).expect("a snapshot always serialises");
+        String::from_utf8(out).expect("JSON is UTF-8")
+    }
+}
+
+/// Writes JSON with one record per line: the top-level object and its arrays are
+/// laid out, each element (an asset, a relation, a finding) is compact on its own
+/// line, so snapshots stay small and diff line by line.
+fn write_lines<W: std::io::Write, T: Serialize>(out: &mut W, value: &T) -> std::io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, LineFormatter { depth: 0 });
+    value.serialize(&mut ser).map_err(std::io::Error::other)?;
+    out.write_all(b"\n")
+}
+
+/// A `serde_json` formatter that breaks lines only at the two outer levels.
+struct LineFormatter {
+    depth: usize,
+}
+
+impl LineFormatter {
+    fn newline<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b"\n")?;
+        for _ in 0..self.depth {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for LineFormatter {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        w.write_all(b"[")
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.depth -= 1;
+        w.write_all(b"]")
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        if self.depth <= 2 {
+            self.newline(w)?;
+        }
+        Ok(())
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        w.write_all(b"{")
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.depth == 0 {
+            w.write_all(b"\n")?;
+        }
+        w.write_all(b"}")
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        if self.depth <= 2 {
+            self.newline(w)?;
+        }
+        Ok(())
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(if self.depth <= 2 { b": " } else { b":" })
+    }
+}
+
+impl Snapshot {
+    /// An owned copy of a scan's snapshot (for tests and tools; `scan` streams the view).
+    pub fn capture(
+        graph: &AssetGraph,
+        scanned_at: DateTime<Utc>,
+        reachability: Vec<ReachRecord>,
+        controls: Vec<ControlResult>,
+        findings: Vec<Finding>,
+    ) -> Self {
+        let text = SnapshotView::new(graph, scanned_at, reachability, &controls, &findings).to_json();
+        Snapshot::from_json(&text).expect("a snapshot reads back")
     }
 
     /// Rebuilds the graph the snapshot was taken of.
@@ -79,9 +212,9 @@ impl Snapshot {
     }
 
     pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).expect("a snapshot always serialises");
-        text.push('\n');
-        text
+        let mut out = Vec::new();
+        write_lines(&mut out, self).expect("a snapshot always serialises");
+        String::from_utf8(out).expect("JSON is UTF-8")
     }
 
     pub fn from_json(text: &str) -> std::result::Result<Self, String> {
@@ -98,13 +231,6 @@ impl Snapshot {
             let path = e.path().to_string();
             format!("at {path}: {}", e.into_inner())
         })
-    }
-
-    pub fn write(&self, path: &Path) -> Result<()> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        std::fs::write(path, self.to_json()).with_context(|| format!("writing snapshot {}", path.display()))
     }
 
     pub fn read(path: &Path) -> Result<Self> {

@@ -44,7 +44,7 @@ fn every_view_matches_its_snapshot_and_is_deterministic() {
         graph: &s.graph,
         facts: &s.facts,
         findings: &s.evaluation.findings,
-        scanned_at: s.snapshot.scan.scanned_at,
+        scanned_at: s.scanned_at,
         boundary: Some(&b),
     };
     for view in [View::Network, View::Exposure, View::Boundary, View::Iam] {
@@ -62,7 +62,7 @@ fn the_exposure_view_shows_only_what_the_internet_reaches() {
         graph: &s.graph,
         facts: &s.facts,
         findings: &s.evaluation.findings,
-        scanned_at: s.snapshot.scan.scanned_at,
+        scanned_at: s.scanned_at,
         boundary: None,
     };
     let dot = render(&scene, View::Exposure, &[], false).remove(0).1;
@@ -85,7 +85,7 @@ fn focus_keeps_what_connects_to_the_selection() {
         graph: &s.graph,
         facts: &s.facts,
         findings: &s.evaluation.findings,
-        scanned_at: s.snapshot.scan.scanned_at,
+        scanned_at: s.scanned_at,
         boundary: None,
     };
     let dot = render(&scene, View::Network, &["name:prod-customers".parse().unwrap()], false).remove(0).1;
@@ -100,7 +100,7 @@ fn alike_assets_are_aggregated() {
         graph: &s.graph,
         facts: &s.facts,
         findings: &s.evaluation.findings,
-        scanned_at: s.snapshot.scan.scanned_at,
+        scanned_at: s.scanned_at,
         boundary: None,
     };
     let dot = render(&scene, View::Network, &[], false).remove(0).1;

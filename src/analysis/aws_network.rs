@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use auditgraph_model::aws::{
     InternetGateway, ListenerAction, NetworkAcl, RouteTable, RouteTargetKind, SecurityGroup, SgPeer, SgRule, Subnet,
 };
-use auditgraph_model::net::PortRange;
+use auditgraph_model::net::{PortRange, RuleAction};
 use auditgraph_model::{AssetId, Attributes};
 
 use super::addrs::AddrSet;
@@ -41,6 +41,19 @@ pub struct AwsNetwork<'g> {
     security_groups: HashMap<&'g AssetId, &'g SecurityGroup>,
     gateways: HashMap<&'g AssetId, &'g InternetGateway>,
     names: HashMap<&'g AssetId, &'g str>,
+    /// Each ACL's entries per direction ([inbound, outbound]), in rule order, labelled once.
+    acl_entries: HashMap<&'g AssetId, [Vec<AclEntry>; 2]>,
+    /// Each security group's rule labels: (ingress, egress).
+    sg_labels: HashMap<&'g AssetId, (Vec<String>, Vec<String>)>,
+}
+
+/// A network ACL entry ready for evaluation: its addresses parsed, its label written.
+struct AclEntry {
+    action: RuleAction,
+    protocol: auditgraph_model::net::Protocol,
+    ports: Option<PortRange>,
+    addrs: AddrSet,
+    label: String,
 }
 
 impl<'g> AwsNetwork<'g> {
@@ -53,6 +66,8 @@ impl<'g> AwsNetwork<'g> {
             security_groups: HashMap::new(),
             gateways: HashMap::new(),
             names: HashMap::new(),
+            acl_entries: HashMap::new(),
+            sg_labels: HashMap::new(),
         };
         for a in graph.assets() {
             net.names.insert(&a.id, &a.name);
@@ -78,6 +93,41 @@ impl<'g> AwsNetwork<'g> {
                 }
                 Attributes::AwsInternetGateway(igw) => {
                     net.gateways.insert(&a.id, igw);
+                }
+                _ => {}
+            }
+        }
+        for a in graph.assets() {
+            match &a.attributes {
+                Attributes::AwsNetworkAcl(acl) => {
+                    let entries = [false, true].map(|egress| {
+                        let mut v: Vec<_> = acl.entries.iter().filter(|e| e.egress == egress).collect();
+                        v.sort_by_key(|e| e.rule_number);
+                        v.into_iter()
+                            .map(|e| AclEntry {
+                                action: e.action,
+                                protocol: e.protocol,
+                                ports: e.ports,
+                                addrs: AddrSet::net(&e.cidr),
+                                label: format!(
+                                    "network ACL {} {} rule {} {} {}{} {}",
+                                    net.label(&a.id),
+                                    if egress { "outbound" } else { "inbound" },
+                                    e.rule_number,
+                                    if e.action == RuleAction::Allow { "allow" } else { "deny" },
+                                    e.protocol,
+                                    e.ports.map(|p| format!("/{p}")).unwrap_or_default(),
+                                    e.cidr
+                                ),
+                            })
+                            .collect()
+                    });
+                    net.acl_entries.insert(&a.id, entries);
+                }
+                Attributes::AwsSecurityGroup(sg) => {
+                    let ingress = sg.ingress.iter().map(|r| net.sg_rule_label(&a.id, r, "ingress")).collect();
+                    let egress = sg.egress.iter().map(|r| net.sg_rule_label(&a.id, r, "egress")).collect();
+                    net.sg_labels.insert(&a.id, (ingress, egress));
                 }
                 _ => {}
             }
@@ -198,54 +248,33 @@ impl<'g> AwsNetwork<'g> {
     }
 
     /// The ACL rules of one direction in evaluation order, as (action, match, label).
-    /// `peer` decides what addresses a rule's CIDR stands for: the source of inbound
-    /// traffic, or "every source" when the CIDR covers the destination.
-    fn nacl_rules(
-        &self,
+    /// `peer` decides what addresses a rule stands for: the source of inbound
+    /// traffic, or "every source" when the rule's CIDR covers the destination.
+    fn nacl_rules<'a>(
+        &'a self,
         subnet: &AssetId,
         egress: bool,
-        peer: &dyn Fn(&ipnet::IpNet) -> AddrSet,
-        what: &str,
-    ) -> Option<Vec<(auditgraph_model::net::RuleAction, Match, String)>> {
-        let (id, acl) = self.nacl(subnet)?;
-        let mut entries: Vec<_> = acl.entries.iter().filter(|e| e.egress == egress).collect();
-        entries.sort_by_key(|e| e.rule_number);
-        Some(
-            entries
-                .into_iter()
-                .map(|e| {
-                    let label = format!(
-                        "network ACL {} {} rule {} {} {}{} {}",
-                        self.label(id),
-                        if egress { "outbound" } else { "inbound" },
-                        e.rule_number,
-                        serde_json::to_value(e.action)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default(),
-                        e.protocol,
-                        e.ports.map(|p| format!("/{p}")).unwrap_or_default(),
-                        e.cidr
-                    ) + what;
-                    let m = Match { protocol: e.protocol, ports: e.ports, addrs: peer(&e.cidr) };
-                    (e.action, m, label)
-                })
-                .collect(),
-        )
+        peer: &'a dyn Fn(&AddrSet) -> AddrSet,
+    ) -> Option<impl Iterator<Item = (RuleAction, Match, &'a str)> + 'a> {
+        let (id, _) = self.nacl(subnet)?;
+        let entries = &self.acl_entries.get(id)?[usize::from(egress)];
+        Some(entries.iter().map(move |e| {
+            (e.action, Match { protocol: e.protocol, ports: e.ports, addrs: peer(&e.addrs) }, e.label.as_str())
+        }))
     }
 
     /// Traffic entering `subnet` from sources outside it: the inbound ACL on the
     /// service ports, and the outbound ACL for the replies on ephemeral ports.
     fn through_nacl_inbound(&self, subnet: &AssetId, flows: &FlowSet, rules_used: &mut Vec<String>) -> FlowSet {
-        let Some(inbound) = self.nacl_rules(subnet, false, &|c| AddrSet::net(c), "") else {
+        let Some(inbound) = self.nacl_rules(subnet, false, &AddrSet::clone) else {
             return flows.clone(); // no ACL known for the subnet: nothing to filter on
         };
         let (allowed, used) = flows.first_match(inbound);
         rules_used.extend(used);
         let replies = FlowSet(allowed.0.iter().map(reply_to).collect());
-        let outbound = self.nacl_rules(subnet, true, &|c| AddrSet::net(c), " (return traffic)").unwrap_or_default();
+        let outbound = self.nacl_rules(subnet, true, &AddrSet::clone).into_iter().flatten();
         let (returned, used) = replies.first_match(outbound);
-        rules_used.extend(used);
+        rules_used.extend(used.into_iter().map(|l| l + " (return traffic)"));
         allowed.restrict_addrs(|p| returned.addrs_of(p))
     }
 
@@ -258,22 +287,16 @@ impl<'g> AwsNetwork<'g> {
         flows: &FlowSet,
         rules_used: &mut Vec<String>,
     ) -> FlowSet {
-        let covers_dest = |c: &ipnet::IpNet| {
-            if AddrSet::net(c).intersect(dest).is_empty() {
-                AddrSet::empty()
-            } else {
-                AddrSet::all()
-            }
-        };
-        let Some(outbound) = self.nacl_rules(subnet, true, &covers_dest, "") else { return flows.clone() };
+        let covers_dest = |c: &AddrSet| if c.intersect(dest).is_empty() { AddrSet::empty() } else { AddrSet::all() };
+        let Some(outbound) = self.nacl_rules(subnet, true, &covers_dest) else { return flows.clone() };
         let (allowed, used) = flows.first_match(outbound);
         rules_used.extend(used);
         // Replies come from the destination to an ephemeral port; keep a protocol
         // only if the inbound ACL admits its replies.
         let replies = FlowSet(allowed.0.iter().map(|f| Flow { addrs: AddrSet::all(), ..reply_to(f) }).collect());
-        let inbound = self.nacl_rules(subnet, false, &covers_dest, " (return traffic)").unwrap_or_default();
+        let inbound = self.nacl_rules(subnet, false, &covers_dest).into_iter().flatten();
         let (returned, used) = replies.first_match(inbound);
-        rules_used.extend(used);
+        rules_used.extend(used.into_iter().map(|l| l + " (return traffic)"));
         allowed.restrict_addrs(|p| if returned.addrs_of(p).is_empty() { AddrSet::empty() } else { AddrSet::all() })
     }
 
@@ -332,8 +355,10 @@ impl<'g> AwsNetwork<'g> {
     ) -> FlowSet {
         let mut rules = Vec::new();
         for sg_id in src.security_groups {
-            let Some(sg) = self.security_groups.get(sg_id) else { continue };
-            for rule in &sg.egress {
+            let (Some(sg), Some((_, labels))) = (self.security_groups.get(sg_id), self.sg_labels.get(sg_id)) else {
+                continue;
+            };
+            for (rule, label) in sg.egress.iter().zip(labels) {
                 let covers = match &rule.peer {
                     SgPeer::Cidr(c) => !AddrSet::net(c).intersect(&dest.private).is_empty(),
                     SgPeer::SecurityGroup(g) => dest.security_groups.contains(g),
@@ -342,7 +367,7 @@ impl<'g> AwsNetwork<'g> {
                 if covers {
                     rules.push((
                         Match { protocol: rule.protocol, ports: rule.ports, addrs: AddrSet::all() },
-                        self.sg_rule_label(sg_id, rule, "egress"),
+                        label.as_str(),
                     ));
                 }
             }

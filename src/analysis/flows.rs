@@ -106,7 +106,10 @@ impl FlowSet {
     /// Evaluates an ordered rule list where the first matching rule decides
     /// (network ACLs, firewall rules): returns what is allowed, and the labels of the
     /// allow rules that let some of it through. Whatever no rule matches is denied.
-    pub fn first_match(&self, rules: impl IntoIterator<Item = (RuleAction, Match, String)>) -> (FlowSet, Vec<String>) {
+    pub fn first_match<L: Into<String>>(
+        &self,
+        rules: impl IntoIterator<Item = (RuleAction, Match, L)>,
+    ) -> (FlowSet, Vec<String>) {
         let mut remaining = self.clone();
         let mut allowed = Vec::new();
         let mut used = Vec::new();
@@ -120,7 +123,7 @@ impl FlowSet {
             }
             if action == RuleAction::Allow {
                 allowed.extend(matched.0);
-                used.push(label);
+                used.push(label.into());
             }
             remaining = remaining.subtract(&m);
         }
@@ -129,14 +132,14 @@ impl FlowSet {
 
     /// Evaluates an allow-list (security groups): the union of what each rule lets
     /// through, with the labels of the rules that let something through.
-    pub fn allowed_by(&self, rules: impl IntoIterator<Item = (Match, String)>) -> (FlowSet, Vec<String>) {
+    pub fn allowed_by<L: Into<String>>(&self, rules: impl IntoIterator<Item = (Match, L)>) -> (FlowSet, Vec<String>) {
         let mut allowed = Vec::new();
         let mut used = Vec::new();
         for (m, label) in rules {
             let matched = self.intersect(&m);
             if !matched.is_empty() {
                 allowed.extend(matched.0);
-                used.push(label);
+                used.push(label.into());
             }
         }
         (FlowSet(allowed).normalised(), used)
@@ -234,8 +237,8 @@ mod tests {
     fn first_match_applies_rules_in_order() {
         let all = FlowSet::any_from(&AddrSet::internet());
         let (allowed, used) = all.first_match([
-            (RuleAction::Deny, m("tcp", Some("22"), "0.0.0.0/0"), "deny ssh".into()),
-            (RuleAction::Allow, m("all", None, "0.0.0.0/0"), "allow all".into()),
+            (RuleAction::Deny, m("tcp", Some("22"), "0.0.0.0/0"), "deny ssh"),
+            (RuleAction::Allow, m("all", None, "0.0.0.0/0"), "allow all"),
         ]);
         assert!(!allowed.allows(Protocol::Tcp, 22, ip("8.8.8.8")));
         assert!(allowed.allows(Protocol::Tcp, 23, ip("8.8.8.8")));
@@ -249,8 +252,8 @@ mod tests {
     fn a_later_allow_does_not_undo_an_earlier_deny_of_some_sources() {
         let all = FlowSet::any_from(&AddrSet::internet());
         let (allowed, _) = all.first_match([
-            (RuleAction::Deny, m("tcp", Some("22"), "198.51.100.0/24"), "deny".into()),
-            (RuleAction::Allow, m("tcp", Some("0-65535"), "0.0.0.0/0"), "allow".into()),
+            (RuleAction::Deny, m("tcp", Some("22"), "198.51.100.0/24"), "deny"),
+            (RuleAction::Allow, m("tcp", Some("0-65535"), "0.0.0.0/0"), "allow"),
         ]);
         assert!(!allowed.allows(Protocol::Tcp, 22, ip("198.51.100.7")));
         assert!(allowed.allows(Protocol::Tcp, 22, ip("198.51.101.7")));
@@ -260,10 +263,8 @@ mod tests {
     #[test]
     fn allow_lists_take_the_union() {
         let all = FlowSet::any_from(&AddrSet::internet());
-        let (allowed, used) = all.allowed_by([
-            (m("tcp", Some("443"), "0.0.0.0/0"), "a".into()),
-            (m("tcp", Some("22"), "10.0.0.0/8"), "b".into()),
-        ]);
+        let (allowed, used) =
+            all.allowed_by([(m("tcp", Some("443"), "0.0.0.0/0"), "a"), (m("tcp", Some("22"), "10.0.0.0/8"), "b")]);
         assert!(allowed.allows(Protocol::Tcp, 443, ip("1.2.3.4")));
         assert!(!allowed.allows(Protocol::Tcp, 22, ip("1.2.3.4")));
         assert_eq!(used, vec!["a"], "rule b admits no internet address");

@@ -12,6 +12,7 @@ pub mod gcp_network;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use auditgraph_model::{AssetClass, AssetId, Attributes, RelationKind};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::findings::{Evidence, Hop};
@@ -87,18 +88,19 @@ impl Facts {
     pub fn derive(graph: &AssetGraph) -> Facts {
         let aws = AwsNetwork::new(graph);
         let gcp = GcpNetwork::new(graph);
-        let mut direct = Vec::new();
-        for a in graph.assets() {
-            // An interface attached to an instance is reached as that instance.
-            if matches!(&a.attributes, Attributes::AwsNetworkInterface(n) if n.attached_to.is_some()) {
-                continue;
-            }
-            for ep in aws.endpoints(graph, &a.id) {
-                if let Some((flows, hops)) = aws.from_internet(&ep, &FlowSet::any_from(&addrs::AddrSet::all())) {
-                    direct.push(Reach { from: AssetId::internet(), to: a.id.clone(), via: None, flows, hops });
-                }
-            }
-        }
+        // Every asset is checked on its own, so the checks spread over threads.
+        let direct: Vec<Reach> = graph
+            .assets()
+            .par_iter()
+            .filter(|a| !matches!(&a.attributes, Attributes::AwsNetworkInterface(n) if n.attached_to.is_some()))
+            .flat_map_iter(|a| {
+                // An interface attached to an instance is reached as that instance.
+                aws.endpoints(graph, &a.id).into_iter().filter_map(|ep| {
+                    let (flows, hops) = aws.from_internet(&ep, &FlowSet::any_from(&addrs::AddrSet::all()))?;
+                    Some(Reach { from: AssetId::internet(), to: a.id.clone(), via: None, flows, hops })
+                })
+            })
+            .collect();
         // One fact per target, load balancer and traffic, whichever subnet it came through.
         let mut from_internet: BTreeMap<AssetId, Vec<Reach>> = BTreeMap::new();
         let mut seen = HashSet::new();
