@@ -30,7 +30,7 @@ measure() {
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m); date: $(date -u +%Y-%m-%d)"
 echo
-echo "| assets | read | build graph | analyse | controls | snapshot (capture + write) | scan wall (median of $RUNS) | peak RSS |"
+echo "| assets | read | build graph | analyse | controls | write snapshot | scan wall (median of $RUNS) | peak RSS |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
 for n in $SIZES; do
     estate="$WORK/estate-$n"
@@ -42,8 +42,8 @@ for n in $SIZES; do
         while read -r name secs; do stage[$name]+="$secs "; done < <(
             awk '/^timing:/ {secs=$(NF-1); $1=""; $(NF)=""; $(NF-1)=""; gsub(/^ +| +$/, ""); gsub(/ /, "_"); print $0, secs}' "$WORK/last.err")
     done
-    med() { tr ' ' '\n' <<< "${stage[$1]}" | grep . | median; }
-    snapshot=$(awk -v a="$(med capture_snapshot)" -v b="$(med write_snapshot)" 'BEGIN {printf "%.3f", a+b}')
+    med() { tr ' ' '\n' <<< "${stage[$1]:-}" | grep . | median; }
+    snapshot=$(med write_snapshot)
     printf "| %s | %s s | %s s | %s s | %s s | %s s | %s s | %s MB |\n" "$n" "$(med read_inventories)" "$(med build_graph)" \
         "$(med 'analyse_(reachability,_access)')" "$(med evaluate_controls)" "$snapshot" \
         "$(printf '%s\n' "${walls[@]}" | median)" "$(( $(printf '%s\n' "${peaks[@]}" | median | cut -d. -f1) / 1024 ))"

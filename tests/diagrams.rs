@@ -20,6 +20,10 @@ fn demo_scan() -> Scan {
     scan::run(FixtureProvider::new(demo()).collect_sourced().unwrap(), &controls, at)
 }
 
+fn scene<'a>(s: &'a Scan, boundary: Option<&'a boundary::Boundary>) -> Scene<'a> {
+    Scene { graph: &s.graph, facts: &s.facts, findings: &s.evaluation.findings, scanned_at: s.scanned_at, boundary }
+}
+
 fn golden(name: &str) -> PathBuf {
     root().join("tests/golden").join(name)
 }
@@ -40,13 +44,7 @@ fn every_view_matches_its_snapshot_and_is_deterministic() {
     let s = demo_scan();
     let seeds = vec![Selector::Tag { key: "data".into(), value: Some("customer".into()) }];
     let b = boundary::compute(&s.graph, &s.facts, &seeds, &["tag:data=customer".to_string()]);
-    let scene = Scene {
-        graph: &s.graph,
-        facts: &s.facts,
-        findings: &s.evaluation.findings,
-        scanned_at: s.scanned_at,
-        boundary: Some(&b),
-    };
+    let scene = scene(&s, Some(&b));
     for view in [View::Network, View::Exposure, View::Boundary, View::Iam] {
         let first = render(&scene, view, &[], false).remove(0).1;
         let again = render(&scene, view, &[], false).remove(0).1;
@@ -58,13 +56,7 @@ fn every_view_matches_its_snapshot_and_is_deterministic() {
 #[test]
 fn the_exposure_view_shows_only_what_the_internet_reaches() {
     let s = demo_scan();
-    let scene = Scene {
-        graph: &s.graph,
-        facts: &s.facts,
-        findings: &s.evaluation.findings,
-        scanned_at: s.scanned_at,
-        boundary: None,
-    };
+    let scene = scene(&s, None);
     let dot = render(&scene, View::Exposure, &[], false).remove(0).1;
     assert!(dot.contains("prod-bastion"));
     assert!(
@@ -81,13 +73,7 @@ fn the_exposure_view_shows_only_what_the_internet_reaches() {
 #[test]
 fn focus_keeps_what_connects_to_the_selection() {
     let s = demo_scan();
-    let scene = Scene {
-        graph: &s.graph,
-        facts: &s.facts,
-        findings: &s.evaluation.findings,
-        scanned_at: s.scanned_at,
-        boundary: None,
-    };
+    let scene = scene(&s, None);
     let dot = render(&scene, View::Network, &["name:prod-customers".parse().unwrap()], false).remove(0).1;
     assert!(dot.contains("prod-legacy-web") && dot.contains("prod-data\\naws_kms_key"), "{dot}");
     assert!(!dot.contains("staging"), "staging does not connect to prod-customers");
@@ -96,13 +82,7 @@ fn focus_keeps_what_connects_to_the_selection() {
 #[test]
 fn alike_assets_are_aggregated() {
     let s = demo_scan();
-    let scene = Scene {
-        graph: &s.graph,
-        facts: &s.facts,
-        findings: &s.evaluation.findings,
-        scanned_at: s.scanned_at,
-        boundary: None,
-    };
+    let scene = scene(&s, None);
     let dot = render(&scene, View::Network, &[], false).remove(0).1;
     assert!(dot.contains("3 × staging-app"), "the three staging app servers share subnet and groups");
 }

@@ -166,32 +166,36 @@ impl<'g> AwsNetwork<'g> {
                 }]
             }
             Attributes::AwsNetworkInterface(_) => self.interface_endpoint(graph, id, id).into_iter().collect(),
-            Attributes::AwsRdsInstance(db) => db
-                .subnets
-                .iter()
-                .map(|s| Endpoint {
-                    asset: id,
-                    subnet: s,
-                    security_groups: &db.security_groups,
-                    private: self.subnets.get(s).map(|x| AddrSet::net(&x.cidr_block)).unwrap_or_default(),
-                    public_v4: db.publicly_accessible,
-                    ipv6: AddrSet::empty(),
-                })
-                .collect(),
-            Attributes::AwsLoadBalancer(lb) => lb
-                .subnets
-                .iter()
-                .map(|s| Endpoint {
-                    asset: id,
-                    subnet: s,
-                    security_groups: &lb.security_groups,
-                    private: self.subnets.get(s).map(|x| AddrSet::net(&x.cidr_block)).unwrap_or_default(),
-                    public_v4: lb.internet_facing,
-                    ipv6: AddrSet::empty(),
-                })
-                .collect(),
+            Attributes::AwsRdsInstance(db) => {
+                self.subnet_endpoints(id, &db.subnets, &db.security_groups, db.publicly_accessible)
+            }
+            Attributes::AwsLoadBalancer(lb) => {
+                self.subnet_endpoints(id, &lb.subnets, &lb.security_groups, lb.internet_facing)
+            }
             _ => Vec::new(),
         }
+    }
+
+    /// One endpoint per subnet, for services (databases, load balancers) whose
+    /// exact address in the subnet is not known.
+    fn subnet_endpoints(
+        &self,
+        id: &'g AssetId,
+        subnets: &'g [AssetId],
+        security_groups: &'g [AssetId],
+        public_v4: bool,
+    ) -> Vec<Endpoint<'g>> {
+        subnets
+            .iter()
+            .map(|s| Endpoint {
+                asset: id,
+                subnet: s,
+                security_groups,
+                private: self.subnets.get(s).map(|x| AddrSet::net(&x.cidr_block)).unwrap_or_default(),
+                public_v4,
+                ipv6: AddrSet::empty(),
+            })
+            .collect()
     }
 
     fn interface_endpoint(&self, graph: &'g AssetGraph, eni: &'g AssetId, owner: &'g AssetId) -> Option<Endpoint<'g>> {
