@@ -55,35 +55,16 @@ pub fn is_known_function(name: &str) -> bool {
     })
 }
 
-/// Converts JSON to a CEL value; every integer becomes an `int` so that
-/// `asset.attributes.port == 22` compares like with like.
-pub fn json_to_cel(v: &serde_json::Value) -> Value {
-    match v {
-        serde_json::Value::Null => Value::Null,
-        serde_json::Value::Bool(b) => Value::Bool(*b),
-        serde_json::Value::Number(n) => match n.as_i64() {
-            Some(i) => Value::Int(i),
-            None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        serde_json::Value::String(s) => Value::String(Arc::new(s.clone())),
-        serde_json::Value::Array(xs) => Value::List(Arc::new(xs.iter().map(json_to_cel).collect())),
-        serde_json::Value::Object(m) => {
-            let map: HashMap<Key, Value> =
-                m.iter().map(|(k, x)| (Key::String(Arc::new(k.clone())), json_to_cel(x))).collect();
-            Value::Map(Map { map: Arc::new(map) })
-        }
-    }
-}
-
 /// The `asset` variable: the asset as JSON, plus its class and cloud.
+/// Serialised straight into CEL values (CEL compares `int` and `uint` by value).
 pub fn asset_value(asset: &Asset) -> Value {
-    let mut json = serde_json::to_value(asset).unwrap_or_default();
-    if let Some(m) = json.as_object_mut() {
-        m.insert("class".into(), asset.class().as_str().into());
-        m.entry("tags").or_insert_with(|| serde_json::json!({}));
-        m.insert("cloud".into(), asset.cloud().as_str().into());
-    }
-    json_to_cel(&json)
+    let Ok(Value::Map(m)) = cel::to_value(asset) else { return Value::Null };
+    let mut map = Arc::try_unwrap(m.map).unwrap_or_else(|shared| (*shared).clone());
+    let key = |k: &str| Key::String(Arc::new(k.to_string()));
+    map.insert(key("class"), Value::String(Arc::new(asset.class().as_str().to_string())));
+    map.insert(key("cloud"), Value::String(Arc::new(asset.cloud().as_str().to_string())));
+    map.entry(key("tags")).or_insert_with(|| Value::Map(Map { map: Arc::new(HashMap::new()) }));
+    Value::Map(Map { map: Arc::new(map) })
 }
 
 fn id_of(asset: &Value) -> Result<AssetId, ExecutionError> {
