@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use auditgraph_model::aws::{InlinePolicy, PublicAccessBlock, S3Bucket};
+use auditgraph_model::aws::{AclGrant, InlinePolicy, PublicAccessBlock, S3Bucket};
 use auditgraph_model::gcp::StorageBucket;
 use auditgraph_model::policy::{Effect, PolicyDocument, Statement};
 use auditgraph_model::{AssetId, AssetKind, Attributes};
@@ -129,66 +129,53 @@ fn restricts_callers(s: &Statement) -> bool {
     s.condition.values().flat_map(|m| m.keys()).any(|k| !k.eq_ignore_ascii_case("aws:SecureTransport"))
 }
 
+/// One of the four switches of a public access block.
+type BlockFlag = fn(&PublicAccessBlock) -> bool;
+
 fn s3_public(b: &S3Bucket, account: Option<Option<PublicAccessBlock>>) -> Verdict {
     // `account`: None when the estate has no account asset; Some(None) when not read.
     let account_block = account.flatten();
     let bucket_block = b.public_access_block;
-    let either = |f: fn(&PublicAccessBlock) -> bool| {
-        bucket_block.as_ref().is_some_and(f) || account_block.as_ref().is_some_and(f)
-    };
-    let known = |f: fn(&PublicAccessBlock) -> bool| {
+    let either = |f: BlockFlag| bucket_block.as_ref().is_some_and(f) || account_block.as_ref().is_some_and(f);
+    let known = |f: BlockFlag| {
         // Known not to block: both levels read and neither sets the flag.
         bucket_block.is_some() && account_block.is_some() && !either(f)
     };
+    let public_statements = |doc: &PolicyDocument| -> Vec<String> {
+        doc.statements
+            .iter()
+            .filter(|s| {
+                s.effect == Effect::Allow
+                    && s.principal.as_ref().is_some_and(|p| p.is_anyone())
+                    && !restricts_callers(s)
+            })
+            .map(|s| {
+                let sid = s.sid.as_deref().unwrap_or("(no Sid)");
+                format!("bucket policy statement {sid} allows {} to anyone", s.action.join(", "))
+            })
+            .collect()
+    };
+    let public_grants = |grants: &Vec<AclGrant>| -> Vec<String> {
+        grants
+            .iter()
+            .filter(|g| g.grantee == "group:AllUsers" || g.grantee == "group:AuthenticatedUsers")
+            .map(|g| format!("ACL grants {} to {}", g.permission, g.grantee))
+            .collect()
+    };
+    // Each way to be public, the block flag that neutralises it, and what is missing when unread.
+    let ways: [(Option<Vec<String>>, BlockFlag, &str); 2] = [
+        (b.policy.as_ref().map(public_statements), |p| p.restrict_public_buckets, "bucket policy was not read"),
+        (b.acl_grants.as_ref().map(public_grants), |p| p.ignore_public_acls, "bucket ACL was not read"),
+    ];
     let mut reasons = Vec::new();
     let mut missing = Vec::new();
-    match &b.policy {
-        Some(doc) => {
-            let public: Vec<String> = doc
-                .statements
-                .iter()
-                .filter(|s| {
-                    s.effect == Effect::Allow
-                        && s.principal.as_ref().is_some_and(|p| p.is_anyone())
-                        && !restricts_callers(s)
-                })
-                .map(|s| {
-                    format!(
-                        "bucket policy statement {} allows {} to anyone",
-                        s.sid.as_deref().unwrap_or("(no Sid)"),
-                        s.action.join(", ")
-                    )
-                })
-                .collect();
-            if !public.is_empty() {
-                if either(|p| p.restrict_public_buckets) {
-                    // Neutralised: only the account's principals and AWS services get through.
-                } else if known(|p| p.restrict_public_buckets) {
-                    reasons.extend(public);
-                } else {
-                    missing.push("public access block (account or bucket) was not read");
-                }
-            }
+    for (public, neutralised_by, not_read) in ways {
+        match public {
+            None => missing.push(not_read),
+            Some(p) if p.is_empty() || either(neutralised_by) => {}
+            Some(p) if known(neutralised_by) => reasons.extend(p),
+            Some(_) => missing.push("public access block (account or bucket) was not read"),
         }
-        None => missing.push("bucket policy was not read"),
-    }
-    match &b.acl_grants {
-        Some(grants) => {
-            let public: Vec<String> = grants
-                .iter()
-                .filter(|g| g.grantee == "group:AllUsers" || g.grantee == "group:AuthenticatedUsers")
-                .map(|g| format!("ACL grants {} to {}", g.permission, g.grantee))
-                .collect();
-            if !public.is_empty() {
-                if either(|p| p.ignore_public_acls) {
-                } else if known(|p| p.ignore_public_acls) {
-                    reasons.extend(public);
-                } else {
-                    missing.push("public access block (account or bucket) was not read");
-                }
-            }
-        }
-        None => missing.push("bucket ACL was not read"),
     }
     if !reasons.is_empty() {
         Verdict::Yes(reasons)
