@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context, Result};
-use auditgraph_model::{AssetId, AssetKind};
+use auditgraph_model::{AssetId, AssetKind, Inventory};
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -22,7 +22,7 @@ use crate::report;
 use crate::scan;
 use crate::selector::Selector;
 use crate::snapshot::{self, Snapshot};
-use crate::source::FixtureProvider;
+use crate::source::{FixtureProvider, SourcedInventory};
 use crate::summary::scan_summary;
 
 #[derive(Parser, Debug)]
@@ -42,7 +42,9 @@ pub struct Cli {
 pub enum Command {
     /// Read inventories, build the graph, derive reachability, run the controls, save a snapshot.
     #[command(after_help = "Examples:\n  auditgraph scan fixtures/demo\n  \
-        auditgraph scan saved/prod.json saved/gcp.json --out prod-scan.json --fail-on high")]
+        auditgraph scan saved/prod.json saved/gcp.json --out prod-scan.json --fail-on high\n  \
+        auditgraph scan --gcp --project my-project --save-inventory saved/   # live, read-only\n  \
+        auditgraph scan --gcp --project p1 --gcp-endpoint http://127.0.0.1:8080 --no-auth   # an emulator")]
     Scan(ScanArgs),
     /// Print the findings of a snapshot (the latest by default).
     #[command(
@@ -102,8 +104,29 @@ pub enum Command {
 #[derive(clap::Args, Debug)]
 pub struct ScanArgs {
     /// Inventory files or folders (read recursively for *.json).
-    #[arg(required = true)]
+    #[arg(required_unless_present = "gcp")]
     pub paths: Vec<PathBuf>,
+    /// Crawl Google Cloud (read-only) with Application Default Credentials.
+    #[arg(long)]
+    pub gcp: bool,
+    /// A GCP project to read (repeatable) [default: every active project the credentials can list].
+    #[arg(long = "project")]
+    pub projects: Vec<String>,
+    /// One base URL for every Google API (emulators, recorded responses, private endpoints).
+    #[arg(long)]
+    pub gcp_endpoint: Option<String>,
+    /// The Cloud Storage JSON API's base URL, when it differs (a storage emulator).
+    #[arg(long)]
+    pub gcs_endpoint: Option<String>,
+    /// Send no credentials (for emulators).
+    #[arg(long)]
+    pub no_auth: bool,
+    /// How many projects to read at once.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Also write the inventories collected from clouds here, to rescan offline or share.
+    #[arg(long)]
+    pub save_inventory: Option<PathBuf>,
     /// Where to write the snapshot [default: .auditgraph/snapshots/scan-<time>.json].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -287,6 +310,13 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     for path in &args.paths {
         inventories.extend(FixtureProvider::new(path).collect_sourced()?);
     }
+    if args.gcp {
+        let crawled = crawl_gcp(&args)?;
+        if let Some(dir) = &args.save_inventory {
+            save_inventories(dir, &crawled)?;
+        }
+        inventories.extend(crawled.into_iter().map(|i| SourcedInventory::new(i, "gcp")));
+    }
     timer.lap("read inventories");
     let scanned_at = Utc::now();
     let result = scan::run_timed(inventories, &controls, scanned_at, &mut timer);
@@ -313,6 +343,40 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     // The process ends next: freeing a million assets one by one would only cost time.
     std::mem::forget(result);
     Ok(code)
+}
+
+#[cfg(feature = "gcp")]
+fn crawl_gcp(args: &ScanArgs) -> Result<Vec<Inventory>> {
+    use auditgraph_model::Provider;
+    let mut endpoints = match &args.gcp_endpoint {
+        Some(base) => auditgraph_gcp::Endpoints::all_at(base),
+        None => auditgraph_gcp::Endpoints::default(),
+    };
+    if let Some(storage) = &args.gcs_endpoint {
+        endpoints.storage = format!("{}/storage/v1", storage.trim_end_matches('/'));
+    }
+    let options = auditgraph_gcp::GcpOptions {
+        projects: args.projects.clone(),
+        endpoints,
+        anonymous: args.no_auth,
+        concurrency: args.concurrency,
+    };
+    Ok(auditgraph_gcp::GcpProvider { options }.collect()?)
+}
+
+#[cfg(not(feature = "gcp"))]
+fn crawl_gcp(_: &ScanArgs) -> Result<Vec<Inventory>> {
+    bail!("this auditgraph was built without the `gcp` feature: rebuild with `cargo build --features gcp`")
+}
+
+/// Writes each inventory as `<cloud>-<scope>.json` in `dir`.
+fn save_inventories(dir: &Path, inventories: &[Inventory]) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    for inv in inventories {
+        let path = dir.join(format!("{}-{}.json", inv.cloud.as_str(), inv.scope));
+        std::fs::write(&path, inv.to_json()).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
 }
 
 fn load(path: Option<&Path>) -> Result<Snapshot> {

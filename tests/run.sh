@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check CI runs: formatting, lints, and all tests (unit, end-to-end).
 # Installs what the tests need first, when it is missing: Graphviz (`dot`) for the
-# diagram tests.
+# diagram tests, gcp-storage-emulator for the GCP provider tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +14,13 @@ if ! command -v dot >/dev/null 2>&1; then
         echo "the diagram tests need Graphviz's dot: sudo apt-get install graphviz (or brew install graphviz)" >&2
         exit 1
     fi
+fi
+
+# The Cloud Storage emulator, from PyPI, in a venv of its own.
+if [ ! -x .venv/bin/gcp-storage-emulator ]; then
+    echo "installing gcp-storage-emulator into .venv for the GCP provider tests"
+    python3 -m venv .venv
+    .venv/bin/pip install --quiet --disable-pip-version-check gcp-storage-emulator==2026.7.19
 fi
 
 cargo fmt --all --check

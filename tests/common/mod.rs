@@ -39,3 +39,6 @@ pub fn auditgraph(dir: &Path, args: &[&str]) -> Run {
 pub fn scratch() -> tempfile::TempDir {
     tempfile::tempdir().expect("a temporary folder")
 }
+
+pub mod emulator;
+pub mod http;

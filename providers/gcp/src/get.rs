@@ -1,0 +1,119 @@
+//! The API calls, per project: Resource Manager (project, IAM policy), Cloud Storage
+//! (buckets and each bucket's IAM policy), Compute Engine (networks, subnetworks,
+//! routes, firewalls, instances) and Cloud SQL. Every call leaves a coverage record;
+//! a failed call leaves a gap and the crawl goes on.
+
+use auditgraph_model::{CoverageRecord, CoverageStatus};
+use futures::future::join_all;
+use serde_json::Value;
+
+use crate::client::{CallError, Client};
+
+/// What one project returned, raw.
+#[derive(Default)]
+pub struct ProjectData {
+    pub project: Option<Value>,
+    pub project_iam: Option<Value>,
+    pub buckets: Vec<Value>,
+    /// Bucket name → its IAM policy (absent when the call failed).
+    pub bucket_iam: Vec<(String, Option<Value>)>,
+    pub networks: Vec<Value>,
+    pub subnetworks: Vec<Value>,
+    pub routes: Vec<Value>,
+    pub firewalls: Vec<Value>,
+    pub instances: Vec<Value>,
+    pub sql_instances: Vec<Value>,
+    pub coverage: Vec<CoverageRecord>,
+}
+
+fn record(
+    service: &str,
+    api: &str,
+    resource: Option<String>,
+    result: &Result<impl Sized, CallError>,
+) -> CoverageRecord {
+    let (status, detail) = match result {
+        Ok(_) => (CoverageStatus::Read, None),
+        Err(e) => (e.status, Some(e.detail.clone())),
+    };
+    CoverageRecord {
+        service: service.into(),
+        api: api.into(),
+        region: None,
+        resource: resource.map(auditgraph_model::AssetId::new),
+        status,
+        detail,
+    }
+}
+
+/// The projects the credentials can see (Resource Manager `projects.list`, active only).
+pub async fn list_projects(client: &Client) -> Result<Vec<String>, CallError> {
+    let url = format!("{}/projects?filter=lifecycleState%3AACTIVE", client.endpoints.resource_manager);
+    let projects = client.list(&url, "projects").await?;
+    Ok(projects.iter().filter_map(|p| p["projectId"].as_str().map(str::to_string)).collect())
+}
+
+/// Reads one project; calls run concurrently.
+pub async fn project(client: &Client, project: &str) -> ProjectData {
+    let e = &client.endpoints;
+    let crm = format!("{}/projects/{project}", e.resource_manager);
+    let compute = format!("{}/projects/{project}", e.compute);
+    let urls = (
+        format!("{}/b?project={project}", e.storage),
+        format!("{compute}/global/networks"),
+        format!("{compute}/aggregated/subnetworks"),
+        format!("{compute}/global/routes"),
+        format!("{compute}/global/firewalls"),
+        format!("{compute}/aggregated/instances"),
+        format!("{}/projects/{project}/instances", e.sql),
+    );
+    let crm_iam = format!("{crm}:getIamPolicy");
+    let (proj, iam, buckets, networks, subnetworks, routes, firewalls, instances, sql) = tokio::join!(
+        client.get(&crm),
+        client.post_read(&crm_iam),
+        client.list(&urls.0, "items"),
+        client.list(&urls.1, "items"),
+        client.list(&urls.2, "items"),
+        client.list(&urls.3, "items"),
+        client.list(&urls.4, "items"),
+        client.list(&urls.5, "items"),
+        client.list(&urls.6, "items"),
+    );
+    let mut data = ProjectData::default();
+    let calls: [(&str, &str, &Result<_, _>); 2] =
+        [("cloudresourcemanager", "projects.get", &proj), ("cloudresourcemanager", "projects.getIamPolicy", &iam)];
+    for (service, api, result) in calls {
+        data.coverage.push(record(service, api, None, result));
+    }
+    let lists = [
+        ("storage", "buckets.list", &buckets),
+        ("compute", "networks.list", &networks),
+        ("compute", "subnetworks.aggregatedList", &subnetworks),
+        ("compute", "routes.list", &routes),
+        ("compute", "firewalls.list", &firewalls),
+        ("compute", "instances.aggregatedList", &instances),
+        ("sqladmin", "instances.list", &sql),
+    ];
+    for (service, api, result) in lists {
+        data.coverage.push(record(service, api, None, result));
+    }
+    data.project = proj.ok();
+    data.project_iam = iam.ok();
+    data.buckets = buckets.unwrap_or_default();
+    data.networks = networks.unwrap_or_default();
+    data.subnetworks = subnetworks.unwrap_or_default();
+    data.routes = routes.unwrap_or_default();
+    data.firewalls = firewalls.unwrap_or_default();
+    data.instances = instances.unwrap_or_default();
+    data.sql_instances = sql.unwrap_or_default();
+
+    let names: Vec<String> = data.buckets.iter().filter_map(|b| b["name"].as_str().map(str::to_string)).collect();
+    let iam_urls: Vec<String> = names.iter().map(|n| format!("{}/b/{n}/iam", e.storage)).collect();
+    let policies = join_all(iam_urls.iter().map(|u| client.get(u))).await;
+    for (name, result) in names.into_iter().zip(policies) {
+        let id = format!("//storage.googleapis.com/projects/_/buckets/{name}");
+        data.coverage.push(record("storage", "buckets.getIamPolicy", Some(id), &result));
+        data.bucket_iam.push((name, result.ok()));
+    }
+    data
+}
