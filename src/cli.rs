@@ -112,6 +112,9 @@ pub struct ScanArgs {
     /// A GCP project to read (repeatable) [default: every active project the credentials can list].
     #[arg(long = "project")]
     pub projects: Vec<String>,
+    /// With no --project: every active project directly under this organisation.
+    #[arg(long)]
+    pub organization: Option<String>,
     /// One base URL for every Google API (emulators, recorded responses, private endpoints).
     #[arg(long)]
     pub gcp_endpoint: Option<String>,
@@ -357,6 +360,7 @@ fn crawl_gcp(args: &ScanArgs) -> Result<Vec<Inventory>> {
     }
     let options = auditgraph_gcp::GcpOptions {
         projects: args.projects.clone(),
+        organization: args.organization.clone(),
         endpoints,
         anonymous: args.no_auth,
         concurrency: args.concurrency,

@@ -7,16 +7,22 @@ mod common;
 use common::{auditgraph, emulator, http, root, scratch};
 use serde_json::Value;
 
-/// Creates a bucket, then sets what bucket creation ignores (IAM, prevention, CMEK).
-fn seed_bucket(base: &str, name: &str, members: &[&str], prevention: &str, kms: Option<&str>) {
-    let (status, body) =
-        http::request("POST", &format!("{base}/storage/v1/b?project=acme-data"), &format!(r#"{{"name":"{name}"}}"#));
+/// Creates a bucket, then sets what the emulator's bucket creation ignores (labels,
+/// prevention, uniform access, CMEK, IAM).
+fn seed_bucket(base: &str, name: &str, members: &[&str], prevention: &str, uniform: bool, kms: Option<&str>) {
+    let create = serde_json::json!({"name": name});
+    let (status, body) = http::request("POST", &format!("{base}/storage/v1/b?project=acme-data"), &create.to_string());
     assert_eq!(status, 200, "{body}");
-    let mut patch = serde_json::json!({"iamConfiguration": {"publicAccessPrevention": prevention, "uniformBucketLevelAccess": {"enabled": true}}});
+    let mut patch = serde_json::json!({
+        "iamConfiguration": {"publicAccessPrevention": prevention, "uniformBucketLevelAccess": {"enabled": uniform}}
+    });
     if let Some(key) = kms {
         patch["encryption"] = serde_json::json!({"defaultKmsKeyName": key});
     }
     assert_eq!(http::request("PATCH", &format!("{base}/storage/v1/b/{name}"), &patch.to_string()).0, 200);
+    // The emulator keeps labels only from a PATCH of labels alone, made last.
+    let labels = serde_json::json!({"labels": {"data": "customer"}});
+    assert_eq!(http::request("PATCH", &format!("{base}/storage/v1/b/{name}"), &labels.to_string()).0, 200);
     let policy = serde_json::json!({"bindings": [{"role": "roles/storage.objectViewer", "members": members}]});
     assert_eq!(http::request("PUT", &format!("{base}/storage/v1/b/{name}/iam"), &policy.to_string()).0, 200);
 }
@@ -34,15 +40,10 @@ fn findings<'a>(snap: &'a Value, control: &str) -> Vec<(&'a str, &'a str)> {
 #[test]
 fn scans_a_project_through_the_real_client() {
     let gcs = emulator::gcs();
-    seed_bucket(&gcs.base, "acme-public", &["allUsers"], "inherited", None);
-    seed_bucket(&gcs.base, "acme-prevented", &["allAuthenticatedUsers"], "enforced", None);
-    seed_bucket(
-        &gcs.base,
-        "acme-cmek",
-        &["group:engineering@acme.example"],
-        "enforced",
-        Some("projects/acme-data/locations/eu/keyRings/r/cryptoKeys/k"),
-    );
+    seed_bucket(&gcs.base, "acme-public", &["allUsers"], "inherited", false, None);
+    seed_bucket(&gcs.base, "acme-prevented", &["allAuthenticatedUsers"], "enforced", true, None);
+    let key = "projects/acme-data/locations/eu/keyRings/r/cryptoKeys/k";
+    seed_bucket(&gcs.base, "acme-cmek", &["group:engineering@acme.example"], "enforced", true, Some(key));
     let api = http::serve_recorded(root().join("fixtures/gcp"));
 
     let dir = scratch();
@@ -83,11 +84,14 @@ fn scans_a_project_through_the_real_client() {
         ("gcp_subnetwork", 1),
     ];
     assert_eq!(kinds, expected.into_iter().collect());
-    let cmek = snap["assets"].as_array().unwrap().iter().find(|a| a["name"] == "acme-cmek").unwrap();
+    let bucket = |name: &str| snap["assets"].as_array().unwrap().iter().find(|a| a["name"] == name).unwrap().clone();
     assert_eq!(
-        cmek["attributes"]["default_kms_key"],
+        bucket("acme-cmek")["attributes"]["default_kms_key"],
         "//cloudkms.googleapis.com/projects/acme-data/locations/eu/keyRings/r/cryptoKeys/k"
     );
+    assert_eq!(bucket("acme-public")["attributes"]["uniform_bucket_level_access"], false);
+    assert_eq!(bucket("acme-prevented")["attributes"]["uniform_bucket_level_access"], true);
+    assert_eq!(bucket("acme-public")["tags"]["data"], "customer", "labels become tags");
 
     assert_eq!(
         findings(&snap, "bucket-public"),
@@ -98,6 +102,9 @@ fn scans_a_project_through_the_real_client() {
     assert_eq!(findings(&snap, "datastore-internet-reachable"), vec![("orders", "fail")]);
     assert_eq!(findings(&snap, "cloudsql-ssl-not-required"), vec![("orders", "fail")]);
     assert_eq!(findings(&snap, "gcp-primitive-role-external"), vec![("acme-data", "fail")]);
+    let mut without_cmek = findings(&snap, "confidential-bucket-without-cmek");
+    without_cmek.sort();
+    assert_eq!(without_cmek, vec![("acme-prevented", "fail"), ("acme-public", "fail")]);
 
     // The saved inventory rescans offline to the same assets.
     let again = auditgraph(dir.path(), &["scan", "saved", "--out", "again.json"]);

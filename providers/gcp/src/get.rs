@@ -46,9 +46,14 @@ fn record(
     }
 }
 
-/// The projects the credentials can see (Resource Manager `projects.list`, active only).
-pub async fn list_projects(client: &Client) -> Result<Vec<String>, CallError> {
-    let url = format!("{}/projects?filter=lifecycleState%3AACTIVE", client.endpoints.resource_manager);
+/// The active projects the credentials can see (Resource Manager `projects.list`),
+/// or only those directly under an organisation.
+pub async fn list_projects(client: &Client, organization: Option<&str>) -> Result<Vec<String>, CallError> {
+    let filter = match organization {
+        Some(org) => format!("lifecycleState%3AACTIVE%20parent.type%3Aorganization%20parent.id%3A{org}"),
+        None => "lifecycleState%3AACTIVE".to_string(),
+    };
+    let url = format!("{}/projects?filter={filter}", client.endpoints.resource_manager);
     let projects = client.list(&url, "projects").await?;
     Ok(projects.iter().filter_map(|p| p["projectId"].as_str().map(str::to_string)).collect())
 }

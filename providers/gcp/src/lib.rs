@@ -17,6 +17,8 @@ pub use client::Endpoints;
 pub struct GcpOptions {
     /// Projects to read; empty: every active project the credentials can list.
     pub projects: Vec<String>,
+    /// With no projects named: only the projects of this organisation.
+    pub organization: Option<String>,
     pub endpoints: Endpoints,
     /// No credentials (emulators and recorded-response servers).
     pub anonymous: bool,
@@ -33,7 +35,7 @@ impl GcpProvider {
         let o = &self.options;
         let client = client::Client::new(o.endpoints.clone(), o.anonymous).await.map_err(ProviderError::Other)?;
         let projects = if o.projects.is_empty() {
-            get::list_projects(&client)
+            get::list_projects(&client, o.organization.as_deref())
                 .await
                 .map_err(|e| ProviderError::Other(format!("gcp: cloudresourcemanager projects.list: {e}")))?
         } else {

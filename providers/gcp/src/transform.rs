@@ -46,9 +46,25 @@ struct Assets {
 
 impl Assets {
     fn add(&mut self, id: String, kind: &str, name: &str, region: Option<String>, attributes: Value) {
+        self.add_labelled(id, kind, name, region, attributes, &Value::Null);
+    }
+
+    /// Adds an asset whose GCP labels become its tags.
+    fn add_labelled(
+        &mut self,
+        id: String,
+        kind: &str,
+        name: &str,
+        region: Option<String>,
+        attributes: Value,
+        labels: &Value,
+    ) {
         let mut a = json!({"id": id, "kind": kind, "name": name, "account": self.project, "attributes": attributes});
         if let Some(r) = region {
             a["region"] = json!(r);
+        }
+        if let Some(labels) = labels.as_object().filter(|l| !l.is_empty()) {
+            a["tags"] = Value::Object(labels.clone());
         }
         self.list.push(a);
     }
@@ -95,13 +111,8 @@ fn bucket(out: &mut Assets, b: &Value, policy: Option<&Value>) {
     }
     attrs.insert("access_logging".into(), json!(b.get("logging").is_some()));
     let region = str_of(b, "location").map(str::to_lowercase);
-    out.add(
-        format!("//storage.googleapis.com/projects/_/buckets/{name}"),
-        "gcp_storage_bucket",
-        name,
-        region,
-        Value::Object(attrs),
-    );
+    let id = format!("//storage.googleapis.com/projects/_/buckets/{name}");
+    out.add_labelled(id, "gcp_storage_bucket", name, region, Value::Object(attrs), &b["labels"]);
 }
 
 fn network(out: &mut Assets, n: &Value) {
@@ -183,15 +194,10 @@ fn instance(out: &mut Assets, i: &Value) {
     let accounts: Vec<Value> =
         i["serviceAccounts"].as_array().into_iter().flatten().filter_map(|s| s.get("email").cloned()).collect();
     let region = zone.rsplit_once('-').map(|(r, _)| r.to_string());
-    out.add(
-        compute_name(link),
-        "gcp_compute_instance",
-        name,
-        region,
-        json!({"zone": zone, "status": i["status"],
+    let attrs = json!({"zone": zone, "status": i["status"],
         "machine_type": last_segment(str_of(i, "machineType").unwrap_or("")), "network_interfaces": nics,
-        "network_tags": i["tags"]["items"].as_array().cloned().unwrap_or_default(), "service_accounts": accounts}),
-    );
+        "network_tags": i["tags"]["items"].as_array().cloned().unwrap_or_default(), "service_accounts": accounts});
+    out.add_labelled(compute_name(link), "gcp_compute_instance", name, region, attrs, &i["labels"]);
 }
 
 fn sql_instance(out: &mut Assets, s: &Value) {
@@ -221,14 +227,9 @@ fn sql_instance(out: &mut Assets, s: &Value) {
     if let Some(key) = s["diskEncryptionConfiguration"]["kmsKeyName"].as_str() {
         attrs["kms_key"] = json!(format!("//cloudkms.googleapis.com/{key}"));
     }
-    let project = &out.project;
-    out.add(
-        format!("//sqladmin.googleapis.com/projects/{project}/instances/{name}"),
-        "gcp_sql_instance",
-        name,
-        str_of(s, "region").map(str::to_string),
-        attrs,
-    );
+    let id = format!("//sqladmin.googleapis.com/projects/{}/instances/{name}", out.project);
+    let region = str_of(s, "region").map(str::to_string);
+    out.add_labelled(id, "gcp_sql_instance", name, region, attrs, &s["settings"]["userLabels"]);
 }
 
 /// The inventory of one project.
