@@ -322,6 +322,7 @@ impl AssetGraph {
         m
     }
 
+    /// The underlying petgraph, for graph algorithms beyond this API.
     pub fn petgraph(&self) -> &StableDiGraph<Node, RelationKind> {
         &self.graph
     }

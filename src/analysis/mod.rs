@@ -201,18 +201,5 @@ pub fn paths_within(aws: &AwsNetwork, graph: &AssetGraph, from: &AssetId, to: &A
     out
 }
 
-/// Whether an asset's kind can appear in a network path at all.
-pub fn is_networked(a: &Attributes) -> bool {
-    matches!(
-        a,
-        Attributes::AwsEc2Instance(_)
-            | Attributes::AwsNetworkInterface(_)
-            | Attributes::AwsRdsInstance(_)
-            | Attributes::AwsLoadBalancer(_)
-            | Attributes::GcpComputeInstance(_)
-            | Attributes::GcpSqlInstance(_)
-    )
-}
-
 #[cfg(test)]
 mod tests;
