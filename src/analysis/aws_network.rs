@@ -12,6 +12,8 @@ use auditgraph_model::aws::{
 use auditgraph_model::net::{PortRange, RuleAction};
 use auditgraph_model::{AssetId, Attributes};
 
+use rayon::prelude::*;
+
 use super::addrs::AddrSet;
 use super::flows::{Flow, FlowSet, Match};
 use super::{short, Reach};
@@ -445,46 +447,57 @@ impl<'g> AwsNetwork<'g> {
 
     /// Internet → load balancer listeners → target groups → targets.
     pub fn through_load_balancers(&self, graph: &'g AssetGraph) -> Vec<Reach> {
+        let balancers: Vec<_> =
+            graph.assets().into_iter().filter(|a| matches!(a.attributes, Attributes::AwsLoadBalancer(_))).collect();
+        // Load balancers are independent of each other: spread them over threads.
+        balancers.par_iter().flat_map_iter(|lb_asset| self.through_load_balancer(graph, lb_asset)).collect()
+    }
+
+    /// One load balancer: each forwarding listener the internet reaches, to each
+    /// target its groups reach. The first subnet of the balancer that carries the
+    /// traffic is the evidence.
+    fn through_load_balancer(&self, graph: &'g AssetGraph, lb_asset: &'g auditgraph_model::Asset) -> Vec<Reach> {
+        let Attributes::AwsLoadBalancer(lb) = &lb_asset.attributes else { return Vec::new() };
         let mut out = Vec::new();
-        for lb_asset in graph.assets() {
-            let Attributes::AwsLoadBalancer(lb) = &lb_asset.attributes else { continue };
-            for lb_ep in self.endpoints(graph, &lb_asset.id) {
-                for listener in &lb.listeners {
-                    let ListenerAction::Forward(groups) = &listener.default_action else { continue };
-                    let start = FlowSet::tcp(&[listener.port], &AddrSet::all());
-                    let Some((front, hops)) = self.from_internet(&lb_ep, &start) else { continue };
-                    for tg_id in groups {
-                        let Some(Attributes::AwsTargetGroup(tg)) = graph.asset(tg_id).map(|a| &a.attributes) else {
+        let mut reached = std::collections::HashSet::new();
+        for lb_ep in self.endpoints(graph, &lb_asset.id) {
+            for listener in &lb.listeners {
+                let ListenerAction::Forward(groups) = &listener.default_action else { continue };
+                let start = FlowSet::tcp(&[listener.port], &AddrSet::all());
+                let Some((front, hops)) = self.from_internet(&lb_ep, &start) else { continue };
+                for tg_id in groups {
+                    let Some(Attributes::AwsTargetGroup(tg)) = graph.asset(tg_id).map(|a| &a.attributes) else {
+                        continue;
+                    };
+                    for target in &tg.targets {
+                        if reached.contains(&(listener.port, &target.id, target.port)) {
+                            continue;
+                        }
+                        let to_target = FlowSet::tcp(&[target.port], &AddrSet::all());
+                        let Some(mut hop) = self
+                            .endpoints(graph, &target.id)
+                            .iter()
+                            .find_map(|t_ep| self.between(&lb_ep, t_ep, &to_target).map(|(_, h)| h))
+                        else {
                             continue;
                         };
-                        for target in &tg.targets {
-                            for t_ep in self.endpoints(graph, &target.id) {
-                                let Some((_, mut hop)) =
-                                    self.between(&lb_ep, &t_ep, &FlowSet::tcp(&[target.port], &AddrSet::all()))
-                                else {
-                                    continue;
-                                };
-                                hop.rules.insert(
-                                    0,
-                                    format!(
-                                        "listener {}:{} forwards to target group {}",
-                                        listener.protocol,
-                                        listener.port,
-                                        self.label(tg_id)
-                                    ),
-                                );
-                                let flows = FlowSet::tcp(&[target.port], &front.all_addrs());
-                                let mut path = hops.clone();
-                                path.push(hop);
-                                out.push(Reach {
-                                    from: AssetId::internet(),
-                                    to: target.id.clone(),
-                                    via: Some(lb_asset.id.clone()),
-                                    flows,
-                                    hops: path,
-                                });
-                            }
-                        }
+                        reached.insert((listener.port, &target.id, target.port));
+                        let forward = format!(
+                            "listener {}:{} forwards to target group {}",
+                            listener.protocol,
+                            listener.port,
+                            self.label(tg_id)
+                        );
+                        hop.rules.insert(0, forward);
+                        let mut path = hops.clone();
+                        path.push(hop);
+                        out.push(Reach {
+                            from: AssetId::internet(),
+                            to: target.id.clone(),
+                            via: Some(lb_asset.id.clone()),
+                            flows: FlowSet::tcp(&[target.port], &front.all_addrs()),
+                            hops: path,
+                        });
                     }
                 }
             }

@@ -4,6 +4,8 @@
 //! priority, first match, implied deny). Cloud SQL: a public IP and its authorized
 //! networks.
 
+use std::collections::HashMap;
+
 use auditgraph_model::gcp::{ComputeInstance, FirewallRule, GcpRoute, SqlInstance};
 use auditgraph_model::net::{IpNet, RuleAction};
 use auditgraph_model::{Asset, AssetId, Attributes};
@@ -15,24 +17,27 @@ use crate::findings::Hop;
 use crate::graph::AssetGraph;
 
 pub struct GcpNetwork<'g> {
-    routes: Vec<(&'g AssetId, &'g GcpRoute)>,
-    firewalls: Vec<(&'g AssetId, &'g FirewallRule)>,
+    /// Routes and ingress firewall rules by network.
+    routes: HashMap<&'g AssetId, Vec<(&'g AssetId, &'g GcpRoute)>>,
+    firewalls: HashMap<&'g AssetId, Vec<(&'g AssetId, &'g FirewallRule)>>,
 }
 
 impl<'g> GcpNetwork<'g> {
     pub fn new(graph: &'g AssetGraph) -> Self {
-        let mut net = GcpNetwork { routes: Vec::new(), firewalls: Vec::new() };
+        let mut net = GcpNetwork { routes: HashMap::new(), firewalls: HashMap::new() };
         for a in graph.assets() {
             match &a.attributes {
-                Attributes::GcpRoute(r) => net.routes.push((&a.id, r)),
+                Attributes::GcpRoute(r) => net.routes.entry(&r.network).or_default().push((&a.id, r)),
                 Attributes::GcpFirewallRule(f) if !f.disabled && f.direction.eq_ignore_ascii_case("ingress") => {
-                    net.firewalls.push((&a.id, f))
+                    net.firewalls.entry(&f.network).or_default().push((&a.id, f))
                 }
                 _ => {}
             }
         }
         // Evaluation order: lower priority number first; at equal priority deny wins.
-        net.firewalls.sort_by_key(|(id, f)| (f.priority, f.action != RuleAction::Deny, (*id).clone()));
+        for rules in net.firewalls.values_mut() {
+            rules.sort_by_key(|(id, f)| (f.priority, f.action != RuleAction::Deny, (*id).clone()));
+        }
         net
     }
 
@@ -55,7 +60,7 @@ impl<'g> GcpNetwork<'g> {
         let nic = vm.network_interfaces.iter().find(|n| n.external_ip.is_some())?;
         let applies = |tags: &[String]| tags.is_empty() || tags.iter().any(|t| vm.network_tags.contains(t));
         let mut routes: Vec<_> =
-            self.routes.iter().filter(|(_, r)| r.network == nic.network && applies(&r.tags)).collect();
+            self.routes.get(&nic.network).into_iter().flatten().filter(|(_, r)| applies(&r.tags)).collect();
         routes.sort_by_key(|(_, r)| (std::cmp::Reverse(r.dest_range.prefix_len()), r.priority));
         let mut remaining = AddrSet::internet().only_v4();
         let mut routed = AddrSet::empty();
@@ -79,8 +84,8 @@ impl<'g> GcpNetwork<'g> {
             let by_account = f.target_service_accounts.iter().any(|s| vm.service_accounts.contains(s));
             (f.target_tags.is_empty() && f.target_service_accounts.is_empty()) || by_tag || by_account
         };
-        let rules =
-            self.firewalls.iter().filter(|(_, f)| f.network == nic.network && targets_vm(f)).flat_map(|(id, f)| {
+        let rules = self.firewalls.get(&nic.network).into_iter().flatten().filter(|(_, f)| targets_vm(f)).flat_map(
+            |(id, f)| {
                 let sources = AddrSet::nets(&f.source_ranges);
                 f.rules.iter().flat_map(move |m| {
                     let ports: Vec<Option<_>> =
@@ -98,7 +103,8 @@ impl<'g> GcpNetwork<'g> {
                         (f.action, Match { protocol: m.protocol, ports: p, addrs: sources.clone() }, label.clone())
                     })
                 })
-            });
+            },
+        );
         let (flows, fw_rules) = FlowSet::any_from(&routed).first_match(rules);
         let flows = flows.normalised();
         if flows.is_empty() {
