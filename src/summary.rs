@@ -56,7 +56,7 @@ pub fn scan_summary(graph: &AssetGraph) -> String {
             g.service,
             g.api,
             g.resource.as_ref().map(|r| format!(" on {r}")).unwrap_or_default(),
-            serde_json::to_value(g.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+            g.status.as_str(),
             g.detail.as_ref().map(|d| format!(" ({d})")).unwrap_or_default()
         );
     }

@@ -175,7 +175,7 @@ fn gap_text(gap: &CoverageRecord) -> String {
         gap.service,
         gap.api,
         gap.region.as_deref().unwrap_or("global"),
-        serde_json::to_value(gap.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+        gap.status.as_str(),
         gap.detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default()
     )
 }

@@ -62,6 +62,17 @@ pub enum CoverageStatus {
 }
 
 impl CoverageStatus {
+    /// The name inventories use: `read`, `access_denied`, `throttled`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CoverageStatus::Read => "read",
+            CoverageStatus::AccessDenied => "access_denied",
+            CoverageStatus::Throttled => "throttled",
+            CoverageStatus::RegionDisabled => "region_disabled",
+            CoverageStatus::Failed => "failed",
+        }
+    }
+
     pub fn is_gap(self) -> bool {
         self != CoverageStatus::Read
     }
@@ -188,6 +199,19 @@ mod tests {
          "account": "111111111111", "region": "eu-west-1", "attributes": {"cidr_blocks": ["10.0.0.0/16"]}}
       ]
     }"#;
+
+    #[test]
+    fn status_names_match_the_serialised_form() {
+        for s in [
+            CoverageStatus::Read,
+            CoverageStatus::AccessDenied,
+            CoverageStatus::Throttled,
+            CoverageStatus::RegionDisabled,
+            CoverageStatus::Failed,
+        ] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+    }
 
     #[test]
     fn reads_and_writes_the_same_inventory() {
