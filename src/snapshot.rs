@@ -115,9 +115,7 @@ impl<'a> SnapshotView<'a> {
     }
 
     pub fn to_json(&self) -> String {
-        let mut out = Vec::new();
-        write_lines(&mut out, self).expect("a snapshot always serialises");
-        String::from_utf8(out).expect("JSON is UTF-8")
+        lines_json(self)
     }
 }
 
@@ -128,6 +126,13 @@ fn write_lines<W: std::io::Write, T: Serialize>(out: &mut W, value: &T) -> std::
     let mut ser = serde_json::Serializer::with_formatter(&mut *out, LineFormatter { depth: 0 });
     value.serialize(&mut ser).map_err(std::io::Error::other)?;
     out.write_all(b"\n")
+}
+
+/// `write_lines` into a string.
+fn lines_json<T: Serialize>(value: &T) -> String {
+    let mut out = Vec::new();
+    write_lines(&mut out, value).expect("a snapshot always serialises");
+    String::from_utf8(out).expect("JSON is UTF-8")
 }
 
 /// A `serde_json` formatter that breaks lines only at the two outer levels.
@@ -212,9 +217,7 @@ impl Snapshot {
     }
 
     pub fn to_json(&self) -> String {
-        let mut out = Vec::new();
-        write_lines(&mut out, self).expect("a snapshot always serialises");
-        String::from_utf8(out).expect("JSON is UTF-8")
+        lines_json(self)
     }
 
     pub fn from_json(text: &str) -> std::result::Result<Self, String> {
