@@ -43,6 +43,8 @@ pub enum Command {
     /// Read inventories, build the graph, derive reachability, run the controls, save a snapshot.
     #[command(after_help = "Examples:\n  auditgraph scan fixtures/demo\n  \
         auditgraph scan saved/prod.json saved/gcp.json --out prod-scan.json --fail-on high\n  \
+        auditgraph scan --aws --profile audit --regions eu-west-1,us-east-1   # live, read-only\n  \
+        auditgraph scan --aws --org-role OrganizationAccountAccessRole --save-inventory saved/\n  \
         auditgraph scan --gcp --project my-project --save-inventory saved/   # live, read-only\n  \
         auditgraph scan --gcp --project p1 --gcp-endpoint http://127.0.0.1:8080 --no-auth   # an emulator")]
     Scan(ScanArgs),
@@ -104,8 +106,29 @@ pub enum Command {
 #[derive(clap::Args, Debug)]
 pub struct ScanArgs {
     /// Inventory files or folders (read recursively for *.json).
-    #[arg(required_unless_present = "gcp")]
+    #[arg(required_unless_present_any = ["gcp", "aws"])]
     pub paths: Vec<PathBuf>,
+    /// Crawl AWS (read-only) with the standard credential chain (env, profile, SSO, web identity, instance role).
+    #[arg(long)]
+    pub aws: bool,
+    /// The AWS profile to use (from ~/.aws/config).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// AWS regions to read, comma-separated [default: every region enabled for each account].
+    #[arg(long, value_delimiter = ',')]
+    pub regions: Vec<String>,
+    /// One endpoint for every AWS service (an emulator such as moto, a VPC endpoint proxy).
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+    /// Assume this role in every active account of the organisation (or of --accounts).
+    #[arg(long)]
+    pub org_role: Option<String>,
+    /// With --org-role: only these AWS accounts, comma-separated.
+    #[arg(long, value_delimiter = ',', requires = "org_role")]
+    pub accounts: Vec<String>,
+    /// The external id the --org-role trust policies require.
+    #[arg(long, requires = "org_role")]
+    pub external_id: Option<String>,
     /// Crawl Google Cloud (read-only) with Application Default Credentials.
     #[arg(long)]
     pub gcp: bool,
@@ -124,9 +147,9 @@ pub struct ScanArgs {
     /// Send no credentials (for emulators).
     #[arg(long)]
     pub no_auth: bool,
-    /// How many projects to read at once.
-    #[arg(long, default_value_t = 8)]
-    pub concurrency: usize,
+    /// How many AWS API calls [default: 32], or GCP projects [default: 8], at once.
+    #[arg(long)]
+    pub concurrency: Option<usize>,
     /// Also write the inventories collected from clouds here, to rescan offline or share.
     #[arg(long)]
     pub save_inventory: Option<PathBuf>,
@@ -313,12 +336,12 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     for path in &args.paths {
         inventories.extend(FixtureProvider::new(path).collect_sourced()?);
     }
-    if args.gcp {
-        let crawled = crawl_gcp(&args)?;
+    for (cloud, crawl) in [("aws", args.aws.then(|| crawl_aws(&args))), ("gcp", args.gcp.then(|| crawl_gcp(&args)))] {
+        let Some(crawled) = crawl.transpose()? else { continue };
         if let Some(dir) = &args.save_inventory {
             save_inventories(dir, &crawled)?;
         }
-        inventories.extend(crawled.into_iter().map(|i| SourcedInventory::new(i, "gcp")));
+        inventories.extend(crawled.into_iter().map(|i| SourcedInventory::new(i, cloud)));
     }
     timer.lap("read inventories");
     let scanned_at = Utc::now();
@@ -363,9 +386,28 @@ fn crawl_gcp(args: &ScanArgs) -> Result<Vec<Inventory>> {
         organization: args.organization.clone(),
         endpoints,
         anonymous: args.no_auth,
-        concurrency: args.concurrency,
+        concurrency: args.concurrency.unwrap_or(8),
     };
     Ok(auditgraph_gcp::GcpProvider { options }.collect()?)
+}
+
+#[cfg(feature = "aws")]
+fn crawl_aws(args: &ScanArgs) -> Result<Vec<Inventory>> {
+    use auditgraph_model::Provider;
+    let options = auditgraph_aws::AwsOptions {
+        connection: auditgraph_aws::Connection { profile: args.profile.clone(), endpoint_url: args.endpoint_url.clone() },
+        regions: args.regions.clone(),
+        org_role: args.org_role.clone(),
+        accounts: args.accounts.clone(),
+        external_id: args.external_id.clone(),
+        concurrency: args.concurrency.unwrap_or(32),
+    };
+    Ok(auditgraph_aws::AwsProvider { options }.collect()?)
+}
+
+#[cfg(not(feature = "aws"))]
+fn crawl_aws(_: &ScanArgs) -> Result<Vec<Inventory>> {
+    bail!("this auditgraph was built without the `aws` feature: rebuild with `cargo build --features aws`")
 }
 
 #[cfg(not(feature = "gcp"))]

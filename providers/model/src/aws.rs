@@ -477,6 +477,52 @@ pub struct KmsKey {
     pub key_spec: Option<String>,
 }
 
+/// An EBS snapshot owned by the account.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EbsSnapshot {
+    /// The volume it was taken from (which may no longer exist).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume: Option<AssetId>,
+    pub size_gib: u32,
+    pub encrypted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<AssetId>,
+    /// Whether anyone may create a volume from it (`createVolumePermission` group `all`;
+    /// `None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public: Option<bool>,
+}
+
+/// A VPC peering connection; routes name it as their target.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VpcPeering {
+    pub requester_vpc: AssetId,
+    pub accepter_vpc: AssetId,
+    /// `active`, `pending-acceptance`, `deleted`, ...
+    pub status: String,
+}
+
+/// A CloudTrail trail: where API activity is logged.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloudTrail {
+    pub multi_region: bool,
+    #[serde(default)]
+    pub organization_trail: bool,
+    pub home_region: String,
+    /// Whether the trail is recording now (`GetTrailStatus`; `None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logging: Option<bool>,
+    #[serde(default)]
+    pub log_file_validation: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3_bucket: Option<AssetId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<AssetId>,
+}
+
 impl Related for Account {
     fn relations(&self, _: &mut RelationSink<'_>) {}
 }
@@ -605,4 +651,24 @@ impl Related for IamMfaDevice {
 }
 impl Related for KmsKey {
     fn relations(&self, _: &mut RelationSink<'_>) {}
+}
+impl Related for EbsSnapshot {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        if let Some(key) = &self.kms_key {
+            s.to(R::EncryptedWith, key);
+        }
+    }
+}
+impl Related for VpcPeering {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        s.to(R::AttachedTo, &self.requester_vpc);
+        s.to(R::AttachedTo, &self.accepter_vpc);
+    }
+}
+impl Related for CloudTrail {
+    fn relations(&self, s: &mut RelationSink<'_>) {
+        if let Some(key) = &self.kms_key {
+            s.to(R::EncryptedWith, key);
+        }
+    }
 }

@@ -40,16 +40,19 @@ pub enum AssetClass {
     Identity,
     /// Encryption keys.
     Key,
+    /// Audit logging: trails that record API activity.
+    Logging,
 }
 
 impl AssetClass {
-    pub const ALL: [AssetClass; 6] = [
+    pub const ALL: [AssetClass; 7] = [
         AssetClass::Account,
         AssetClass::Network,
         AssetClass::Compute,
         AssetClass::DataStore,
         AssetClass::Identity,
         AssetClass::Key,
+        AssetClass::Logging,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +63,7 @@ impl AssetClass {
             AssetClass::DataStore => "data_store",
             AssetClass::Identity => "identity",
             AssetClass::Key => "key",
+            AssetClass::Logging => "logging",
         }
     }
 
@@ -156,6 +160,9 @@ asset_kinds! {
     AwsIamAccessKey = "aws_iam_access_key", Aws, Identity, aws::IamAccessKey;
     AwsIamMfaDevice = "aws_iam_mfa_device", Aws, Identity, aws::IamMfaDevice;
     AwsKmsKey = "aws_kms_key", Aws, Key, aws::KmsKey;
+    AwsEbsSnapshot = "aws_ebs_snapshot", Aws, DataStore, aws::EbsSnapshot;
+    AwsVpcPeering = "aws_vpc_peering", Aws, Network, aws::VpcPeering;
+    AwsCloudTrail = "aws_cloudtrail", Aws, Logging, aws::CloudTrail;
     GcpProject = "gcp_project", Gcp, Account, gcp::Project;
     GcpStorageBucket = "gcp_storage_bucket", Gcp, DataStore, gcp::StorageBucket;
     GcpNetwork = "gcp_network", Gcp, Network, gcp::Network;

@@ -1,0 +1,43 @@
+//! KMS, per region: every key with its metadata, whether customer keys rotate, and
+//! the aliases that name keys.
+
+use auditgraph_model::AssetId;
+use aws_sdk_kms::types::{AliasListEntry, KeyManagerType, KeyMetadata};
+use aws_sdk_kms::Client;
+use futures::future::join_all;
+
+use crate::all_pages;
+use crate::calls::{Api, Recorder};
+
+#[derive(Default)]
+pub struct KmsData {
+    /// Each key with its rotation status (`None`: not read, or not applicable).
+    pub keys: Option<Vec<(KeyMetadata, Option<bool>)>>,
+    pub aliases: Option<Vec<AliasListEntry>>,
+}
+
+pub async fn read(rec: &Recorder, kms: &Client, region: &str) -> KmsData {
+    let (keys, aliases) = tokio::join!(
+        rec.call(Api::new("kms", "ListKeys").in_region(region), all_pages!(kms.list_keys())),
+        rec.call(Api::new("kms", "ListAliases").in_region(region), all_pages!(kms.list_aliases())),
+    );
+    let Some(keys) = keys else {
+        return KmsData { keys: None, aliases };
+    };
+    let described = join_all(keys.iter().map(|k| async move {
+        let arn = AssetId::new(k.key_arn().unwrap_or_default());
+        let id = k.key_id().unwrap_or_default();
+        let api = Api::new("kms", "DescribeKey").in_region(region).on(&arn);
+        let meta = rec.call(api, kms.describe_key().key_id(id).send()).await?.key_metadata?;
+        // AWS-managed keys rotate yearly by AWS's own rule; asking is for customer keys.
+        let rotation = if meta.key_manager() == Some(&KeyManagerType::Customer) {
+            let api = Api::new("kms", "GetKeyRotationStatus").in_region(region).on(&arn);
+            rec.call(api, kms.get_key_rotation_status().key_id(id).send()).await.map(|r| r.key_rotation_enabled)
+        } else {
+            Some(true)
+        };
+        Some((meta, rotation))
+    }))
+    .await;
+    KmsData { keys: Some(described.into_iter().flatten().collect()), aliases }
+}

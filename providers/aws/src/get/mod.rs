@@ -1,0 +1,37 @@
+//! The API calls, one module per resource family. Each reads what its family holds
+//! in one account (and region) and returns the SDK's own types, untouched; every
+//! paginator is followed, and every call leaves a coverage record.
+
+pub mod cloudtrail;
+pub mod ec2;
+pub mod elb;
+pub mod iam;
+pub mod kms;
+pub mod rds;
+pub mod s3;
+
+/// Follows every page of a paginated operation and collects its items.
+#[macro_export]
+macro_rules! all_pages {
+    ($request:expr) => {
+        $request.into_paginator().items().send().collect::<Result<Vec<_>, _>>()
+    };
+}
+
+/// What one region of one account returned.
+pub struct RegionData {
+    pub region: String,
+    pub ec2: ec2::Ec2Data,
+    pub elb: elb::ElbData,
+    pub rds: rds::RdsData,
+    pub kms: kms::KmsData,
+    pub trails: cloudtrail::TrailData,
+}
+
+/// What one account returned: global services once, regional ones per region.
+pub struct AccountData {
+    pub account_id: String,
+    pub iam: iam::IamData,
+    pub s3: s3::S3Data,
+    pub regions: Vec<RegionData>,
+}

@@ -1,0 +1,182 @@
+//! auditgraph's AWS provider: reads accounts × regions read-only through the
+//! official SDKs into one inventory per account. `session` finds credentials,
+//! accounts and regions; `get` makes the calls (all of them Describe, List or Get);
+//! `transform` maps what they return to the model; `calls` bounds concurrency and
+//! turns every failure into a coverage gap so the crawl goes on.
+
+pub mod calls;
+pub mod get;
+pub mod session;
+pub mod transform;
+
+use std::sync::Arc;
+
+use auditgraph_model::{CoverageStatus, Inventory, Provider, ProviderError};
+use futures::future::join_all;
+
+use calls::{Api, Budget, Recorder};
+use get::{AccountData, RegionData};
+use session::AccountSession;
+
+pub use session::Connection;
+
+/// What to crawl and how.
+#[derive(Clone, Debug)]
+pub struct AwsOptions {
+    pub connection: Connection,
+    /// Regions to read; empty: every region enabled for each account.
+    pub regions: Vec<String>,
+    /// Assume this role in every account of the organisation (or of `accounts`).
+    pub org_role: Option<String>,
+    /// With `org_role`: only these accounts.
+    pub accounts: Vec<String>,
+    pub external_id: Option<String>,
+    /// API calls in flight at once, over all accounts and regions.
+    pub concurrency: usize,
+}
+
+pub struct AwsProvider {
+    pub options: AwsOptions,
+}
+
+/// What a crawl returned, and how many requests it took.
+pub struct Crawl {
+    pub inventories: Vec<Inventory>,
+    pub requests: usize,
+}
+
+impl AwsProvider {
+    /// Reads every account and region; an account that cannot be reached becomes an
+    /// inventory holding only its coverage gap.
+    pub async fn crawl(&self) -> Result<Crawl, ProviderError> {
+        let o = &self.options;
+        let budget = Budget::new(o.concurrency);
+        let base = session::base_config(&o.connection).await;
+        let caller = session::caller_account(&base, &budget)
+            .await
+            .map_err(|e| ProviderError::Other(format!("aws: sts GetCallerIdentity (no usable credentials?): {e}")))?;
+        let accounts = match &o.org_role {
+            None if !o.accounts.is_empty() => {
+                return Err(ProviderError::Other("aws: --accounts needs --org-role, the role to assume in each".into()))
+            }
+            None => vec![caller.clone()],
+            Some(_) if !o.accounts.is_empty() => o.accounts.clone(),
+            Some(_) => session::organization_accounts(&base, &budget)
+                .await
+                .map_err(|e| ProviderError::Other(format!("aws: organizations ListAccounts: {e}")))?,
+        };
+        budget.add_accounts(accounts.len());
+        let collected_at = chrono::Utc::now();
+        let inventories = join_all(accounts.iter().map(|account| {
+            let (base, budget, caller) = (&base, &budget, &caller);
+            async move {
+                let inventory = self.account(base, budget, caller, account, collected_at).await;
+                budget.account_done();
+                inventory
+            }
+        }))
+        .await;
+        budget.finish();
+        let mut inventories: Vec<Inventory> = inventories;
+        inventories.sort_by(|a, b| a.scope.cmp(&b.scope));
+        Ok(Crawl { inventories, requests: budget.requests() })
+    }
+
+    async fn account(
+        &self,
+        base: &aws_config::SdkConfig,
+        budget: &Arc<Budget>,
+        caller: &str,
+        account: &str,
+        collected_at: chrono::DateTime<chrono::Utc>,
+    ) -> Inventory {
+        let o = &self.options;
+        let rec = Recorder::new(budget.clone());
+        let config = match &o.org_role {
+            Some(role) if account != caller => {
+                match session::assume(base, account, role, o.external_id.as_deref(), budget).await {
+                    Ok(config) => Some(config),
+                    Err(e) => {
+                        let detail = format!("assuming role {role}: {e}");
+                        rec.record(Api::new("sts", "AssumeRole"), CoverageStatus::AccessDenied, Some(detail));
+                        None
+                    }
+                }
+            }
+            _ => Some(base.clone()),
+        };
+        let Some(config) = config else {
+            return empty_inventory(account, rec, collected_at);
+        };
+        let session = AccountSession {
+            account_id: account.to_string(),
+            config,
+            endpoint_url: o.connection.endpoint_url.clone(),
+            budget: budget.clone(),
+        };
+        let regions = if o.regions.is_empty() {
+            match session::enabled_regions(&session).await {
+                Ok(regions) => regions,
+                Err(e) => {
+                    rec.record(Api::new("ec2", "DescribeRegions"), CoverageStatus::Failed, Some(e));
+                    return empty_inventory(account, rec, collected_at);
+                }
+            }
+        } else {
+            o.regions.clone()
+        };
+        budget.add_regions(regions.len());
+        let iam_client = client!(aws_sdk_iam, session, session.global());
+        let (iam, s3, regions) = tokio::join!(
+            get::iam::read(&rec, &iam_client, account),
+            get::s3::read(&rec, &session),
+            join_all(regions.iter().map(|r| region(&rec, &session, r))),
+        );
+        let data = AccountData { account_id: account.to_string(), iam, s3, regions };
+        transform::inventory(&data, rec.into_records(), collected_at)
+    }
+}
+
+/// Reads one region of one account; its services run at the same time.
+async fn region(rec: &Recorder, session: &AccountSession, region: &str) -> RegionData {
+    let config = session.in_region(region);
+    let ec2 = client!(aws_sdk_ec2, session, config);
+    let elb = client!(aws_sdk_elasticloadbalancingv2, session, config);
+    let rds = client!(aws_sdk_rds, session, config);
+    let kms = client!(aws_sdk_kms, session, config);
+    let cloudtrail = client!(aws_sdk_cloudtrail, session, config);
+    let (ec2, elb, rds, kms, trails) = tokio::join!(
+        get::ec2::read(rec, &ec2, region),
+        get::elb::read(rec, &elb, region),
+        get::rds::read(rec, &rds, region),
+        get::kms::read(rec, &kms, region),
+        get::cloudtrail::read(rec, &cloudtrail, region),
+    );
+    session.budget.region_done();
+    RegionData { region: region.to_string(), ec2, elb, rds, kms, trails }
+}
+
+fn empty_inventory(account: &str, rec: Recorder, collected_at: chrono::DateTime<chrono::Utc>) -> Inventory {
+    Inventory {
+        cloud: auditgraph_model::Cloud::Aws,
+        scope: account.to_string(),
+        collected_at,
+        assets: Vec::new(),
+        relations: Vec::new(),
+        coverage: rec.into_records(),
+    }
+}
+
+impl Provider for AwsProvider {
+    fn name(&self) -> String {
+        "aws".into()
+    }
+
+    fn collect(&self) -> Result<Vec<Inventory>, ProviderError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| ProviderError::Other(format!("aws: starting the async runtime: {e}")))?;
+        Ok(runtime.block_on(self.crawl())?.inventories)
+    }
+}

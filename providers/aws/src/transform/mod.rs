@@ -1,0 +1,125 @@
+//! From the SDK's types to the model: one module per resource family, each adding
+//! typed assets to one account's inventory. No judging here: a field the API did
+//! not return stays unknown (`None`), and only the relations no attribute states
+//! are written (the rest follow from the attributes on load).
+
+mod cloudtrail;
+mod ec2;
+mod elb;
+mod iam;
+mod kms;
+mod rds;
+mod s3;
+
+use std::collections::BTreeMap;
+
+use auditgraph_model::policy::PolicyDocument;
+use auditgraph_model::{Asset, AssetId, Attributes, Cloud, CoverageRecord, CoverageStatus, Inventory, Relation};
+use chrono::{DateTime, Utc};
+
+use crate::get::AccountData;
+
+/// `arn:aws:ec2:REGION:ACCOUNT:TYPE/ID`, the id of every EC2 and VPC resource.
+pub fn ec2_arn(region: &str, account: &str, resource_type: &str, id: &str) -> String {
+    format!("arn:aws:ec2:{region}:{account}:{resource_type}/{id}")
+}
+
+/// The assets of one account, as the transforms add them.
+pub struct Out {
+    pub account: String,
+    pub assets: Vec<Asset>,
+    pub relations: Vec<Relation>,
+    /// What was read but could not be understood (a policy that does not parse).
+    pub gaps: Vec<CoverageRecord>,
+}
+
+impl Out {
+    fn new(account: &str) -> Self {
+        Out { account: account.to_string(), assets: Vec::new(), relations: Vec::new(), gaps: Vec::new() }
+    }
+
+    /// A policy document as IAM returns it (JSON, URL-encoded by IAM's query API);
+    /// `None`, and a coverage gap naming the resource, when it does not parse.
+    fn policy(&mut self, resource: &AssetId, service: &str, api: &str, text: &str) -> Option<PolicyDocument> {
+        let decoded = if text.trim_start().starts_with('{') {
+            std::borrow::Cow::Borrowed(text)
+        } else {
+            percent_encoding::percent_decode_str(text).decode_utf8_lossy()
+        };
+        match serde_json::from_str(&decoded) {
+            Ok(doc) => Some(doc),
+            Err(e) => {
+                self.gaps.push(CoverageRecord {
+                    service: service.to_string(),
+                    api: api.to_string(),
+                    region: None,
+                    resource: Some(resource.clone()),
+                    status: CoverageStatus::Failed,
+                    detail: Some(format!("the policy document does not parse: {e}")),
+                });
+                None
+            }
+        }
+    }
+
+    fn add(&mut self, id: AssetId, name: String, region: Option<&str>, tags: BTreeMap<String, String>, attributes: Attributes) {
+        self.assets.push(Asset {
+            id,
+            name,
+            account: self.account.clone(),
+            region: region.map(str::to_string),
+            tags,
+            attributes,
+        });
+    }
+}
+
+/// Key/value tags from any SDK's tag type; the `Name` tag, when present, names the asset.
+fn tags<'a>(pairs: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>) -> BTreeMap<String, String> {
+    pairs.into_iter().filter_map(|(k, v)| Some((k?.to_string(), v.unwrap_or_default().to_string()))).collect()
+}
+
+fn name_or(tags: &BTreeMap<String, String>, fallback: &str) -> String {
+    tags.get("Name").filter(|n| !n.is_empty()).cloned().unwrap_or_else(|| fallback.to_string())
+}
+
+/// An SDK timestamp as a UTC time.
+fn time(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+}
+
+/// A KMS key reference (key id, key ARN or alias ARN) as the id of the key asset.
+fn kms_key(reference: &str, region: &str, account: &str) -> AssetId {
+    if reference.starts_with("arn:") {
+        AssetId::new(reference)
+    } else if let Some(alias) = reference.strip_prefix("alias/") {
+        AssetId::new(format!("arn:aws:kms:{region}:{account}:alias/{alias}"))
+    } else {
+        AssetId::new(format!("arn:aws:kms:{region}:{account}:key/{reference}"))
+    }
+}
+
+/// The inventory of one account: every family's assets, and the coverage records.
+pub fn inventory(data: &AccountData, coverage: Vec<CoverageRecord>, collected_at: DateTime<Utc>) -> Inventory {
+    let mut out = Out::new(&data.account_id);
+    let profiles = iam::transform(&mut out, &data.iam, &data.s3);
+    s3::transform(&mut out, &data.s3);
+    for region in &data.regions {
+        let r = region.region.as_str();
+        ec2::transform(&mut out, &region.ec2, r, &profiles);
+        elb::transform(&mut out, &region.elb, r);
+        rds::transform(&mut out, &region.rds, r);
+        kms::transform(&mut out, &region.kms, r);
+        cloudtrail::transform(&mut out, &region.trails, r);
+    }
+    let mut coverage = coverage;
+    coverage.append(&mut out.gaps);
+    Inventory {
+        cloud: Cloud::Aws,
+        scope: data.account_id.clone(),
+        collected_at,
+        assets: out.assets,
+        relations: out.relations,
+        coverage,
+    }
+}

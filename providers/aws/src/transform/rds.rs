@@ -1,0 +1,48 @@
+//! RDS database instances to model assets. An Aurora instance's storage encryption
+//! and backups are its cluster's, so those come from the cluster when it was read.
+
+use std::collections::HashMap;
+
+use auditgraph_model::aws;
+use auditgraph_model::{AssetId, Attributes};
+
+use super::{ec2_arn, kms_key, tags, Out};
+use crate::get::rds::RdsData;
+
+pub fn transform(out: &mut Out, d: &RdsData, region: &str) {
+    let account = out.account.clone();
+    let ec2 = |kind: &str, id: &str| AssetId::new(ec2_arn(region, &account, kind, id));
+    let clusters: HashMap<&str, &aws_sdk_rds::types::DbCluster> =
+        d.clusters.iter().flatten().filter_map(|c| Some((c.db_cluster_identifier()?, c))).collect();
+    for db in d.instances.iter().flatten() {
+        let (Some(arn), Some(name)) = (db.db_instance_arn(), db.db_instance_identifier()) else { continue };
+        let Some(group) = db.db_subnet_group() else { continue };
+        let Some(vpc) = group.vpc_id() else { continue };
+        let cluster = db.db_cluster_identifier().and_then(|c| clusters.get(c));
+        let encrypted = cluster.and_then(|c| c.storage_encrypted()).or(db.storage_encrypted()).unwrap_or(false);
+        let key = cluster.and_then(|c| c.kms_key_id()).or(db.kms_key_id());
+        let retention = cluster.and_then(|c| c.backup_retention_period()).or(db.backup_retention_period());
+        let endpoint = db.endpoint();
+        let attrs = aws::RdsInstance {
+            engine: db.engine().unwrap_or_default().to_string(),
+            engine_version: db.engine_version().map(str::to_string),
+            publicly_accessible: db.publicly_accessible().unwrap_or(false),
+            endpoint: endpoint.and_then(|e| e.address()).map(str::to_string),
+            port: endpoint.and_then(|e| e.port()).or(db.db_instance_port()).and_then(|p| u16::try_from(p).ok()).unwrap_or(0),
+            storage_encrypted: encrypted,
+            kms_key: key.map(|k| kms_key(k, region, &account)),
+            vpc: ec2("vpc", vpc),
+            subnets: group.subnets().iter().filter_map(|s| Some(ec2("subnet", s.subnet_identifier()?))).collect(),
+            security_groups: db
+                .vpc_security_groups()
+                .iter()
+                .filter_map(|g| Some(ec2("security-group", g.vpc_security_group_id()?)))
+                .collect(),
+            multi_az: db.multi_az().unwrap_or(false),
+            backup_retention_days: retention.and_then(|r| u32::try_from(r).ok()).unwrap_or(0),
+            tls_required: None,
+        };
+        let t = tags(db.tag_list().iter().map(|t| (t.key(), t.value())));
+        out.add(AssetId::new(arn), name.to_string(), Some(region), t, Attributes::AwsRdsInstance(attrs));
+    }
+}
