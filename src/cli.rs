@@ -47,7 +47,7 @@ pub enum Command {
         auditgraph scan --aws --org-role OrganizationAccountAccessRole --save-inventory saved/\n  \
         auditgraph scan --gcp --project my-project --save-inventory saved/   # live, read-only\n  \
         auditgraph scan --gcp --project p1 --gcp-endpoint http://127.0.0.1:8080 --no-auth   # an emulator")]
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Print the findings of a snapshot (the latest by default).
     #[command(
         after_help = "Examples:\n  auditgraph findings\n  auditgraph findings --format sarif > auditgraph.sarif\n  \
@@ -305,7 +305,7 @@ fn parse_selector(s: &str) -> Result<Selector, String> {
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(*args),
         Command::Findings(args) => findings(args),
         Command::Controls(args) => controls(args),
         Command::Paths(args) => paths(args),
@@ -395,7 +395,10 @@ fn crawl_gcp(args: &ScanArgs) -> Result<Vec<Inventory>> {
 fn crawl_aws(args: &ScanArgs) -> Result<Vec<Inventory>> {
     use auditgraph_model::Provider;
     let options = auditgraph_aws::AwsOptions {
-        connection: auditgraph_aws::Connection { profile: args.profile.clone(), endpoint_url: args.endpoint_url.clone() },
+        connection: auditgraph_aws::Connection {
+            profile: args.profile.clone(),
+            endpoint_url: args.endpoint_url.clone(),
+        },
         regions: args.regions.clone(),
         org_role: args.org_role.clone(),
         accounts: args.accounts.clone(),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check CI runs: formatting, lints, and all tests (unit, end-to-end).
 # Installs what the tests need first, when it is missing: Graphviz (`dot`) for the
-# diagram tests, gcp-storage-emulator for the GCP provider tests.
+# diagram tests, gcp-storage-emulator for the GCP provider tests, moto's AWS server
+# and boto3 (for the seed script) for the AWS provider tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,11 +17,16 @@ if ! command -v dot >/dev/null 2>&1; then
     fi
 fi
 
-# The Cloud Storage emulator, from PyPI, in a venv of its own.
+# The emulators, from PyPI, in a venv of the project's own (versions pinned: their
+# quirks are written down in tests/EMULATOR-NOTES.md).
+[ -x .venv/bin/python ] || python3 -m venv .venv
 if [ ! -x .venv/bin/gcp-storage-emulator ]; then
     echo "installing gcp-storage-emulator into .venv for the GCP provider tests"
-    python3 -m venv .venv
     .venv/bin/pip install --quiet --disable-pip-version-check gcp-storage-emulator==2026.7.19
+fi
+if [ ! -x .venv/bin/moto_server ]; then
+    echo "installing moto's AWS server and boto3 into .venv for the AWS provider tests"
+    .venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]==5.2.5' boto3==1.44.8
 fi
 
 cargo fmt --all --check

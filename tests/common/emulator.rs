@@ -58,3 +58,37 @@ pub fn gcs() -> Emulator {
     }
     emulator
 }
+
+/// moto's AWS server, with AWS-managed policies loaded (as in a real account) and no
+/// default AMIs (fast start), plus `env` (e.g. `INITIAL_NO_AUTH_ACTION_COUNT`).
+/// Requests are recorded to `recording` once [`start_recording`] is called.
+pub fn moto(recording: &std::path::Path, env: &[(&str, &str)]) -> Emulator {
+    let port = free_port();
+    let child = Command::new(find("moto_server", "MOTO_SERVER_BIN"))
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+        .env("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+        .env("MOTO_RECORDER_FILEPATH", recording)
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("moto_server starts");
+    let emulator = Emulator { child, base: format!("http://127.0.0.1:{port}") };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "moto_server did not start on port {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    emulator
+}
+
+/// The Python of the venv that tests/run.sh makes (it has boto3), else `python3`.
+pub fn python() -> PathBuf {
+    let venv = super::root().join(".venv/bin/python");
+    if venv.exists() {
+        venv
+    } else {
+        "python3".into()
+    }
+}

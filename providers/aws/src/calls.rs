@@ -12,6 +12,8 @@ use auditgraph_model::{AssetId, CoverageRecord, CoverageStatus};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -162,9 +164,13 @@ impl Recorder {
 
     /// Runs one call (or one paginated listing) within the concurrency bound and
     /// records its outcome; `None` when it failed.
-    pub async fn call<T, E>(&self, api: Api<'_>, call: impl Future<Output = Result<T, E>>) -> Option<T>
+    pub async fn call<T, E>(
+        &self,
+        api: Api<'_>,
+        call: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    ) -> Option<T>
     where
-        E: ProvideErrorMetadata + std::error::Error + 'static,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         self.call_optional(api, &[], call).await.flatten()
     }
@@ -176,10 +182,10 @@ impl Recorder {
         &self,
         api: Api<'_>,
         absent: &[&str],
-        call: impl Future<Output = Result<T, E>>,
+        call: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
     ) -> Option<Option<T>>
     where
-        E: ProvideErrorMetadata + std::error::Error + 'static,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         let result = {
             let _permit = self.budget.permits.acquire().await.expect("the semaphore is never closed");
@@ -195,11 +201,17 @@ impl Recorder {
                 Some(None)
             }
             Err(e) => {
-                let status = status_of(e.code(), api.region.is_some());
-                let detail = match (e.code(), e.message()) {
-                    (Some(code), Some(message)) => format!("{code}: {message}"),
-                    (Some(code), None) => code.to_string(),
-                    _ => error_chain(&e),
+                let http_status = e.raw_response().map(|r| r.status().as_u16());
+                let status = match (e.code(), http_status) {
+                    (None, Some(403)) => CoverageStatus::AccessDenied,
+                    (None, Some(429)) => CoverageStatus::Throttled,
+                    (code, _) => status_of(code, api.region.is_some()),
+                };
+                let detail = match (e.code(), e.message(), http_status) {
+                    (Some(code), Some(message), _) => format!("{code}: {message}"),
+                    (Some(code), None, _) => code.to_string(),
+                    (None, _, Some(http)) => format!("HTTP {http}, with no AWS error code in the response"),
+                    (None, _, None) => error_chain(&e),
                 };
                 self.record(api, status, Some(detail));
                 None
@@ -248,7 +260,7 @@ impl Recorder {
 
 /// An error without an AWS error code (a timeout, a response that does not parse)
 /// as its chain of causes on one line, short enough to read in a summary.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts = vec![e.to_string()];
     let mut source = e.source();
     while let Some(s) = source {

@@ -177,6 +177,15 @@ impl Provider for AwsProvider {
             .enable_all()
             .build()
             .map_err(|e| ProviderError::Other(format!("aws: starting the async runtime: {e}")))?;
-        Ok(runtime.block_on(self.crawl())?.inventories)
+        let started = std::time::Instant::now();
+        let crawl = runtime.block_on(self.crawl())?;
+        let gaps: usize = crawl.inventories.iter().map(|i| i.gaps().count()).sum();
+        eprintln!(
+            "aws: read {} accounts in {:.1} s with {} API requests ({gaps} coverage gaps)",
+            crawl.inventories.len(),
+            started.elapsed().as_secs_f64(),
+            crawl.requests,
+        );
+        Ok(crawl.inventories)
     }
 }

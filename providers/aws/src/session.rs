@@ -9,9 +9,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_smithy_types::error::display::DisplayErrorContext;
 
-use crate::calls::{Budget, RequestCounter};
+use crate::calls::{error_chain, Budget, RequestCounter};
 
 /// The region global services (IAM, Organizations, STS, S3 listing) are called in
 /// when no region is configured.
@@ -84,7 +83,7 @@ pub async fn caller_account(config: &SdkConfig, budget: &Arc<Budget>) -> Result<
     let sts = aws_sdk_sts::Client::from_conf(
         aws_sdk_sts::config::Builder::from(config).interceptor(RequestCounter(budget.clone())).build(),
     );
-    let identity = sts.get_caller_identity().send().await.map_err(|e| DisplayErrorContext(e).to_string())?;
+    let identity = sts.get_caller_identity().send().await.map_err(|e| error_chain(&e))?;
     identity.account.ok_or_else(|| "GetCallerIdentity returned no account".to_string())
 }
 
@@ -93,17 +92,14 @@ pub async fn organization_accounts(config: &SdkConfig, budget: &Arc<Budget>) -> 
     let org = aws_sdk_organizations::Client::from_conf(
         aws_sdk_organizations::config::Builder::from(config).interceptor(RequestCounter(budget.clone())).build(),
     );
-    let pages: Vec<_> = org
-        .list_accounts()
-        .into_paginator()
-        .send()
-        .collect::<Result<_, _>>()
-        .await
-        .map_err(|e| DisplayErrorContext(e).to_string())?;
+    let pages: Vec<_> =
+        org.list_accounts().into_paginator().send().collect::<Result<_, _>>().await.map_err(|e| error_chain(&e))?;
     let mut ids: Vec<String> = pages
         .into_iter()
         .flat_map(|page| page.accounts.unwrap_or_default())
-        .filter(|a| a.state().is_none_or(|s| s.as_str() == "ACTIVE") && a.status().is_none_or(|s| s.as_str() == "ACTIVE"))
+        .filter(|a| {
+            a.state().is_none_or(|s| s.as_str() == "ACTIVE") && a.status().is_none_or(|s| s.as_str() == "ACTIVE")
+        })
         .filter_map(|a| a.id)
         .collect();
     ids.sort();
@@ -136,7 +132,7 @@ pub async fn assume(
 /// The regions enabled for the account (`ec2:DescribeRegions`).
 pub async fn enabled_regions(session: &AccountSession) -> Result<Vec<String>, String> {
     let ec2 = client!(aws_sdk_ec2, session, session.global());
-    let out = ec2.describe_regions().send().await.map_err(|e| DisplayErrorContext(e).to_string())?;
+    let out = ec2.describe_regions().send().await.map_err(|e| error_chain(&e))?;
     let mut regions: Vec<String> = out
         .regions()
         .iter()

@@ -19,8 +19,14 @@ pub struct ElbData {
 
 pub async fn read(rec: &Recorder, elb: &Client, region: &str) -> ElbData {
     let (load_balancers, target_groups) = tokio::join!(
-        rec.call(Api::new("elasticloadbalancing", "DescribeLoadBalancers").in_region(region), all_pages!(elb.describe_load_balancers())),
-        rec.call(Api::new("elasticloadbalancing", "DescribeTargetGroups").in_region(region), all_pages!(elb.describe_target_groups())),
+        rec.call(
+            Api::new("elasticloadbalancing", "DescribeLoadBalancers").in_region(region),
+            all_pages!(elb.describe_load_balancers())
+        ),
+        rec.call(
+            Api::new("elasticloadbalancing", "DescribeTargetGroups").in_region(region),
+            all_pages!(elb.describe_target_groups())
+        ),
     );
     let listeners = async {
         let lbs = load_balancers?;

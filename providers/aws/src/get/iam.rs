@@ -14,6 +14,9 @@ use futures::future::join_all;
 use crate::all_pages;
 use crate::calls::{Api, Recorder};
 
+/// An access key and when it was last used (`None`: not read).
+pub type KeyWithLastUse = (AccessKeyMetadata, Option<AccessKeyLastUsed>);
+
 #[derive(Default)]
 pub struct IamData {
     /// The pages of `GetAccountAuthorizationDetails`.
@@ -26,7 +29,7 @@ pub struct IamData {
     /// User name → its MFA devices.
     pub mfa_devices: HashMap<String, Option<Vec<MfaDevice>>>,
     /// User name → its access keys, each with its last use.
-    pub access_keys: HashMap<String, Option<Vec<(AccessKeyMetadata, Option<AccessKeyLastUsed>)>>>,
+    pub access_keys: HashMap<String, Option<Vec<KeyWithLastUse>>>,
     pub password_policy: Option<Option<PasswordPolicy>>,
     pub summary: Option<HashMap<String, i32>>,
     pub alias: Option<Option<String>>,
@@ -44,16 +47,16 @@ pub async fn read(rec: &Recorder, iam: &Client, account: &str) -> IamData {
     let (details, credential_report, password_policy, summary, alias) = tokio::join!(
         details_pages,
         credential_report(rec, iam),
-        rec.call_optional(api("iam", "GetAccountPasswordPolicy"), &["NoSuchEntity"], iam.get_account_password_policy().send()),
+        rec.call_optional(
+            api("iam", "GetAccountPasswordPolicy"),
+            &["NoSuchEntity"],
+            iam.get_account_password_policy().send()
+        ),
         rec.call(api("iam", "GetAccountSummary"), iam.get_account_summary().send()),
         rec.call(api("iam", "ListAccountAliases"), all_pages!(iam.list_account_aliases())),
     );
-    let users: Vec<String> = details
-        .iter()
-        .flatten()
-        .flat_map(|page| page.user_detail_list())
-        .filter_map(|u| u.user_name.clone())
-        .collect();
+    let users: Vec<String> =
+        details.iter().flatten().flat_map(|page| page.user_detail_list()).filter_map(|u| u.user_name.clone()).collect();
     let has_report = credential_report.is_some();
     let user_id = |name: &str| AssetId::new(format!("arn:aws:iam::{account}:user/{name}"));
     let per_user = join_all(users.iter().map(|name| async move {
@@ -65,7 +68,8 @@ pub async fn read(rec: &Recorder, iam: &Client, account: &str) -> IamData {
                 return None;
             }
             let profile = iam.get_login_profile().user_name(name);
-            let found = rec.call_optional(api("iam", "GetLoginProfile").on(&id), &["NoSuchEntity"], profile.send()).await;
+            let found =
+                rec.call_optional(api("iam", "GetLoginProfile").on(&id), &["NoSuchEntity"], profile.send()).await;
             Some(found.map(|p| p.is_some()))
         };
         let (mfa, keys, login) = tokio::join!(mfa, keys, login);
@@ -76,9 +80,8 @@ pub async fn read(rec: &Recorder, iam: &Client, account: &str) -> IamData {
         details,
         credential_report,
         password_policy: password_policy.map(|p| p.and_then(|p| p.password_policy)),
-        summary: summary.map(|s| {
-            s.summary_map.unwrap_or_default().into_iter().map(|(k, v)| (k.as_str().to_string(), v)).collect()
-        }),
+        summary: summary
+            .map(|s| s.summary_map.unwrap_or_default().into_iter().map(|(k, v)| (k.as_str().to_string(), v)).collect()),
         alias: alias.map(|a| a.into_iter().next()),
         ..IamData::default()
     };
@@ -97,9 +100,10 @@ async fn access_keys(
     iam: &Client,
     user: &str,
     user_id: &AssetId,
-) -> Option<Vec<(AccessKeyMetadata, Option<AccessKeyLastUsed>)>> {
-    let keys =
-        rec.call(Api::new("iam", "ListAccessKeys").on(user_id), all_pages!(iam.list_access_keys().user_name(user))).await?;
+) -> Option<Vec<KeyWithLastUse>> {
+    let keys = rec
+        .call(Api::new("iam", "ListAccessKeys").on(user_id), all_pages!(iam.list_access_keys().user_name(user)))
+        .await?;
     let last_used = join_all(keys.iter().map(|k| async move {
         let key_id = k.access_key_id().unwrap_or_default();
         let request = iam.get_access_key_last_used().access_key_id(key_id);

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 
 use auditgraph_model::AssetId;
 use aws_sdk_s3::operation::get_bucket_acl::GetBucketAclOutput;
-use aws_sdk_s3::types::{Bucket, BucketVersioningStatus, PublicAccessBlockConfiguration, ServerSideEncryptionConfiguration, Tag};
+use aws_sdk_s3::types::{
+    Bucket, BucketVersioningStatus, PublicAccessBlockConfiguration, ServerSideEncryptionConfiguration, Tag,
+};
 use aws_sdk_s3control::config::endpoint::{Endpoint, EndpointFuture, Params, ResolveEndpoint};
 use futures::future::join_all;
 
@@ -71,9 +73,11 @@ async fn buckets(rec: &Recorder, session: &AccountSession) -> Option<Vec<BucketD
         clients.entry(region.clone()).or_insert_with(|| s3_client(session, region));
     }
     let clients = &clients;
-    let details = join_all(list.into_iter().zip(regions).map(|(bucket, region)| async move {
-        bucket_details(rec, &clients[&region], bucket, region).await
-    }))
+    let details = join_all(
+        list.into_iter()
+            .zip(regions)
+            .map(|(bucket, region)| async move { bucket_details(rec, &clients[&region], bucket, region).await }),
+    )
     .await;
     Some(details)
 }
@@ -142,4 +146,3 @@ async fn account_block(
         .await?;
     Some(out.and_then(|o| o.public_access_block_configuration))
 }
-

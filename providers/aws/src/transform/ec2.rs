@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use auditgraph_model::aws::{self, NaclEntry, Route, RouteTargetKind, SgPeer, SgRule};
 use auditgraph_model::net::{IpNet, PortRange, Protocol, RuleAction};
 use auditgraph_model::{AssetId, Attributes};
-use aws_sdk_ec2::types::{IpPermission, Tag};
+use aws_sdk_ec2::types::{IpPermission, SecurityGroupRule, Tag};
 
 use super::{ec2_arn, kms_key, name_or, tags, Out};
 use crate::get::ec2::Ec2Data;
@@ -44,13 +44,15 @@ pub fn transform(out: &mut Out, d: &Ec2Data, region: &str, profiles: &HashMap<St
 
     for v in d.vpcs.iter().flatten() {
         let id = v.vpc_id().unwrap_or_default();
-        let mut cidrs: Vec<IpNet> = v.cidr_block_association_set().iter().filter_map(|c| parse(c.cidr_block())).collect();
+        let mut cidrs: Vec<IpNet> =
+            v.cidr_block_association_set().iter().filter_map(|c| parse(c.cidr_block())).collect();
         if cidrs.is_empty() {
             cidrs.extend(parse::<IpNet>(v.cidr_block()));
         }
         let ipv6 = v.ipv6_cidr_block_association_set().iter().filter_map(|c| parse(c.ipv6_cidr_block())).collect();
         let t = ec2_tags(v.tags());
-        let attrs = aws::Vpc { cidr_blocks: cidrs, ipv6_cidr_blocks: ipv6, is_default: v.is_default().unwrap_or(false) };
+        let attrs =
+            aws::Vpc { cidr_blocks: cidrs, ipv6_cidr_blocks: ipv6, is_default: v.is_default().unwrap_or(false) };
         out.add(ids.of("vpc", id), name_or(&t, id), r, t, Attributes::AwsVpc(attrs));
     }
 
@@ -107,10 +109,7 @@ pub fn transform(out: &mut Out, d: &Ec2Data, region: &str, profiles: &HashMap<St
             .filter_map(|e| {
                 let cidr = parse(e.cidr_block()).or_else(|| parse(e.ipv6_cidr_block()))?;
                 let protocol: Protocol = parse(e.protocol())?;
-                let ports = e
-                    .port_range()
-                    .filter(|_| protocol.has_ports())
-                    .and_then(|p| port_range(p.from(), p.to()));
+                let ports = e.port_range().filter(|_| protocol.has_ports()).and_then(|p| port_range(p.from(), p.to()));
                 Some(NaclEntry {
                     rule_number: u16::try_from(e.rule_number()?).ok()?,
                     egress: e.egress().unwrap_or(false),
@@ -134,6 +133,7 @@ pub fn transform(out: &mut Out, d: &Ec2Data, region: &str, profiles: &HashMap<St
         out.add(ids.of("network-acl", id), name_or(&t, id), r, t, Attributes::AwsNetworkAcl(attrs));
     }
 
+    let rule_ids = RuleIds::new(d.security_group_rules.as_deref().unwrap_or_default());
     for sg in d.security_groups.iter().flatten() {
         let (Some(id), Some(vpc)) = (sg.group_id(), sg.vpc_id()) else { continue };
         let t = ec2_tags(sg.tags());
@@ -142,32 +142,31 @@ pub fn transform(out: &mut Out, d: &Ec2Data, region: &str, profiles: &HashMap<St
             vpc: ids.of("vpc", vpc),
             group_name: name.clone(),
             description: sg.description().unwrap_or_default().to_string(),
-            ingress: sg_rules(sg.ip_permissions(), &ids, id, "in"),
-            egress: sg_rules(sg.ip_permissions_egress(), &ids, id, "out"),
+            ingress: sg_rules(sg.ip_permissions(), &ids, &rule_ids, id, false),
+            egress: sg_rules(sg.ip_permissions_egress(), &ids, &rule_ids, id, true),
         };
         out.add(ids.of("security-group", id), name_or(&t, &name), r, t, Attributes::AwsSecurityGroup(attrs));
     }
 
     // Elastic IPs, for interfaces whose own description does not carry them.
-    let elastic_ips: HashMap<&str, IpAddr> = d
-        .addresses
-        .iter()
-        .flatten()
-        .filter_map(|a| Some((a.network_interface_id()?, parse(a.public_ip())?)))
-        .collect();
+    let elastic_ips: HashMap<&str, IpAddr> =
+        d.addresses.iter().flatten().filter_map(|a| Some((a.network_interface_id()?, parse(a.public_ip())?))).collect();
 
     // Security groups given on an interface at launch may be missing from the
     // instance's own list: an instance is governed by its interfaces' groups.
     let mut interface_groups: HashMap<&str, Vec<AssetId>> = HashMap::new();
     for eni in d.network_interfaces.iter().flatten() {
         let (Some(id), Some(subnet)) = (eni.network_interface_id(), eni.subnet_id()) else { continue };
-        let groups: Vec<AssetId> = eni.groups().iter().filter_map(|g| ids.opt("security-group", g.group_id())).collect();
+        let groups: Vec<AssetId> =
+            eni.groups().iter().filter_map(|g| ids.opt("security-group", g.group_id())).collect();
         interface_groups.insert(id, groups.clone());
         let t = ec2_tags(eni.tag_set());
         let public_ip = eni
             .association()
             .and_then(|a| parse(a.public_ip()))
-            .or_else(|| eni.private_ip_addresses().iter().find_map(|p| p.association().and_then(|a| parse(a.public_ip()))))
+            .or_else(|| {
+                eni.private_ip_addresses().iter().find_map(|p| p.association().and_then(|a| parse(a.public_ip())))
+            })
             .or_else(|| elastic_ips.get(id).copied());
         let attrs = aws::NetworkInterface {
             subnet: ids.of("subnet", subnet),
@@ -263,7 +262,8 @@ pub fn transform(out: &mut Out, d: &Ec2Data, region: &str, profiles: &HashMap<St
             let owner = info.owner_id().unwrap_or(&account);
             Some(AssetId::new(ec2_arn(vpc_region, owner, "vpc", info.vpc_id()?)))
         };
-        let (Some(requester_vpc), Some(accepter_vpc)) = (side(p.requester_vpc_info()), side(p.accepter_vpc_info())) else {
+        let (Some(requester_vpc), Some(accepter_vpc)) = (side(p.requester_vpc_info()), side(p.accepter_vpc_info()))
+        else {
             continue;
         };
         let t = ec2_tags(p.tags());
@@ -313,29 +313,77 @@ fn port_range(from: Option<i32>, to: Option<i32>) -> Option<PortRange> {
     (from, to).ne(&(0, 65535)).then_some(PortRange { from, to })
 }
 
-/// One model rule per peer of each permission. Describe calls give no rule ids, so
-/// each rule is named by its group, direction and position.
-fn sg_rules(permissions: &[IpPermission], ids: &Ids, group: &str, direction: &str) -> Vec<SgRule> {
+/// The ids AWS gives security group rules (`sgr-...`), found by what the rule says:
+/// group, direction, protocol, ports and peer.
+struct RuleIds(HashMap<(String, bool, String, i32, i32, String), String>);
+
+impl RuleIds {
+    fn new(rules: &[SecurityGroupRule]) -> Self {
+        RuleIds(
+            rules
+                .iter()
+                .filter_map(|r| {
+                    let peer = r
+                        .cidr_ipv4()
+                        .or(r.cidr_ipv6())
+                        .or(r.prefix_list_id())
+                        .or(r.referenced_group_info().and_then(|g| g.group_id()))?;
+                    let key = (
+                        r.group_id()?.to_string(),
+                        r.is_egress()?,
+                        r.ip_protocol()?.to_string(),
+                        r.from_port().unwrap_or(-1),
+                        r.to_port().unwrap_or(-1),
+                        peer.to_string(),
+                    );
+                    Some((key, r.security_group_rule_id()?.to_string()))
+                })
+                .collect(),
+        )
+    }
+
+    fn find(&self, group: &str, egress: bool, p: &IpPermission, peer: &str) -> Option<String> {
+        let key = (
+            group.to_string(),
+            egress,
+            p.ip_protocol().unwrap_or_default().to_string(),
+            p.from_port().unwrap_or(-1),
+            p.to_port().unwrap_or(-1),
+            peer.to_string(),
+        );
+        self.0.get(&key).cloned()
+    }
+}
+
+/// One model rule per peer of each permission.
+fn sg_rules(permissions: &[IpPermission], ids: &Ids, rule_ids: &RuleIds, group: &str, egress: bool) -> Vec<SgRule> {
     let mut rules = Vec::new();
     for p in permissions {
         let Some(protocol) = parse::<Protocol>(p.ip_protocol()) else { continue };
         let ports = if protocol.has_ports() { port_range(p.from_port(), p.to_port()) } else { None };
-        let mut peers: Vec<(SgPeer, Option<&str>)> = Vec::new();
-        peers.extend(p.ip_ranges().iter().filter_map(|r| Some((SgPeer::Cidr(parse(r.cidr_ip())?), r.description()))));
-        peers.extend(p.ipv6_ranges().iter().filter_map(|r| Some((SgPeer::Cidr(parse(r.cidr_ipv6())?), r.description()))));
+        // (peer, how the API writes the peer, description)
+        let mut peers: Vec<(SgPeer, &str, Option<&str>)> = Vec::new();
+        peers.extend(p.ip_ranges().iter().filter_map(|r| {
+            let cidr = r.cidr_ip()?;
+            Some((SgPeer::Cidr(cidr.parse().ok()?), cidr, r.description()))
+        }));
+        peers.extend(p.ipv6_ranges().iter().filter_map(|r| {
+            let cidr = r.cidr_ipv6()?;
+            Some((SgPeer::Cidr(cidr.parse().ok()?), cidr, r.description()))
+        }));
         peers.extend(p.user_id_group_pairs().iter().filter_map(|g| {
             let owner = g.user_id().unwrap_or(ids.account);
-            let id = AssetId::new(ec2_arn(ids.region, owner, "security-group", g.group_id()?));
-            Some((SgPeer::SecurityGroup(id), g.description()))
+            let peer_group = g.group_id()?;
+            let id = AssetId::new(ec2_arn(ids.region, owner, "security-group", peer_group));
+            Some((SgPeer::SecurityGroup(id), peer_group, g.description()))
         }));
-        peers.extend(
-            p.prefix_list_ids()
-                .iter()
-                .filter_map(|l| Some((SgPeer::PrefixList(l.prefix_list_id()?.to_string()), l.description()))),
-        );
-        for (peer, description) in peers {
+        peers.extend(p.prefix_list_ids().iter().filter_map(|l| {
+            let list = l.prefix_list_id()?;
+            Some((SgPeer::PrefixList(list.to_string()), list, l.description()))
+        }));
+        for (peer, written, description) in peers {
             rules.push(SgRule {
-                rule_id: Some(format!("{group}/{direction}/{}", rules.len())),
+                rule_id: rule_ids.find(group, egress, p, written),
                 protocol,
                 ports,
                 peer,
@@ -365,7 +413,8 @@ mod tests {
         let r = route(&igw, &ids);
         assert_eq!(r.target_kind, RouteTargetKind::InternetGateway);
         assert_eq!(r.target.unwrap().as_str(), "arn:aws:ec2:eu-west-1:111111111111:internet-gateway/igw-1");
-        let local = aws_sdk_ec2::types::Route::builder().destination_cidr_block("10.0.0.0/16").gateway_id("local").build();
+        let local =
+            aws_sdk_ec2::types::Route::builder().destination_cidr_block("10.0.0.0/16").gateway_id("local").build();
         assert_eq!(route(&local, &ids).target_kind, RouteTargetKind::Local);
     }
 }

@@ -18,7 +18,9 @@ pub fn transform(out: &mut Out, d: &ElbData, region: &str) {
         .iter()
         .filter(|a| a.region.as_deref() == Some(region))
         .filter_map(|a| match &a.attributes {
-            Attributes::AwsNetworkInterface(eni) => Some(eni.private_ips.iter().map(|ip| (ip.to_string(), a.id.clone()))),
+            Attributes::AwsNetworkInterface(eni) => {
+                Some(eni.private_ips.iter().map(|ip| (ip.to_string(), a.id.clone())))
+            }
             _ => None,
         })
         .flatten()

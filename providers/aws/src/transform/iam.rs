@@ -80,7 +80,13 @@ pub fn transform(out: &mut Out, d: &IamData, s3: &S3Data) -> HashMap<String, Str
                         virtual_device: serial.starts_with("arn:"),
                         enabled: time(m.enable_date()).unwrap_or_default(),
                     };
-                    out.add(device_id.clone(), serial.to_string(), None, BTreeMap::new(), Attributes::AwsIamMfaDevice(attrs));
+                    out.add(
+                        device_id.clone(),
+                        serial.to_string(),
+                        None,
+                        BTreeMap::new(),
+                        Attributes::AwsIamMfaDevice(attrs),
+                    );
                     device_id
                 })
                 .collect()
@@ -170,10 +176,13 @@ fn inline(out: &mut Out, owner: &AssetId, list: &[PolicyDetail]) -> Vec<InlinePo
 /// report), the password policy, the alias and S3's account-wide public access block.
 fn account(out: &mut Out, d: &IamData, s3: &S3Data, root: Option<&ReportRow>) {
     let summary = |key: &str| d.summary.as_ref().and_then(|s| s.get(key).copied());
-    let root_mfa_enabled =
-        summary("AccountMFAEnabled").map(|n| n > 0).or_else(|| root.and_then(|r| r.get("mfa_active")).map(|v| v == "true"));
+    let root_mfa_enabled = summary("AccountMFAEnabled")
+        .map(|n| n > 0)
+        .or_else(|| root.and_then(|r| r.get("mfa_active")).map(|v| v == "true"));
     let root_access_keys = summary("AccountAccessKeysPresent").and_then(|n| u32::try_from(n).ok()).or_else(|| {
-        root.map(|r| ["access_key_1_active", "access_key_2_active"].iter().filter(|c| r.get(c) == Some("true")).count() as u32)
+        root.map(|r| {
+            ["access_key_1_active", "access_key_2_active"].iter().filter(|c| r.get(c) == Some("true")).count() as u32
+        })
     });
     let password_policy = d.password_policy.clone().flatten().map(|p| aws::PasswordPolicy {
         minimum_length: p.minimum_password_length().and_then(|n| u32::try_from(n).ok()).unwrap_or(0),

@@ -62,7 +62,14 @@ impl Out {
         }
     }
 
-    fn add(&mut self, id: AssetId, name: String, region: Option<&str>, tags: BTreeMap<String, String>, attributes: Attributes) {
+    fn add(
+        &mut self,
+        id: AssetId,
+        name: String,
+        region: Option<&str>,
+        tags: BTreeMap<String, String>,
+        attributes: Attributes,
+    ) {
         self.assets.push(Asset {
             id,
             name,

@@ -28,7 +28,11 @@ pub fn transform(out: &mut Out, d: &RdsData, region: &str) {
             engine_version: db.engine_version().map(str::to_string),
             publicly_accessible: db.publicly_accessible().unwrap_or(false),
             endpoint: endpoint.and_then(|e| e.address()).map(str::to_string),
-            port: endpoint.and_then(|e| e.port()).or(db.db_instance_port()).and_then(|p| u16::try_from(p).ok()).unwrap_or(0),
+            port: endpoint
+                .and_then(|e| e.port())
+                .or(db.db_instance_port())
+                .and_then(|p| u16::try_from(p).ok())
+                .unwrap_or(0),
             storage_encrypted: encrypted,
             kms_key: key.map(|k| kms_key(k, region, &account)),
             vpc: ec2("vpc", vpc),

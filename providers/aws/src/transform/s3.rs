@@ -19,7 +19,8 @@ pub fn transform(out: &mut Out, d: &S3Data) {
             Some(Some(text)) => out.policy(&id, "s3", "GetBucketPolicy", text),
         };
         let encryption = b.encryption.as_ref().map(|e| {
-            let rule = e.as_ref().and_then(|c| c.rules().iter().find_map(|r| r.apply_server_side_encryption_by_default()));
+            let rule =
+                e.as_ref().and_then(|c| c.rules().iter().find_map(|r| r.apply_server_side_encryption_by_default()));
             BucketEncryption {
                 algorithm: rule.map(|r| r.sse_algorithm().as_str().to_string()),
                 kms_key: rule.and_then(|r| r.kms_master_key_id()).map(|k| kms_key(k, &b.region, &out.account)),

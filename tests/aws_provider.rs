@@ -1,0 +1,319 @@
+//! `auditgraph scan --aws` against moto's AWS server on 127.0.0.1, seeded by
+//! tests/aws_seed.py: an organisation of two accounts over two regions reached by
+//! assume-role, and an account whose auditor may not read RDS. The tests assert the
+//! assets, relations, coverage and findings the scan derives, that every request the
+//! emulator received was a read, and that no secret reaches the output.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use base64::Engine;
+use common::emulator::{moto, python, Emulator};
+use common::{http, root, scratch, Run};
+use serde_json::Value;
+
+/// A secret key no output may contain (moto accepts any key).
+const SECRET: &str = "auditgraph-test-secret-never-printed";
+
+/// Runs tests/aws_seed.py against the emulator and returns what it created.
+fn seed(moto: &Emulator, mode: &str) -> Value {
+    let out = Command::new(python())
+        .arg(root().join("tests/aws_seed.py"))
+        .args([moto.base.as_str(), mode])
+        .output()
+        .expect("the seed script runs");
+    assert!(out.status.success(), "seeding failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("the seed script prints JSON")
+}
+
+/// `auditgraph scan --aws` with static credentials and nothing from the machine's
+/// own AWS configuration.
+fn scan_aws(dir: &Path, endpoint: &str, key: &str, secret: &str, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_auditgraph"))
+        .args(["scan", "--aws", "--endpoint-url", endpoint, "--save-inventory", "inv", "--out", "snap.json"])
+        .args(["--queries", root().join("queries").to_str().unwrap()])
+        .args(args)
+        .current_dir(dir)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env("AWS_ACCESS_KEY_ID", key)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-aws-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("the auditgraph binary runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn asset<'a>(inventory: &'a Value, id: &str) -> &'a Value {
+    inventory["assets"].as_array().unwrap().iter().find(|a| a["id"] == id).unwrap_or_else(|| panic!("no asset {id}"))
+}
+
+fn ids_of_kind(inventory: &Value, kind: &str) -> BTreeSet<String> {
+    inventory["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == kind)
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn coverage<'a>(inventory: &'a Value, api: &str, region: Option<&str>) -> &'a Value {
+    inventory["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["api"] == api && c["region"].as_str() == region && c.get("resource").is_none())
+        .unwrap_or_else(|| panic!("no coverage record for {api} in {region:?}"))
+}
+
+/// (control, asset name, outcome) of every finding in the snapshot.
+fn findings(dir: &Path) -> BTreeSet<(String, String, String)> {
+    let snapshot = read_json(&dir.join("snap.json"));
+    snapshot["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+            (s("control"), s("asset_name"), s("outcome"))
+        })
+        .collect()
+}
+
+fn has(found: &BTreeSet<(String, String, String)>, control: &str, asset: &str, outcome: &str) -> bool {
+    found.contains(&(control.to_string(), asset.to_string(), outcome.to_string()))
+}
+
+/// The operation of a request moto recorded: `X-Amz-Target`'s last part (JSON
+/// protocols), the `Action` of a query-protocol form, or the HTTP method (S3 REST).
+fn operation(request: &Value) -> String {
+    let headers = &request["headers"];
+    if let Some(target) = headers["X-Amz-Target"].as_str() {
+        return target.rsplit('.').next().unwrap().to_string();
+    }
+    let body = match (request["body"].as_str(), request["body_encoded"].as_bool()) {
+        (Some(b), Some(true)) => {
+            String::from_utf8_lossy(&base64::engine::general_purpose::STANDARD.decode(b).unwrap()).into_owned()
+        }
+        (Some(b), _) => b.to_string(),
+        _ => String::new(),
+    };
+    if let Some(action) = body.split('&').find_map(|kv| kv.strip_prefix("Action=")) {
+        return action.to_string();
+    }
+    format!("{} (REST)", request["method"].as_str().unwrap())
+}
+
+fn is_read(operation: &str) -> bool {
+    ["Describe", "List", "Get"].iter().any(|p| operation.starts_with(p))
+        || matches!(operation, "GenerateCredentialReport" | "AssumeRole" | "GET (REST)" | "HEAD (REST)")
+}
+
+#[test]
+fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_problems() {
+    let dir = scratch();
+    let recording = dir.path().join("moto-recording.jsonl");
+    let moto = moto(&recording, &[]);
+    let seeded = seed(&moto, "estate");
+    let (status, _) = http::request("POST", &format!("{}/moto-api/recorder/start-recording", moto.base), "");
+    assert_eq!(status, 200);
+
+    let regions = ["--regions", "us-east-1,eu-west-1", "--org-role", "OrganizationAccountAccessRole"];
+    let run = scan_aws(dir.path(), &moto.base, "testing", SECRET, &regions);
+    assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+
+    // One inventory per account of the organisation, the staging one through the role.
+    let management = seeded["management"].as_str().unwrap();
+    let staging = seeded["staging"].as_str().unwrap();
+    let prod = read_json(&dir.path().join(format!("inv/aws-{management}.json")));
+    let stage = read_json(&dir.path().join(format!("inv/aws-{staging}.json")));
+    assert_eq!(prod["scope"], management);
+    assert_eq!(stage["scope"], staging);
+    let instance = |region: &str, account: &str, name: &str| {
+        format!("arn:aws:ec2:{region}:{account}:instance/{}", seeded["instances"][name].as_str().unwrap())
+    };
+    let bastion = asset(&prod, &instance("us-east-1", management, "prod-bastion"));
+    assert_eq!(bastion["name"], "prod-bastion");
+    assert!(bastion["attributes"]["public_ip"].is_string(), "{bastion}");
+    // Groups given on the interface at launch govern the instance.
+    let bastion_groups = bastion["attributes"]["security_groups"].as_array().unwrap();
+    assert_eq!(bastion_groups.len(), 1);
+    let bastion_sg = asset(&prod, bastion_groups[0].as_str().unwrap());
+    assert_eq!(bastion_sg["attributes"]["group_name"], "prod-bastion");
+    assert_eq!(bastion_sg["attributes"]["ingress"][0]["ports"], "22");
+    assert!(bastion_sg["attributes"]["ingress"][0]["rule_id"].as_str().unwrap().starts_with("sgr-"));
+    let app = asset(&prod, &instance("us-east-1", management, "prod-app"));
+    assert_eq!(app["attributes"]["instance_role"], format!("arn:aws:iam::{management}:role/prod-app"));
+    let worker = asset(&prod, &instance("eu-west-1", management, "prod-eu-worker"));
+    assert_eq!(worker["region"], "eu-west-1");
+    asset(&stage, &instance("us-east-1", staging, "staging-windows"));
+
+    let lb = asset(&prod, seeded["load_balancer"].as_str().unwrap());
+    assert_eq!(lb["attributes"]["internet_facing"], true);
+    let forward = &lb["attributes"]["listeners"][0]["default_action"]["forward"][0];
+    let target_group = asset(&prod, forward.as_str().unwrap());
+    assert_eq!(target_group["attributes"]["targets"][0]["id"], instance("us-east-1", management, "prod-app"));
+    let db = asset(&prod, &format!("arn:aws:rds:us-east-1:{management}:db:prod-customers"));
+    assert_eq!(db["attributes"]["storage_encrypted"], false);
+    assert_eq!(db["attributes"]["subnets"].as_array().unwrap().len(), 2);
+    let snapshot_id = format!("arn:aws:ec2:us-east-1:{management}:snapshot/{}", seeded["snapshot"].as_str().unwrap());
+    assert_eq!(asset(&prod, &snapshot_id)["attributes"]["public"], true);
+    let public_bucket = asset(&prod, "arn:aws:s3:::northwind-public-assets");
+    assert_eq!(public_bucket["attributes"]["policy"]["Statement"][0]["Principal"], "*");
+    assert_eq!(asset(&prod, "arn:aws:s3:::northwind-audit-logs")["tags"]["data"], "audit");
+    assert_eq!(asset(&stage, "arn:aws:s3:::northwind-staging-data")["account"], staging);
+    let alice = asset(&prod, &format!("arn:aws:iam::{management}:user/alice"));
+    assert_eq!(alice["attributes"]["console_access"], true);
+    assert_eq!(alice["attributes"]["groups"][0], format!("arn:aws:iam::{management}:group/Admins"));
+    asset(&prod, "arn:aws:iam::aws:policy/AdministratorAccess");
+    let trail = asset(&prod, &format!("arn:aws:cloudtrail:us-east-1:{management}:trail/org-audit"));
+    assert_eq!(trail["attributes"]["logging"], true);
+    assert_eq!(trail["attributes"]["multi_region"], true);
+    assert_eq!(
+        ids_of_kind(&prod, "aws_kms_key"),
+        [seeded["key_with_rotation"].as_str().unwrap(), seeded["key_without_rotation"].as_str().unwrap()]
+            .into_iter()
+            .map(String::from)
+            .collect()
+    );
+    assert_eq!(ids_of_kind(&prod, "aws_account"), [format!("arn:aws:iam::{management}:root")].into());
+
+    // Every regional family was read in both regions of both accounts.
+    for inventory in [&prod, &stage] {
+        for region in ["us-east-1", "eu-west-1"] {
+            for api in ["DescribeInstances", "DescribeSecurityGroups", "DescribeDBInstances", "ListKeys"] {
+                assert_eq!(coverage(inventory, api, Some(region))["status"], "read", "{api} {region}");
+            }
+        }
+        assert_eq!(coverage(inventory, "GetAccountAuthorizationDetails", None)["status"], "read");
+    }
+
+    // Relations the graph derives from the attributes, and reachability with evidence.
+    let snapshot = read_json(&dir.path().join("snap.json"));
+    let relations = snapshot["relations"].as_array().unwrap();
+    let relation = |from: &str, kind: &str, to: &str| {
+        relations.iter().any(|r| r["from"] == from && r["kind"] == kind && r["to"] == to)
+    };
+    let bastion_id = instance("us-east-1", management, "prod-bastion");
+    assert!(relation(&bastion_id, "member_of_sg", bastion_groups[0].as_str().unwrap()));
+    assert!(relation(
+        &instance("us-east-1", management, "prod-app"),
+        "runs_as",
+        &format!("arn:aws:iam::{management}:role/prod-app")
+    ));
+    assert!(relation("internet", "reaches", &bastion_id));
+
+    let found = findings(dir.path());
+    let snapshot_name = seeded["snapshot"].as_str().unwrap();
+    for (control, name) in [
+        ("ebs-snapshot-public", snapshot_name),
+        ("ebs-snapshot-unencrypted", snapshot_name),
+        ("admin-port-internet", "prod-bastion"),
+        ("admin-port-internet", "staging-windows"),
+        ("datastore-via-exposed-host", "prod-customers"),
+        ("rds-unencrypted", "prod-customers"),
+        ("rds-backup-retention-short", "prod-customers"),
+        ("plaintext-internet", "prod-web"),
+        ("bucket-public", "northwind-public-assets"),
+        ("ebs-unencrypted", "prod-app-data"),
+        ("iam-console-without-mfa", "alice"),
+        ("iam-admin-user", "alice"),
+        ("role-external-trust-without-external-id", "vendor-audit"),
+        ("kms-rotation-disabled", "prod-data"),
+    ] {
+        assert!(has(&found, control, name, "fail"), "{control} should fail on {name}: {found:#?}");
+    }
+    for (control, name) in [
+        ("bucket-public", "northwind-audit-logs"),
+        ("bucket-public", "northwind-staging-data"),
+        ("admin-port-internet", "prod-eu-worker"),
+        ("admin-port-internet", "prod-app"),
+        ("kms-rotation-disabled", "prod-eu"),
+        ("cloudtrail-not-logging", "org-audit"),
+    ] {
+        assert!(!has(&found, control, name, "fail"), "{control} should not fail on {name}");
+    }
+
+    // Read-only: every request the emulator received during the scan was a read.
+    let (status, recorded) = http::request("GET", &format!("{}/moto-api/recorder/download-recording", moto.base), "");
+    assert_eq!(status, 200);
+    let operations: Vec<String> = recorded
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| operation(&serde_json::from_str(l).unwrap()))
+        .collect();
+    assert!(operations.len() > 50, "the scan made {} requests", operations.len());
+    let writes: Vec<&String> = operations.iter().filter(|op| !is_read(op)).collect();
+    assert!(writes.is_empty(), "the scan sent requests that are not reads: {writes:?}");
+    assert!(operations.iter().any(|op| op == "AssumeRole"), "staging was reached by assuming a role");
+
+    // No secret in what the scan printed or wrote.
+    let mut written = run.stdout.clone() + &run.stderr;
+    for entry in std::fs::read_dir(dir.path().join("inv")).unwrap() {
+        written += &std::fs::read_to_string(entry.unwrap().path()).unwrap();
+    }
+    written += &std::fs::read_to_string(dir.path().join("snap.json")).unwrap();
+    assert!(!written.contains(SECRET), "the secret access key leaked into the output");
+}
+
+#[test]
+fn a_denied_service_is_a_coverage_gap_and_its_controls_are_unknown_not_passed() {
+    let dir = scratch();
+    // The first three calls make the seed's administrator; after that moto enforces IAM.
+    let moto = moto(&dir.path().join("recording.jsonl"), &[("INITIAL_NO_AUTH_ACTION_COUNT", "3")]);
+    let seeded = seed(&moto, "denied");
+    let auditor = &seeded["auditor"];
+    let key = auditor["access_key_id"].as_str().unwrap();
+    let secret = auditor["secret_access_key"].as_str().unwrap();
+    let run = scan_aws(dir.path(), &moto.base, key, secret, &["--regions", "us-east-1"]);
+    assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+
+    let inventory = read_json(&dir.path().join("inv/aws-123456789012.json"));
+    let denied = coverage(&inventory, "DescribeDBInstances", Some("us-east-1"));
+    assert_eq!(denied["status"], "access_denied", "{denied}");
+    assert_eq!(denied["service"], "rds");
+    assert_eq!(coverage(&inventory, "DescribeVpcs", Some("us-east-1"))["status"], "read");
+    assert!(ids_of_kind(&inventory, "aws_rds_instance").is_empty());
+    assert!(!ids_of_kind(&inventory, "aws_vpc").is_empty());
+    assert!(run.stdout.contains("rds:DescribeDBInstances: access_denied"), "{}", run.stdout);
+    assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret));
+
+    let found = findings(dir.path());
+    for control in ["rds-unencrypted", "rds-backup-retention-short", "datastore-internet-reachable"] {
+        let outcomes: BTreeSet<&str> =
+            found.iter().filter(|(c, _, _)| c == control).map(|(_, _, outcome)| outcome.as_str()).collect();
+        assert_eq!(outcomes, ["unknown"].into(), "{control} must be unknown, never pass");
+    }
+    let snapshot = read_json(&dir.path().join("snap.json"));
+    let result = snapshot["controls"].as_array().unwrap().iter().find(|c| c["control"] == "rds-unencrypted").unwrap();
+    assert_eq!(result["passed"], 0, "{result}");
+}
+
+#[test]
+fn no_reachable_aws_is_a_one_line_error() {
+    let dir = scratch();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let nowhere = format!("http://127.0.0.1:{closed}");
+    let run = scan_aws(dir.path(), &nowhere, "testing", SECRET, &["--regions", "us-east-1"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", run.stderr);
+    assert!(lines[0].contains("aws: sts GetCallerIdentity"), "{}", lines[0]);
+    assert!(!run.stderr.contains(SECRET));
+}
