@@ -11,6 +11,13 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Output piped into `head` and closed early ends the process quietly, as for any
+    // Unix tool, instead of a panic on the next print.
+    #[cfg(unix)]
+    // SAFETY: restoring the default action of a signal before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = auditgraph::cli::Cli::parse();
     match auditgraph::cli::run(cli) {
         Ok(code) => code,
