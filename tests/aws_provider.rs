@@ -32,26 +32,21 @@ fn seed(moto: &Emulator, mode: &str) -> Value {
 /// `auditgraph scan --aws` with static credentials and nothing from the machine's
 /// own AWS configuration.
 fn scan_aws(dir: &Path, endpoint: &str, key: &str, secret: &str, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_auditgraph"))
-        .args(["scan", "--aws", "--endpoint-url", endpoint, "--save-inventory", "inv", "--out", "snap.json"])
-        .args(["--queries", root().join("queries").to_str().unwrap()])
-        .args(args)
-        .current_dir(dir)
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env("AWS_ACCESS_KEY_ID", key)
-        .env("AWS_SECRET_ACCESS_KEY", secret)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-aws-credentials"))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("the auditgraph binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    common::run(
+        Command::new(env!("CARGO_BIN_EXE_auditgraph"))
+            .args(["scan", "--aws", "--endpoint-url", endpoint, "--save-inventory", "inv", "--out", "snap.json"])
+            .args(["--queries", root().join("queries").to_str().unwrap()])
+            .args(args)
+            .current_dir(dir)
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env("AWS_ACCESS_KEY_ID", key)
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-aws-credentials"))
+            .env("AWS_EC2_METADATA_DISABLED", "true"),
+    )
 }
 
 fn read_json(path: &Path) -> Value {

@@ -50,10 +50,14 @@ pub fn gcs() -> Emulator {
         .stderr(Stdio::null())
         .spawn()
         .expect("the storage emulator starts");
-    let emulator = Emulator { child, base: format!("http://127.0.0.1:{port}") };
-    let deadline = Instant::now() + Duration::from_secs(30);
+    ready(Emulator { child, base: format!("http://127.0.0.1:{port}") }, port)
+}
+
+/// Waits until the emulator accepts connections on `port` (a minute at most).
+fn ready(emulator: Emulator, port: u16) -> Emulator {
+    let deadline = Instant::now() + Duration::from_secs(60);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the storage emulator did not start on port {port}");
+        assert!(Instant::now() < deadline, "the emulator did not start on port {port}");
         std::thread::sleep(Duration::from_millis(100));
     }
     emulator
@@ -74,13 +78,7 @@ pub fn moto(recording: &std::path::Path, env: &[(&str, &str)]) -> Emulator {
         .stderr(Stdio::null())
         .spawn()
         .expect("moto_server starts");
-    let emulator = Emulator { child, base: format!("http://127.0.0.1:{port}") };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto_server did not start on port {port}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    emulator
+    ready(Emulator { child, base: format!("http://127.0.0.1:{port}") }, port)
 }
 
 /// The Python of the venv that tests/run.sh makes (it has boto3), else `python3`.

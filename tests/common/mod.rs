@@ -23,11 +23,12 @@ pub fn demo() -> PathBuf {
 
 /// Runs `auditgraph ARGS` with `dir` as the working directory.
 pub fn auditgraph(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_auditgraph"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the auditgraph binary runs");
+    run(Command::new(env!("CARGO_BIN_EXE_auditgraph")).args(args).current_dir(dir))
+}
+
+/// Runs a prepared command to the end and captures what it printed.
+pub fn run(command: &mut Command) -> Run {
+    let out = command.output().expect("the command runs");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

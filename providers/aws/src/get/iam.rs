@@ -95,12 +95,7 @@ pub async fn read(rec: &Recorder, iam: &Client, account: &str) -> IamData {
     data
 }
 
-async fn access_keys(
-    rec: &Recorder,
-    iam: &Client,
-    user: &str,
-    user_id: &AssetId,
-) -> Option<Vec<KeyWithLastUse>> {
+async fn access_keys(rec: &Recorder, iam: &Client, user: &str, user_id: &AssetId) -> Option<Vec<KeyWithLastUse>> {
     let keys = rec
         .call(Api::new("iam", "ListAccessKeys").on(user_id), all_pages!(iam.list_access_keys().user_name(user)))
         .await?;

@@ -4,11 +4,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use auditgraph_model::aws::{self, InlinePolicy, PublicAccessBlock};
+use auditgraph_model::aws::{self, InlinePolicy};
 use auditgraph_model::{AssetId, Attributes};
 use aws_sdk_iam::types::{AttachedPolicy, PolicyDetail};
 
-use super::{tags, time, Out};
+use super::{public_access_block, tags, time, Out};
 use crate::get::iam::IamData;
 use crate::get::s3::S3Data;
 
@@ -195,11 +195,13 @@ fn account(out: &mut Out, d: &IamData, s3: &S3Data, root: Option<&ReportRow>) {
     let s3_public_access_block = s3.account_public_access_block.as_ref().map(|block| {
         block
             .as_ref()
-            .map(|b| PublicAccessBlock {
-                block_public_acls: b.block_public_acls().unwrap_or(false),
-                ignore_public_acls: b.ignore_public_acls().unwrap_or(false),
-                block_public_policy: b.block_public_policy().unwrap_or(false),
-                restrict_public_buckets: b.restrict_public_buckets().unwrap_or(false),
+            .map(|b| {
+                public_access_block([
+                    b.block_public_acls(),
+                    b.ignore_public_acls(),
+                    b.block_public_policy(),
+                    b.restrict_public_buckets(),
+                ])
             })
             .unwrap_or_default()
     });

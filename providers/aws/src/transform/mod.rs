@@ -13,6 +13,7 @@ mod s3;
 
 use std::collections::BTreeMap;
 
+use auditgraph_model::aws::PublicAccessBlock;
 use auditgraph_model::policy::PolicyDocument;
 use auditgraph_model::{Asset, AssetId, Attributes, Cloud, CoverageRecord, CoverageStatus, Inventory, Relation};
 use chrono::{DateTime, Utc};
@@ -88,6 +89,14 @@ fn tags<'a>(pairs: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>)
 
 fn name_or(tags: &BTreeMap<String, String>, fallback: &str) -> String {
     tags.get("Name").filter(|n| !n.is_empty()).cloned().unwrap_or_else(|| fallback.to_string())
+}
+
+/// A public access block from its four flags, as S3 and S3 Control both give them
+/// (an unset flag is off).
+fn public_access_block(flags: [Option<bool>; 4]) -> PublicAccessBlock {
+    let [block_public_acls, ignore_public_acls, block_public_policy, restrict_public_buckets] =
+        flags.map(|f| f.unwrap_or(false));
+    PublicAccessBlock { block_public_acls, ignore_public_acls, block_public_policy, restrict_public_buckets }
 }
 
 /// An SDK timestamp as a UTC time.

@@ -1,12 +1,12 @@
 //! S3 buckets to model assets: policy, ACL grants, public access block, default
 //! encryption, versioning and logging as read (`None` where a call failed).
 
-use auditgraph_model::aws::{self, AclGrant, BucketEncryption, PublicAccessBlock};
+use auditgraph_model::aws::{self, AclGrant, BucketEncryption};
 use auditgraph_model::policy::PolicyDocument;
 use auditgraph_model::{AssetId, Attributes};
 use aws_sdk_s3::types::{Grant, Type};
 
-use super::{kms_key, tags, Out};
+use super::{kms_key, public_access_block, tags, Out};
 use crate::get::s3::S3Data;
 
 pub fn transform(out: &mut Out, d: &S3Data) {
@@ -31,11 +31,13 @@ pub fn transform(out: &mut Out, d: &S3Data) {
             acl_grants: b.acl.as_ref().map(|acl| acl.grants().iter().filter_map(grant).collect()),
             public_access_block: b.public_access_block.as_ref().map(|p| {
                 p.as_ref()
-                    .map(|p| PublicAccessBlock {
-                        block_public_acls: p.block_public_acls().unwrap_or(false),
-                        ignore_public_acls: p.ignore_public_acls().unwrap_or(false),
-                        block_public_policy: p.block_public_policy().unwrap_or(false),
-                        restrict_public_buckets: p.restrict_public_buckets().unwrap_or(false),
+                    .map(|p| {
+                        public_access_block([
+                            p.block_public_acls(),
+                            p.ignore_public_acls(),
+                            p.block_public_policy(),
+                            p.restrict_public_buckets(),
+                        ])
                     })
                     .unwrap_or_default()
             }),
