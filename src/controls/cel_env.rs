@@ -3,14 +3,13 @@
 //! collected), and functions over the analyses' precomputed facts. Each function
 //! can also explain itself, which becomes a finding's evidence.
 
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use auditgraph_model::{Asset, AssetId};
-use cel::objects::{Key, Map};
-use cel::{Context, Env, ExecutionError, Value};
+use cel::{Context, Env, ExecutionError, FunctionContext, Value};
 use chrono::{DateTime, Utc};
 
+use super::asset_view::{self, AssetView};
 use crate::analysis::access::Verdict;
 use crate::analysis::Facts;
 use crate::findings::Evidence;
@@ -55,41 +54,27 @@ pub fn is_known_function(name: &str) -> bool {
     })
 }
 
-/// The `asset` variable: the asset as JSON, plus its class and cloud.
-/// Serialised straight into CEL values (CEL compares `int` and `uint` by value).
-pub fn asset_value(asset: &Asset) -> Value {
-    let Ok(Value::Map(m)) = cel::to_value(asset) else { return Value::Null };
-    let mut map = Arc::try_unwrap(m.map).unwrap_or_else(|shared| (*shared).clone());
-    let key = |k: &str| Key::String(Arc::new(k.to_string()));
-    map.insert(key("class"), Value::String(Arc::new(asset.class().as_str().to_string())));
-    map.insert(key("cloud"), Value::String(Arc::new(asset.cloud().as_str().to_string())));
-    map.entry(key("tags")).or_insert_with(|| Value::Map(Map { map: Arc::new(HashMap::new()) }));
-    Value::Map(Map { map: Arc::new(map) })
-}
-
-fn id_of(asset: &Value) -> Result<AssetId, ExecutionError> {
-    match asset {
-        Value::Map(m) => match m.get(&Key::String(Arc::new("id".to_string()))) {
-            Some(Value::String(s)) => Ok(AssetId::new(s.as_str())),
-            _ => Err(ExecutionError::function_error("asset", "expected an asset (a map with an id)")),
-        },
-        _ => Err(ExecutionError::function_error("asset", "expected the `asset` variable")),
-    }
-}
-
 fn strings(v: Vec<String>) -> Value {
     Value::List(Arc::new(v.into_iter().map(|s| Value::String(Arc::new(s))).collect()))
 }
 
+/// The id of the asset a fact function was called with (its first argument),
+/// read from the lazy view without converting the asset.
+fn asset_arg(ftx: &FunctionContext) -> Result<AssetId, ExecutionError> {
+    let arg = ftx.args.first().ok_or_else(|| ExecutionError::invalid_argument_count(1, 0))?;
+    asset_view::id_of(arg.as_ref())
+}
+
 /// A context with every fact function bound to `facts`; build one per thread.
-pub fn context(facts: &Arc<Facts>) -> Context<'static, 'static> {
+pub fn context<'g>(facts: &Arc<Facts>) -> Context<'g, 'g> {
     let mut ctx = Context::with_env(env());
     let f = facts.clone();
-    let _ =
-        ctx.add_function("internet_reachable", move |a: Value| id_of(&a).map(|id| f.from_internet.contains_key(&id)));
+    let _ = ctx.add_function("internet_reachable", move |ftx: &FunctionContext| {
+        asset_arg(ftx).map(|id| f.from_internet.contains_key(&id))
+    });
     let f = facts.clone();
-    let _ = ctx.add_function("internet_ports", move |a: Value| {
-        let id = id_of(&a)?;
+    let _ = ctx.add_function("internet_ports", move |ftx: &FunctionContext| {
+        let id = asset_arg(ftx)?;
         let mut ports: Vec<String> =
             f.from_internet.get(&id).into_iter().flatten().flat_map(|r| r.flows.port_labels()).collect();
         ports.sort();
@@ -97,9 +82,10 @@ pub fn context(facts: &Arc<Facts>) -> Context<'static, 'static> {
         Ok::<_, ExecutionError>(strings(ports))
     });
     let f = facts.clone();
-    let _ = ctx.add_function("internet_port_open", move |a: Value, ports: Value| {
-        let id = id_of(&a)?;
-        let Value::List(ports) = ports else {
+    let _ = ctx.add_function("internet_port_open", move |ftx: &FunctionContext| {
+        let id = asset_arg(ftx)?;
+        let ports = ftx.args.get(1).map(|p| Value::try_from(p.as_ref())).transpose()?;
+        let Some(Value::List(ports)) = ports else {
             return Err(ExecutionError::function_error("internet_port_open", "expected a list of ports"));
         };
         let wanted: Vec<u16> =
@@ -107,40 +93,44 @@ pub fn context(facts: &Arc<Facts>) -> Context<'static, 'static> {
         Ok(f.from_internet.get(&id).into_iter().flatten().any(|r| wanted.iter().any(|p| r.flows.allows_port(*p))))
     });
     let f = facts.clone();
-    let _ =
-        ctx.add_function("via_exposed_host", move |a: Value| id_of(&a).map(|id| f.via_exposed_host.contains_key(&id)));
+    let _ = ctx.add_function("via_exposed_host", move |ftx: &FunctionContext| {
+        asset_arg(ftx).map(|id| f.via_exposed_host.contains_key(&id))
+    });
     let f = facts.clone();
-    let _ = ctx.add_function("exposed_hosts", move |a: Value| {
-        let id = id_of(&a)?;
+    let _ = ctx.add_function("exposed_hosts", move |ftx: &FunctionContext| {
+        let id = asset_arg(ftx)?;
         Ok::<_, ExecutionError>(strings(
             f.via_exposed_host.get(&id).into_iter().flatten().map(|r| r.from.to_string()).collect(),
         ))
     });
     let f = facts.clone();
-    let _ = ctx.add_function("public_access", move |a: Value| match f.access.public.get(&id_of(&a)?) {
-        Some(Verdict::Yes(reasons)) => Ok(strings(reasons.clone())),
-        Some(Verdict::Unknown(why)) => Err(ExecutionError::function_error("public_access", why)),
-        _ => Ok(strings(Vec::new())),
-    });
+    let _ =
+        ctx.add_function("public_access", move |ftx: &FunctionContext| match f.access.public.get(&asset_arg(ftx)?) {
+            Some(Verdict::Yes(reasons)) => Ok(strings(reasons.clone())),
+            Some(Verdict::Unknown(why)) => Err(ExecutionError::function_error("public_access", why)),
+            _ => Ok(strings(Vec::new())),
+        });
     let f = facts.clone();
-    let _ = ctx.add_function("is_public", move |a: Value| match f.access.public.get(&id_of(&a)?) {
+    let _ = ctx.add_function("is_public", move |ftx: &FunctionContext| match f.access.public.get(&asset_arg(ftx)?) {
         Some(Verdict::Yes(_)) => Ok(true),
         Some(Verdict::Unknown(why)) => Err(ExecutionError::function_error("is_public", why)),
         _ => Ok(false),
     });
     let f = facts.clone();
-    let _ = ctx.add_function("is_admin", move |a: Value| id_of(&a).map(|id| f.access.admins.contains_key(&id)));
+    let _ = ctx.add_function("is_admin", move |ftx: &FunctionContext| {
+        asset_arg(ftx).map(|id| f.access.admins.contains_key(&id))
+    });
     let f = facts.clone();
-    let _ = ctx.add_function("untrusted_assumers", move |a: Value| {
-        let id = id_of(&a)?;
+    let _ = ctx.add_function("untrusted_assumers", move |ftx: &FunctionContext| {
+        let id = asset_arg(ftx)?;
         Ok::<_, ExecutionError>(strings(f.access.untrusted_assumers.get(&id).cloned().unwrap_or_default()))
     });
     ctx
 }
 
-/// Binds `asset` and `now` for one evaluation.
-pub fn bind(ctx: &mut Context<'static, 'static>, asset: &Asset, now: DateTime<Utc>) {
-    ctx.add_variable_from_value("asset", asset_value(asset));
+/// Binds `asset` (a lazy view: fields are converted when read) and `now` for one evaluation.
+pub fn bind<'g>(ctx: &mut Context<'g, 'g>, asset: &'g Asset, now: DateTime<Utc>) {
+    ctx.add_variable_as_val("asset", Box::new(AssetView(asset)));
     ctx.add_variable_from_value("now", Value::Timestamp(now.fixed_offset()));
 }
 

@@ -3,6 +3,7 @@
 //! Loading validates every file (kinds, criteria, functions, attributes) and names
 //! the file and line of the first fault.
 
+pub mod asset_view;
 pub mod cel_env;
 pub mod evaluate;
 

@@ -1,0 +1,335 @@
+//! The `asset` variable as a lazy CEL value: a view over the typed asset that turns
+//! a field into a CEL value only when an expression reads it, instead of converting
+//! the whole asset (header, tags, every attribute) for every asset a control checks.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use auditgraph_model::{Asset, Attributes};
+use cel::common::traits::Indexer;
+use cel::common::types::{CelString, Type};
+use cel::common::value::{CowVal, Val};
+use cel::objects::{Key, Map};
+use cel::{ExecutionError, Value};
+use serde::ser::{self, Impossible, Serialize, SerializeStruct, Serializer};
+
+static ASSET_TYPE: Type = Type::new_unspecified_type("auditgraph.asset");
+static ATTRIBUTES_TYPE: Type = Type::new_unspecified_type("auditgraph.attributes");
+
+/// `asset`: its header fields, `class`, `cloud`, `tags` and `attributes`.
+#[derive(Clone, Copy)]
+pub struct AssetView<'a>(pub &'a Asset);
+
+/// `asset.attributes`: the typed attributes of the asset's kind.
+#[derive(Clone, Copy)]
+pub struct AttributesView<'a>(&'a Attributes);
+
+impl fmt::Debug for AssetView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "asset {}", self.0.id)
+    }
+}
+
+impl fmt::Debug for AttributesView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "attributes of a {}", self.0.kind())
+    }
+}
+
+fn field_name(idx: &dyn Val) -> Result<&str, ExecutionError> {
+    idx.downcast_ref::<CelString>().map(|s| s.inner()).ok_or_else(|| ExecutionError::no_such_key("?"))
+}
+
+fn owned<'b, 'v>(value: Value) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let val: Box<dyn Val> = value.try_into()?;
+    Ok(CowVal::Owned(val))
+}
+
+fn string<'b, 'v>(s: &str) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    Ok(CowVal::owned(CelString::from(s.to_string())))
+}
+
+impl<'a> Val for AssetView<'a> {
+    fn get_type(&self) -> &Type {
+        &ASSET_TYPE
+    }
+
+    fn cel_type() -> &'static Type {
+        &ASSET_TYPE
+    }
+
+    fn as_indexer<'b, 'v>(&'b self) -> Option<&'b (dyn Indexer + 'v)>
+    where
+        Self: 'v,
+    {
+        Some(self)
+    }
+
+    fn clone_as_boxed<'v>(&self) -> Box<dyn Val + 'v>
+    where
+        Self: 'v,
+    {
+        Box::new(*self)
+    }
+}
+
+impl<'a> Indexer for AssetView<'a> {
+    fn get<'b, 'v>(&'b self, idx: &dyn Val) -> Result<CowVal<'b, 'v>, ExecutionError>
+    where
+        Self: 'v,
+    {
+        let a = self.0;
+        match field_name(idx)? {
+            "id" => string(a.id.as_str()),
+            "kind" => string(a.kind().as_str()),
+            "class" => string(a.class().as_str()),
+            "cloud" => string(a.cloud().as_str()),
+            "name" => string(&a.name),
+            "account" => string(&a.account),
+            "region" => match &a.region {
+                Some(region) => string(region),
+                None => Err(ExecutionError::no_such_key("region")),
+            },
+            "tags" => {
+                let tags: HashMap<Key, Value> = a
+                    .tags
+                    .iter()
+                    .map(|(k, v)| (Key::String(Arc::new(k.clone())), Value::String(Arc::new(v.clone()))))
+                    .collect();
+                owned(Value::Map(Map { map: Arc::new(tags) }))
+            }
+            "attributes" => Ok(CowVal::Owned(Box::new(AttributesView(&a.attributes)))),
+            other => Err(ExecutionError::no_such_key(other)),
+        }
+    }
+
+    fn steal<'v>(self: Box<Self>, idx: &dyn Val) -> Result<Box<dyn Val + 'v>, ExecutionError>
+    where
+        Self: 'v,
+    {
+        self.get(idx).map(CowVal::into_owned)
+    }
+}
+
+impl<'a> Val for AttributesView<'a> {
+    fn get_type(&self) -> &Type {
+        &ATTRIBUTES_TYPE
+    }
+
+    fn cel_type() -> &'static Type {
+        &ATTRIBUTES_TYPE
+    }
+
+    fn as_indexer<'b, 'v>(&'b self) -> Option<&'b (dyn Indexer + 'v)>
+    where
+        Self: 'v,
+    {
+        Some(self)
+    }
+
+    fn clone_as_boxed<'v>(&self) -> Box<dyn Val + 'v>
+    where
+        Self: 'v,
+    {
+        Box::new(*self)
+    }
+}
+
+impl<'a> Indexer for AttributesView<'a> {
+    fn get<'b, 'v>(&'b self, idx: &dyn Val) -> Result<CowVal<'b, 'v>, ExecutionError>
+    where
+        Self: 'v,
+    {
+        let name = field_name(idx)?;
+        match self.0.serialize(FieldPicker { wanted: name }) {
+            Ok(Some(value)) => owned(value),
+            // Not collected (a `None` field is not written), or not a field of this kind.
+            Ok(None) => Err(ExecutionError::no_such_key(name)),
+            Err(e) => Err(ExecutionError::function_error("attributes", e.0)),
+        }
+    }
+
+    fn steal<'v>(self: Box<Self>, idx: &dyn Val) -> Result<Box<dyn Val + 'v>, ExecutionError>
+    where
+        Self: 'v,
+    {
+        self.get(idx).map(CowVal::into_owned)
+    }
+}
+
+/// Serialises a struct only as far as one field: that field becomes a CEL value
+/// (as `cel::to_value` would make it), the others are skipped unconverted.
+struct FieldPicker<'w> {
+    wanted: &'w str,
+}
+
+#[derive(Debug)]
+struct PickError(String);
+
+impl fmt::Display for PickError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PickError {}
+
+impl ser::Error for PickError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        PickError(msg.to_string())
+    }
+}
+
+/// The struct being walked, and the field once found.
+struct Picking<'w> {
+    wanted: &'w str,
+    found: Option<Value>,
+}
+
+impl SerializeStruct for Picking<'_> {
+    type Ok = Option<Value>;
+    type Error = PickError;
+
+    fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), PickError> {
+        if self.found.is_none() && key == self.wanted {
+            self.found = Some(cel::to_value(value).map_err(|e| PickError(e.to_string()))?);
+        }
+        Ok(())
+    }
+
+    fn end(self) -> Result<Option<Value>, PickError> {
+        Ok(self.found)
+    }
+}
+
+fn not_a_struct<T>() -> Result<T, PickError> {
+    Err(PickError("attributes are not a struct".into()))
+}
+
+impl<'w> Serializer for FieldPicker<'w> {
+    type Ok = Option<Value>;
+    type Error = PickError;
+    type SerializeSeq = Impossible<Option<Value>, PickError>;
+    type SerializeTuple = Impossible<Option<Value>, PickError>;
+    type SerializeTupleStruct = Impossible<Option<Value>, PickError>;
+    type SerializeTupleVariant = Impossible<Option<Value>, PickError>;
+    type SerializeMap = Impossible<Option<Value>, PickError>;
+    type SerializeStruct = Picking<'w>;
+    type SerializeStructVariant = Impossible<Option<Value>, PickError>;
+
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Picking<'w>, PickError> {
+        Ok(Picking { wanted: self.wanted, found: None })
+    }
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, v: &T) -> Result<Self::Ok, PickError> {
+        v.serialize(self)
+    }
+    fn serialize_bool(self, _: bool) -> Result<Self::Ok, PickError> {
+        not_a_struct()
+    }
+    fn serialize_i8(self, _: i8) -> Result<Self::Ok, PickError> {
+        not_a_struct()
+    }
+    fn serialize_i16(self, _: i16) -> Result<Self::Ok, PickError> {
+        not_a_struct()
+    }
+    fn serialize_i32(self, _: i32) -> Result<Self::Ok, PickError> {
+        not_a_struct()
+    }
+    fn serialize_i64(self, _: i64) -> Result<Self::Ok, PickError> {
+        not_a_struct()
+    }
+    fn serialize_u8(self, _: u8) -> Result<Self::Ok, PickError> {
+        not_a_struct()
+    }
+    fn serialize_u16(self, _: u16) -> Result<Self::Ok, PickError> {
+        not_a_struct()
+    }
+    fn serialize_u32(self, _: u32) -> Result<Self::Ok, PickError> {
+        not_a_struct()
+    }
+    fn serialize_u64(self, _: u64) -> Result<Self::Ok, PickError> {
+        not_a_struct()
+    }
+    fn serialize_f32(self, _: f32) -> Result<Self::Ok, PickError> {
+        not_a_struct()
+    }
+    fn serialize_f64(self, _: f64) -> Result<Self::Ok, PickError> {
+        not_a_struct()
+    }
+    fn serialize_char(self, _: char) -> Result<Self::Ok, PickError> {
+        not_a_struct()
+    }
+    fn serialize_str(self, _: &str) -> Result<Self::Ok, PickError> {
+        not_a_struct()
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<Self::Ok, PickError> {
+        not_a_struct()
+    }
+    fn serialize_none(self) -> Result<Self::Ok, PickError> {
+        not_a_struct()
+    }
+    fn serialize_some<T: ?Sized + Serialize>(self, _: &T) -> Result<Self::Ok, PickError> {
+        not_a_struct()
+    }
+    fn serialize_unit(self) -> Result<Self::Ok, PickError> {
+        not_a_struct()
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<Self::Ok, PickError> {
+        not_a_struct()
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<Self::Ok, PickError> {
+        not_a_struct()
+    }
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<Self::Ok, PickError> {
+        not_a_struct()
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, PickError> {
+        not_a_struct()
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, PickError> {
+        not_a_struct()
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, PickError> {
+        not_a_struct()
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, PickError> {
+        not_a_struct()
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, PickError> {
+        not_a_struct()
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, PickError> {
+        not_a_struct()
+    }
+}
+
+/// The asset id of a fact function's argument: the `asset` variable, or any map
+/// with an `id`, read without converting the rest of it.
+pub fn id_of(value: &dyn Val) -> Result<auditgraph_model::AssetId, ExecutionError> {
+    let indexer =
+        value.as_indexer().ok_or_else(|| ExecutionError::function_error("asset", "expected the `asset` variable"))?;
+    let id = indexer.get(&CelString::from("id"))?;
+    match id.downcast_ref::<CelString>() {
+        Some(s) => Ok(auditgraph_model::AssetId::new(s.inner())),
+        None => Err(ExecutionError::function_error("asset", "expected an asset (a map with an id)")),
+    }
+}
