@@ -47,9 +47,9 @@ pub struct Snapshot {
     pub findings: Vec<Finding>,
 }
 
-/// A snapshot borrowed from a scan: serialises exactly as the owned `Snapshot`
-/// does, without copying a million assets first.
-#[derive(Serialize)]
+/// A snapshot borrowed from a scan: written exactly as the owned `Snapshot`
+/// serialises, without copying a million assets first, and with its long lists
+/// turned into text on every core.
 pub struct SnapshotView<'a> {
     format: &'static str,
     scan: ScanInfo,
@@ -103,6 +103,23 @@ impl<'a> SnapshotView<'a> {
         }
     }
 
+    /// Writes the snapshot as `write_lines` lays out the owned `Snapshot`: each
+    /// top-level field on its own line, each element of a list compact on its own.
+    fn write_to<W: std::io::Write>(&self, out: &mut W) -> std::io::Result<()> {
+        out.write_all(b"{")?;
+        field(out, "format", &self.format, true)?;
+        field(out, "scan", &self.scan, false)?;
+        field(out, "sources", &self.sources, false)?;
+        long_list(out, "assets", &self.assets)?;
+        field(out, "unresolved", &self.unresolved, false)?;
+        long_list(out, "relations", &self.relations)?;
+        field(out, "warnings", &self.warnings, false)?;
+        long_list(out, "reachability", &self.reachability)?;
+        field(out, "controls", &self.controls, false)?;
+        field(out, "findings", &self.findings, false)?;
+        out.write_all(b"\n}\n")
+    }
+
     /// Streams the snapshot to `path`.
     pub fn write(&self, path: &Path) -> Result<()> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -110,13 +127,54 @@ impl<'a> SnapshotView<'a> {
         }
         let file = std::fs::File::create(path).with_context(|| format!("writing snapshot {}", path.display()))?;
         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-        write_lines(&mut out, self).with_context(|| format!("writing snapshot {}", path.display()))?;
+        self.write_to(&mut out).with_context(|| format!("writing snapshot {}", path.display()))?;
         out.flush().with_context(|| format!("writing snapshot {}", path.display()))
     }
 
     pub fn to_json(&self) -> String {
-        lines_json(self)
+        let mut out = Vec::new();
+        self.write_to(&mut out).expect("a snapshot always serialises");
+        String::from_utf8(out).expect("JSON is UTF-8")
     }
+}
+
+/// One top-level field: `"key": value`, the value laid out as `write_lines` does.
+fn field<W: std::io::Write, T: Serialize>(out: &mut W, key: &str, value: &T, first: bool) -> std::io::Result<()> {
+    out.write_all(if first { b"\n  " } else { b",\n  " })?;
+    serde_json::to_writer(&mut *out, key)?;
+    out.write_all(b": ")?;
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, LineFormatter { depth: 1 });
+    value.serialize(&mut ser).map_err(std::io::Error::other)
+}
+
+/// A top-level list of many elements, each compact on its own line. Elements are
+/// turned into text in parallel, a chunk at a time, then written in order.
+fn long_list<W: std::io::Write, T: Serialize + Sync>(out: &mut W, key: &str, items: &[T]) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    const CHUNK: usize = 1 << 16;
+    const PIECE: usize = 1 << 10;
+    out.write_all(b",\n  ")?;
+    serde_json::to_writer(&mut *out, key)?;
+    out.write_all(b": [")?;
+    for (c, chunk) in items.chunks(CHUNK).enumerate() {
+        let pieces: Vec<Vec<u8>> = chunk
+            .par_chunks(PIECE)
+            .enumerate()
+            .map(|(p, piece)| {
+                let mut text = Vec::with_capacity(piece.len() * 128);
+                for (i, item) in piece.iter().enumerate() {
+                    let first = c == 0 && p == 0 && i == 0;
+                    text.extend_from_slice(if first { b"\n    " } else { b",\n    " });
+                    serde_json::to_writer(&mut text, item)?;
+                }
+                Ok(text)
+            })
+            .collect::<std::io::Result<_>>()?;
+        for piece in pieces {
+            out.write_all(&piece)?;
+        }
+    }
+    out.write_all(b"]")
 }
 
 /// Writes JSON with one record per line: the top-level object and its arrays are
@@ -287,6 +345,8 @@ mod tests {
         let at = "2026-11-26T10:00:00Z".parse().unwrap();
         let snapshot = Snapshot::capture(&graph, at, Vec::new(), Vec::new(), Vec::new());
         let text = snapshot.to_json();
+        // The view a scan writes in parallel gives the bytes the owned snapshot serialises to.
+        assert_eq!(SnapshotView::new(&graph, at, Vec::new(), &[], &[]).to_json(), text);
         let back = Snapshot::from_json(&text).unwrap();
         assert_eq!(back, snapshot);
         assert_eq!(back.to_json(), text);

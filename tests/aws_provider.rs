@@ -245,6 +245,11 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
         assert!(!has(&found, control, name, "fail"), "{control} should not fail on {name}");
     }
 
+    // The saved inventories are a fixture: rescanned offline, they give the same findings.
+    let offline = common::auditgraph(dir.path(), &["scan", "inv", "--out", "offline/snap.json"]);
+    assert_eq!(offline.code, 0, "{}", offline.stderr);
+    assert_eq!(findings(&dir.path().join("offline")), found);
+
     // Read-only: every request the emulator received during the scan was a read.
     let (status, recorded) = http::request("GET", &format!("{}/moto-api/recorder/download-recording", moto.base), "");
     assert_eq!(status, 200);
@@ -276,10 +281,15 @@ fn a_denied_service_is_a_coverage_gap_and_its_controls_are_unknown_not_passed() 
     let auditor = &seeded["auditor"];
     let key = auditor["access_key_id"].as_str().unwrap();
     let secret = auditor["secret_access_key"].as_str().unwrap();
-    let run = scan_aws(dir.path(), &moto.base, key, secret, &["--regions", "us-east-1"]);
+    // The account is in no organisation: asked for one, the scan reads the account
+    // it has credentials for and records that the organisation could not be listed.
+    let args = ["--regions", "us-east-1", "--org-role", "OrganizationAccountAccessRole"];
+    let run = scan_aws(dir.path(), &moto.base, key, secret, &args);
     assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
 
     let inventory = read_json(&dir.path().join("inv/aws-123456789012.json"));
+    let unlisted = coverage(&inventory, "ListAccounts", None);
+    assert_eq!(unlisted["status"], "failed", "{unlisted}");
     let denied = coverage(&inventory, "DescribeDBInstances", Some("us-east-1"));
     assert_eq!(denied["status"], "access_denied", "{denied}");
     assert_eq!(denied["service"], "rds");

@@ -333,3 +333,62 @@ pub fn id_of(value: &dyn Val) -> Result<auditgraph_model::AssetId, ExecutionErro
         None => Err(ExecutionError::function_error("asset", "expected an asset (a map with an id)")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use auditgraph_model::aws::EbsVolume;
+    use auditgraph_model::AssetId;
+    use cel::{Context, Program};
+
+    use super::*;
+
+    fn volume(region: Option<&str>, kms_key: Option<&str>) -> Asset {
+        Asset {
+            id: AssetId::new("arn:aws:ec2:eu-west-1:1:volume/vol-1"),
+            name: "data".into(),
+            account: "1".into(),
+            region: region.map(str::to_string),
+            tags: BTreeMap::from([("data".to_string(), "customer".to_string())]),
+            attributes: Attributes::AwsEbsVolume(EbsVolume {
+                size_gib: 20,
+                encrypted: false,
+                kms_key: kms_key.map(AssetId::new),
+                attached_to: vec![AssetId::new("arn:aws:ec2:eu-west-1:1:instance/i-1")],
+            }),
+        }
+    }
+
+    fn eval(asset: &Asset, expr: &str) -> Result<Value, ExecutionError> {
+        let mut ctx = Context::default();
+        ctx.add_variable_as_val("asset", Box::new(AssetView(asset)));
+        Program::compile(expr).unwrap().execute(&ctx)
+    }
+
+    #[test]
+    fn fields_read_as_the_inventory_writes_them() {
+        let a = volume(Some("eu-west-1"), None);
+        assert_eq!(eval(&a, "asset.kind == 'aws_ebs_volume' && asset.class == 'data_store'"), Ok(Value::Bool(true)));
+        assert_eq!(eval(&a, "asset.attributes.size_gib > 10 && !asset.attributes.encrypted"), Ok(Value::Bool(true)));
+        assert_eq!(eval(&a, "asset.tags['data'] == 'customer' && asset.region == 'eu-west-1'"), Ok(Value::Bool(true)));
+        assert_eq!(eval(&a, "size(asset.attributes.attached_to)"), Ok(Value::Int(1)));
+    }
+
+    #[test]
+    fn what_was_not_collected_is_missing_not_empty() {
+        let a = volume(None, None);
+        assert_eq!(eval(&a, "has(asset.attributes.kms_key)"), Ok(Value::Bool(false)));
+        assert_eq!(eval(&a, "has(asset.region)"), Ok(Value::Bool(false)));
+        assert!(matches!(eval(&a, "asset.attributes.kms_key == ''"), Err(ExecutionError::NoSuchKey(_))));
+        let b = volume(None, Some("arn:aws:kms:eu-west-1:1:key/k"));
+        assert_eq!(eval(&b, "asset.attributes.kms_key.startsWith('arn:aws:kms')"), Ok(Value::Bool(true)));
+    }
+
+    #[test]
+    fn fact_functions_find_the_id_without_converting_the_asset() {
+        let a = volume(None, None);
+        assert_eq!(id_of(&AssetView(&a)).unwrap(), a.id);
+        assert!(id_of(&CelString::from("x".to_string())).is_err());
+    }
+}

@@ -201,18 +201,7 @@ impl Recorder {
                 Some(None)
             }
             Err(e) => {
-                let http_status = e.raw_response().map(|r| r.status().as_u16());
-                let status = match (e.code(), http_status) {
-                    (None, Some(403)) => CoverageStatus::AccessDenied,
-                    (None, Some(429)) => CoverageStatus::Throttled,
-                    (code, _) => status_of(code, api.region.is_some()),
-                };
-                let detail = match (e.code(), e.message(), http_status) {
-                    (Some(code), Some(message), _) => format!("{code}: {message}"),
-                    (Some(code), None, _) => code.to_string(),
-                    (None, _, Some(http)) => format!("HTTP {http}, with no AWS error code in the response"),
-                    (None, _, None) => error_chain(&e),
-                };
+                let (status, detail) = outcome_of(&e, api.region.is_some());
                 self.record(api, status, Some(detail));
                 None
             }
@@ -258,6 +247,27 @@ impl Recorder {
     }
 }
 
+/// What a failed call means for coverage, and AWS's own words for it (error code and
+/// message; the HTTP status when the response carried no code).
+pub fn outcome_of<E>(e: &SdkError<E, HttpResponse>, regional: bool) -> (CoverageStatus, String)
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let http_status = e.raw_response().map(|r| r.status().as_u16());
+    let status = match (e.code(), http_status) {
+        (None, Some(403)) => CoverageStatus::AccessDenied,
+        (None, Some(429)) => CoverageStatus::Throttled,
+        (code, _) => status_of(code, regional),
+    };
+    let detail = match (e.code(), e.message(), http_status) {
+        (Some(code), Some(message), _) => format!("{code}: {message}"),
+        (Some(code), None, _) => code.to_string(),
+        (None, _, Some(http)) => format!("HTTP {http}, with no AWS error code in the response"),
+        (None, _, None) => error_chain(e),
+    };
+    (status, detail)
+}
+
 /// An error without an AWS error code (a timeout, a response that does not parse)
 /// as its chain of causes on one line, short enough to read in a summary.
 pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
@@ -284,8 +294,7 @@ pub fn status_of(code: Option<&str>, regional: bool) -> CoverageStatus {
             | "UnauthorizedOperation"
             | "AuthorizationError"
             | "UnauthorizedAccess"
-            | "Forbidden"
-            | "AWSOrganizationsNotInUseException",
+            | "Forbidden",
         ) => CoverageStatus::AccessDenied,
         Some(
             "Throttling"

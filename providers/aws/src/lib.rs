@@ -9,8 +9,6 @@ pub mod get;
 pub mod session;
 pub mod transform;
 
-use std::sync::Arc;
-
 use auditgraph_model::{CoverageStatus, Inventory, Provider, ProviderError};
 use futures::future::join_all;
 
@@ -55,22 +53,37 @@ impl AwsProvider {
         let caller = session::caller_account(&base, &budget)
             .await
             .map_err(|e| ProviderError::Other(format!("aws: sts GetCallerIdentity (no usable credentials?): {e}")))?;
+        // Without the organisation's list the scan still reads the caller's own
+        // account, and says that the others were not listed.
+        let mut org_gap = None;
         let accounts = match &o.org_role {
             None if !o.accounts.is_empty() => {
                 return Err(ProviderError::Other("aws: --accounts needs --org-role, the role to assume in each".into()))
             }
             None => vec![caller.clone()],
             Some(_) if !o.accounts.is_empty() => o.accounts.clone(),
-            Some(_) => session::organization_accounts(&base, &budget)
-                .await
-                .map_err(|e| ProviderError::Other(format!("aws: organizations ListAccounts: {e}")))?,
+            Some(_) => match session::organization_accounts(&base, &budget).await {
+                Ok(accounts) if !accounts.is_empty() => accounts,
+                Ok(_) => {
+                    org_gap = Some((CoverageStatus::Failed, "the organisation listed no active accounts".into()));
+                    vec![caller.clone()]
+                }
+                Err(gap) => {
+                    org_gap = Some(gap);
+                    vec![caller.clone()]
+                }
+            },
         };
         budget.add_accounts(accounts.len());
         let collected_at = chrono::Utc::now();
         let inventories = join_all(accounts.iter().map(|account| {
-            let (base, budget, caller) = (&base, &budget, &caller);
+            let (base, budget, caller, org_gap) = (&base, &budget, &caller, &org_gap);
             async move {
-                let inventory = self.account(base, budget, caller, account, collected_at).await;
+                let rec = Recorder::new(budget.clone());
+                if let (Some((status, detail)), true) = (org_gap, account == caller) {
+                    rec.record(Api::new("organizations", "ListAccounts"), *status, Some(detail.clone()));
+                }
+                let inventory = self.account(base, rec, caller, account, collected_at).await;
                 budget.account_done();
                 inventory
             }
@@ -85,13 +98,13 @@ impl AwsProvider {
     async fn account(
         &self,
         base: &aws_config::SdkConfig,
-        budget: &Arc<Budget>,
+        rec: Recorder,
         caller: &str,
         account: &str,
         collected_at: chrono::DateTime<chrono::Utc>,
     ) -> Inventory {
         let o = &self.options;
-        let rec = Recorder::new(budget.clone());
+        let budget = &rec.budget().clone();
         let config = match &o.org_role {
             Some(role) if account != caller => {
                 match session::assume(base, account, role, o.external_id.as_deref(), budget).await {

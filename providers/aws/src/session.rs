@@ -10,7 +10,9 @@ use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 
-use crate::calls::{error_chain, Budget, RequestCounter};
+use auditgraph_model::CoverageStatus;
+
+use crate::calls::{error_chain, outcome_of, Budget, RequestCounter};
 
 /// The region global services (IAM, Organizations, STS, S3 listing) are called in
 /// when no region is configured.
@@ -87,13 +89,22 @@ pub async fn caller_account(config: &SdkConfig, budget: &Arc<Budget>) -> Result<
     identity.account.ok_or_else(|| "GetCallerIdentity returned no account".to_string())
 }
 
-/// The active accounts of the organisation (`organizations:ListAccounts`).
-pub async fn organization_accounts(config: &SdkConfig, budget: &Arc<Budget>) -> Result<Vec<String>, String> {
+/// The active accounts of the organisation (`organizations:ListAccounts`); `Err`
+/// says what the call's failure means for coverage, and why.
+pub async fn organization_accounts(
+    config: &SdkConfig,
+    budget: &Arc<Budget>,
+) -> Result<Vec<String>, (CoverageStatus, String)> {
     let org = aws_sdk_organizations::Client::from_conf(
         aws_sdk_organizations::config::Builder::from(config).interceptor(RequestCounter(budget.clone())).build(),
     );
-    let pages: Vec<_> =
-        org.list_accounts().into_paginator().send().collect::<Result<_, _>>().await.map_err(|e| error_chain(&e))?;
+    let pages: Vec<_> = org
+        .list_accounts()
+        .into_paginator()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .map_err(|e| outcome_of(&e, false))?;
     let mut ids: Vec<String> = pages
         .into_iter()
         .flat_map(|page| page.accounts.unwrap_or_default())
