@@ -35,13 +35,14 @@ seed_secs=$(echo "$(date +%s.%N) - $seed_start" | bc)
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
-walls=(); peaks=(); requests=()
+walls=(); peaks=(); requests=(); cpus=()
 for _ in $(seq "$RUNS"); do
     rm -rf "$WORK/inv"
     /usr/bin/time -v "$BIN" scan --aws --endpoint-url "$ENDPOINT" --regions us-east-1,eu-west-1 \
         --concurrency "$CONCURRENCY" --save-inventory "$WORK/inv" --out "$WORK/snap.json" > /dev/null 2> "$WORK/last.err"
     walls+=("$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,t,":"); s=0; for(i=1;i<=n;i++) s=s*60+t[i]; print s}' "$WORK/last.err")")
     peaks+=("$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/last.err")")
+    cpus+=("$(awk -F': ' '/User time|System time/ {s+=$2} END {print s}' "$WORK/last.err")")
     requests+=("$(sed -n 's/.* with \([0-9]*\) API requests.*/\1/p' "$WORK/last.err")")
 done
 assets=$(.venv/bin/python -c 'import json,glob; print(sum(len(json.load(open(f))["assets"]) for f in glob.glob("'"$WORK"'/inv/*.json")))')
@@ -49,7 +50,8 @@ assets=$(.venv/bin/python -c 'import json,glob; print(sum(len(json.load(open(f))
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); date: $(date -u +%Y-%m-%d); moto $(.venv/bin/pip show moto 2>/dev/null | awk '/^Version/ {print $2}')"
 echo "seeded $STACKS stacks in ${seed_secs%.*} s"
 echo
-echo "| stacks | assets read | API requests | scan --aws wall (median of $RUNS) | peak RSS | concurrency |"
-echo "|---:|---:|---:|---:|---:|---:|"
-printf "| %s | %s | %s | %s s | %s MB | %s |\n" "$STACKS" "$assets" "$(printf '%s\n' "${requests[@]}" | median)" \
-    "$(printf '%s\n' "${walls[@]}" | median)" "$(( $(printf '%s\n' "${peaks[@]}" | median | cut -d. -f1) / 1024 ))" "$CONCURRENCY"
+echo "| stacks | assets read | API requests | scan --aws wall (median of $RUNS) | auditgraph CPU (user+sys) | peak RSS | concurrency |"
+echo "|---:|---:|---:|---:|---:|---:|---:|"
+printf "| %s | %s | %s | %s s | %s s | %s MB | %s |\n" "$STACKS" "$assets" "$(printf '%s\n' "${requests[@]}" | median)" \
+    "$(printf '%s\n' "${walls[@]}" | median)" "$(printf '%s\n' "${cpus[@]}" | median)" \
+    "$(( $(printf '%s\n' "${peaks[@]}" | median | cut -d. -f1) / 1024 ))" "$CONCURRENCY"

@@ -15,7 +15,7 @@ WORK=${BENCH_DIR:-/tmp/auditgraph-bench}
 mkdir -p "$WORK"
 
 cargo build --release --quiet
-BIN=$PWD/target/release/auditgraph
+BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/auditgraph
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
