@@ -50,29 +50,37 @@ fn string<'b, 'v>(s: &str) -> Result<CowVal<'b, 'v>, ExecutionError> {
     Ok(CowVal::owned(CelString::from(s.to_string())))
 }
 
-impl<'a> Val for AssetView<'a> {
-    fn get_type(&self) -> &Type {
-        &ASSET_TYPE
-    }
+/// The `Val` side of a view: its CEL type, and indexing as its only operation.
+macro_rules! view_val {
+    ($view:ident, $cel_type:ident) => {
+        impl<'a> Val for $view<'a> {
+            fn get_type(&self) -> &Type {
+                &$cel_type
+            }
 
-    fn cel_type() -> &'static Type {
-        &ASSET_TYPE
-    }
+            fn cel_type() -> &'static Type {
+                &$cel_type
+            }
 
-    fn as_indexer<'b, 'v>(&'b self) -> Option<&'b (dyn Indexer + 'v)>
-    where
-        Self: 'v,
-    {
-        Some(self)
-    }
+            fn as_indexer<'b, 'v>(&'b self) -> Option<&'b (dyn Indexer + 'v)>
+            where
+                Self: 'v,
+            {
+                Some(self)
+            }
 
-    fn clone_as_boxed<'v>(&self) -> Box<dyn Val + 'v>
-    where
-        Self: 'v,
-    {
-        Box::new(*self)
-    }
+            fn clone_as_boxed<'v>(&self) -> Box<dyn Val + 'v>
+            where
+                Self: 'v,
+            {
+                Box::new(*self)
+            }
+        }
+    };
 }
+
+view_val!(AssetView, ASSET_TYPE);
+view_val!(AttributesView, ATTRIBUTES_TYPE);
 
 impl<'a> Indexer for AssetView<'a> {
     fn get<'b, 'v>(&'b self, idx: &dyn Val) -> Result<CowVal<'b, 'v>, ExecutionError>
@@ -109,30 +117,6 @@ impl<'a> Indexer for AssetView<'a> {
         Self: 'v,
     {
         self.get(idx).map(CowVal::into_owned)
-    }
-}
-
-impl<'a> Val for AttributesView<'a> {
-    fn get_type(&self) -> &Type {
-        &ATTRIBUTES_TYPE
-    }
-
-    fn cel_type() -> &'static Type {
-        &ATTRIBUTES_TYPE
-    }
-
-    fn as_indexer<'b, 'v>(&'b self) -> Option<&'b (dyn Indexer + 'v)>
-    where
-        Self: 'v,
-    {
-        Some(self)
-    }
-
-    fn clone_as_boxed<'v>(&self) -> Box<dyn Val + 'v>
-    where
-        Self: 'v,
-    {
-        Box::new(*self)
     }
 }
 
