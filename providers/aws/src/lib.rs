@@ -76,7 +76,7 @@ impl AwsProvider {
         };
         budget.add_accounts(accounts.len());
         let collected_at = chrono::Utc::now();
-        let inventories = join_all(accounts.iter().map(|account| {
+        let mut inventories = join_all(accounts.iter().map(|account| {
             let (base, budget, caller, org_gap) = (&base, &budget, &caller, &org_gap);
             async move {
                 let rec = Recorder::new(budget.clone());
@@ -90,7 +90,6 @@ impl AwsProvider {
         }))
         .await;
         budget.finish();
-        let mut inventories: Vec<Inventory> = inventories;
         inventories.sort_by(|a, b| a.scope.cmp(&b.scope));
         Ok(Crawl { inventories, requests: budget.requests() })
     }
@@ -104,10 +103,10 @@ impl AwsProvider {
         collected_at: chrono::DateTime<chrono::Utc>,
     ) -> Inventory {
         let o = &self.options;
-        let budget = &rec.budget().clone();
+        let budget = rec.budget().clone();
         let config = match &o.org_role {
             Some(role) if account != caller => {
-                match session::assume(base, account, role, o.external_id.as_deref(), budget).await {
+                match session::assume(base, account, role, o.external_id.as_deref(), &budget).await {
                     Ok(config) => Some(config),
                     Err(e) => {
                         let detail = format!("assuming role {role}: {e}");
@@ -127,6 +126,7 @@ impl AwsProvider {
             endpoint_url: o.connection.endpoint_url.clone(),
             budget: budget.clone(),
         };
+
         let regions = if o.regions.is_empty() {
             match session::enabled_regions(&session).await {
                 Ok(regions) => regions,
