@@ -140,11 +140,16 @@ impl<'a> SnapshotView<'a> {
 
 /// One top-level field: `"key": value`, the value laid out as `write_lines` does.
 fn field<W: std::io::Write, T: Serialize>(out: &mut W, key: &str, value: &T, first: bool) -> std::io::Result<()> {
-    out.write_all(if first { b"\n  " } else { b",\n  " })?;
-    serde_json::to_writer(&mut *out, key)?;
-    out.write_all(b": ")?;
+    field_key(out, key, first)?;
     let mut ser = serde_json::Serializer::with_formatter(&mut *out, LineFormatter { depth: 1 });
     value.serialize(&mut ser).map_err(std::io::Error::other)
+}
+
+/// A top-level field's key on its own line: `,\n  "key": `.
+fn field_key<W: std::io::Write>(out: &mut W, key: &str, first: bool) -> std::io::Result<()> {
+    out.write_all(if first { b"\n  " } else { b",\n  " })?;
+    serde_json::to_writer(&mut *out, key)?;
+    out.write_all(b": ")
 }
 
 /// A top-level list of many elements, each compact on its own line. Elements are
@@ -153,9 +158,8 @@ fn long_list<W: std::io::Write, T: Serialize + Sync>(out: &mut W, key: &str, ite
     use rayon::prelude::*;
     const CHUNK: usize = 1 << 16;
     const PIECE: usize = 1 << 10;
-    out.write_all(b",\n  ")?;
-    serde_json::to_writer(&mut *out, key)?;
-    out.write_all(b": [")?;
+    field_key(out, key, false)?;
+    out.write_all(b"[")?;
     for (c, chunk) in items.chunks(CHUNK).enumerate() {
         let pieces: Vec<Vec<u8>> = chunk
             .par_chunks(PIECE)

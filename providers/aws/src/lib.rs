@@ -139,7 +139,7 @@ impl AwsProvider {
             o.regions.clone()
         };
         budget.add_regions(regions.len());
-        let iam_client = client!(aws_sdk_iam, session, session.global());
+        let iam_client = client!(aws_sdk_iam, &session.global(), session.counter());
         let (iam, s3, regions) = tokio::join!(
             get::iam::read(&rec, &iam_client, account),
             get::s3::read(&rec, &session),
@@ -153,11 +153,11 @@ impl AwsProvider {
 /// Reads one region of one account; its services run at the same time.
 async fn region(rec: &Recorder, session: &AccountSession, region: &str) -> RegionData {
     let config = session.in_region(region);
-    let ec2 = client!(aws_sdk_ec2, session, config);
-    let elb = client!(aws_sdk_elasticloadbalancingv2, session, config);
-    let rds = client!(aws_sdk_rds, session, config);
-    let kms = client!(aws_sdk_kms, session, config);
-    let cloudtrail = client!(aws_sdk_cloudtrail, session, config);
+    let ec2 = client!(aws_sdk_ec2, &config, session.counter());
+    let elb = client!(aws_sdk_elasticloadbalancingv2, &config, session.counter());
+    let rds = client!(aws_sdk_rds, &config, session.counter());
+    let kms = client!(aws_sdk_kms, &config, session.counter());
+    let cloudtrail = client!(aws_sdk_cloudtrail, &config, session.counter());
     let (ec2, elb, rds, kms, trails) = tokio::join!(
         get::ec2::read(rec, &ec2, region),
         get::elb::read(rec, &elb, region),

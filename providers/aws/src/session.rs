@@ -72,19 +72,17 @@ impl AccountSession {
     }
 }
 
-/// Builds a service client for a session and region, with the request counter.
+/// Builds a client of one SDK crate from an SDK configuration, with the request counter.
 #[macro_export]
 macro_rules! client {
-    ($sdk:ident, $session:expr, $config:expr) => {
-        $sdk::Client::from_conf($sdk::config::Builder::from(&$config).interceptor($session.counter()).build())
+    ($sdk:ident, $config:expr, $counter:expr) => {
+        $sdk::Client::from_conf($sdk::config::Builder::from($config).interceptor($counter).build())
     };
 }
 
 /// The account the credentials belong to (`sts:GetCallerIdentity`).
 pub async fn caller_account(config: &SdkConfig, budget: &Arc<Budget>) -> Result<String, String> {
-    let sts = aws_sdk_sts::Client::from_conf(
-        aws_sdk_sts::config::Builder::from(config).interceptor(RequestCounter(budget.clone())).build(),
-    );
+    let sts = client!(aws_sdk_sts, config, RequestCounter(budget.clone()));
     let identity = sts.get_caller_identity().send().await.map_err(|e| error_chain(&e))?;
     identity.account.ok_or_else(|| "GetCallerIdentity returned no account".to_string())
 }
@@ -95,9 +93,7 @@ pub async fn organization_accounts(
     config: &SdkConfig,
     budget: &Arc<Budget>,
 ) -> Result<Vec<String>, (CoverageStatus, String)> {
-    let org = aws_sdk_organizations::Client::from_conf(
-        aws_sdk_organizations::config::Builder::from(config).interceptor(RequestCounter(budget.clone())).build(),
-    );
+    let org = client!(aws_sdk_organizations, config, RequestCounter(budget.clone()));
     let pages: Vec<_> = org
         .list_accounts()
         .into_paginator()
@@ -142,7 +138,7 @@ pub async fn assume(
 
 /// The regions enabled for the account (`ec2:DescribeRegions`).
 pub async fn enabled_regions(session: &AccountSession) -> Result<Vec<String>, String> {
-    let ec2 = client!(aws_sdk_ec2, session, session.global());
+    let ec2 = client!(aws_sdk_ec2, &session.global(), session.counter());
     let out = ec2.describe_regions().send().await.map_err(|e| error_chain(&e))?;
     let mut regions: Vec<String> = out
         .regions()
