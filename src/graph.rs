@@ -3,7 +3,9 @@
 //! conflict or a dangling reference becomes a warning, never a silent overwrite or a
 //! panic.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use auditgraph_model::{Asset, AssetId, AssetKind, Inventory, Relation, RelationKind};
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
@@ -57,10 +59,10 @@ pub fn relation_name(kind: RelationKind) -> String {
 
 pub struct AssetGraph {
     graph: StableDiGraph<Node, RelationKind>,
-    index: HashMap<AssetId, NodeIndex>,
+    index: FxHashMap<AssetId, NodeIndex>,
     internet: NodeIndex,
     /// Where each asset came from (a file or a crawl), for conflict reports.
-    origin: HashMap<NodeIndex, String>,
+    origin: FxHashMap<NodeIndex, String>,
     pub sources: Vec<Source>,
     pub warnings: Vec<LoadWarning>,
     /// Asset nodes in id order, computed once after loading.
@@ -71,13 +73,13 @@ impl AssetGraph {
     fn empty() -> Self {
         let mut graph = StableDiGraph::new();
         let internet = graph.add_node(Node::Internet);
-        let mut index = HashMap::new();
+        let mut index = FxHashMap::default();
         index.insert(AssetId::internet(), internet);
         AssetGraph {
             graph,
             index,
             internet,
-            origin: HashMap::new(),
+            origin: FxHashMap::default(),
             sources: Vec::new(),
             warnings: Vec::new(),
             order: std::sync::OnceLock::new(),
@@ -137,7 +139,7 @@ impl AssetGraph {
     /// Adds every relation: implied by attributes, explicit, and account containment.
     fn link(&mut self, explicit: Vec<Relation>) {
         let mut implied = Vec::new();
-        let mut accounts: HashMap<&str, &AssetId> = HashMap::new();
+        let mut accounts: FxHashMap<&str, &AssetId> = FxHashMap::default();
         for node in self.graph.node_weights() {
             if let Node::Asset(a) = node {
                 implied.extend(a.implied_relations());
@@ -148,7 +150,7 @@ impl AssetGraph {
         }
         let mut relations = implied;
         relations.extend(explicit);
-        let contained: HashSet<&AssetId> =
+        let contained: FxHashSet<&AssetId> =
             relations.iter().filter(|r| r.kind == RelationKind::Contains).map(|r| &r.to).collect();
         let mut containment = Vec::new();
         for node in self.graph.node_weights() {
@@ -165,7 +167,8 @@ impl AssetGraph {
         }
         relations.extend(containment);
         // One edge per (from, kind, to), whichever inventory or attribute stated it.
-        let mut seen: HashSet<(NodeIndex, RelationKind, NodeIndex)> = HashSet::with_capacity(relations.len());
+        let mut seen: FxHashSet<(NodeIndex, RelationKind, NodeIndex)> =
+            FxHashSet::with_capacity_and_hasher(relations.len(), Default::default());
         for r in relations {
             let from = self.node_or_unresolved(&r.from, &r);
             let to = self.node_or_unresolved(&r.to, &r);

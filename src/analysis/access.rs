@@ -3,7 +3,9 @@
 //! principals hold administrator rights, and which roles accounts outside the
 //! estate can assume without an ExternalId.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap;
 
 use auditgraph_model::aws::{AclGrant, InlinePolicy, PublicAccessBlock, S3Bucket};
 use auditgraph_model::gcp::StorageBucket;
@@ -24,11 +26,11 @@ pub enum Verdict {
 
 #[derive(Default)]
 pub struct AccessFacts {
-    pub public: HashMap<AssetId, Verdict>,
+    pub public: FxHashMap<AssetId, Verdict>,
     /// Principals with `Allow * on *`, with the policies that grant it.
-    pub admins: HashMap<AssetId, Vec<String>>,
+    pub admins: FxHashMap<AssetId, Vec<String>>,
     /// Roles that principals outside the estate can assume without an ExternalId.
-    pub untrusted_assumers: HashMap<AssetId, Vec<String>>,
+    pub untrusted_assumers: FxHashMap<AssetId, Vec<String>>,
     /// (principal, role) pairs inside the estate that trust policies allow.
     pub assumers: Vec<(AssetId, AssetId)>,
 }
@@ -36,8 +38,8 @@ pub struct AccessFacts {
 impl AccessFacts {
     pub fn derive(graph: &AssetGraph) -> Self {
         let mut facts = AccessFacts { assumers: assumers(graph), ..AccessFacts::default() };
-        let mut account_blocks: HashMap<&str, Option<PublicAccessBlock>> = HashMap::new();
-        let mut policies: HashMap<&AssetId, &PolicyDocument> = HashMap::new();
+        let mut account_blocks: FxHashMap<&str, Option<PublicAccessBlock>> = FxHashMap::default();
+        let mut policies: FxHashMap<&AssetId, &PolicyDocument> = FxHashMap::default();
         let mut estate_accounts: BTreeSet<&str> = BTreeSet::new();
         for a in graph.assets() {
             match &a.attributes {
@@ -65,7 +67,7 @@ impl AccessFacts {
             );
             v
         };
-        let mut group_grants: HashMap<&AssetId, Vec<String>> = HashMap::new();
+        let mut group_grants: FxHashMap<&AssetId, Vec<String>> = FxHashMap::default();
         for a in graph.assets() {
             if let Attributes::AwsIamGroup(g) = &a.attributes {
                 group_grants.insert(&a.id, admin_grants(&g.attached_policies, &g.inline_policies));
@@ -264,7 +266,7 @@ fn resource_matches(pattern: &str, arn: &str) -> bool {
 /// For every AWS bucket, database and key: the users, groups and roles of its
 /// account whose own policies allow actions on it, with the actions.
 pub fn access_to_data_stores(graph: &AssetGraph) -> BTreeMap<AssetId, Vec<(AssetId, String)>> {
-    let policies: HashMap<&AssetId, &PolicyDocument> = graph
+    let policies: FxHashMap<&AssetId, &PolicyDocument> = graph
         .assets()
         .into_iter()
         .filter_map(|a| match &a.attributes {

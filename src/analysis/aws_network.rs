@@ -4,7 +4,7 @@
 //! groups (stateful allow-lists by CIDR or group reference). Internet → asset,
 //! load balancer → target and asset → asset paths all go through here.
 
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use auditgraph_model::aws::{
     InternetGateway, ListenerAction, NetworkAcl, RouteTable, RouteTargetKind, SecurityGroup, SgPeer, SgRule, Subnet,
@@ -36,17 +36,17 @@ pub struct Endpoint<'g> {
 
 /// The VPC network of every AWS account in the graph, indexed for hop lookups.
 pub struct AwsNetwork<'g> {
-    subnets: HashMap<&'g AssetId, &'g Subnet>,
-    explicit_route_table: HashMap<&'g AssetId, (&'g AssetId, &'g RouteTable)>,
-    main_route_table: HashMap<&'g AssetId, (&'g AssetId, &'g RouteTable)>,
-    nacls: HashMap<&'g AssetId, (&'g AssetId, &'g NetworkAcl)>,
-    security_groups: HashMap<&'g AssetId, &'g SecurityGroup>,
-    gateways: HashMap<&'g AssetId, &'g InternetGateway>,
-    names: HashMap<&'g AssetId, &'g str>,
+    subnets: FxHashMap<&'g AssetId, &'g Subnet>,
+    explicit_route_table: FxHashMap<&'g AssetId, (&'g AssetId, &'g RouteTable)>,
+    main_route_table: FxHashMap<&'g AssetId, (&'g AssetId, &'g RouteTable)>,
+    nacls: FxHashMap<&'g AssetId, (&'g AssetId, &'g NetworkAcl)>,
+    security_groups: FxHashMap<&'g AssetId, &'g SecurityGroup>,
+    gateways: FxHashMap<&'g AssetId, &'g InternetGateway>,
+    names: FxHashMap<&'g AssetId, &'g str>,
     /// Each ACL's entries per direction ([inbound, outbound]), in rule order, labelled once.
-    acl_entries: HashMap<&'g AssetId, [Vec<AclEntry>; 2]>,
+    acl_entries: FxHashMap<&'g AssetId, [Vec<AclEntry>; 2]>,
     /// Each security group's rule labels: (ingress, egress).
-    sg_labels: HashMap<&'g AssetId, (Vec<String>, Vec<String>)>,
+    sg_labels: FxHashMap<&'g AssetId, (Vec<String>, Vec<String>)>,
 }
 
 /// A network ACL entry ready for evaluation: its addresses parsed, its label written.
@@ -61,15 +61,15 @@ struct AclEntry {
 impl<'g> AwsNetwork<'g> {
     pub fn new(graph: &'g AssetGraph) -> Self {
         let mut net = AwsNetwork {
-            subnets: HashMap::new(),
-            explicit_route_table: HashMap::new(),
-            main_route_table: HashMap::new(),
-            nacls: HashMap::new(),
-            security_groups: HashMap::new(),
-            gateways: HashMap::new(),
-            names: HashMap::new(),
-            acl_entries: HashMap::new(),
-            sg_labels: HashMap::new(),
+            subnets: FxHashMap::default(),
+            explicit_route_table: FxHashMap::default(),
+            main_route_table: FxHashMap::default(),
+            nacls: FxHashMap::default(),
+            security_groups: FxHashMap::default(),
+            gateways: FxHashMap::default(),
+            names: FxHashMap::default(),
+            acl_entries: FxHashMap::default(),
+            sg_labels: FxHashMap::default(),
         };
         for a in graph.assets() {
             net.names.insert(&a.id, &a.name);
@@ -459,7 +459,7 @@ impl<'g> AwsNetwork<'g> {
     fn through_load_balancer(&self, graph: &'g AssetGraph, lb_asset: &'g auditgraph_model::Asset) -> Vec<Reach> {
         let Attributes::AwsLoadBalancer(lb) = &lb_asset.attributes else { return Vec::new() };
         let mut out = Vec::new();
-        let mut reached = std::collections::HashSet::new();
+        let mut reached = FxHashSet::default();
         for lb_ep in self.endpoints(graph, &lb_asset.id) {
             for listener in &lb.listeners {
                 let ListenerAction::Forward(groups) = &listener.default_action else { continue };

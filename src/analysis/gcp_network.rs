@@ -4,7 +4,7 @@
 //! priority, first match, implied deny). Cloud SQL: a public IP and its authorized
 //! networks.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use auditgraph_model::gcp::{ComputeInstance, FirewallRule, GcpRoute, SqlInstance};
 use auditgraph_model::net::{IpNet, RuleAction};
@@ -18,13 +18,13 @@ use crate::graph::AssetGraph;
 
 pub struct GcpNetwork<'g> {
     /// Routes and ingress firewall rules by network.
-    routes: HashMap<&'g AssetId, Vec<(&'g AssetId, &'g GcpRoute)>>,
-    firewalls: HashMap<&'g AssetId, Vec<(&'g AssetId, &'g FirewallRule)>>,
+    routes: FxHashMap<&'g AssetId, Vec<(&'g AssetId, &'g GcpRoute)>>,
+    firewalls: FxHashMap<&'g AssetId, Vec<(&'g AssetId, &'g FirewallRule)>>,
 }
 
 impl<'g> GcpNetwork<'g> {
     pub fn new(graph: &'g AssetGraph) -> Self {
-        let mut net = GcpNetwork { routes: HashMap::new(), firewalls: HashMap::new() };
+        let mut net = GcpNetwork { routes: FxHashMap::default(), firewalls: FxHashMap::default() };
         for a in graph.assets() {
             match &a.attributes {
                 Attributes::GcpRoute(r) => net.routes.entry(&r.network).or_default().push((&a.id, r)),

@@ -9,7 +9,9 @@ pub mod aws_network;
 pub mod flows;
 pub mod gcp_network;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use auditgraph_model::{AssetClass, AssetId, Attributes, RelationKind};
 use rayon::prelude::*;
@@ -81,7 +83,7 @@ pub struct Facts {
     pub via_exposed_host: BTreeMap<AssetId, Vec<Reach>>,
     pub access: access::AccessFacts,
     /// Asset names, for evidence a person reads.
-    pub names: HashMap<AssetId, String>,
+    pub names: FxHashMap<AssetId, String>,
 }
 
 impl Facts {
@@ -103,7 +105,7 @@ impl Facts {
             .collect();
         // One fact per target, load balancer and traffic, whichever subnet it came through.
         let mut from_internet: BTreeMap<AssetId, Vec<Reach>> = BTreeMap::new();
-        let mut seen = HashSet::new();
+        let mut seen = FxHashSet::default();
         for r in direct.into_iter().chain(aws.through_load_balancers(graph)).chain(gcp.from_internet(graph)) {
             if seen.insert((r.to.clone(), r.via.clone(), r.flows.to_string())) {
                 from_internet.entry(r.to.clone()).or_default().push(r);
@@ -112,7 +114,7 @@ impl Facts {
 
         // A data store one hop from a host that the internet reaches directly: only
         // stores in the host's own VPC can be one hop away.
-        let mut stores_by_vpc: HashMap<&AssetId, Vec<aws_network::Endpoint>> = HashMap::new();
+        let mut stores_by_vpc: FxHashMap<&AssetId, Vec<aws_network::Endpoint>> = FxHashMap::default();
         for store in graph.assets().into_iter().filter(|a| a.class() == AssetClass::DataStore) {
             for ep in aws.endpoints(graph, &store.id) {
                 if let Some(vpc) = aws.vpc_of(ep.subnet) {
@@ -121,7 +123,7 @@ impl Facts {
             }
         }
         let mut via_exposed_host: BTreeMap<AssetId, Vec<Reach>> = BTreeMap::new();
-        let mut seen = HashSet::new();
+        let mut seen = FxHashSet::default();
         for (host, reaches) in &from_internet {
             let Some(host_asset) = graph.asset(host) else { continue };
             if host_asset.class() != AssetClass::Compute {
