@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use rayon::slice::ParallelSliceMut;
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::ReachRecord;
+use crate::analysis::{ReachRecord, ReachRecordRef};
 use crate::findings::{ControlResult, Finding};
 use crate::graph::{AssetGraph, LoadWarning};
 use crate::source::Source;
@@ -58,7 +58,7 @@ pub struct SnapshotView<'a> {
     unresolved: Vec<&'a AssetId>,
     relations: Vec<RelationRef<'a>>,
     warnings: &'a [LoadWarning],
-    reachability: Vec<ReachRecord>,
+    reachability: Vec<ReachRecordRef<'a>>,
     controls: Vec<&'a ControlResult>,
     findings: Vec<&'a Finding>,
 }
@@ -76,7 +76,7 @@ impl<'a> SnapshotView<'a> {
     pub fn new(
         graph: &'a AssetGraph,
         scanned_at: DateTime<Utc>,
-        reachability: Vec<ReachRecord>,
+        reachability: Vec<ReachRecordRef<'a>>,
         controls: &'a [ControlResult],
         findings: &'a [Finding],
     ) -> Self {
@@ -263,7 +263,7 @@ impl Snapshot {
     pub fn capture(
         graph: &AssetGraph,
         scanned_at: DateTime<Utc>,
-        reachability: Vec<ReachRecord>,
+        reachability: Vec<ReachRecordRef<'_>>,
         controls: Vec<ControlResult>,
         findings: Vec<Finding>,
     ) -> Self {

@@ -7,10 +7,12 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use auditgraph_model::aws::{
-    InternetGateway, ListenerAction, NetworkAcl, RouteTable, RouteTargetKind, SecurityGroup, SgPeer, SgRule, Subnet,
+    InternetGateway, ListenerAction, NetworkAcl, Route, RouteTable, RouteTargetKind, SecurityGroup, SgPeer, SgRule,
+    Subnet,
 };
 use auditgraph_model::net::{PortRange, RuleAction};
 use auditgraph_model::{AssetId, Attributes};
+use ipnet::IpNet;
 
 use rayon::prelude::*;
 
@@ -42,11 +44,20 @@ pub struct AwsNetwork<'g> {
     nacls: FxHashMap<&'g AssetId, (&'g AssetId, &'g NetworkAcl)>,
     security_groups: FxHashMap<&'g AssetId, &'g SecurityGroup>,
     gateways: FxHashMap<&'g AssetId, &'g InternetGateway>,
-    names: FxHashMap<&'g AssetId, &'g str>,
+    graph: &'g AssetGraph,
+    /// Each route table's routes with a destination, longest prefix first, labelled once.
+    routes: FxHashMap<&'g AssetId, Vec<LabelledRoute<'g>>>,
     /// Each ACL's entries per direction ([inbound, outbound]), in rule order, labelled once.
     acl_entries: FxHashMap<&'g AssetId, [Vec<AclEntry>; 2]>,
     /// Each security group's rule labels: (ingress, egress).
     sg_labels: FxHashMap<&'g AssetId, (Vec<String>, Vec<String>)>,
+}
+
+/// A route ready for longest-prefix matching, with its evidence label.
+struct LabelledRoute<'g> {
+    destination: IpNet,
+    route: &'g Route,
+    label: String,
 }
 
 /// A network ACL entry ready for evaluation: its addresses parsed, its label written.
@@ -67,12 +78,12 @@ impl<'g> AwsNetwork<'g> {
             nacls: FxHashMap::default(),
             security_groups: FxHashMap::default(),
             gateways: FxHashMap::default(),
-            names: FxHashMap::default(),
+            graph,
+            routes: FxHashMap::default(),
             acl_entries: FxHashMap::default(),
             sg_labels: FxHashMap::default(),
         };
         for a in graph.assets() {
-            net.names.insert(&a.id, &a.name);
             match &a.attributes {
                 Attributes::AwsSubnet(s) => {
                     net.subnets.insert(&a.id, s);
@@ -101,6 +112,20 @@ impl<'g> AwsNetwork<'g> {
         }
         for a in graph.assets() {
             match &a.attributes {
+                Attributes::AwsRouteTable(rt) => {
+                    let mut routes: Vec<LabelledRoute> = rt
+                        .routes
+                        .iter()
+                        .filter_map(|route| {
+                            let destination = route.destination?;
+                            let target = route.target.as_ref().map(|t| net.label(t)).unwrap_or_default();
+                            let label = format!("route table {}: {destination} -> {target}", net.label(&a.id));
+                            Some(LabelledRoute { destination, route, label })
+                        })
+                        .collect();
+                    routes.sort_by_key(|r| std::cmp::Reverse(r.destination.prefix_len()));
+                    net.routes.insert(&a.id, routes);
+                }
                 Attributes::AwsNetworkAcl(acl) => {
                     let entries = [false, true].map(|egress| {
                         let mut v: Vec<_> = acl.entries.iter().filter(|e| e.egress == egress).collect();
@@ -142,8 +167,8 @@ impl<'g> AwsNetwork<'g> {
     }
 
     fn label(&self, id: &AssetId) -> String {
-        match self.names.get(id) {
-            Some(name) if !name.is_empty() && *name != short(id) => format!("{} ({name})", short(id)),
+        match self.graph.asset(id).map(|a| a.name.as_str()) {
+            Some(name) if !name.is_empty() && name != short(id) => format!("{} ({name})", short(id)),
             _ => short(id).to_string(),
         }
     }
@@ -222,16 +247,13 @@ impl<'g> AwsNetwork<'g> {
     /// The internet addresses whose traffic the subnet can answer: those whose
     /// longest-prefix route is an internet gateway attached to the subnet's VPC.
     fn internet_route(&self, subnet: &AssetId, sources: &AddrSet) -> (AddrSet, Vec<String>) {
-        let Some((rt_id, rt)) = self.route_table(subnet) else { return (AddrSet::empty(), Vec::new()) };
+        let Some((rt_id, _)) = self.route_table(subnet) else { return (AddrSet::empty(), Vec::new()) };
         let vpc = self.vpc_of(subnet);
-        let mut routes: Vec<_> = rt.routes.iter().filter(|r| r.destination.is_some()).collect();
-        routes.sort_by_key(|r| std::cmp::Reverse(r.destination.map(|d| d.prefix_len()).unwrap_or(0)));
         let mut remaining = sources.clone();
         let mut reachable = AddrSet::empty();
         let mut used = Vec::new();
-        for r in routes {
-            let Some(dest) = r.destination else { continue };
-            let covered = remaining.intersect(&AddrSet::net(&dest));
+        for LabelledRoute { destination, route: r, label } in self.routes.get(rt_id).into_iter().flatten() {
+            let covered = remaining.intersect(&AddrSet::net(destination));
             if covered.is_empty() {
                 continue;
             }
@@ -242,8 +264,7 @@ impl<'g> AwsNetwork<'g> {
             });
             if r.target_kind == RouteTargetKind::InternetGateway && !r.blackhole && attached {
                 reachable = reachable.union(&covered);
-                let target = r.target.as_ref().map(|t| self.label(t)).unwrap_or_default();
-                used.push(format!("route table {}: {dest} -> {target}", self.label(rt_id)));
+                used.push(label.clone());
             }
         }
         (reachable, used)
@@ -333,17 +354,16 @@ impl<'g> AwsNetwork<'g> {
     ) -> FlowSet {
         let mut rules = Vec::new();
         for sg_id in ep.security_groups {
-            let Some(sg) = self.security_groups.get(sg_id) else { continue };
-            for rule in &sg.ingress {
+            let (Some(sg), Some((labels, _))) = (self.security_groups.get(sg_id), self.sg_labels.get(sg_id)) else {
+                continue;
+            };
+            for (rule, label) in sg.ingress.iter().zip(labels) {
                 let addrs = match &rule.peer {
                     SgPeer::Cidr(c) => AddrSet::net(c),
                     SgPeer::SecurityGroup(g) if peer_groups.contains(g) => AddrSet::all(),
                     _ => continue,
                 };
-                rules.push((
-                    Match { protocol: rule.protocol, ports: rule.ports, addrs },
-                    self.sg_rule_label(sg_id, rule, "ingress"),
-                ));
+                rules.push((Match { protocol: rule.protocol, ports: rule.ports, addrs }, label.as_str()));
             }
         }
         let (allowed, used) = flows.allowed_by(rules);

@@ -57,15 +57,27 @@ impl Reach {
         }
     }
 
-    pub fn record(&self) -> ReachRecord {
-        ReachRecord {
-            from: self.from.clone(),
-            to: self.to.clone(),
-            via: self.via.clone(),
+    /// The fact as the snapshot stores it, borrowing its ids and hops.
+    pub fn record(&self) -> ReachRecordRef<'_> {
+        ReachRecordRef {
+            from: &self.from,
+            to: &self.to,
+            via: self.via.as_ref(),
             flows: self.flows.to_string().split("; ").map(str::to_string).collect(),
-            hops: self.hops.clone(),
+            hops: &self.hops,
         }
     }
+}
+
+/// A `ReachRecord` borrowed from the facts: serialises and sorts exactly as it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ReachRecordRef<'a> {
+    pub from: &'a AssetId,
+    pub to: &'a AssetId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<&'a AssetId>,
+    pub flows: Vec<String>,
+    pub hops: &'a [Hop],
 }
 
 /// The last segment of an id, for compact evidence: `sg-0123`, `prod-orders`.
@@ -82,7 +94,7 @@ pub struct Facts {
     /// Exposed host → data store, by data store; each path starts at the internet.
     pub via_exposed_host: BTreeMap<AssetId, Vec<Reach>>,
     pub access: access::AccessFacts,
-    /// Asset names, for evidence a person reads.
+    /// The names of the assets in the facts, for evidence a person reads.
     pub names: FxHashMap<AssetId, String>,
 }
 
@@ -153,7 +165,15 @@ impl Facts {
                 }
             }
         }
-        let names = graph.assets().into_iter().map(|a| (a.id.clone(), a.name.clone())).collect();
+        // Evidence names the assets of the facts only.
+        let names = from_internet
+            .values()
+            .chain(via_exposed_host.values())
+            .flatten()
+            .flat_map(|r| [Some(&r.from), Some(&r.to), r.via.as_ref()])
+            .flatten()
+            .filter_map(|id| graph.asset(id).map(|a| (id.clone(), a.name.clone())))
+            .collect();
         Facts { from_internet, via_exposed_host, access: access::AccessFacts::derive(graph), names }
     }
 
@@ -167,10 +187,10 @@ impl Facts {
     }
 
     /// Every reachability fact, for the snapshot.
-    pub fn reach_records(&self) -> Vec<ReachRecord> {
-        let mut v: Vec<ReachRecord> =
+    pub fn reach_records(&self) -> Vec<ReachRecordRef<'_>> {
+        let mut v: Vec<ReachRecordRef> =
             self.from_internet.values().chain(self.via_exposed_host.values()).flatten().map(Reach::record).collect();
-        v.sort();
+        v.par_sort_unstable();
         v
     }
 
