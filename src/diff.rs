@@ -103,8 +103,10 @@ impl SnapshotDiff {
                 (!changes.is_empty()).then(|| ChangedAsset { id: (*id).clone(), kind: a.kind().to_string(), changes })
             })
             .collect();
-        let old_rel: std::collections::BTreeSet<&Relation> = old.relations.iter().collect();
-        let new_rel: std::collections::BTreeSet<&Relation> = new.relations.iter().collect();
+        // Every relation, the implied ones included: a moved instance shows as a relation too.
+        let (old_relations, new_relations) = (old.graph().relations(), new.graph().relations());
+        let old_rel: std::collections::BTreeSet<&Relation> = old_relations.iter().collect();
+        let new_rel: std::collections::BTreeSet<&Relation> = new_relations.iter().collect();
         SnapshotDiff {
             old_scanned_at: old.scan.scanned_at.to_rfc3339(),
             new_scanned_at: new.scan.scanned_at.to_rfc3339(),

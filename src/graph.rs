@@ -67,6 +67,9 @@ pub struct AssetGraph {
     pub warnings: Vec<LoadWarning>,
     /// Asset nodes in id order, computed once after loading.
     order: std::sync::OnceLock<Vec<NodeIndex>>,
+    /// Per edge index: whether the edge follows from the assets alone (an attribute
+    /// or account containment), so snapshots need not store it.
+    implied: Vec<bool>,
 }
 
 impl AssetGraph {
@@ -83,6 +86,7 @@ impl AssetGraph {
             sources: Vec::new(),
             warnings: Vec::new(),
             order: std::sync::OnceLock::new(),
+            implied: Vec::new(),
         }
     }
 
@@ -148,10 +152,8 @@ impl AssetGraph {
                 }
             }
         }
-        let mut relations = implied;
-        relations.extend(explicit);
         let contained: FxHashSet<&AssetId> =
-            relations.iter().filter(|r| r.kind == RelationKind::Contains).map(|r| &r.to).collect();
+            implied.iter().chain(&explicit).filter(|r| r.kind == RelationKind::Contains).map(|r| &r.to).collect();
         let mut containment = Vec::new();
         for node in self.graph.node_weights() {
             if let Node::Asset(a) = node {
@@ -165,15 +167,17 @@ impl AssetGraph {
                 }
             }
         }
-        relations.extend(containment);
-        // One edge per (from, kind, to), whichever inventory or attribute stated it.
+        implied.extend(containment);
+        // One edge per (from, kind, to), whichever inventory or attribute stated it;
+        // the implied ones first, so an inventory repeating one adds nothing.
         let mut seen: FxHashSet<(NodeIndex, RelationKind, NodeIndex)> =
-            FxHashSet::with_capacity_and_hasher(relations.len(), Default::default());
-        for r in relations {
+            FxHashSet::with_capacity_and_hasher(implied.len() + explicit.len(), Default::default());
+        let all = implied.into_iter().map(|r| (r, true)).chain(explicit.into_iter().map(|r| (r, false)));
+        for (r, is_implied) in all {
             let from = self.node_or_unresolved(&r.from, &r);
             let to = self.node_or_unresolved(&r.to, &r);
             if seen.insert((from, r.kind, to)) {
-                self.graph.add_edge(from, to, r.kind);
+                self.add_edge(from, to, r.kind, is_implied);
             }
         }
         self.warnings.sort();
@@ -200,8 +204,15 @@ impl AssetGraph {
         let (Some(a), Some(b)) = (self.node(from), self.node(to)) else { return };
         // Look from the target's side: the internet node has an edge to every exposed asset.
         if !self.graph.edges_directed(b, Direction::Incoming).any(|e| e.source() == a && *e.weight() == kind) {
-            self.graph.add_edge(a, b, kind);
+            self.add_edge(a, b, kind, false);
         }
+    }
+
+    fn add_edge(&mut self, from: NodeIndex, to: NodeIndex, kind: RelationKind, implied: bool) {
+        let edge = self.graph.add_edge(from, to, kind);
+        // Edges are never removed, so their indices count up from zero.
+        debug_assert_eq!(edge.index(), self.implied.len());
+        self.implied.push(implied);
     }
 
     pub fn internet(&self) -> NodeIndex {
@@ -258,9 +269,13 @@ impl AssetGraph {
         v
     }
 
-    /// Every relation as borrowed (from, kind, to), in no particular order.
-    pub fn relation_refs(&self) -> impl Iterator<Item = (&AssetId, RelationKind, &AssetId)> {
-        self.graph.edge_references().map(|e| (self.id_of(e.source()), *e.weight(), self.id_of(e.target())))
+    /// The relations that do not follow from the assets alone (stated by an
+    /// inventory, or derived by an analysis), in no particular order.
+    pub fn stated_relation_refs(&self) -> impl Iterator<Item = (&AssetId, RelationKind, &AssetId)> {
+        self.graph
+            .edge_references()
+            .filter(|e| !self.implied[e.id().index()])
+            .map(|e| (self.id_of(e.source()), *e.weight(), self.id_of(e.target())))
     }
 
     /// Every relation, sorted.

@@ -1,5 +1,5 @@
 //! Snapshots: the graph, findings, coverage and scan metadata of one scan, written as
-//! deterministic JSON (`auditgraph-snapshot/1`) so that later commands (`findings`,
+//! deterministic JSON (`auditgraph-snapshot/2`) so that later commands (`findings`,
 //! `diff`, `paths`) read it back and two scans diff cleanly.
 
 use std::path::{Path, PathBuf};
@@ -17,7 +17,11 @@ use crate::findings::{ControlResult, Finding};
 use crate::graph::{AssetGraph, LoadWarning};
 use crate::source::Source;
 
-pub const SNAPSHOT_FORMAT: &str = "auditgraph-snapshot/1";
+pub const SNAPSHOT_FORMAT: &str = "auditgraph-snapshot/2";
+
+/// Snapshots of the first format, which also stored the relations that the assets'
+/// attributes imply; they read back to the same graph.
+const FORMATS_READ: [&str; 2] = [SNAPSHOT_FORMAT, "auditgraph-snapshot/1"];
 
 /// Where `scan` writes snapshots unless told otherwise, relative to the working directory.
 pub const DEFAULT_DIR: &str = ".auditgraph/snapshots";
@@ -39,6 +43,8 @@ pub struct Snapshot {
     pub assets: Vec<Asset>,
     /// Ids that relations name but no inventory defines.
     pub unresolved: Vec<AssetId>,
+    /// The relations no attribute states: from inventories, and derived by the
+    /// analyses (`reaches`, `can_assume`). `graph()` adds the implied ones back.
     pub relations: Vec<Relation>,
     pub warnings: Vec<LoadWarning>,
     /// Derived reachability facts, each with the hops and rules that explain it.
@@ -83,7 +89,7 @@ impl<'a> SnapshotView<'a> {
         let mut sources: Vec<&Source> = graph.sources.iter().collect();
         sources.sort_by(|a, b| (a.cloud, &a.scope, &a.origin).cmp(&(b.cloud, &b.scope, &b.origin)));
         let mut relations: Vec<RelationRef> =
-            graph.relation_refs().map(|(from, kind, to)| RelationRef { from, kind, to }).collect();
+            graph.stated_relation_refs().map(|(from, kind, to)| RelationRef { from, kind, to }).collect();
         relations.par_sort_unstable();
         let mut controls: Vec<&ControlResult> = controls.iter().collect();
         controls.sort();
@@ -288,7 +294,7 @@ impl Snapshot {
             format: Option<String>,
         }
         let probe: Probe = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        if probe.format.as_deref() != Some(SNAPSHOT_FORMAT) {
+        if !probe.format.as_deref().is_some_and(|f| FORMATS_READ.contains(&f)) {
             return Err(format!("at format: expected \"{SNAPSHOT_FORMAT}\", found {:?}", probe.format));
         }
         let de = &mut serde_json::Deserializer::from_str(text);
@@ -356,6 +362,25 @@ mod tests {
         assert_eq!(back.to_json(), text);
         // The rebuilt graph gives the same snapshot again.
         assert_eq!(Snapshot::capture(&back.graph(), at, Vec::new(), Vec::new(), Vec::new()).to_json(), text);
+    }
+
+    #[test]
+    fn implied_relations_are_not_stored_and_come_back_on_reading() {
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+        let graph = AssetGraph::from_inventories(FixtureProvider::new(demo).collect_sourced().unwrap());
+        let at = "2026-11-26T10:00:00Z".parse().unwrap();
+        let snapshot = Snapshot::capture(&graph, at, Vec::new(), Vec::new(), Vec::new());
+        let implied: Vec<Relation> = graph.assets().iter().flat_map(|a| a.implied_relations()).collect();
+        assert!(!implied.is_empty());
+        assert!(implied.iter().all(|r| !snapshot.relations.contains(r)), "an implied relation was stored");
+        assert!(snapshot.relations.len() < graph.relations().len());
+        assert_eq!(snapshot.graph().relations(), graph.relations());
+        // A first-format snapshot stored every relation; it reads back to the same graph.
+        let mut first = snapshot.clone();
+        first.format = "auditgraph-snapshot/1".to_string();
+        first.relations = graph.relations();
+        let first = Snapshot::from_json(&first.to_json()).unwrap();
+        assert_eq!(first.graph().relations(), graph.relations());
     }
 
     #[test]
