@@ -58,8 +58,12 @@ pub struct Hop {
     pub from: AssetId,
     pub to: AssetId,
     pub ports: String,
-    pub rules: Vec<String>,
+    pub rules: Vec<RuleLabel>,
 }
+
+/// A rule as evidence reads it (`security group sg-1 ingress tcp/22 from 0.0.0.0/0`),
+/// written once and shared by every path through the rule.
+pub type RuleLabel = std::sync::Arc<str>;
 
 /// Why a control failed (or could not decide) on an asset.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use super::addrs::AddrSet;
 use super::flows::{Flow, FlowSet, Match};
 use super::{short, Reach};
-use crate::findings::Hop;
+use crate::findings::{Hop, RuleLabel};
 use crate::graph::AssetGraph;
 
 /// Where an asset attaches to a VPC: its subnet, security groups and addresses.
@@ -50,14 +50,14 @@ pub struct AwsNetwork<'g> {
     /// Each ACL's entries per direction ([inbound, outbound]), in rule order, labelled once.
     acl_entries: FxHashMap<&'g AssetId, [Vec<AclEntry>; 2]>,
     /// Each security group's rule labels: (ingress, egress).
-    sg_labels: FxHashMap<&'g AssetId, (Vec<String>, Vec<String>)>,
+    sg_labels: FxHashMap<&'g AssetId, (Vec<RuleLabel>, Vec<RuleLabel>)>,
 }
 
 /// A route ready for longest-prefix matching, with its evidence label.
 struct LabelledRoute<'g> {
     destination: IpNet,
     route: &'g Route,
-    label: String,
+    label: RuleLabel,
 }
 
 /// A network ACL entry ready for evaluation: its addresses parsed, its label written.
@@ -66,7 +66,9 @@ struct AclEntry {
     protocol: auditgraph_model::net::Protocol,
     ports: Option<PortRange>,
     addrs: AddrSet,
-    label: String,
+    label: RuleLabel,
+    /// The label when the entry lets the replies of a flow through.
+    reply_label: RuleLabel,
 }
 
 impl<'g> AwsNetwork<'g> {
@@ -120,7 +122,7 @@ impl<'g> AwsNetwork<'g> {
                             let destination = route.destination?;
                             let target = route.target.as_ref().map(|t| net.label(t)).unwrap_or_default();
                             let label = format!("route table {}: {destination} -> {target}", net.label(&a.id));
-                            Some(LabelledRoute { destination, route, label })
+                            Some(LabelledRoute { destination, route, label: label.into() })
                         })
                         .collect();
                     routes.sort_by_key(|r| std::cmp::Reverse(r.destination.prefix_len()));
@@ -131,12 +133,8 @@ impl<'g> AwsNetwork<'g> {
                         let mut v: Vec<_> = acl.entries.iter().filter(|e| e.egress == egress).collect();
                         v.sort_by_key(|e| e.rule_number);
                         v.into_iter()
-                            .map(|e| AclEntry {
-                                action: e.action,
-                                protocol: e.protocol,
-                                ports: e.ports,
-                                addrs: AddrSet::net(&e.cidr),
-                                label: format!(
+                            .map(|e| {
+                                let label = format!(
                                     "network ACL {} {} rule {} {} {}{} {}",
                                     net.label(&a.id),
                                     if egress { "outbound" } else { "inbound" },
@@ -145,15 +143,23 @@ impl<'g> AwsNetwork<'g> {
                                     e.protocol,
                                     e.ports.map(|p| format!("/{p}")).unwrap_or_default(),
                                     e.cidr
-                                ),
+                                );
+                                AclEntry {
+                                    action: e.action,
+                                    protocol: e.protocol,
+                                    ports: e.ports,
+                                    addrs: AddrSet::net(&e.cidr),
+                                    reply_label: format!("{label} (return traffic)").into(),
+                                    label: label.into(),
+                                }
                             })
                             .collect()
                     });
                     net.acl_entries.insert(&a.id, entries);
                 }
                 Attributes::AwsSecurityGroup(sg) => {
-                    let ingress = sg.ingress.iter().map(|r| net.sg_rule_label(&a.id, r, "ingress")).collect();
-                    let egress = sg.egress.iter().map(|r| net.sg_rule_label(&a.id, r, "egress")).collect();
+                    let ingress = sg.ingress.iter().map(|r| net.sg_rule_label(&a.id, r, "ingress").into()).collect();
+                    let egress = sg.egress.iter().map(|r| net.sg_rule_label(&a.id, r, "egress").into()).collect();
                     net.sg_labels.insert(&a.id, (ingress, egress));
                 }
                 _ => {}
@@ -246,7 +252,7 @@ impl<'g> AwsNetwork<'g> {
 
     /// The internet addresses whose traffic the subnet can answer: those whose
     /// longest-prefix route is an internet gateway attached to the subnet's VPC.
-    fn internet_route(&self, subnet: &AssetId, sources: &AddrSet) -> (AddrSet, Vec<String>) {
+    fn internet_route(&self, subnet: &AssetId, sources: &AddrSet) -> (AddrSet, Vec<RuleLabel>) {
         let Some((rt_id, _)) = self.route_table(subnet) else { return (AddrSet::empty(), Vec::new()) };
         let vpc = self.vpc_of(subnet);
         let mut remaining = sources.clone();
@@ -277,31 +283,34 @@ impl<'g> AwsNetwork<'g> {
     /// The ACL rules of one direction in evaluation order, as (action, match, label).
     /// `peer` decides what addresses a rule stands for: the source of inbound
     /// traffic, or "every source" when the rule's CIDR covers the destination.
+    /// `replies` labels the rules as letting return traffic through.
     fn nacl_rules<'a>(
         &'a self,
         subnet: &AssetId,
         egress: bool,
+        replies: bool,
         peer: &'a dyn Fn(&AddrSet) -> AddrSet,
-    ) -> Option<impl Iterator<Item = (RuleAction, Match, &'a str)> + 'a> {
+    ) -> Option<impl Iterator<Item = (RuleAction, Match, RuleLabel)> + 'a> {
         let (id, _) = self.nacl(subnet)?;
         let entries = &self.acl_entries.get(id)?[usize::from(egress)];
         Some(entries.iter().map(move |e| {
-            (e.action, Match { protocol: e.protocol, ports: e.ports, addrs: peer(&e.addrs) }, e.label.as_str())
+            let label = if replies { &e.reply_label } else { &e.label };
+            (e.action, Match { protocol: e.protocol, ports: e.ports, addrs: peer(&e.addrs) }, label.clone())
         }))
     }
 
     /// Traffic entering `subnet` from sources outside it: the inbound ACL on the
     /// service ports, and the outbound ACL for the replies on ephemeral ports.
-    fn through_nacl_inbound(&self, subnet: &AssetId, flows: &FlowSet, rules_used: &mut Vec<String>) -> FlowSet {
-        let Some(inbound) = self.nacl_rules(subnet, false, &AddrSet::clone) else {
+    fn through_nacl_inbound(&self, subnet: &AssetId, flows: &FlowSet, rules_used: &mut Vec<RuleLabel>) -> FlowSet {
+        let Some(inbound) = self.nacl_rules(subnet, false, false, &AddrSet::clone) else {
             return flows.clone(); // no ACL known for the subnet: nothing to filter on
         };
         let (allowed, used) = flows.first_match(inbound);
         rules_used.extend(used);
         let replies = FlowSet(allowed.0.iter().map(reply_to).collect());
-        let outbound = self.nacl_rules(subnet, true, &AddrSet::clone).into_iter().flatten();
+        let outbound = self.nacl_rules(subnet, true, true, &AddrSet::clone).into_iter().flatten();
         let (returned, used) = replies.first_match(outbound);
-        rules_used.extend(used.into_iter().map(|l| l + " (return traffic)"));
+        rules_used.extend(used);
         allowed.restrict_addrs(|p| returned.addrs_of(p))
     }
 
@@ -312,18 +321,18 @@ impl<'g> AwsNetwork<'g> {
         subnet: &AssetId,
         dest: &AddrSet,
         flows: &FlowSet,
-        rules_used: &mut Vec<String>,
+        rules_used: &mut Vec<RuleLabel>,
     ) -> FlowSet {
         let covers_dest = |c: &AddrSet| if c.intersect(dest).is_empty() { AddrSet::empty() } else { AddrSet::all() };
-        let Some(outbound) = self.nacl_rules(subnet, true, &covers_dest) else { return flows.clone() };
+        let Some(outbound) = self.nacl_rules(subnet, true, false, &covers_dest) else { return flows.clone() };
         let (allowed, used) = flows.first_match(outbound);
         rules_used.extend(used);
         // Replies come from the destination to an ephemeral port; keep a protocol
         // only if the inbound ACL admits its replies.
         let replies = FlowSet(allowed.0.iter().map(|f| Flow { addrs: AddrSet::all(), ..reply_to(f) }).collect());
-        let inbound = self.nacl_rules(subnet, false, &covers_dest).into_iter().flatten();
+        let inbound = self.nacl_rules(subnet, false, true, &covers_dest).into_iter().flatten();
         let (returned, used) = replies.first_match(inbound);
-        rules_used.extend(used.into_iter().map(|l| l + " (return traffic)"));
+        rules_used.extend(used);
         allowed.restrict_addrs(|p| if returned.addrs_of(p).is_empty() { AddrSet::empty() } else { AddrSet::all() })
     }
 
@@ -350,7 +359,7 @@ impl<'g> AwsNetwork<'g> {
         ep: &Endpoint,
         flows: &FlowSet,
         peer_groups: &[AssetId],
-        rules_used: &mut Vec<String>,
+        rules_used: &mut Vec<RuleLabel>,
     ) -> FlowSet {
         let mut rules = Vec::new();
         for sg_id in ep.security_groups {
@@ -363,7 +372,7 @@ impl<'g> AwsNetwork<'g> {
                     SgPeer::SecurityGroup(g) if peer_groups.contains(g) => AddrSet::all(),
                     _ => continue,
                 };
-                rules.push((Match { protocol: rule.protocol, ports: rule.ports, addrs }, label.as_str()));
+                rules.push((Match { protocol: rule.protocol, ports: rule.ports, addrs }, label.clone()));
             }
         }
         let (allowed, used) = flows.allowed_by(rules);
@@ -377,7 +386,7 @@ impl<'g> AwsNetwork<'g> {
         src: &Endpoint,
         dest: &Endpoint,
         flows: &FlowSet,
-        rules_used: &mut Vec<String>,
+        rules_used: &mut Vec<RuleLabel>,
     ) -> FlowSet {
         let mut rules = Vec::new();
         for sg_id in src.security_groups {
@@ -393,7 +402,7 @@ impl<'g> AwsNetwork<'g> {
                 if covers {
                     rules.push((
                         Match { protocol: rule.protocol, ports: rule.ports, addrs: AddrSet::all() },
-                        label.as_str(),
+                        label.clone(),
                     ));
                 }
             }
@@ -508,7 +517,7 @@ impl<'g> AwsNetwork<'g> {
                             listener.port,
                             self.label(tg_id)
                         );
-                        hop.rules.insert(0, forward);
+                        hop.rules.insert(0, forward.into());
                         let mut path = hops.clone();
                         path.push(hop);
                         out.push(Reach {

@@ -8,6 +8,7 @@ use std::fmt;
 use auditgraph_model::net::{PortRange, Protocol, RuleAction};
 
 use super::addrs::AddrSet;
+use crate::findings::RuleLabel;
 
 /// The concrete protocols traffic is tracked for; a rule on `all` matches each.
 pub const PROTOCOLS: [Protocol; 4] = [Protocol::Tcp, Protocol::Udp, Protocol::Icmp, Protocol::Icmpv6];
@@ -106,10 +107,10 @@ impl FlowSet {
     /// Evaluates an ordered rule list where the first matching rule decides
     /// (network ACLs, firewall rules): returns what is allowed, and the labels of the
     /// allow rules that let some of it through. Whatever no rule matches is denied.
-    pub fn first_match<L: Into<String>>(
+    pub fn first_match<L: Into<RuleLabel>>(
         &self,
         rules: impl IntoIterator<Item = (RuleAction, Match, L)>,
-    ) -> (FlowSet, Vec<String>) {
+    ) -> (FlowSet, Vec<RuleLabel>) {
         let mut remaining = self.clone();
         let mut allowed = Vec::new();
         let mut used = Vec::new();
@@ -132,7 +133,10 @@ impl FlowSet {
 
     /// Evaluates an allow-list (security groups): the union of what each rule lets
     /// through, with the labels of the rules that let something through.
-    pub fn allowed_by<L: Into<String>>(&self, rules: impl IntoIterator<Item = (Match, L)>) -> (FlowSet, Vec<String>) {
+    pub fn allowed_by<L: Into<RuleLabel>>(
+        &self,
+        rules: impl IntoIterator<Item = (Match, L)>,
+    ) -> (FlowSet, Vec<RuleLabel>) {
         let mut allowed = Vec::new();
         let mut used = Vec::new();
         for (m, label) in rules {
@@ -245,7 +249,7 @@ mod tests {
         assert!(allowed.allows(Protocol::Tcp, 21, ip("8.8.8.8")));
         assert!(allowed.allows(Protocol::Udp, 22, ip("8.8.8.8")));
         assert!(!allowed.allows(Protocol::Tcp, 23, ip("2001:db8::1")), "the rules are IPv4 only");
-        assert_eq!(used, vec!["allow all"]);
+        assert_eq!(used, vec![RuleLabel::from("allow all")]);
     }
 
     #[test]
@@ -267,7 +271,7 @@ mod tests {
             all.allowed_by([(m("tcp", Some("443"), "0.0.0.0/0"), "a"), (m("tcp", Some("22"), "10.0.0.0/8"), "b")]);
         assert!(allowed.allows(Protocol::Tcp, 443, ip("1.2.3.4")));
         assert!(!allowed.allows(Protocol::Tcp, 22, ip("1.2.3.4")));
-        assert_eq!(used, vec!["a"], "rule b admits no internet address");
+        assert_eq!(used, vec![RuleLabel::from("a")], "rule b admits no internet address");
         assert_eq!(allowed.port_labels(), vec!["tcp/443"]);
     }
 }

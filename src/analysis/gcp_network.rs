@@ -13,7 +13,7 @@ use auditgraph_model::{Asset, AssetId, Attributes};
 use super::addrs::AddrSet;
 use super::flows::{FlowSet, Match};
 use super::{short, Reach};
-use crate::findings::Hop;
+use crate::findings::{Hop, RuleLabel};
 use crate::graph::AssetGraph;
 
 pub struct GcpNetwork<'g> {
@@ -73,7 +73,7 @@ impl<'g> GcpNetwork<'g> {
             remaining = remaining.subtract(&covered);
             if r.next_hop == "default-internet-gateway" {
                 routed = routed.union(&covered);
-                route_rules.push(format!("route {}: {} -> default-internet-gateway", short(id), r.dest_range));
+                route_rules.push(format!("route {}: {} -> default-internet-gateway", short(id), r.dest_range).into());
             }
         }
         if routed.is_empty() {
@@ -90,14 +90,15 @@ impl<'g> GcpNetwork<'g> {
                 f.rules.iter().flat_map(move |m| {
                     let ports: Vec<Option<_>> =
                         if m.ports.is_empty() { vec![None] } else { m.ports.iter().copied().map(Some).collect() };
-                    let label = format!(
+                    let label: RuleLabel = format!(
                         "firewall {} (priority {}, {}) {} {}",
                         short(id),
                         f.priority,
                         if f.action == RuleAction::Allow { "allow" } else { "deny" },
                         m.protocol,
                         display_sources(&f.source_ranges)
-                    );
+                    )
+                    .into();
                     let sources = sources.clone();
                     ports.into_iter().map(move |p| {
                         (f.action, Match { protocol: m.protocol, ports: p, addrs: sources.clone() }, label.clone())
@@ -138,7 +139,7 @@ fn sql_from_internet(asset: &Asset, sql: &SqlInstance) -> Option<Reach> {
         .authorized_networks
         .iter()
         .filter(|n| !AddrSet::net(&n.cidr).intersect(&AddrSet::internet()).is_empty())
-        .map(|n| format!("authorized network {} {}", n.name.as_deref().unwrap_or("(unnamed)"), n.cidr))
+        .map(|n| format!("authorized network {} {}", n.name.as_deref().unwrap_or("(unnamed)"), n.cidr).into())
         .collect();
     let hop = Hop { from: AssetId::internet(), to: asset.id.clone(), ports: flows.port_labels().join(", "), rules };
     Some(Reach { from: AssetId::internet(), to: asset.id.clone(), via: None, flows, hops: vec![hop] })
