@@ -11,6 +11,7 @@ use auditgraph_model::{Asset, AssetId, AssetKind, Inventory, Relation, RelationK
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use petgraph::visit::{EdgeRef, IntoEdgeReferences};
 use petgraph::Direction;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::diff::changed_fields;
@@ -55,6 +56,12 @@ impl std::fmt::Display for LoadWarning {
 
 pub fn relation_name(kind: RelationKind) -> String {
     serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+/// A relation whose ends were looked up: both in the graph, or one missing.
+enum Link {
+    Resolved(NodeIndex, RelationKind, NodeIndex),
+    Dangling(Relation),
 }
 
 pub struct AssetGraph {
@@ -142,46 +149,55 @@ impl AssetGraph {
 
     /// Adds every relation: implied by attributes, explicit, and account containment.
     fn link(&mut self, explicit: Vec<Relation>) {
-        let mut implied = Vec::new();
-        let mut accounts: FxHashMap<&str, &AssetId> = FxHashMap::default();
-        for node in self.graph.node_weights() {
-            if let Node::Asset(a) = node {
-                implied.extend(a.implied_relations());
-                if matches!(a.kind(), AssetKind::AwsAccount | AssetKind::GcpProject) {
-                    accounts.insert(a.account.as_str(), &a.id);
-                }
-            }
-        }
-        let contained: FxHashSet<&AssetId> =
-            implied.iter().chain(&explicit).filter(|r| r.kind == RelationKind::Contains).map(|r| &r.to).collect();
-        let mut containment = Vec::new();
-        for node in self.graph.node_weights() {
-            if let Node::Asset(a) = node {
-                let account = accounts.get(a.account.as_str());
-                if let Some(&account) = account.filter(|acc| **acc != &a.id && !contained.contains(&a.id)) {
-                    containment.push(Relation {
-                        from: account.clone(),
-                        kind: RelationKind::Contains,
-                        to: a.id.clone(),
-                    });
-                }
-            }
-        }
-        implied.extend(containment);
+        let links = self.resolve(&explicit);
         // One edge per (from, kind, to), whichever inventory or attribute stated it;
-        // the implied ones first, so an inventory repeating one adds nothing.
+        // the implied ones come first, so an inventory repeating one adds nothing.
         let mut seen: FxHashSet<(NodeIndex, RelationKind, NodeIndex)> =
-            FxHashSet::with_capacity_and_hasher(implied.len() + explicit.len(), Default::default());
-        let all = implied.into_iter().map(|r| (r, true)).chain(explicit.into_iter().map(|r| (r, false)));
-        for (r, is_implied) in all {
-            let from = self.node_or_unresolved(&r.from, &r);
-            let to = self.node_or_unresolved(&r.to, &r);
-            if seen.insert((from, r.kind, to)) {
-                self.add_edge(from, to, r.kind, is_implied);
+            FxHashSet::with_capacity_and_hasher(links.len(), Default::default());
+        for (link, implied) in links {
+            let (from, kind, to) = match link {
+                Link::Resolved(from, kind, to) => (from, kind, to),
+                Link::Dangling(r) => (self.node_or_unresolved(&r.from, &r), r.kind, self.node_or_unresolved(&r.to, &r)),
+            };
+            if seen.insert((from, kind, to)) {
+                self.add_edge(from, to, kind, implied);
             }
         }
         self.warnings.sort();
         self.warnings.dedup();
+    }
+
+    /// Every relation with its ends looked up, on every core, each marked implied or
+    /// not: those the attributes imply, account containment, then the explicit ones.
+    fn resolve(&self, explicit: &[Relation]) -> Vec<(Link, bool)> {
+        let assets: Vec<&Asset> =
+            self.graph.node_weights().filter_map(|n| if let Node::Asset(a) = n { Some(&**a) } else { None }).collect();
+        let mut implied: Vec<(&AssetId, RelationKind, &AssetId)> =
+            assets.par_iter().flat_map_iter(|a| a.implied_relation_refs()).collect();
+        let accounts: FxHashMap<&str, &AssetId> = assets
+            .iter()
+            .filter(|a| matches!(a.kind(), AssetKind::AwsAccount | AssetKind::GcpProject))
+            .map(|a| (a.account.as_str(), &a.id))
+            .collect();
+        let contained: FxHashSet<&AssetId> = implied
+            .iter()
+            .filter(|(_, kind, _)| *kind == RelationKind::Contains)
+            .map(|(_, _, to)| *to)
+            .chain(explicit.iter().filter(|r| r.kind == RelationKind::Contains).map(|r| &r.to))
+            .collect();
+        // An asset that nothing else contains belongs to its account.
+        implied.par_extend(assets.par_iter().filter_map(|a| {
+            let account = *accounts.get(a.account.as_str())?;
+            (account != &a.id && !contained.contains(&a.id)).then_some((account, RelationKind::Contains, &a.id))
+        }));
+        let link = |from: &AssetId, kind: RelationKind, to: &AssetId| match (self.node(from), self.node(to)) {
+            (Some(a), Some(b)) => Link::Resolved(a, kind, b),
+            _ => Link::Dangling(Relation { from: from.clone(), kind, to: to.clone() }),
+        };
+        let mut links: Vec<(Link, bool)> =
+            implied.into_par_iter().map(|(from, kind, to)| (link(from, kind, to), true)).collect();
+        links.par_extend(explicit.par_iter().map(|r| (link(&r.from, r.kind, &r.to), false)));
+        links
     }
 
     fn node_or_unresolved(&mut self, id: &AssetId, r: &Relation) -> NodeIndex {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use crate::kind::{AssetClass, AssetKind, Attributes, Cloud};
-use crate::relation::{Relation, RelationSink};
+use crate::relation::{Relation, RelationKind, RelationSink};
 use crate::AssetId;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -38,6 +38,12 @@ impl Asset {
 
     /// The relations implied by this asset's attributes.
     pub fn implied_relations(&self) -> Vec<Relation> {
+        let refs = self.implied_relation_refs().into_iter();
+        refs.map(|(from, kind, to)| Relation { from: from.clone(), kind, to: to.clone() }).collect()
+    }
+
+    /// `implied_relations`, borrowing the ids from the asset.
+    pub fn implied_relation_refs(&self) -> Vec<(&AssetId, RelationKind, &AssetId)> {
         let mut sink = RelationSink::new(&self.id);
         self.attributes.relations(&mut sink);
         sink.relations

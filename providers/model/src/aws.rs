@@ -524,46 +524,46 @@ pub struct CloudTrail {
 }
 
 impl Related for Account {
-    fn relations(&self, _: &mut RelationSink<'_>) {}
+    fn relations<'a>(&'a self, _: &mut RelationSink<'a>) {}
 }
 impl Related for Vpc {
-    fn relations(&self, _: &mut RelationSink<'_>) {}
+    fn relations<'a>(&'a self, _: &mut RelationSink<'a>) {}
 }
 impl Related for Subnet {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         s.from(R::Contains, &self.vpc);
     }
 }
 impl Related for RouteTable {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         s.from(R::Contains, &self.vpc);
         s.to_all(R::RoutesSubnet, &self.subnets);
         s.to_all(R::RouteTarget, self.routes.iter().filter_map(|r| r.target.as_ref()));
     }
 }
 impl Related for InternetGateway {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         s.to_all(R::AttachedTo, &self.vpcs);
     }
 }
 impl Related for NatGateway {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         s.to(R::InSubnet, &self.subnet);
     }
 }
 impl Related for NetworkAcl {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         s.from(R::Contains, &self.vpc);
         s.to_all(R::GuardsSubnet, &self.subnets);
     }
 }
 impl Related for SecurityGroup {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         s.from(R::Contains, &self.vpc);
     }
 }
 impl Related for NetworkInterface {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         s.to(R::InSubnet, &self.subnet);
         s.to_all(R::MemberOfSg, &self.security_groups);
         if let Some(instance) = &self.attached_to {
@@ -572,7 +572,7 @@ impl Related for NetworkInterface {
     }
 }
 impl Related for Ec2Instance {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         s.to(R::InSubnet, &self.subnet);
         s.to_all(R::MemberOfSg, &self.security_groups);
         if let Some(role) = &self.instance_role {
@@ -581,7 +581,7 @@ impl Related for Ec2Instance {
     }
 }
 impl Related for EbsVolume {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         s.to_all(R::AttachedTo, &self.attached_to);
         if let Some(key) = &self.kms_key {
             s.to(R::EncryptedWith, key);
@@ -589,14 +589,14 @@ impl Related for EbsVolume {
     }
 }
 impl Related for S3Bucket {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         if let Some(key) = self.default_encryption.as_ref().and_then(|e| e.kms_key.as_ref()) {
             s.to(R::EncryptedWith, key);
         }
     }
 }
 impl Related for RdsInstance {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         s.to_all(R::InSubnet, &self.subnets);
         s.to_all(R::MemberOfSg, &self.security_groups);
         if let Some(key) = &self.kms_key {
@@ -605,7 +605,7 @@ impl Related for RdsInstance {
     }
 }
 impl Related for LoadBalancer {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         s.to_all(R::InSubnet, &self.subnets);
         s.to_all(R::MemberOfSg, &self.security_groups);
         for listener in &self.listeners {
@@ -616,57 +616,57 @@ impl Related for LoadBalancer {
     }
 }
 impl Related for TargetGroup {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         s.to_all(R::Targets, self.targets.iter().map(|t| &t.id));
     }
 }
 impl Related for IamUser {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         s.to_all(R::MemberOfGroup, &self.groups);
         s.to_all(R::HasPolicy, &self.attached_policies);
     }
 }
 impl Related for IamGroup {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         s.to_all(R::HasPolicy, &self.attached_policies);
     }
 }
 impl Related for IamRole {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         s.to_all(R::HasPolicy, &self.attached_policies);
     }
 }
 impl Related for IamPolicy {
-    fn relations(&self, _: &mut RelationSink<'_>) {}
+    fn relations<'a>(&'a self, _: &mut RelationSink<'a>) {}
 }
 impl Related for IamAccessKey {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         s.from(R::Owns, &self.user);
     }
 }
 impl Related for IamMfaDevice {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         s.from(R::Owns, &self.user);
     }
 }
 impl Related for KmsKey {
-    fn relations(&self, _: &mut RelationSink<'_>) {}
+    fn relations<'a>(&'a self, _: &mut RelationSink<'a>) {}
 }
 impl Related for EbsSnapshot {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         if let Some(key) = &self.kms_key {
             s.to(R::EncryptedWith, key);
         }
     }
 }
 impl Related for VpcPeering {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         s.to(R::AttachedTo, &self.requester_vpc);
         s.to(R::AttachedTo, &self.accepter_vpc);
     }
 }
 impl Related for CloudTrail {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         if let Some(key) = &self.kms_key {
             s.to(R::EncryptedWith, key);
         }

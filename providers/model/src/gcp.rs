@@ -188,42 +188,42 @@ impl SqlInstance {
 }
 
 impl Related for Project {
-    fn relations(&self, _: &mut RelationSink<'_>) {}
+    fn relations<'a>(&'a self, _: &mut RelationSink<'a>) {}
 }
 impl Related for StorageBucket {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         if let Some(key) = &self.default_kms_key {
             s.to(R::EncryptedWith, key);
         }
     }
 }
 impl Related for Network {
-    fn relations(&self, _: &mut RelationSink<'_>) {}
+    fn relations<'a>(&'a self, _: &mut RelationSink<'a>) {}
 }
 impl Related for Subnetwork {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         s.from(R::Contains, &self.network);
     }
 }
 impl Related for GcpRoute {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         s.to(R::InNetwork, &self.network);
     }
 }
 impl Related for FirewallRule {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         s.to(R::InNetwork, &self.network);
     }
 }
 impl Related for ComputeInstance {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         for nic in &self.network_interfaces {
             s.to(R::InSubnet, &nic.subnetwork);
         }
     }
 }
 impl Related for SqlInstance {
-    fn relations(&self, s: &mut RelationSink<'_>) {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         if let Some(network) = &self.private_network {
             s.to(R::InNetwork, network);
         }
@@ -245,5 +245,5 @@ pub struct KmsKey {
 }
 
 impl Related for KmsKey {
-    fn relations(&self, _: &mut RelationSink<'_>) {}
+    fn relations<'a>(&'a self, _: &mut RelationSink<'a>) {}
 }

@@ -130,7 +130,7 @@ macro_rules! asset_kinds {
             }
 
             /// The relations that the attributes' references imply.
-            pub fn relations(&self, sink: &mut RelationSink<'_>) {
+            pub fn relations<'a>(&'a self, sink: &mut RelationSink<'a>) {
                 match self { $( Attributes::$variant(a) => a.relations(sink), )* }
             }
         }

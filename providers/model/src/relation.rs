@@ -56,10 +56,10 @@ pub struct Relation {
     pub to: AssetId,
 }
 
-/// Collects the relations that an asset's attributes imply.
+/// Collects the relations that an asset's attributes imply, borrowing the ids.
 pub struct RelationSink<'a> {
     this: &'a AssetId,
-    pub relations: Vec<Relation>,
+    pub relations: Vec<(&'a AssetId, RelationKind, &'a AssetId)>,
 }
 
 impl<'a> RelationSink<'a> {
@@ -68,16 +68,16 @@ impl<'a> RelationSink<'a> {
     }
 
     /// `this --kind--> to`
-    pub fn to(&mut self, kind: RelationKind, to: &AssetId) {
-        self.relations.push(Relation { from: self.this.clone(), kind, to: to.clone() });
+    pub fn to(&mut self, kind: RelationKind, to: &'a AssetId) {
+        self.relations.push((self.this, kind, to));
     }
 
     /// `from --kind--> this`
-    pub fn from(&mut self, kind: RelationKind, from: &AssetId) {
-        self.relations.push(Relation { from: from.clone(), kind, to: self.this.clone() });
+    pub fn from(&mut self, kind: RelationKind, from: &'a AssetId) {
+        self.relations.push((from, kind, self.this));
     }
 
-    pub fn to_all<'b>(&mut self, kind: RelationKind, to: impl IntoIterator<Item = &'b AssetId>) {
+    pub fn to_all(&mut self, kind: RelationKind, to: impl IntoIterator<Item = &'a AssetId>) {
         for t in to {
             self.to(kind, t);
         }
@@ -86,5 +86,5 @@ impl<'a> RelationSink<'a> {
 
 /// Implemented by every attribute type: which relations its references imply.
 pub trait Related {
-    fn relations(&self, sink: &mut RelationSink<'_>);
+    fn relations<'a>(&'a self, sink: &mut RelationSink<'a>);
 }
