@@ -10,7 +10,7 @@ use auditgraph_model::{AssetId, AssetKind, Inventory};
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::analysis::{paths_between, Facts, Reach};
+use crate::analysis::{name_in, paths_between, Facts, Reach};
 use crate::boundary;
 use crate::controls::evaluate::{collection_times, judge};
 use crate::controls::{self, cel_env};
@@ -493,7 +493,7 @@ fn paths(args: PathsArgs) -> Result<ExitCode> {
                 println!("No path: nothing matching --from can reach anything matching --to.");
             }
             for (i, r) in found.iter().enumerate() {
-                let e = facts.evidence(r);
+                let e = r.evidence(&|id| name_in(&graph, id));
                 println!("path {}: {}", i + 1, e.summary);
                 for h in &e.hops {
                     println!("  {} -> {}  [{}]", name_of(&graph, &h.from), name_of(&graph, &h.to), h.ports);

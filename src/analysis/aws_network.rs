@@ -53,6 +53,13 @@ pub struct AwsNetwork<'g> {
     sg_labels: FxHashMap<&'g AssetId, (Vec<RuleLabel>, Vec<RuleLabel>)>,
 }
 
+/// The labelled rules of one route table, network ACL or security group.
+enum Labelled<'g> {
+    Routes(&'g AssetId, Vec<LabelledRoute<'g>>),
+    Acl(&'g AssetId, [Vec<AclEntry>; 2]),
+    SecurityGroup(&'g AssetId, Vec<RuleLabel>, Vec<RuleLabel>),
+}
+
 /// A route ready for longest-prefix matching, with its evidence label.
 struct LabelledRoute<'g> {
     destination: IpNet,
@@ -112,8 +119,11 @@ impl<'g> AwsNetwork<'g> {
                 _ => {}
             }
         }
-        for a in graph.assets() {
-            match &a.attributes {
+        // Each rule's label is written once, on every core.
+        let assets = graph.assets();
+        let labelled: Vec<Labelled> = assets
+            .par_iter()
+            .filter_map(|a| match &a.attributes {
                 Attributes::AwsRouteTable(rt) => {
                     let mut routes: Vec<LabelledRoute> = rt
                         .routes
@@ -126,7 +136,7 @@ impl<'g> AwsNetwork<'g> {
                         })
                         .collect();
                     routes.sort_by_key(|r| std::cmp::Reverse(r.destination.prefix_len()));
-                    net.routes.insert(&a.id, routes);
+                    Some(Labelled::Routes(&a.id, routes))
                 }
                 Attributes::AwsNetworkAcl(acl) => {
                     let entries = [false, true].map(|egress| {
@@ -155,14 +165,27 @@ impl<'g> AwsNetwork<'g> {
                             })
                             .collect()
                     });
-                    net.acl_entries.insert(&a.id, entries);
+                    Some(Labelled::Acl(&a.id, entries))
                 }
                 Attributes::AwsSecurityGroup(sg) => {
                     let ingress = sg.ingress.iter().map(|r| net.sg_rule_label(&a.id, r, "ingress").into()).collect();
                     let egress = sg.egress.iter().map(|r| net.sg_rule_label(&a.id, r, "egress").into()).collect();
-                    net.sg_labels.insert(&a.id, (ingress, egress));
+                    Some(Labelled::SecurityGroup(&a.id, ingress, egress))
                 }
-                _ => {}
+                _ => None,
+            })
+            .collect();
+        for labels in labelled {
+            match labels {
+                Labelled::Routes(id, routes) => {
+                    net.routes.insert(id, routes);
+                }
+                Labelled::Acl(id, entries) => {
+                    net.acl_entries.insert(id, entries);
+                }
+                Labelled::SecurityGroup(id, ingress, egress) => {
+                    net.sg_labels.insert(id, (ingress, egress));
+                }
             }
         }
         net

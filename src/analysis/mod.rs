@@ -80,6 +80,14 @@ pub struct ReachRecordRef<'a> {
     pub hops: &'a [Hop],
 }
 
+/// The name of an asset as evidence gives it (its short id when it has none).
+pub fn name_in(graph: &AssetGraph, id: &AssetId) -> String {
+    match graph.asset(id) {
+        Some(a) if !a.name.is_empty() => a.name.clone(),
+        _ => short(id).to_string(),
+    }
+}
+
 /// The last segment of an id, for compact evidence: `sg-0123`, `prod-orders`.
 pub fn short(id: &AssetId) -> &str {
     let s = id.as_str();
@@ -94,8 +102,6 @@ pub struct Facts {
     /// Exposed host → data store, by data store; each path starts at the internet.
     pub via_exposed_host: BTreeMap<AssetId, Vec<Reach>>,
     pub access: access::AccessFacts,
-    /// The names of the assets in the facts, for evidence a person reads.
-    pub names: FxHashMap<AssetId, String>,
 }
 
 impl Facts {
@@ -117,10 +123,11 @@ impl Facts {
             .collect();
         // One fact per target, load balancer and traffic, whichever subnet it came through.
         let mut from_internet: BTreeMap<AssetId, Vec<Reach>> = BTreeMap::new();
-        let mut seen = FxHashSet::default();
         for r in direct.into_iter().chain(aws.through_load_balancers(graph)).chain(gcp.from_internet(graph)) {
-            if seen.insert((r.to.clone(), r.via.clone(), r.flows.to_string())) {
-                from_internet.entry(r.to.clone()).or_default().push(r);
+            let facts = from_internet.entry(r.to.clone()).or_default();
+            let same = |known: &Reach| known.via == r.via && known.flows.to_string() == r.flows.to_string();
+            if !facts.iter().any(same) {
+                facts.push(r);
             }
         }
 
@@ -134,56 +141,39 @@ impl Facts {
                 }
             }
         }
-        let mut via_exposed_host: BTreeMap<AssetId, Vec<Reach>> = BTreeMap::new();
-        let mut seen = FxHashSet::default();
-        for (host, reaches) in &from_internet {
-            let Some(host_asset) = graph.asset(host) else { continue };
-            if host_asset.class() != AssetClass::Compute {
-                continue;
-            }
-            for entry in reaches.iter().filter(|r| r.via.is_none()) {
-                for src in aws.endpoints(graph, &host_asset.id) {
-                    let Some(vpc) = aws.vpc_of(src.subnet) else { continue };
-                    for dest in stores_by_vpc.get(vpc).into_iter().flatten() {
-                        let Some((flows, hop)) = aws.between(&src, dest, &FlowSet::any_from(&addrs::AddrSet::all()))
-                        else {
-                            continue;
-                        };
-                        if !seen.insert((host.clone(), dest.asset.clone())) {
-                            continue;
+        // Each exposed host on its own, spread over threads, in host order.
+        let hosts: Vec<(&AssetId, &Vec<Reach>)> = from_internet.iter().collect();
+        let one_hop: Vec<Reach> = hosts
+            .par_iter()
+            .flat_map_iter(|&(host, reaches)| {
+                let mut out = Vec::new();
+                let Some(host_asset) = graph.asset(host).filter(|a| a.class() == AssetClass::Compute) else {
+                    return out;
+                };
+                let mut seen = FxHashSet::default();
+                for entry in reaches.iter().filter(|r| r.via.is_none()) {
+                    for src in aws.endpoints(graph, &host_asset.id) {
+                        let Some(vpc) = aws.vpc_of(src.subnet) else { continue };
+                        for dest in stores_by_vpc.get(vpc).into_iter().flatten() {
+                            let any = FlowSet::any_from(&addrs::AddrSet::all());
+                            let Some((flows, hop)) = aws.between(&src, dest, &any) else { continue };
+                            if !seen.insert(dest.asset) {
+                                continue;
+                            }
+                            let mut hops = entry.hops.clone();
+                            hops.push(hop);
+                            out.push(Reach { from: host.clone(), to: dest.asset.clone(), via: None, flows, hops });
                         }
-                        let mut hops = entry.hops.clone();
-                        hops.push(hop);
-                        via_exposed_host.entry(dest.asset.clone()).or_default().push(Reach {
-                            from: host.clone(),
-                            to: dest.asset.clone(),
-                            via: None,
-                            flows,
-                            hops,
-                        });
                     }
                 }
-            }
-        }
-        // Evidence names the assets of the facts only.
-        let names = from_internet
-            .values()
-            .chain(via_exposed_host.values())
-            .flatten()
-            .flat_map(|r| [Some(&r.from), Some(&r.to), r.via.as_ref()])
-            .flatten()
-            .filter_map(|id| graph.asset(id).map(|a| (id.clone(), a.name.clone())))
+                out
+            })
             .collect();
-        Facts { from_internet, via_exposed_host, access: access::AccessFacts::derive(graph), names }
-    }
-
-    /// The name of an asset (its short id when it has none).
-    pub fn name_of(&self, id: &AssetId) -> String {
-        self.names.get(id).filter(|n| !n.is_empty()).cloned().unwrap_or_else(|| short(id).to_string())
-    }
-
-    pub fn evidence(&self, r: &Reach) -> Evidence {
-        r.evidence(&|id| self.name_of(id))
+        let mut via_exposed_host: BTreeMap<AssetId, Vec<Reach>> = BTreeMap::new();
+        for r in one_hop {
+            via_exposed_host.entry(r.to.clone()).or_default().push(r);
+        }
+        Facts { from_internet, via_exposed_host, access: access::AccessFacts::derive(graph) }
     }
 
     /// Every reachability fact, for the snapshot.

@@ -11,8 +11,9 @@ use chrono::{DateTime, Utc};
 
 use super::asset_view::{self, AssetView};
 use crate::analysis::access::Verdict;
-use crate::analysis::Facts;
+use crate::analysis::{name_in, Facts, Reach};
 use crate::findings::Evidence;
+use crate::graph::AssetGraph;
 
 /// What an expression can read of `asset`.
 pub const HEADER_FIELDS: &[&str] = &["id", "kind", "class", "cloud", "name", "account", "region", "tags", "attributes"];
@@ -135,13 +136,14 @@ pub fn bind<'g>(ctx: &mut Context<'g, 'g>, asset: &'g Asset, now: DateTime<Utc>)
 }
 
 /// What a fact function knows about an asset, as evidence.
-pub fn explain(facts: &Facts, function: &str, id: &AssetId) -> Vec<Evidence> {
+pub fn explain(graph: &AssetGraph, facts: &Facts, function: &str, id: &AssetId) -> Vec<Evidence> {
+    let evidence = |r: &Reach| r.evidence(&|id| name_in(graph, id));
     match function {
         "internet_reachable" | "internet_ports" | "internet_port_open" => {
-            facts.from_internet.get(id).into_iter().flatten().map(|r| facts.evidence(r)).collect()
+            facts.from_internet.get(id).into_iter().flatten().map(evidence).collect()
         }
         "via_exposed_host" | "exposed_hosts" => {
-            facts.via_exposed_host.get(id).into_iter().flatten().map(|r| facts.evidence(r)).collect()
+            facts.via_exposed_host.get(id).into_iter().flatten().map(evidence).collect()
         }
         "is_public" | "public_access" => match facts.access.public.get(id) {
             Some(Verdict::Yes(reasons)) => reasons.iter().map(Evidence::note).collect(),

@@ -101,7 +101,7 @@ pub fn evaluate(controls: &[Control], graph: &AssetGraph, facts: &Arc<Facts>) ->
                     let found = (outcome != Outcome::Pass).then(|| {
                         let evidence = match why {
                             Some(w) => vec![Evidence::note(w)],
-                            None => evidence_for(control, asset, facts),
+                            None => evidence_for(control, asset, graph, facts),
                         };
                         finding(control, asset.id.clone(), asset, outcome, evidence)
                     });
@@ -198,9 +198,9 @@ fn finding(control: &Control, id: AssetId, asset: &Asset, outcome: Outcome, evid
 
 /// Why a control failed: what each fact function it used knows about the asset,
 /// and the values of the attributes it read.
-fn evidence_for(control: &Control, asset: &Asset, facts: &Facts) -> Vec<Evidence> {
+fn evidence_for(control: &Control, asset: &Asset, graph: &AssetGraph, facts: &Facts) -> Vec<Evidence> {
     let mut out: Vec<Evidence> =
-        control.facts_used.iter().flat_map(|f| cel_env::explain(facts, f, &asset.id)).collect();
+        control.facts_used.iter().flat_map(|f| cel_env::explain(graph, facts, f, &asset.id)).collect();
     let json = serde_json::to_value(&asset.attributes).unwrap_or_default();
     for field in control.attributes_used.iter().filter(|f| asset.kind().attribute_fields().contains(&f.as_str())) {
         let value = json.get(field).map(|v| v.to_string()).unwrap_or_else(|| "not collected".into());
