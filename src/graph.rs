@@ -265,7 +265,7 @@ impl AssetGraph {
                     _ => None,
                 })
                 .collect();
-            v.sort_unstable();
+            v.par_sort_unstable();
             v.into_iter().map(|(_, n)| n).collect()
         });
         order.iter().filter_map(|&n| self.asset_at(n)).collect()

@@ -122,7 +122,7 @@ impl<'a> SnapshotView<'a> {
         field(out, "warnings", &self.warnings, false)?;
         long_list(out, "reachability", &self.reachability)?;
         field(out, "controls", &self.controls, false)?;
-        field(out, "findings", &self.findings, false)?;
+        long_list(out, "findings", &self.findings)?;
         out.write_all(b"\n}\n")
     }
 

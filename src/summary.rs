@@ -5,15 +5,18 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use rustc_hash::FxHashMap;
+
 use crate::graph::{AssetGraph, LoadWarning};
 
 pub fn scan_summary(graph: &AssetGraph) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Read {} inventories:", graph.sources.len());
-    let mut per_scope: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    let mut counts: FxHashMap<(&str, &str), usize> = FxHashMap::default();
     for a in graph.assets() {
-        *per_scope.entry((a.cloud().as_str(), a.account.as_str())).or_default() += 1;
+        *counts.entry((a.cloud().as_str(), a.account.as_str())).or_default() += 1;
     }
+    let per_scope: BTreeMap<(&str, &str), usize> = counts.into_iter().collect();
     for s in &graph.sources {
         let _ = writeln!(
             out,

@@ -11,7 +11,7 @@ use auditgraph_model::aws::{
     Subnet,
 };
 use auditgraph_model::net::{PortRange, RuleAction};
-use auditgraph_model::{AssetId, Attributes};
+use auditgraph_model::{Asset, AssetId, Attributes};
 use ipnet::IpNet;
 
 use rayon::prelude::*;
@@ -204,7 +204,12 @@ impl<'g> AwsNetwork<'g> {
 
     /// The network endpoints of an asset, if it attaches to a VPC.
     pub fn endpoints(&self, graph: &'g AssetGraph, id: &'g AssetId) -> Vec<Endpoint<'g>> {
-        let Some(asset) = graph.asset(id) else { return Vec::new() };
+        graph.asset(id).map(|asset| self.endpoints_of(graph, asset)).unwrap_or_default()
+    }
+
+    /// `endpoints` of an asset in hand.
+    pub fn endpoints_of(&self, graph: &'g AssetGraph, asset: &'g Asset) -> Vec<Endpoint<'g>> {
+        let id = &asset.id;
         match &asset.attributes {
             Attributes::AwsEc2Instance(i) => {
                 let enis: Vec<Endpoint> =

@@ -115,7 +115,7 @@ impl Facts {
             .filter(|a| !matches!(&a.attributes, Attributes::AwsNetworkInterface(n) if n.attached_to.is_some()))
             .flat_map_iter(|a| {
                 // An interface attached to an instance is reached as that instance.
-                aws.endpoints(graph, &a.id).into_iter().filter_map(|ep| {
+                aws.endpoints_of(graph, a).into_iter().filter_map(|ep| {
                     let (flows, hops) = aws.from_internet(&ep, &FlowSet::any_from(&addrs::AddrSet::all()))?;
                     Some(Reach { from: AssetId::internet(), to: a.id.clone(), via: None, flows, hops })
                 })
@@ -135,7 +135,7 @@ impl Facts {
         // stores in the host's own VPC can be one hop away.
         let mut stores_by_vpc: FxHashMap<&AssetId, Vec<aws_network::Endpoint>> = FxHashMap::default();
         for store in graph.assets().into_iter().filter(|a| a.class() == AssetClass::DataStore) {
-            for ep in aws.endpoints(graph, &store.id) {
+            for ep in aws.endpoints_of(graph, store) {
                 if let Some(vpc) = aws.vpc_of(ep.subnet) {
                     stores_by_vpc.entry(vpc).or_default().push(ep);
                 }
@@ -152,7 +152,7 @@ impl Facts {
                 };
                 let mut seen = FxHashSet::default();
                 for entry in reaches.iter().filter(|r| r.via.is_none()) {
-                    for src in aws.endpoints(graph, &host_asset.id) {
+                    for src in aws.endpoints_of(graph, host_asset) {
                         let Some(vpc) = aws.vpc_of(src.subnet) else { continue };
                         for dest in stores_by_vpc.get(vpc).into_iter().flatten() {
                             let any = FlowSet::any_from(&addrs::AddrSet::all());
