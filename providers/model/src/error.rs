@@ -1,6 +1,18 @@
 //! Errors of the model: a malformed inventory, and a provider that could not run.
 
+use serde::Deserialize;
 use thiserror::Error;
+
+/// Deserialises `json`, tracking the JSON path only when that fails: a good
+/// document is read at full speed, a bad one still says where it went wrong.
+pub fn deserialize_at_path<'de, T: Deserialize<'de>>(
+    json: &'de str,
+) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
+    match T::deserialize(&mut serde_json::Deserializer::from_str(json)) {
+        Ok(value) => Ok(value),
+        Err(_) => serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(json)),
+    }
+}
 
 /// An inventory that cannot be read: where in the JSON, and why.
 #[derive(Debug, Error, PartialEq, Eq)]

@@ -132,8 +132,7 @@ impl Inventory {
                 return Err(InventoryError::at("format", format!("missing field, expected \"{INVENTORY_FORMAT}\"")))
             }
         }
-        let de = &mut serde_json::Deserializer::from_str(text);
-        let raw: InventoryIn = serde_path_to_error::deserialize(de)
+        let raw: InventoryIn = crate::error::deserialize_at_path(text)
             .map_err(|e| InventoryError::at(e.path().to_string(), e.into_inner().to_string()))?;
         let mut assets = Vec::with_capacity(raw.assets.len());
         for (i, a) in raw.assets.into_iter().enumerate() {

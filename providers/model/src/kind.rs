@@ -123,9 +123,8 @@ macro_rules! asset_kinds {
                 kind: AssetKind,
                 json: &str,
             ) -> Result<Attributes, serde_path_to_error::Error<serde_json::Error>> {
-                let de = &mut serde_json::Deserializer::from_str(json);
                 Ok(match kind {
-                    $( AssetKind::$variant => Attributes::$variant(serde_path_to_error::deserialize(de)?), )*
+                    $( AssetKind::$variant => Attributes::$variant(crate::error::deserialize_at_path(json)?), )*
                 })
             }
 
