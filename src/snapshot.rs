@@ -348,28 +348,42 @@ mod tests {
     use super::*;
     use crate::source::FixtureProvider;
 
+    /// The demo estate scanned with the bundled controls, and its owned snapshot.
+    fn demo_scan() -> (crate::scan::Scan, Snapshot) {
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+        let controls = crate::controls::load_dir(&crate::scan::queries_dir(None)).unwrap();
+        let at = "2026-11-26T10:00:00Z".parse().unwrap();
+        let scan = crate::scan::run(FixtureProvider::new(demo).collect_sourced().unwrap(), &controls, at);
+        let evaluation = &scan.evaluation;
+        let snapshot = Snapshot::capture(
+            &scan.graph,
+            at,
+            scan.facts.reach_records(),
+            evaluation.results.clone(),
+            evaluation.findings.clone(),
+        );
+        (scan, snapshot)
+    }
+
     #[test]
     fn a_snapshot_reads_back_identically() {
-        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
-        let graph = AssetGraph::from_inventories(FixtureProvider::new(demo).collect_sourced().unwrap());
-        let at = "2026-11-26T10:00:00Z".parse().unwrap();
-        let snapshot = Snapshot::capture(&graph, at, Vec::new(), Vec::new(), Vec::new());
+        let (scan, snapshot) = demo_scan();
+        assert!(!snapshot.findings.is_empty() && !snapshot.reachability.is_empty());
         let text = snapshot.to_json();
         // The view a scan writes in parallel gives the bytes the owned snapshot serialises to.
-        assert_eq!(SnapshotView::new(&graph, at, Vec::new(), &[], &[]).to_json(), text);
+        assert_eq!(scan.snapshot().to_json(), text);
         let back = Snapshot::from_json(&text).unwrap();
         assert_eq!(back, snapshot);
         assert_eq!(back.to_json(), text);
-        // The rebuilt graph gives the same snapshot again.
-        assert_eq!(Snapshot::capture(&back.graph(), at, Vec::new(), Vec::new(), Vec::new()).to_json(), text);
+        // The rebuilt graph gives the same assets and relations again.
+        let again = Snapshot::capture(&back.graph(), scan.scanned_at, Vec::new(), Vec::new(), Vec::new());
+        assert_eq!((&again.assets, &again.relations), (&snapshot.assets, &snapshot.relations));
     }
 
     #[test]
     fn implied_relations_are_not_stored_and_come_back_on_reading() {
-        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
-        let graph = AssetGraph::from_inventories(FixtureProvider::new(demo).collect_sourced().unwrap());
-        let at = "2026-11-26T10:00:00Z".parse().unwrap();
-        let snapshot = Snapshot::capture(&graph, at, Vec::new(), Vec::new(), Vec::new());
+        let (scan, snapshot) = demo_scan();
+        let graph = &scan.graph;
         let implied: Vec<Relation> = graph.assets().iter().flat_map(|a| a.implied_relations()).collect();
         assert!(!implied.is_empty());
         assert!(implied.iter().all(|r| !snapshot.relations.contains(r)), "an implied relation was stored");
