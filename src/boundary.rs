@@ -98,7 +98,7 @@ pub fn compute(graph: &AssetGraph, facts: &Facts, seeds: &[Selector], seed_text:
     // Who could reach a seed inside its VPC: instances and load balancers, by VPC.
     let net = AwsNetwork::new(graph);
     let vpcs_of = |id: &AssetId| -> BTreeSet<AssetId> {
-        net.endpoints(graph, id).iter().filter_map(|ep| net.vpc_of(ep.subnet).cloned()).collect()
+        net.endpoints(id).iter().filter_map(|ep| net.vpc_of(ep.subnet).cloned()).collect()
     };
     let mut reachers: BTreeMap<AssetId, Vec<AssetId>> = BTreeMap::new();
     for a in graph
@@ -122,7 +122,7 @@ pub fn compute(graph: &AssetGraph, facts: &Facts, seeds: &[Selector], seed_text:
         let candidates: BTreeSet<&AssetId> =
             vpcs_of(seed).iter().flat_map(|v| reachers.get(v).into_iter().flatten()).collect();
         for candidate in candidates {
-            if let Some(path) = paths_within(&net, graph, candidate, seed).first() {
+            if let Some(path) = paths_within(&net, candidate, seed).first() {
                 let ports = path.flows.port_labels().join(", ");
                 scope.add(candidate, format!("can reach {seed_name} ({ports})"));
                 scope.links.insert((candidate.clone(), seed.clone(), ports));

@@ -203,17 +203,17 @@ impl<'g> AwsNetwork<'g> {
     }
 
     /// The network endpoints of an asset, if it attaches to a VPC.
-    pub fn endpoints(&self, graph: &'g AssetGraph, id: &'g AssetId) -> Vec<Endpoint<'g>> {
-        graph.asset(id).map(|asset| self.endpoints_of(graph, asset)).unwrap_or_default()
+    pub fn endpoints(&self, id: &'g AssetId) -> Vec<Endpoint<'g>> {
+        self.graph.asset(id).map(|asset| self.endpoints_of(asset)).unwrap_or_default()
     }
 
     /// `endpoints` of an asset in hand.
-    pub fn endpoints_of(&self, graph: &'g AssetGraph, asset: &'g Asset) -> Vec<Endpoint<'g>> {
+    pub fn endpoints_of(&self, asset: &'g Asset) -> Vec<Endpoint<'g>> {
         let id = &asset.id;
         match &asset.attributes {
             Attributes::AwsEc2Instance(i) => {
                 let enis: Vec<Endpoint> =
-                    i.network_interfaces.iter().filter_map(|eni| self.interface_endpoint(graph, eni, id)).collect();
+                    i.network_interfaces.iter().filter_map(|eni| self.interface_endpoint(eni, id)).collect();
                 if !enis.is_empty() {
                     return enis;
                 }
@@ -226,7 +226,7 @@ impl<'g> AwsNetwork<'g> {
                     ipv6: i.ipv6_addresses.iter().fold(AddrSet::empty(), |acc, a| acc.union(&AddrSet::addr(*a))),
                 }]
             }
-            Attributes::AwsNetworkInterface(_) => self.interface_endpoint(graph, id, id).into_iter().collect(),
+            Attributes::AwsNetworkInterface(_) => self.interface_endpoint(id, id).into_iter().collect(),
             Attributes::AwsRdsInstance(db) => {
                 self.subnet_endpoints(id, &db.subnets, &db.security_groups, db.publicly_accessible)
             }
@@ -259,8 +259,8 @@ impl<'g> AwsNetwork<'g> {
             .collect()
     }
 
-    fn interface_endpoint(&self, graph: &'g AssetGraph, eni: &'g AssetId, owner: &'g AssetId) -> Option<Endpoint<'g>> {
-        let Attributes::AwsNetworkInterface(n) = &graph.asset(eni)?.attributes else { return None };
+    fn interface_endpoint(&self, eni: &'g AssetId, owner: &'g AssetId) -> Option<Endpoint<'g>> {
+        let Attributes::AwsNetworkInterface(n) = &self.graph.asset(eni)?.attributes else { return None };
         Some(Endpoint {
             asset: owner,
             subnet: &n.subnet,
@@ -503,27 +503,31 @@ impl<'g> AwsNetwork<'g> {
     }
 
     /// Internet → load balancer listeners → target groups → targets.
-    pub fn through_load_balancers(&self, graph: &'g AssetGraph) -> Vec<Reach> {
-        let balancers: Vec<_> =
-            graph.assets().into_iter().filter(|a| matches!(a.attributes, Attributes::AwsLoadBalancer(_))).collect();
+    pub fn through_load_balancers(&self) -> Vec<Reach> {
+        let balancers: Vec<_> = self
+            .graph
+            .assets()
+            .into_iter()
+            .filter(|a| matches!(a.attributes, Attributes::AwsLoadBalancer(_)))
+            .collect();
         // Load balancers are independent of each other: spread them over threads.
-        balancers.par_iter().flat_map_iter(|lb_asset| self.through_load_balancer(graph, lb_asset)).collect()
+        balancers.par_iter().flat_map_iter(|lb_asset| self.through_load_balancer(lb_asset)).collect()
     }
 
     /// One load balancer: each forwarding listener the internet reaches, to each
     /// target its groups reach. The first subnet of the balancer that carries the
     /// traffic is the evidence.
-    fn through_load_balancer(&self, graph: &'g AssetGraph, lb_asset: &'g auditgraph_model::Asset) -> Vec<Reach> {
+    fn through_load_balancer(&self, lb_asset: &'g Asset) -> Vec<Reach> {
         let Attributes::AwsLoadBalancer(lb) = &lb_asset.attributes else { return Vec::new() };
         let mut out = Vec::new();
         let mut reached = FxHashSet::default();
-        for lb_ep in self.endpoints(graph, &lb_asset.id) {
+        for lb_ep in self.endpoints_of(lb_asset) {
             for listener in &lb.listeners {
                 let ListenerAction::Forward(groups) = &listener.default_action else { continue };
                 let start = FlowSet::tcp(&[listener.port], &AddrSet::all());
                 let Some((front, hops)) = self.from_internet(&lb_ep, &start) else { continue };
                 for tg_id in groups {
-                    let Some(Attributes::AwsTargetGroup(tg)) = graph.asset(tg_id).map(|a| &a.attributes) else {
+                    let Some(Attributes::AwsTargetGroup(tg)) = self.graph.asset(tg_id).map(|a| &a.attributes) else {
                         continue;
                     };
                     for target in &tg.targets {
@@ -532,7 +536,7 @@ impl<'g> AwsNetwork<'g> {
                         }
                         let to_target = FlowSet::tcp(&[target.port], &AddrSet::all());
                         let Some(mut hop) = self
-                            .endpoints(graph, &target.id)
+                            .endpoints(&target.id)
                             .iter()
                             .find_map(|t_ep| self.between(&lb_ep, t_ep, &to_target).map(|(_, h)| h))
                         else {

@@ -115,7 +115,7 @@ impl Facts {
             .filter(|a| !matches!(&a.attributes, Attributes::AwsNetworkInterface(n) if n.attached_to.is_some()))
             .flat_map_iter(|a| {
                 // An interface attached to an instance is reached as that instance.
-                aws.endpoints_of(graph, a).into_iter().filter_map(|ep| {
+                aws.endpoints_of(a).into_iter().filter_map(|ep| {
                     let (flows, hops) = aws.from_internet(&ep, &FlowSet::any_from(&addrs::AddrSet::all()))?;
                     Some(Reach { from: AssetId::internet(), to: a.id.clone(), via: None, flows, hops })
                 })
@@ -123,7 +123,7 @@ impl Facts {
             .collect();
         // One fact per target, load balancer and traffic, whichever subnet it came through.
         let mut from_internet: BTreeMap<AssetId, Vec<Reach>> = BTreeMap::new();
-        for r in direct.into_iter().chain(aws.through_load_balancers(graph)).chain(gcp.from_internet(graph)) {
+        for r in direct.into_iter().chain(aws.through_load_balancers()).chain(gcp.from_internet(graph)) {
             let facts = from_internet.entry(r.to.clone()).or_default();
             let same = |known: &Reach| known.via == r.via && known.flows.to_string() == r.flows.to_string();
             if !facts.iter().any(same) {
@@ -135,7 +135,7 @@ impl Facts {
         // stores in the host's own VPC can be one hop away.
         let mut stores_by_vpc: FxHashMap<&AssetId, Vec<aws_network::Endpoint>> = FxHashMap::default();
         for store in graph.assets().into_iter().filter(|a| a.class() == AssetClass::DataStore) {
-            for ep in aws.endpoints_of(graph, store) {
+            for ep in aws.endpoints_of(store) {
                 if let Some(vpc) = aws.vpc_of(ep.subnet) {
                     stores_by_vpc.entry(vpc).or_default().push(ep);
                 }
@@ -152,7 +152,7 @@ impl Facts {
                 };
                 let mut seen = FxHashSet::default();
                 for entry in reaches.iter().filter(|r| r.via.is_none()) {
-                    for src in aws.endpoints_of(graph, host_asset) {
+                    for src in aws.endpoints_of(host_asset) {
                         let Some(vpc) = aws.vpc_of(src.subnet) else { continue };
                         for dest in stores_by_vpc.get(vpc).into_iter().flatten() {
                             let any = FlowSet::any_from(&addrs::AddrSet::all());
@@ -197,14 +197,14 @@ impl Facts {
 
 /// What flows from one asset to another inside a VPC, endpoint by endpoint.
 pub fn paths_between(graph: &AssetGraph, from: &AssetId, to: &AssetId) -> Vec<Reach> {
-    paths_within(&AwsNetwork::new(graph), graph, from, to)
+    paths_within(&AwsNetwork::new(graph), from, to)
 }
 
 /// `paths_between` with a network index built once by the caller.
-pub fn paths_within(aws: &AwsNetwork, graph: &AssetGraph, from: &AssetId, to: &AssetId) -> Vec<Reach> {
+pub fn paths_within(aws: &AwsNetwork, from: &AssetId, to: &AssetId) -> Vec<Reach> {
     let mut out = Vec::new();
-    for src in aws.endpoints(graph, from) {
-        for dest in aws.endpoints(graph, to) {
+    for src in aws.endpoints(from) {
+        for dest in aws.endpoints(to) {
             if let Some((flows, hop)) = aws.between(&src, &dest, &FlowSet::any_from(&addrs::AddrSet::all())) {
                 out.push(Reach { from: from.clone(), to: to.clone(), via: None, flows, hops: vec![hop] });
             }

@@ -82,7 +82,7 @@ fn exposure(e: &Estate) -> Option<FlowSet> {
     let g = e.graph();
     let net = AwsNetwork::new(&g);
     let id = AssetId::from("h");
-    let eps = net.endpoints(&g, &id);
+    let eps = net.endpoints(&id);
     eps.iter().find_map(|ep| net.from_internet(ep, &FlowSet::any_from(&AddrSet::all())).map(|(f, _)| f))
 }
 
@@ -221,8 +221,8 @@ fn security_group_references_admit_members_only() {
     let net = AwsNetwork::new(&g);
     let reach = |from: &str| {
         let (from, to) = (AssetId::from(from), AssetId::from("d"));
-        let src = net.endpoints(&g, &from).remove(0);
-        let dst = net.endpoints(&g, &to).remove(0);
+        let src = net.endpoints(&from).remove(0);
+        let dst = net.endpoints(&to).remove(0);
         net.between(&src, &dst, &FlowSet::any_from(&AddrSet::all())).map(|(f, _)| f.port_labels())
     };
     assert_eq!(reach("w"), Some(vec!["tcp/5432".to_string()]));
