@@ -9,8 +9,6 @@ pub mod aws_network;
 pub mod flows;
 pub mod gcp_network;
 
-use std::collections::BTreeMap;
-
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use auditgraph_model::{AssetClass, AssetId, Attributes, RelationKind};
@@ -94,13 +92,24 @@ pub fn short(id: &AssetId) -> &str {
     s.rsplit(['/', ':']).next().filter(|x| !x.is_empty()).unwrap_or(s)
 }
 
+/// Reachability facts by target asset. A hash map, because controls look one up
+/// per asset; whatever needs an order takes it from `in_target_order`.
+pub type ReachesByTarget = FxHashMap<AssetId, Vec<Reach>>;
+
+/// The facts of `by_target`, ordered by target (and, per target, as derived).
+pub fn in_target_order(by_target: &ReachesByTarget) -> impl Iterator<Item = &Reach> {
+    let mut targets: Vec<(&AssetId, &Vec<Reach>)> = by_target.iter().collect();
+    targets.sort_unstable_by_key(|&(id, _)| id);
+    targets.into_iter().flat_map(|(_, reaches)| reaches)
+}
+
 /// Everything the analyses derived from one graph.
 #[derive(Default)]
 pub struct Facts {
     /// Internet → asset, directly or through a load balancer, by target.
-    pub from_internet: BTreeMap<AssetId, Vec<Reach>>,
+    pub from_internet: ReachesByTarget,
     /// Exposed host → data store, by data store; each path starts at the internet.
-    pub via_exposed_host: BTreeMap<AssetId, Vec<Reach>>,
+    pub via_exposed_host: ReachesByTarget,
     pub access: access::AccessFacts,
 }
 
@@ -122,7 +131,7 @@ impl Facts {
             })
             .collect();
         // One fact per target, load balancer and traffic, whichever subnet it came through.
-        let mut from_internet: BTreeMap<AssetId, Vec<Reach>> = BTreeMap::new();
+        let mut from_internet = ReachesByTarget::default();
         for r in direct.into_iter().chain(aws.through_load_balancers()).chain(gcp.from_internet(graph)) {
             let facts = from_internet.entry(r.to.clone()).or_default();
             let same = |known: &Reach| known.via == r.via && known.flows.to_string() == r.flows.to_string();
@@ -142,7 +151,8 @@ impl Facts {
             }
         }
         // Each exposed host on its own, spread over threads, in host order.
-        let hosts: Vec<(&AssetId, &Vec<Reach>)> = from_internet.iter().collect();
+        let mut hosts: Vec<(&AssetId, &Vec<Reach>)> = from_internet.iter().collect();
+        hosts.sort_unstable_by_key(|&(host, _)| host);
         let one_hop: Vec<Reach> = hosts
             .par_iter()
             .flat_map_iter(|&(host, reaches)| {
@@ -169,7 +179,7 @@ impl Facts {
                 out
             })
             .collect();
-        let mut via_exposed_host: BTreeMap<AssetId, Vec<Reach>> = BTreeMap::new();
+        let mut via_exposed_host = ReachesByTarget::default();
         for r in one_hop {
             via_exposed_host.entry(r.to.clone()).or_default().push(r);
         }
@@ -186,7 +196,7 @@ impl Facts {
 
     /// Adds the derived `reaches` and `can_assume` edges to the graph.
     pub fn record_in(&self, graph: &mut AssetGraph) {
-        for r in self.from_internet.values().chain(self.via_exposed_host.values()).flatten() {
+        for r in in_target_order(&self.from_internet).chain(in_target_order(&self.via_exposed_host)) {
             graph.add_derived(&r.from, RelationKind::Reaches, &r.to);
         }
         for (principal, role) in &self.access.assumers {

@@ -82,36 +82,6 @@ pub fn evaluate(controls: &[Control], graph: &AssetGraph, facts: &Arc<Facts>) ->
         })
         .collect();
     let targets: Vec<&Asset> = graph.assets().into_iter().filter(|a| by_kind.contains_key(&a.kind())).collect();
-    let outcomes: Vec<(usize, Outcome, Option<Finding>)> = targets
-        .par_iter()
-        .map_init(
-            || cel_env::context(facts),
-            |ctx, asset| {
-                cel_env::bind(ctx, asset, times.get(&asset.account).copied().unwrap_or(latest));
-                let mut out = Vec::new();
-                for &ci in &by_kind[&asset.kind()] {
-                    let control = &controls[ci];
-                    let (mut outcome, mut why) = judge(control.program.execute(ctx));
-                    if let Some((_, gap)) = gaps[ci].iter().find(|(_, g)| g.resource.as_ref() == Some(&asset.id)) {
-                        if outcome == Outcome::Pass {
-                            outcome = Outcome::Unknown;
-                            why = Some(gap_text(gap));
-                        }
-                    }
-                    let found = (outcome != Outcome::Pass).then(|| {
-                        let evidence = match why {
-                            Some(w) => vec![Evidence::note(w)],
-                            None => evidence_for(control, asset, graph, facts),
-                        };
-                        finding(control, asset.id.clone(), asset, outcome, evidence)
-                    });
-                    out.push((ci, outcome, found));
-                }
-                out
-            },
-        )
-        .flatten_iter()
-        .collect();
     let mut results: Vec<ControlResult> = controls
         .iter()
         .map(|c| ControlResult {
@@ -127,16 +97,52 @@ pub fn evaluate(controls: &[Control], graph: &AssetGraph, facts: &Arc<Facts>) ->
             unknown: 0,
         })
         .collect();
-    let mut findings = Vec::new();
-    for (ci, outcome, found) in outcomes {
-        let r = &mut results[ci];
-        r.evaluated += 1;
-        match outcome {
-            Outcome::Pass => r.passed += 1,
-            Outcome::Fail => r.failed += 1,
-            Outcome::Unknown => r.unknown += 1,
+    for asset in &targets {
+        for &ci in &by_kind[&asset.kind()] {
+            results[ci].evaluated += 1;
         }
-        findings.extend(found);
+    }
+    // Most checks pass; only what did not (with its control) leaves the threads.
+    let not_passed: Vec<(usize, Finding)> = targets
+        .par_iter()
+        .map_init(
+            || cel_env::context(facts),
+            |ctx, asset| {
+                cel_env::bind(ctx, asset, times.get(&asset.account).copied().unwrap_or(latest));
+                let mut out = Vec::new();
+                for &ci in &by_kind[&asset.kind()] {
+                    let control = &controls[ci];
+                    let (mut outcome, mut why) = judge(control.program.execute(ctx));
+                    if let Some((_, gap)) = gaps[ci].iter().find(|(_, g)| g.resource.as_ref() == Some(&asset.id)) {
+                        if outcome == Outcome::Pass {
+                            outcome = Outcome::Unknown;
+                            why = Some(gap_text(gap));
+                        }
+                    }
+                    if outcome != Outcome::Pass {
+                        let evidence = match why {
+                            Some(w) => vec![Evidence::note(w)],
+                            None => evidence_for(control, asset, graph, facts),
+                        };
+                        out.push((ci, finding(control, asset.id.clone(), asset, outcome, evidence)));
+                    }
+                }
+                out
+            },
+        )
+        .flatten_iter()
+        .collect();
+    let mut findings = Vec::with_capacity(not_passed.len());
+    for (ci, found) in not_passed {
+        match found.outcome {
+            Outcome::Fail => results[ci].failed += 1,
+            Outcome::Unknown => results[ci].unknown += 1,
+            Outcome::Pass => {}
+        }
+        findings.push(found);
+    }
+    for r in &mut results {
+        r.passed = r.evaluated - r.failed - r.unknown;
     }
     // A whole API that could not be read: the control cannot vouch for that scope.
     let scope_assets: HashMap<&str, &Asset> = graph

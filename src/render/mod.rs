@@ -16,7 +16,7 @@ use auditgraph_model::{Asset, AssetClass, AssetId, AssetKind, Attributes, Relati
 use chrono::{DateTime, Utc};
 use clap::ValueEnum;
 
-use crate::analysis::Facts;
+use crate::analysis::{in_target_order, Facts};
 use crate::boundary::Boundary;
 use crate::findings::{Finding, Outcome};
 use crate::graph::AssetGraph;
@@ -129,39 +129,30 @@ fn select(scene: &Scene, view: View) -> (BTreeSet<AssetId>, Vec<Edge>) {
     let mut nodes = BTreeSet::new();
     let mut edges = Vec::new();
     let reach_edges = |edges: &mut Vec<Edge>, nodes: &mut BTreeSet<AssetId>| {
-        for reaches in facts.from_internet.values() {
-            for r in reaches {
-                let ports = r.flows.port_labels().join(", ");
-                match &r.via {
-                    Some(lb) => edges.push(Edge {
-                        from: lb.to_string(),
-                        to: r.to.to_string(),
-                        label: ports,
-                        style: EdgeStyle::Reach,
-                    }),
-                    None => edges.push(Edge {
-                        from: INTERNET.into(),
-                        to: r.to.to_string(),
-                        label: ports,
-                        style: EdgeStyle::Crossing,
-                    }),
-                }
-                nodes.insert(r.to.clone());
-                nodes.extend(r.via.clone());
-            }
-        }
-        for reaches in facts.via_exposed_host.values() {
-            for r in reaches {
-                let ports = r.flows.port_labels().join(", ");
-                edges.push(Edge {
-                    from: r.from.to_string(),
+        for r in in_target_order(&facts.from_internet) {
+            let ports = r.flows.port_labels().join(", ");
+            match &r.via {
+                Some(lb) => edges.push(Edge {
+                    from: lb.to_string(),
                     to: r.to.to_string(),
                     label: ports,
                     style: EdgeStyle::Reach,
-                });
-                nodes.insert(r.from.clone());
-                nodes.insert(r.to.clone());
+                }),
+                None => edges.push(Edge {
+                    from: INTERNET.into(),
+                    to: r.to.to_string(),
+                    label: ports,
+                    style: EdgeStyle::Crossing,
+                }),
             }
+            nodes.insert(r.to.clone());
+            nodes.extend(r.via.clone());
+        }
+        for r in in_target_order(&facts.via_exposed_host) {
+            let ports = r.flows.port_labels().join(", ");
+            edges.push(Edge { from: r.from.to_string(), to: r.to.to_string(), label: ports, style: EdgeStyle::Reach });
+            nodes.insert(r.from.clone());
+            nodes.insert(r.to.clone());
         }
     };
     match view {
