@@ -4,6 +4,7 @@
 //! panic.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -68,8 +69,9 @@ pub struct AssetGraph {
     graph: StableDiGraph<Node, RelationKind>,
     index: FxHashMap<AssetId, NodeIndex>,
     internet: NodeIndex,
-    /// Where each asset came from (a file or a crawl), for conflict reports.
-    origin: FxHashMap<NodeIndex, String>,
+    /// Where each asset came from (a file or a crawl), for conflict reports; one
+    /// shared string per source.
+    origin: FxHashMap<NodeIndex, Arc<str>>,
     pub sources: Vec<Source>,
     pub warnings: Vec<LoadWarning>,
     /// Asset nodes in id order, computed once after loading.
@@ -101,11 +103,13 @@ impl AssetGraph {
     /// attributes imply, the explicit relations, and account containment.
     pub fn from_inventories(inventories: Vec<SourcedInventory>) -> Self {
         let mut g = AssetGraph::empty();
+        g.reserve(inventories.iter().map(|i| i.inventory.assets.len()).sum());
         let mut explicit = Vec::new();
         for SourcedInventory { source, inventory } in inventories {
             let Inventory { assets, relations, .. } = inventory;
+            let origin: Arc<str> = source.origin.as_str().into();
             for asset in assets {
-                g.add_asset(asset, &source.origin);
+                g.add_asset(asset, &origin);
             }
             explicit.extend(relations);
             g.sources.push(source);
@@ -117,22 +121,31 @@ impl AssetGraph {
     /// Rebuilds a graph from the parts of a snapshot.
     pub fn from_parts(sources: Vec<Source>, assets: Vec<Asset>, relations: Vec<Relation>) -> Self {
         let mut g = AssetGraph::empty();
+        g.reserve(assets.len());
+        let origin: Arc<str> = "snapshot".into();
         for asset in assets {
-            g.add_asset(asset, "snapshot");
+            g.add_asset(asset, &origin);
         }
         g.sources = sources;
         g.link(relations);
         g
     }
 
-    fn add_asset(&mut self, asset: Asset, origin: &str) {
+    /// Room for `assets` more assets, so loading does not grow the tables step by step.
+    fn reserve(&mut self, assets: usize) {
+        self.graph.reserve_nodes(assets);
+        self.index.reserve(assets);
+        self.origin.reserve(assets);
+    }
+
+    fn add_asset(&mut self, asset: Asset, origin: &Arc<str>) {
         if let Some(&existing) = self.index.get(&asset.id) {
             if let Node::Asset(kept) = &self.graph[existing] {
                 let differing = changed_fields(kept, &asset);
                 if !differing.is_empty() {
                     self.warnings.push(LoadWarning::Conflict {
                         id: asset.id.clone(),
-                        kept_from: self.origin[&existing].clone(),
+                        kept_from: self.origin[&existing].to_string(),
                         ignored_from: origin.to_string(),
                         differing: differing.into_iter().map(|c| c.field).collect(),
                     });
@@ -144,12 +157,14 @@ impl AssetGraph {
         self.order = std::sync::OnceLock::new();
         let node = self.graph.add_node(Node::Asset(Box::new(asset)));
         self.index.insert(id, node);
-        self.origin.insert(node, origin.to_string());
+        self.origin.insert(node, origin.clone());
     }
 
     /// Adds every relation: implied by attributes, explicit, and account containment.
     fn link(&mut self, explicit: Vec<Relation>) {
         let links = self.resolve(&explicit);
+        self.graph.reserve_edges(links.len());
+        self.implied.reserve(links.len());
         // One edge per (from, kind, to), whichever inventory or attribute stated it;
         // the implied ones come first, so an inventory repeating one adds nothing.
         let mut seen: FxHashSet<(NodeIndex, RelationKind, NodeIndex)> =
