@@ -230,12 +230,16 @@ impl AssetGraph {
         n
     }
 
-    /// Records a relation an analysis derived (`reaches`, `can_assume`), once.
-    pub fn add_derived(&mut self, from: &AssetId, kind: RelationKind, to: &AssetId) {
-        let (Some(a), Some(b)) = (self.node(from), self.node(to)) else { return };
-        // Look from the target's side: the internet node has an edge to every exposed asset.
-        if !self.graph.edges_directed(b, Direction::Incoming).any(|e| e.source() == a && *e.weight() == kind) {
-            self.add_edge(a, b, kind, false);
+    /// Records relations an analysis derived (`reaches`, `can_assume`), each once, in
+    /// the order given. The ends are looked up on every core.
+    pub fn add_derived(&mut self, kind: RelationKind, pairs: &[(&AssetId, &AssetId)]) {
+        let ends: Vec<(NodeIndex, NodeIndex)> =
+            pairs.par_iter().filter_map(|(from, to)| Some((self.node(from)?, self.node(to)?))).collect();
+        for (a, b) in ends {
+            // Look from the target's side: the internet node has an edge to every exposed asset.
+            if !self.graph.edges_directed(b, Direction::Incoming).any(|e| e.source() == a && *e.weight() == kind) {
+                self.add_edge(a, b, kind, false);
+            }
         }
     }
 

@@ -6,20 +6,25 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use smallvec::{smallvec, SmallVec};
+
+/// Ranges kept inline: a rule's source, a subnet or an address is one range, so
+/// most sets the analyses build never allocate.
+type RangeList = SmallVec<[(u128, u128); 1]>;
 
 /// Sorted, disjoint, inclusive ranges of one address family.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-struct Ranges(Vec<(u128, u128)>);
+struct Ranges(RangeList);
 
 impl Ranges {
     fn one(lo: u128, hi: u128) -> Self {
-        Ranges(vec![(lo, hi)])
+        Ranges(smallvec![(lo, hi)])
     }
 
     fn union(&self, other: &Ranges) -> Ranges {
-        let mut all: Vec<(u128, u128)> = self.0.iter().chain(other.0.iter()).copied().collect();
-        all.sort();
-        let mut out: Vec<(u128, u128)> = Vec::with_capacity(all.len());
+        let mut all: SmallVec<[(u128, u128); 4]> = self.0.iter().chain(other.0.iter()).copied().collect();
+        all.sort_unstable();
+        let mut out = RangeList::with_capacity(all.len());
         for (lo, hi) in all {
             match out.last_mut() {
                 Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
@@ -30,7 +35,7 @@ impl Ranges {
     }
 
     fn intersect(&self, other: &Ranges) -> Ranges {
-        let (mut i, mut j, mut out) = (0, 0, Vec::new());
+        let (mut i, mut j, mut out) = (0, 0, RangeList::new());
         while i < self.0.len() && j < other.0.len() {
             let (a, b) = (self.0[i], other.0[j]);
             let (lo, hi) = (a.0.max(b.0), a.1.min(b.1));
@@ -47,7 +52,7 @@ impl Ranges {
     }
 
     fn subtract(&self, other: &Ranges) -> Ranges {
-        let mut out = Vec::new();
+        let mut out = RangeList::new();
         for &(mut lo, hi) in &self.0 {
             let mut alive = true;
             for &(olo, ohi) in &other.0 {

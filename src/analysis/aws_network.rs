@@ -521,42 +521,47 @@ impl<'g> AwsNetwork<'g> {
         let Attributes::AwsLoadBalancer(lb) = &lb_asset.attributes else { return Vec::new() };
         let mut out = Vec::new();
         let mut reached = FxHashSet::default();
+        // A target is looked up once, whichever listeners and balancer subnets lead to it.
+        let mut target_endpoints: FxHashMap<&AssetId, Vec<Endpoint>> = FxHashMap::default();
         for lb_ep in self.endpoints_of(lb_asset) {
             for listener in &lb.listeners {
                 let ListenerAction::Forward(groups) = &listener.default_action else { continue };
                 let start = FlowSet::tcp(&[listener.port], &AddrSet::all());
                 let Some((front, hops)) = self.from_internet(&lb_ep, &start) else { continue };
+                let sources = front.all_addrs();
                 for tg_id in groups {
                     let Some(Attributes::AwsTargetGroup(tg)) = self.graph.asset(tg_id).map(|a| &a.attributes) else {
                         continue;
                     };
+                    let forward: RuleLabel = format!(
+                        "listener {}:{} forwards to target group {}",
+                        listener.protocol,
+                        listener.port,
+                        self.label(tg_id)
+                    )
+                    .into();
                     for target in &tg.targets {
                         if reached.contains(&(listener.port, &target.id, target.port)) {
                             continue;
                         }
                         let to_target = FlowSet::tcp(&[target.port], &AddrSet::all());
-                        let Some(mut hop) = self
-                            .endpoints(&target.id)
+                        let Some(mut hop) = target_endpoints
+                            .entry(&target.id)
+                            .or_insert_with(|| self.endpoints(&target.id))
                             .iter()
                             .find_map(|t_ep| self.between(&lb_ep, t_ep, &to_target).map(|(_, h)| h))
                         else {
                             continue;
                         };
                         reached.insert((listener.port, &target.id, target.port));
-                        let forward = format!(
-                            "listener {}:{} forwards to target group {}",
-                            listener.protocol,
-                            listener.port,
-                            self.label(tg_id)
-                        );
-                        hop.rules.insert(0, forward.into());
+                        hop.rules.insert(0, forward.clone());
                         let mut path = hops.clone();
                         path.push(hop);
                         out.push(Reach {
                             from: AssetId::internet(),
                             to: target.id.clone(),
                             via: Some(lb_asset.id.clone()),
-                            flows: FlowSet::tcp(&[target.port], &front.all_addrs()),
+                            flows: FlowSet::tcp(&[target.port], &sources),
                             hops: path,
                         });
                     }

@@ -99,7 +99,7 @@ pub type ReachesByTarget = FxHashMap<AssetId, Vec<Reach>>;
 /// The facts of `by_target`, ordered by target (and, per target, as derived).
 pub fn in_target_order(by_target: &ReachesByTarget) -> impl Iterator<Item = &Reach> {
     let mut targets: Vec<(&AssetId, &Vec<Reach>)> = by_target.iter().collect();
-    targets.sort_unstable_by_key(|&(id, _)| id);
+    targets.par_sort_unstable_by_key(|&(id, _)| id);
     targets.into_iter().flat_map(|(_, reaches)| reaches)
 }
 
@@ -188,20 +188,22 @@ impl Facts {
 
     /// Every reachability fact, for the snapshot.
     pub fn reach_records(&self) -> Vec<ReachRecordRef<'_>> {
-        let mut v: Vec<ReachRecordRef> =
-            self.from_internet.values().chain(self.via_exposed_host.values()).flatten().map(Reach::record).collect();
+        let reaches: Vec<&Reach> =
+            self.from_internet.values().chain(self.via_exposed_host.values()).flatten().collect();
+        let mut v: Vec<ReachRecordRef> = reaches.into_par_iter().map(Reach::record).collect();
         v.par_sort_unstable();
         v
     }
 
     /// Adds the derived `reaches` and `can_assume` edges to the graph.
     pub fn record_in(&self, graph: &mut AssetGraph) {
-        for r in in_target_order(&self.from_internet).chain(in_target_order(&self.via_exposed_host)) {
-            graph.add_derived(&r.from, RelationKind::Reaches, &r.to);
-        }
-        for (principal, role) in &self.access.assumers {
-            graph.add_derived(principal, RelationKind::CanAssume, role);
-        }
+        let reaches: Vec<(&AssetId, &AssetId)> = in_target_order(&self.from_internet)
+            .chain(in_target_order(&self.via_exposed_host))
+            .map(|r| (&r.from, &r.to))
+            .collect();
+        graph.add_derived(RelationKind::Reaches, &reaches);
+        let assumes: Vec<(&AssetId, &AssetId)> = self.access.assumers.iter().map(|(p, r)| (p, r)).collect();
+        graph.add_derived(RelationKind::CanAssume, &assumes);
     }
 }
 

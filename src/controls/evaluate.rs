@@ -171,7 +171,7 @@ pub fn evaluate(controls: &[Control], graph: &AssetGraph, facts: &Arc<Facts>) ->
         }
     }
     results.sort();
-    findings.sort();
+    findings.par_sort_unstable();
     Evaluation { results, findings }
 }
 
