@@ -37,6 +37,8 @@ for n in $SIZES; do
     [ -d "$estate" ] || "$BIN" synth --assets "$n" --seed 1 -o "$estate" > /dev/null
     walls=(); peaks=(); declare -A stage=()
     for _ in $(seq "$RUNS"); do
+        # The previous run's snapshot goes to disk first, so its write-back is not timed here.
+        sync
         read -r wall peak < <(measure "$BIN" scan "$estate" --timings --out "$WORK/snap-$n.json")
         walls+=("$wall"); peaks+=("$peak")
         while read -r name secs; do stage[$name]+="$secs "; done < <(
