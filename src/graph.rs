@@ -3,7 +3,6 @@
 //! conflict or a dangling reference becomes a warning, never a silent overwrite or a
 //! panic.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -364,15 +363,6 @@ impl AssetGraph {
 
     pub fn relation_count(&self) -> usize {
         self.graph.edge_count()
-    }
-
-    /// Asset counts per kind, in kind order.
-    pub fn count_by_kind(&self) -> BTreeMap<AssetKind, usize> {
-        let mut m = BTreeMap::new();
-        for a in self.assets() {
-            *m.entry(a.kind()).or_insert(0) += 1;
-        }
-        m
     }
 
     /// The underlying petgraph, for graph algorithms beyond this API.

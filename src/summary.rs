@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use auditgraph_model::AssetKind;
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::graph::{AssetGraph, LoadWarning};
@@ -12,11 +14,7 @@ use crate::graph::{AssetGraph, LoadWarning};
 pub fn scan_summary(graph: &AssetGraph) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Read {} inventories:", graph.sources.len());
-    let mut counts: FxHashMap<(&str, &str), usize> = FxHashMap::default();
-    for a in graph.assets() {
-        *counts.entry((a.cloud().as_str(), a.account.as_str())).or_default() += 1;
-    }
-    let per_scope: BTreeMap<(&str, &str), usize> = counts.into_iter().collect();
+    let AssetCounts { per_scope, per_kind } = asset_counts(graph);
     for s in &graph.sources {
         let _ = writeln!(
             out,
@@ -33,7 +31,7 @@ pub fn scan_summary(graph: &AssetGraph) -> String {
         let _ = writeln!(out, "  {cloud:<4} {scope:<24} {n:>6}");
     }
     let _ = writeln!(out, "\nBy kind:");
-    for (kind, n) in graph.count_by_kind() {
+    for (kind, n) in per_kind {
         let _ = writeln!(out, "  {:<28} {n:>6}", kind.as_str());
     }
     let _ = writeln!(out, "\nRelations: {}", graph.relation_count());
@@ -64,4 +62,29 @@ pub fn scan_summary(graph: &AssetGraph) -> String {
         );
     }
     out
+}
+
+/// How many assets each (cloud, scope) and each kind has.
+struct AssetCounts<'g> {
+    per_scope: BTreeMap<(&'g str, &'g str), usize>,
+    per_kind: BTreeMap<AssetKind, usize>,
+}
+
+/// `AssetCounts`, in one pass over both cores.
+fn asset_counts(graph: &AssetGraph) -> AssetCounts<'_> {
+    type Partial<'g> = (FxHashMap<(&'g str, &'g str), usize>, FxHashMap<AssetKind, usize>);
+    let (scopes, kinds): Partial = graph
+        .assets()
+        .par_iter()
+        .fold(Partial::default, |(mut scopes, mut kinds), a| {
+            *scopes.entry((a.cloud().as_str(), a.account.as_str())).or_default() += 1;
+            *kinds.entry(a.kind()).or_default() += 1;
+            (scopes, kinds)
+        })
+        .reduce(Partial::default, |(mut scopes, mut kinds), (more_scopes, more_kinds)| {
+            more_scopes.into_iter().for_each(|(k, n)| *scopes.entry(k).or_default() += n);
+            more_kinds.into_iter().for_each(|(k, n)| *kinds.entry(k).or_default() += n);
+            (scopes, kinds)
+        });
+    AssetCounts { per_scope: scopes.into_iter().collect(), per_kind: kinds.into_iter().collect() }
 }
