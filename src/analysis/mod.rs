@@ -96,11 +96,16 @@ pub fn short(id: &AssetId) -> &str {
 /// per asset; whatever needs an order takes it from `in_target_order`.
 pub type ReachesByTarget = FxHashMap<AssetId, Vec<Reach>>;
 
-/// The facts of `by_target`, ordered by target (and, per target, as derived).
-pub fn in_target_order(by_target: &ReachesByTarget) -> impl Iterator<Item = &Reach> {
+/// The targets of `by_target` with their facts, in target order.
+pub fn targets_in_order(by_target: &ReachesByTarget) -> Vec<(&AssetId, &Vec<Reach>)> {
     let mut targets: Vec<(&AssetId, &Vec<Reach>)> = by_target.iter().collect();
     targets.par_sort_unstable_by_key(|&(id, _)| id);
-    targets.into_iter().flat_map(|(_, reaches)| reaches)
+    targets
+}
+
+/// The facts of `by_target`, ordered by target (and, per target, as derived).
+pub fn in_target_order(by_target: &ReachesByTarget) -> impl Iterator<Item = &Reach> {
+    targets_in_order(by_target).into_iter().flat_map(|(_, reaches)| reaches)
 }
 
 /// Everything the analyses derived from one graph.
@@ -151,9 +156,7 @@ impl Facts {
             }
         }
         // Each exposed host on its own, spread over threads, in host order.
-        let mut hosts: Vec<(&AssetId, &Vec<Reach>)> = from_internet.iter().collect();
-        hosts.sort_unstable_by_key(|&(host, _)| host);
-        let one_hop: Vec<Reach> = hosts
+        let one_hop: Vec<Reach> = targets_in_order(&from_internet)
             .par_iter()
             .flat_map_iter(|&(host, reaches)| {
                 let mut out = Vec::new();
