@@ -1,18 +1,25 @@
 //! Stable asset identifiers: an ARN for AWS, a full resource name for GCP, or a
 //! synthetic id (`internet`) for nodes that no cloud API returns.
 
+use std::cmp::Ordering;
+use std::collections::HashSet;
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use rustc_hash::FxHasher;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// The identity of an asset across scans, accounts and clouds.
 ///
 /// Ids are compared as exact strings: two inventories that name the same ARN
-/// describe the same asset. The string is shared: the graph index, relations,
-/// reachability hops and findings hold the same id many times, and a copy is a
-/// reference count, not an allocation.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+/// describe the same asset. Every id is interned: all ids with the same text share
+/// one allocation for the life of the process, so a copy is a reference count, and
+/// hashing and equality look at the address instead of reading the text (the graph
+/// index, the reachability facts and the controls look ids up millions of times).
+/// Ordering still compares the text, so sorted output does not depend on addresses.
+#[derive(Clone, Debug, Serialize)]
 #[serde(transparent)]
 pub struct AssetId(Arc<str>);
 
@@ -21,7 +28,7 @@ impl AssetId {
     pub const INTERNET: &'static str = "internet";
 
     pub fn new(id: impl AsRef<str>) -> Self {
-        AssetId(id.as_ref().into())
+        AssetId(interned(id.as_ref()))
     }
 
     pub fn internet() -> Self {
@@ -36,6 +43,55 @@ impl AssetId {
     pub fn is_internet(&self) -> bool {
         &*self.0 == Self::INTERNET
     }
+}
+
+/// Interning makes equal text and equal address the same thing.
+impl PartialEq for AssetId {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for AssetId {}
+
+impl Hash for AssetId {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (Arc::as_ptr(&self.0) as *const u8 as usize).hash(state)
+    }
+}
+
+impl Ord for AssetId {
+    fn cmp(&self, other: &Self) -> Ordering {
+        if self == other {
+            Ordering::Equal
+        } else {
+            self.0.cmp(&other.0)
+        }
+    }
+}
+
+impl PartialOrd for AssetId {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The one shared allocation for `text`. The table is split into shards, each
+/// behind its own lock, so inventories read on several threads rarely wait.
+fn interned(text: &str) -> Arc<str> {
+    const SHARDS: usize = 64;
+    type Shard = Mutex<HashSet<Arc<str>, BuildHasherDefault<FxHasher>>>;
+    static TABLE: OnceLock<Vec<Shard>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| (0..SHARDS).map(|_| Mutex::default()).collect());
+    let shard = &table[BuildHasherDefault::<FxHasher>::default().hash_one(text) as usize % SHARDS];
+    // A panic elsewhere while the lock was held cannot leave the set half-updated.
+    let mut set = shard.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(known) = set.get(text) {
+        return known.clone();
+    }
+    let id: Arc<str> = text.into();
+    set.insert(id.clone());
+    id
 }
 
 impl<'de> Deserialize<'de> for AssetId {
@@ -64,5 +120,41 @@ impl fmt::Display for AssetId {
 impl From<&str> for AssetId {
     fn from(s: &str) -> Self {
         AssetId::new(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash_of(id: &AssetId) -> u64 {
+        BuildHasherDefault::<FxHasher>::default().hash_one(id)
+    }
+
+    #[test]
+    fn ids_with_the_same_text_are_one_id() {
+        let text = String::from("arn:aws:ec2:eu-west-1:111111111111:vpc/vpc-1");
+        let parsed: AssetId = serde_json::from_str(&format!("\"{text}\"")).unwrap();
+        let built = AssetId::new(&text);
+        assert!(Arc::ptr_eq(&parsed.0, &built.0), "the text was stored twice");
+        assert_eq!((parsed == built, hash_of(&parsed)), (true, hash_of(&built)));
+        let other = AssetId::new("arn:aws:ec2:eu-west-1:111111111111:vpc/vpc-2");
+        assert_ne!(parsed, other);
+        assert!(
+            AssetId::new(AssetId::INTERNET).is_internet() && AssetId::new(AssetId::INTERNET) == AssetId::internet()
+        );
+    }
+
+    #[test]
+    fn ids_sort_by_text_not_by_address() {
+        // Made in reverse order, so that addresses (if anything used them) would disagree.
+        let mut ids: Vec<AssetId> = (0..50).rev().map(|i| AssetId::new(format!("id-{i:02}"))).collect();
+        ids.sort();
+        let texts: Vec<&str> = ids.iter().map(AssetId::as_str).collect();
+        let mut expected = texts.clone();
+        expected.sort_unstable();
+        assert_eq!(texts, expected);
+        assert_eq!(AssetId::new("b").cmp(&AssetId::new("a")), Ordering::Greater);
+        assert_eq!(AssetId::new("a").cmp(&AssetId::new("a")), Ordering::Equal);
     }
 }
