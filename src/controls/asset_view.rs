@@ -46,8 +46,9 @@ fn owned<'b, 'v>(value: Value) -> Result<CowVal<'b, 'v>, ExecutionError> {
     Ok(CowVal::Owned(val))
 }
 
-fn string<'b, 'v>(s: &str) -> Result<CowVal<'b, 'v>, ExecutionError> {
-    Ok(CowVal::owned(CelString::from(s.to_string())))
+/// A string field, borrowed from the asset rather than copied.
+fn string<'b, 'v>(s: &'v str) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    Ok(CowVal::owned(CelString::from(s)))
 }
 
 /// The `Val` side of a view: its CEL type, and indexing as its only operation.

@@ -9,6 +9,7 @@ use auditgraph_model::{Asset, AssetClass, AssetId, AssetKind, CoverageRecord, Co
 use cel::{ExecutionError, Value};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use super::{cel_env, Control};
 use crate::analysis::Facts;
@@ -36,8 +37,8 @@ pub fn judge(result: Result<Value, ExecutionError>) -> (Outcome, Option<String>)
 }
 
 /// When each scope's data was collected: the `now` of its assets' conditions.
-pub fn collection_times(sources: &[Source]) -> (HashMap<String, DateTime<Utc>>, DateTime<Utc>) {
-    let mut times = HashMap::new();
+pub fn collection_times(sources: &[Source]) -> (FxHashMap<String, DateTime<Utc>>, DateTime<Utc>) {
+    let mut times = FxHashMap::default();
     for s in sources {
         times
             .entry(s.scope.clone())
@@ -60,7 +61,7 @@ fn needs(pattern: &str, record: &CoverageRecord) -> bool {
 /// Evaluates every control on every asset of its target kinds. Assets are spread
 /// over threads; each asset is turned into a CEL value once for all its controls.
 pub fn evaluate(controls: &[Control], graph: &AssetGraph, facts: &Arc<Facts>) -> Evaluation {
-    let mut by_kind: HashMap<AssetKind, Vec<usize>> = HashMap::new();
+    let mut by_kind: FxHashMap<AssetKind, Vec<usize>> = FxHashMap::default();
     for (i, c) in controls.iter().enumerate() {
         for k in &c.targets {
             by_kind.entry(*k).or_default().push(i);
