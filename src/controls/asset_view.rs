@@ -2,11 +2,12 @@
 //! a field into a CEL value only when an expression reads it, instead of converting
 //! the whole asset (header, tags, every attribute) for every asset a control checks.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use auditgraph_model::{Asset, Attributes};
+use auditgraph_model::{Asset, AssetId, Attributes};
 use cel::common::traits::Indexer;
 use cel::common::types::{CelString, Type};
 use cel::common::value::{CowVal, Val};
@@ -309,14 +310,28 @@ impl<'w> Serializer for FieldPicker<'w> {
 
 /// The asset id of a fact function's argument: the `asset` variable, or any map
 /// with an `id`, read without converting the rest of it.
-pub fn id_of(value: &dyn Val) -> Result<auditgraph_model::AssetId, ExecutionError> {
+pub fn id_of(value: &dyn Val) -> Result<AssetId, ExecutionError> {
     let indexer =
         value.as_indexer().ok_or_else(|| ExecutionError::function_error("asset", "expected the `asset` variable"))?;
     let id = indexer.get(&CelString::from("id"))?;
-    match id.downcast_ref::<CelString>() {
-        Some(s) => Ok(auditgraph_model::AssetId::new(s.inner())),
-        None => Err(ExecutionError::function_error("asset", "expected an asset (a map with an id)")),
-    }
+    let Some(text) = id.downcast_ref::<CelString>().map(CelString::inner) else {
+        return Err(ExecutionError::function_error("asset", "expected an asset (a map with an id)"));
+    };
+    // The bound asset's own id text (borrowed, so the very same bytes): its id as is.
+    let bound = BOUND.with(|b| b.borrow().as_ref().filter(|id| std::ptr::eq(id.as_str(), text)).cloned());
+    Ok(bound.unwrap_or_else(|| AssetId::new(text)))
+}
+
+thread_local! {
+    /// The id of the asset last bound as `asset` on this thread, so that a fact
+    /// function called with it gets the id back without a lookup in the id table.
+    static BOUND: RefCell<Option<AssetId>> = const { RefCell::new(None) };
+}
+
+/// `asset` on this thread is now `asset` (see `id_of`).
+pub fn bound(asset: &Asset) -> AssetView<'_> {
+    BOUND.with(|b| *b.borrow_mut() = Some(asset.id.clone()));
+    AssetView(asset)
 }
 
 #[cfg(test)]
@@ -375,5 +390,12 @@ mod tests {
         let a = volume(None, None);
         assert_eq!(id_of(&AssetView(&a)).unwrap(), a.id);
         assert!(id_of(&CelString::from("x".to_string())).is_err());
+        // The asset bound on this thread comes back as is; any other by its text.
+        let mut b = volume(None, None);
+        b.id = AssetId::new("arn:aws:ec2:eu-west-1:1:volume/vol-2");
+        assert_eq!(id_of(&bound(&a)).unwrap(), a.id);
+        assert_eq!(id_of(&AssetView(&b)).unwrap(), b.id);
+        let same_text = volume(None, None);
+        assert_eq!(id_of(&AssetView(&same_text)).unwrap(), a.id);
     }
 }

@@ -9,7 +9,7 @@ use auditgraph_model::{Asset, AssetId};
 use cel::{Context, Env, ExecutionError, FunctionContext, Value};
 use chrono::{DateTime, Utc};
 
-use super::asset_view::{self, AssetView};
+use super::asset_view;
 use crate::analysis::access::Verdict;
 use crate::analysis::{name_in, Facts, Reach};
 use crate::findings::Evidence;
@@ -131,7 +131,7 @@ pub fn context<'g>(facts: &Arc<Facts>) -> Context<'g, 'g> {
 
 /// Binds `asset` (a lazy view: fields are converted when read) and `now` for one evaluation.
 pub fn bind<'g>(ctx: &mut Context<'g, 'g>, asset: &'g Asset, now: DateTime<Utc>) {
-    ctx.add_variable_as_val("asset", Box::new(AssetView(asset)));
+    ctx.add_variable_as_val("asset", Box::new(asset_view::bound(asset)));
     ctx.add_variable_from_value("now", Value::Timestamp(now.fixed_offset()));
 }
 
