@@ -2,12 +2,12 @@
 //! synthetic id (`internet`) for nodes that no cloud API returns.
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
 use std::fmt;
-use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use rustc_hash::FxHasher;
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -77,20 +77,24 @@ impl PartialOrd for AssetId {
 }
 
 /// The one shared allocation for `text`. The table is split into shards, each
-/// behind its own lock, so inventories read on several threads rarely wait.
+/// behind its own lock, so inventories read on several threads rarely wait. Each
+/// entry keeps its hash: growing a shard does not read a million strings again.
 fn interned(text: &str) -> Arc<str> {
     const SHARDS: usize = 64;
-    type Shard = Mutex<HashSet<Arc<str>, BuildHasherDefault<FxHasher>>>;
+    type Shard = Mutex<HashTable<(u64, Arc<str>)>>;
     static TABLE: OnceLock<Vec<Shard>> = OnceLock::new();
     let table = TABLE.get_or_init(|| (0..SHARDS).map(|_| Mutex::default()).collect());
-    let shard = &table[BuildHasherDefault::<FxHasher>::default().hash_one(text) as usize % SHARDS];
-    // A panic elsewhere while the lock was held cannot leave the set half-updated.
-    let mut set = shard.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(known) = set.get(text) {
+    let hash = FxBuildHasher.hash_one(text);
+    // The table uses the low bits (bucket) and the top seven (tag): pick the shard
+    // with bits in between, so that the entries of one shard still differ in both.
+    let shard = &table[(hash >> 32) as usize % SHARDS];
+    // A panic elsewhere while the lock was held cannot leave the table half-updated.
+    let mut ids = shard.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((_, known)) = ids.find(hash, |(h, id)| *h == hash && **id == *text) {
         return known.clone();
     }
     let id: Arc<str> = text.into();
-    set.insert(id.clone());
+    ids.insert_unique(hash, (hash, id.clone()), |(h, _)| *h);
     id
 }
 
@@ -128,7 +132,7 @@ mod tests {
     use super::*;
 
     fn hash_of(id: &AssetId) -> u64 {
-        BuildHasherDefault::<FxHasher>::default().hash_one(id)
+        FxBuildHasher.hash_one(id)
     }
 
     #[test]
