@@ -1,6 +1,7 @@
 //! Stable asset identifiers: an ARN for AWS, a full resource name for GCP, or a
 //! synthetic id (`internet`) for nodes that no cloud API returns.
 
+use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -76,15 +77,38 @@ impl PartialOrd for AssetId {
     }
 }
 
-/// The one shared allocation for `text`. The table is split into shards, each
+/// The one shared allocation for `text`: from this thread's recent ids if it is
+/// there, else from the table all threads share.
+fn interned(text: &str) -> Arc<str> {
+    let hash = FxBuildHasher.hash_one(text);
+    let slot = hash as usize % RECENT_SLOTS;
+    let recent =
+        RECENT.with_borrow(|recent| recent[slot].as_ref().filter(|(h, id)| *h == hash && **id == *text).cloned());
+    if let Some((_, id)) = recent {
+        return id;
+    }
+    let id = interned_shared(text, hash);
+    RECENT.with_borrow_mut(|recent| recent[slot] = Some((hash, id.clone())));
+    id
+}
+
+const RECENT_SLOTS: usize = 4096;
+
+thread_local! {
+    /// The ids this thread met last, by hash. References repeat close together (a
+    /// VPC's id in each of its subnets, a subnet's in each of its instances), and
+    /// finding one here takes no lock.
+    static RECENT: RefCell<Vec<Option<(u64, Arc<str>)>>> = RefCell::new(vec![None; RECENT_SLOTS]);
+}
+
+/// `interned` through the table all threads share. It is split into shards, each
 /// behind its own lock, so inventories read on several threads rarely wait. Each
 /// entry keeps its hash: growing a shard does not read a million strings again.
-fn interned(text: &str) -> Arc<str> {
+fn interned_shared(text: &str, hash: u64) -> Arc<str> {
     const SHARDS: usize = 64;
     type Shard = Mutex<HashTable<(u64, Arc<str>)>>;
     static TABLE: OnceLock<Vec<Shard>> = OnceLock::new();
     let table = TABLE.get_or_init(|| (0..SHARDS).map(|_| Mutex::default()).collect());
-    let hash = FxBuildHasher.hash_one(text);
     // The table uses the low bits (bucket) and the top seven (tag): pick the shard
     // with bits in between, so that the entries of one shard still differ in both.
     let shard = &table[(hash >> 32) as usize % SHARDS];
