@@ -9,13 +9,19 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use auditgraph_model::{Asset, AssetId, AssetKind, Inventory, Relation, RelationKind};
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
-use petgraph::visit::{EdgeRef, IntoEdgeReferences};
+use petgraph::visit::{EdgeRef, IntoEdgeReferences, NodeIndexable};
 use petgraph::Direction;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::diff::changed_fields;
 use crate::source::{Source, SourcedInventory};
+
+/// The nodes in id order, and each node's place in that order (by node index).
+struct IdOrder {
+    nodes: Vec<NodeIndex>,
+    place: Vec<u32>,
+}
 
 /// A node of the graph.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,8 +79,8 @@ pub struct AssetGraph {
     origin: FxHashMap<NodeIndex, Arc<str>>,
     pub sources: Vec<Source>,
     pub warnings: Vec<LoadWarning>,
-    /// Asset nodes in id order, computed once after loading.
-    order: std::sync::OnceLock<Vec<NodeIndex>>,
+    /// Every node in id order, computed once after loading.
+    order: std::sync::OnceLock<IdOrder>,
     /// Per edge index: whether the edge follows from the assets alone (an attribute
     /// or account containment), so snapshots need not store it.
     implied: Vec<bool>,
@@ -224,6 +230,7 @@ impl AssetGraph {
             relation: r.kind,
             to: r.to.clone(),
         });
+        self.order = std::sync::OnceLock::new();
         let n = self.graph.add_node(Node::Unresolved(id.clone()));
         self.index.insert(id.clone(), n);
         n
@@ -274,19 +281,31 @@ impl AssetGraph {
 
     /// Every asset, in id order.
     pub fn assets(&self) -> Vec<&Asset> {
-        let order = self.order.get_or_init(|| {
-            let mut v: Vec<(&AssetId, NodeIndex)> = self
-                .graph
-                .node_indices()
-                .filter_map(|n| match &self.graph[n] {
-                    Node::Asset(a) => Some((&a.id, n)),
-                    _ => None,
-                })
-                .collect();
-            v.par_sort_unstable();
-            v.into_iter().map(|(_, n)| n).collect()
-        });
-        order.iter().filter_map(|&n| self.asset_at(n)).collect()
+        self.id_order().nodes.iter().filter_map(|&n| self.asset_at(n)).collect()
+    }
+
+    /// The place of a node in id order: comparing places compares ids, without
+    /// reading them (sorting a million ids by text is most of a sort's time).
+    pub fn place_of_node(&self, n: NodeIndex) -> u32 {
+        self.id_order().place[n.index()]
+    }
+
+    /// `place_of_node` of an id's node; ids not in the graph have none.
+    pub fn place(&self, id: &AssetId) -> Option<u32> {
+        self.node(id).map(|n| self.place_of_node(n))
+    }
+
+    fn id_order(&self) -> &IdOrder {
+        self.order.get_or_init(|| {
+            let mut ids: Vec<(&AssetId, NodeIndex)> = self.graph.node_indices().map(|n| (self.id_of(n), n)).collect();
+            ids.par_sort_unstable();
+            let nodes: Vec<NodeIndex> = ids.into_iter().map(|(_, n)| n).collect();
+            let mut place = vec![u32::MAX; self.graph.node_bound()];
+            for (i, n) in nodes.iter().enumerate() {
+                place[n.index()] = i as u32;
+            }
+            IdOrder { nodes, place }
+        })
     }
 
     /// Ids that relations name but no inventory defines, sorted.
@@ -304,12 +323,19 @@ impl AssetGraph {
     }
 
     /// The relations that do not follow from the assets alone (stated by an
-    /// inventory, or derived by an analysis), in no particular order.
-    pub fn stated_relation_refs(&self) -> impl Iterator<Item = (&AssetId, RelationKind, &AssetId)> {
-        self.graph
+    /// inventory, or derived by an analysis), sorted.
+    pub fn stated_relations_sorted(&self) -> Vec<(&AssetId, RelationKind, &AssetId)> {
+        let mut edges: Vec<((u32, RelationKind, u32), NodeIndex, NodeIndex)> = self
+            .graph
             .edge_references()
             .filter(|e| !self.implied[e.id().index()])
-            .map(|e| (self.id_of(e.source()), *e.weight(), self.id_of(e.target())))
+            .map(|e| {
+                let (from, to) = (e.source(), e.target());
+                ((self.place_of_node(from), *e.weight(), self.place_of_node(to)), from, to)
+            })
+            .collect();
+        edges.par_sort_unstable_by_key(|&(key, _, _)| key);
+        edges.into_iter().map(|((_, kind, _), from, to)| (self.id_of(from), kind, self.id_of(to))).collect()
     }
 
     /// Every relation, sorted.
@@ -420,6 +446,29 @@ mod tests {
         }
         let Node::Asset(kept) = g.node_at(g.node(&"vpc-1".into()).unwrap()) else { panic!() };
         assert_eq!(serde_json::to_value(kept).unwrap()["attributes"]["cidr_blocks"][0], "10.0.0.0/16");
+    }
+
+    #[test]
+    fn places_follow_id_order_and_sort_the_relations() {
+        // Loaded out of order, with a dangling reference (vpc-1) and the internet node.
+        let mut g = AssetGraph::from_inventories(vec![inventory(&format!("{SUBNET},{ACCOUNT}"))]);
+        let (acct, subnet) = (AssetId::new("acct"), AssetId::new("subnet-1"));
+        g.add_derived(RelationKind::Reaches, &[(&AssetId::internet(), &subnet), (&subnet, &acct)]);
+        g.add_derived(RelationKind::CanAssume, &[(&subnet, &acct), (&acct, &subnet)]);
+        let mut ids: Vec<&AssetId> = g.petgraph().node_indices().map(|n| g.id_of(n)).collect();
+        ids.sort();
+        let places: Vec<u32> = ids.iter().map(|id| g.place(id).unwrap()).collect();
+        assert_eq!(places, (0..ids.len() as u32).collect::<Vec<_>>());
+        assert_eq!(g.place(&"not-in-the-graph".into()), None);
+        let stated: Vec<Relation> = g
+            .stated_relations_sorted()
+            .into_iter()
+            .map(|(from, kind, to)| Relation { from: from.clone(), kind, to: to.clone() })
+            .collect();
+        let mut expected = stated.clone();
+        expected.sort();
+        assert_eq!(stated, expected);
+        assert_eq!(stated.len(), 4);
     }
 
     #[test]

@@ -26,7 +26,7 @@ impl Scan {
         SnapshotView::new(
             &self.graph,
             self.scanned_at,
-            self.facts.reach_records(),
+            self.facts.reach_records(&self.graph),
             &self.evaluation.results,
             &self.evaluation.findings,
         )

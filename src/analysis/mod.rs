@@ -96,16 +96,18 @@ pub fn short(id: &AssetId) -> &str {
 /// per asset; whatever needs an order takes it from `in_target_order`.
 pub type ReachesByTarget = FxHashMap<AssetId, Vec<Reach>>;
 
-/// The targets of `by_target` with their facts, in target order.
-pub fn targets_in_order(by_target: &ReachesByTarget) -> Vec<(&AssetId, &Vec<Reach>)> {
-    let mut targets: Vec<(&AssetId, &Vec<Reach>)> = by_target.iter().collect();
-    targets.par_sort_unstable_by_key(|&(id, _)| id);
-    targets
+/// The targets of `by_target` with their facts, in target order. Targets are
+/// graph assets, so their places in the graph's id order sort them.
+pub fn targets_in_order<'f>(graph: &AssetGraph, by_target: &'f ReachesByTarget) -> Vec<(&'f AssetId, &'f Vec<Reach>)> {
+    let mut targets: Vec<(Option<u32>, &AssetId, &Vec<Reach>)> =
+        by_target.par_iter().map(|(id, reaches)| (graph.place(id), id, reaches)).collect();
+    targets.par_sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    targets.into_iter().map(|(_, id, reaches)| (id, reaches)).collect()
 }
 
 /// The facts of `by_target`, ordered by target (and, per target, as derived).
-pub fn in_target_order(by_target: &ReachesByTarget) -> impl Iterator<Item = &Reach> {
-    targets_in_order(by_target).into_iter().flat_map(|(_, reaches)| reaches)
+pub fn in_target_order<'f>(graph: &AssetGraph, by_target: &'f ReachesByTarget) -> impl Iterator<Item = &'f Reach> {
+    targets_in_order(graph, by_target).into_iter().flat_map(|(_, reaches)| reaches)
 }
 
 /// Everything the analyses derived from one graph.
@@ -156,7 +158,7 @@ impl Facts {
             }
         }
         // Each exposed host on its own, spread over threads, in host order.
-        let one_hop: Vec<Reach> = targets_in_order(&from_internet)
+        let one_hop: Vec<Reach> = targets_in_order(graph, &from_internet)
             .par_iter()
             .flat_map_iter(|&(host, reaches)| {
                 let mut out = Vec::new();
@@ -190,18 +192,20 @@ impl Facts {
     }
 
     /// Every reachability fact, for the snapshot.
-    pub fn reach_records(&self) -> Vec<ReachRecordRef<'_>> {
+    pub fn reach_records(&self, graph: &AssetGraph) -> Vec<ReachRecordRef<'_>> {
         let reaches: Vec<&Reach> =
             self.from_internet.values().chain(self.via_exposed_host.values()).flatten().collect();
-        let mut v: Vec<ReachRecordRef> = reaches.into_par_iter().map(Reach::record).collect();
-        v.par_sort_unstable();
-        v
+        // Sorted by the places of the ends first (as their ids would sort), then by the rest.
+        let mut v: Vec<_> =
+            reaches.into_par_iter().map(|r| ((graph.place(&r.from), graph.place(&r.to)), r.record())).collect();
+        v.par_sort_unstable_by(|(a_ends, a), (b_ends, b)| a_ends.cmp(b_ends).then_with(|| a.cmp(b)));
+        v.into_iter().map(|(_, record)| record).collect()
     }
 
     /// Adds the derived `reaches` and `can_assume` edges to the graph.
     pub fn record_in(&self, graph: &mut AssetGraph) {
-        let reaches: Vec<(&AssetId, &AssetId)> = in_target_order(&self.from_internet)
-            .chain(in_target_order(&self.via_exposed_host))
+        let reaches: Vec<(&AssetId, &AssetId)> = in_target_order(graph, &self.from_internet)
+            .chain(in_target_order(graph, &self.via_exposed_host))
             .map(|r| (&r.from, &r.to))
             .collect();
         graph.add_derived(RelationKind::Reaches, &reaches);

@@ -129,7 +129,7 @@ fn select(scene: &Scene, view: View) -> (BTreeSet<AssetId>, Vec<Edge>) {
     let mut nodes = BTreeSet::new();
     let mut edges = Vec::new();
     let reach_edges = |edges: &mut Vec<Edge>, nodes: &mut BTreeSet<AssetId>| {
-        for r in in_target_order(&facts.from_internet) {
+        for r in in_target_order(g, &facts.from_internet) {
             let ports = r.flows.port_labels().join(", ");
             match &r.via {
                 Some(lb) => edges.push(Edge {
@@ -148,7 +148,7 @@ fn select(scene: &Scene, view: View) -> (BTreeSet<AssetId>, Vec<Edge>) {
             nodes.insert(r.to.clone());
             nodes.extend(r.via.clone());
         }
-        for r in in_target_order(&facts.via_exposed_host) {
+        for r in in_target_order(g, &facts.via_exposed_host) {
             let ports = r.flows.port_labels().join(", ");
             edges.push(Edge { from: r.from.to_string(), to: r.to.to_string(), label: ports, style: EdgeStyle::Reach });
             nodes.insert(r.from.clone());

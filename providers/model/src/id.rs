@@ -94,11 +94,14 @@ fn interned(text: &str) -> Arc<str> {
 
 const RECENT_SLOTS: usize = 4096;
 
+/// An interned id with its hash.
+type Entry = (u64, Arc<str>);
+
 thread_local! {
     /// The ids this thread met last, by hash. References repeat close together (a
     /// VPC's id in each of its subnets, a subnet's in each of its instances), and
     /// finding one here takes no lock.
-    static RECENT: RefCell<Vec<Option<(u64, Arc<str>)>>> = RefCell::new(vec![None; RECENT_SLOTS]);
+    static RECENT: RefCell<Vec<Option<Entry>>> = RefCell::new(vec![None; RECENT_SLOTS]);
 }
 
 /// `interned` through the table all threads share. It is split into shards, each
@@ -106,7 +109,7 @@ thread_local! {
 /// entry keeps its hash: growing a shard does not read a million strings again.
 fn interned_shared(text: &str, hash: u64) -> Arc<str> {
     const SHARDS: usize = 64;
-    type Shard = Mutex<HashTable<(u64, Arc<str>)>>;
+    type Shard = Mutex<HashTable<Entry>>;
     static TABLE: OnceLock<Vec<Shard>> = OnceLock::new();
     let table = TABLE.get_or_init(|| (0..SHARDS).map(|_| Mutex::default()).collect());
     // The table uses the low bits (bucket) and the top seven (tag): pick the shard
