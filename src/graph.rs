@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diff::changed_fields;
 use crate::source::{Source, SourcedInventory};
+use crate::text_sort::values_in_text_order;
 
 /// The nodes in id order, and each node's place in that order (by node index).
 struct IdOrder {
@@ -297,9 +298,8 @@ impl AssetGraph {
 
     fn id_order(&self) -> &IdOrder {
         self.order.get_or_init(|| {
-            let mut ids: Vec<(&AssetId, NodeIndex)> = self.graph.node_indices().map(|n| (self.id_of(n), n)).collect();
-            ids.par_sort_unstable();
-            let nodes: Vec<NodeIndex> = ids.into_iter().map(|(_, n)| n).collect();
+            let ids: Vec<(&str, NodeIndex)> = self.graph.node_indices().map(|n| (self.id_of(n).as_str(), n)).collect();
+            let nodes = values_in_text_order(ids);
             let mut place = vec![u32::MAX; self.graph.node_bound()];
             for (i, n) in nodes.iter().enumerate() {
                 place[n.index()] = i as u32;

@@ -17,5 +17,6 @@ pub mod soc2;
 pub mod source;
 pub mod summary;
 pub mod synth;
+pub mod text_sort;
 
 pub use auditgraph_model as model;
