@@ -113,7 +113,7 @@ impl<'a> SnapshotView<'a> {
 
     /// Writes the snapshot as `write_lines` lays out the owned `Snapshot`: each
     /// top-level field on its own line, each element of a list compact on its own.
-    fn write_to<W: std::io::Write>(&self, out: &mut W) -> std::io::Result<()> {
+    fn write_to<W: std::io::Write + Send>(&self, out: &mut W) -> std::io::Result<()> {
         out.write_all(b"{")?;
         field(out, "format", &self.format, true)?;
         field(out, "scan", &self.scan, false)?;
@@ -160,33 +160,50 @@ fn field_key<W: std::io::Write>(out: &mut W, key: &str, first: bool) -> std::io:
     out.write_all(b": ")
 }
 
-/// A top-level list of many elements, each compact on its own line. Elements are
-/// turned into text in parallel, a chunk at a time, then written in order.
-fn long_list<W: std::io::Write, T: Serialize + Sync>(out: &mut W, key: &str, items: &[T]) -> std::io::Result<()> {
-    use rayon::prelude::*;
-    const CHUNK: usize = 1 << 16;
-    const PIECE: usize = 1 << 10;
+/// A top-level list of many elements, each compact on its own line. The elements are
+/// turned into text a chunk at a time on every core while the chunk before is being
+/// written, so the writing (a copy into the kernel) hides behind the serialising.
+fn long_list<W: std::io::Write + Send, T: Serialize + Sync>(
+    out: &mut W,
+    key: &str,
+    items: &[T],
+) -> std::io::Result<()> {
+    const CHUNK: usize = 1 << 12;
     field_key(out, key, false)?;
     out.write_all(b"[")?;
+    let mut ready: Vec<Vec<u8>> = Vec::new();
     for (c, chunk) in items.chunks(CHUNK).enumerate() {
-        let pieces: Vec<Vec<u8>> = chunk
-            .par_chunks(PIECE)
-            .enumerate()
-            .map(|(p, piece)| {
-                let mut text = Vec::with_capacity(piece.len() * 128);
-                for (i, item) in piece.iter().enumerate() {
-                    let first = c == 0 && p == 0 && i == 0;
-                    text.extend_from_slice(if first { b"\n    " } else { b",\n    " });
-                    serde_json::to_writer(&mut text, item)?;
-                }
-                Ok(text)
-            })
-            .collect::<std::io::Result<_>>()?;
-        for piece in pieces {
-            out.write_all(&piece)?;
-        }
+        let earlier = std::mem::take(&mut ready);
+        let (text, written) = rayon::join(|| chunk_text(chunk, c == 0), || write_pieces(out, &earlier));
+        written?;
+        ready = text?;
     }
+    write_pieces(out, &ready)?;
     out.write_all(b"]")
+}
+
+/// One chunk of a long list as text, in pieces made in parallel, each element on its
+/// own line after a separator (none before the list's first element).
+fn chunk_text<T: Serialize + Sync>(chunk: &[T], starts_list: bool) -> std::io::Result<Vec<Vec<u8>>> {
+    use rayon::prelude::*;
+    const PIECE: usize = 1 << 8;
+    chunk
+        .par_chunks(PIECE)
+        .enumerate()
+        .map(|(p, piece)| {
+            let mut text = Vec::with_capacity(piece.len() * 256);
+            for (i, item) in piece.iter().enumerate() {
+                let first = starts_list && p == 0 && i == 0;
+                text.extend_from_slice(if first { b"\n    " } else { b",\n    " });
+                serde_json::to_writer(&mut text, item)?;
+            }
+            Ok(text)
+        })
+        .collect()
+}
+
+fn write_pieces<W: std::io::Write>(out: &mut W, pieces: &[Vec<u8>]) -> std::io::Result<()> {
+    pieces.iter().try_for_each(|piece| out.write_all(piece))
 }
 
 /// Writes JSON with one record per line: the top-level object and its arrays are
