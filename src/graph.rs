@@ -3,8 +3,6 @@
 //! conflict or a dangling reference becomes a warning, never a silent overwrite or a
 //! panic.
 
-use std::sync::Arc;
-
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use auditgraph_model::{Asset, AssetId, AssetKind, Inventory, Relation, RelationKind};
@@ -15,6 +13,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::diff::changed_fields;
+use crate::id_index::IdIndex;
 use crate::source::{Source, SourcedInventory};
 use crate::text_sort::values_in_text_order;
 
@@ -73,11 +72,8 @@ enum Link {
 
 pub struct AssetGraph {
     graph: StableDiGraph<Node, RelationKind>,
-    index: FxHashMap<AssetId, NodeIndex>,
+    index: IdIndex,
     internet: NodeIndex,
-    /// Where each asset came from (a file or a crawl), for conflict reports; one
-    /// shared string per source.
-    origin: FxHashMap<NodeIndex, Arc<str>>,
     pub sources: Vec<Source>,
     pub warnings: Vec<LoadWarning>,
     /// Every node in id order, computed once after loading.
@@ -91,13 +87,12 @@ impl AssetGraph {
     fn empty() -> Self {
         let mut graph = StableDiGraph::new();
         let internet = graph.add_node(Node::Internet);
-        let mut index = FxHashMap::default();
+        let mut index = IdIndex::default();
         index.insert(AssetId::internet(), internet);
         AssetGraph {
             graph,
             index,
             internet,
-            origin: FxHashMap::default(),
             sources: Vec::new(),
             warnings: Vec::new(),
             order: std::sync::OnceLock::new(),
@@ -109,17 +104,15 @@ impl AssetGraph {
     /// attributes imply, the explicit relations, and account containment.
     pub fn from_inventories(inventories: Vec<SourcedInventory>) -> Self {
         let mut g = AssetGraph::empty();
-        g.reserve(inventories.iter().map(|i| i.inventory.assets.len()).sum());
+        let mut batches = Vec::with_capacity(inventories.len());
         let mut explicit = Vec::new();
         for SourcedInventory { source, inventory } in inventories {
             let Inventory { assets, relations, .. } = inventory;
-            let origin: Arc<str> = source.origin.as_str().into();
-            for asset in assets {
-                g.add_asset(asset, &origin);
-            }
+            batches.push((assets, source.origin.clone()));
             explicit.extend(relations);
             g.sources.push(source);
         }
+        g.add_assets(batches);
         g.link(explicit);
         g
     }
@@ -127,43 +120,59 @@ impl AssetGraph {
     /// Rebuilds a graph from the parts of a snapshot.
     pub fn from_parts(sources: Vec<Source>, assets: Vec<Asset>, relations: Vec<Relation>) -> Self {
         let mut g = AssetGraph::empty();
-        g.reserve(assets.len());
-        let origin: Arc<str> = "snapshot".into();
-        for asset in assets {
-            g.add_asset(asset, &origin);
-        }
+        g.add_assets(vec![(assets, "snapshot".to_string())]);
         g.sources = sources;
         g.link(relations);
         g
     }
 
-    /// Room for `assets` more assets, so loading does not grow the tables step by step.
-    fn reserve(&mut self, assets: usize) {
-        self.graph.reserve_nodes(assets);
-        self.index.reserve(assets);
-        self.origin.reserve(assets);
-    }
-
-    fn add_asset(&mut self, asset: Asset, origin: &Arc<str>) {
-        if let Some(&existing) = self.index.get(&asset.id) {
-            if let Node::Asset(kept) = &self.graph[existing] {
-                let differing = changed_fields(kept, &asset);
-                if !differing.is_empty() {
-                    self.warnings.push(LoadWarning::Conflict {
-                        id: asset.id.clone(),
-                        kept_from: self.origin[&existing].to_string(),
-                        ignored_from: origin.to_string(),
-                        differing: differing.into_iter().map(|c| c.field).collect(),
-                    });
-                }
-            }
-            return;
-        }
-        let id = asset.id.clone();
+    /// Adds the assets of each origin, in the order given: the first asset with an id
+    /// is kept, a later one is dropped with a warning if it differs. Ids are matched
+    /// and assets boxed on every core; only the nodes are added one by one.
+    fn add_assets(&mut self, batches: Vec<(Vec<Asset>, String)>) {
+        let origins: Vec<String> = batches.iter().map(|(_, origin)| origin.clone()).collect();
+        let assets: Vec<(Box<Asset>, u32)> = batches
+            .into_par_iter()
+            .enumerate()
+            .flat_map(|(b, (assets, _))| assets.into_par_iter().map(move |a| (Box::new(a), b as u32)))
+            .collect();
+        let ids: Vec<&AssetId> = assets.par_iter().map(|(a, _)| &a.id).collect();
+        let first = first_occurrences(&ids);
+        let internet = AssetId::internet();
+        let mut conflicts: Vec<LoadWarning> = (0..assets.len())
+            .into_par_iter()
+            .filter(|&i| first[i] as usize != i && *ids[i] != internet)
+            .filter_map(|i| {
+                let ((kept, kept_from), (ignored, ignored_from)) = (&assets[first[i] as usize], &assets[i]);
+                let differing = changed_fields(kept, ignored);
+                (!differing.is_empty()).then(|| LoadWarning::Conflict {
+                    id: ignored.id.clone(),
+                    kept_from: origins[*kept_from as usize].clone(),
+                    ignored_from: origins[*ignored_from as usize].clone(),
+                    differing: differing.into_iter().map(|c| c.field).collect(),
+                })
+            })
+            .collect();
+        self.warnings.append(&mut conflicts);
+        let kept: Vec<bool> = (0..assets.len()).map(|i| first[i] as usize == i && *ids[i] != internet).collect();
         self.order = std::sync::OnceLock::new();
-        let node = self.graph.add_node(Node::Asset(Box::new(asset)));
-        self.index.insert(id, node);
-        self.origin.insert(node, origin.clone());
+        self.graph.reserve_nodes(assets.len());
+        let first_node = self.graph.node_count();
+        let entries: Vec<(&AssetId, NodeIndex)> = ids
+            .iter()
+            .zip(&kept)
+            .filter(|(_, &keep)| keep)
+            .enumerate()
+            .map(|(n, (&id, _))| (id, NodeIndex::new(first_node + n)))
+            .collect();
+        self.index.extend(entries);
+        // Nodes are never removed, so each new one takes the next index, as numbered above.
+        for ((asset, _), keep) in assets.into_iter().zip(kept) {
+            if keep {
+                let node = self.graph.add_node(Node::Asset(asset));
+                debug_assert_eq!(self.index.get(self.id_of(node)), Some(node));
+            }
+        }
     }
 
     /// Adds every relation: implied by attributes, explicit, and account containment.
@@ -171,16 +180,22 @@ impl AssetGraph {
         let links = self.resolve(&explicit);
         self.graph.reserve_edges(links.len());
         self.implied.reserve(links.len());
+        let edges: Vec<((NodeIndex, RelationKind, NodeIndex), bool)> = links
+            .into_iter()
+            .map(|(link, implied)| match link {
+                Link::Resolved(from, kind, to) => ((from, kind, to), implied),
+                Link::Dangling(r) => {
+                    ((self.node_or_unresolved(&r.from, &r), r.kind, self.node_or_unresolved(&r.to, &r)), implied)
+                }
+            })
+            .collect();
         // One edge per (from, kind, to), whichever inventory or attribute stated it;
         // the implied ones come first, so an inventory repeating one adds nothing.
-        let mut seen: FxHashSet<(NodeIndex, RelationKind, NodeIndex)> =
-            FxHashSet::with_capacity_and_hasher(links.len(), Default::default());
-        for (link, implied) in links {
-            let (from, kind, to) = match link {
-                Link::Resolved(from, kind, to) => (from, kind, to),
-                Link::Dangling(r) => (self.node_or_unresolved(&r.from, &r), r.kind, self.node_or_unresolved(&r.to, &r)),
-            };
-            if seen.insert((from, kind, to)) {
+        let keys: Vec<&(NodeIndex, RelationKind, NodeIndex)> = edges.par_iter().map(|(key, _)| key).collect();
+        let first = first_occurrences(&keys);
+        drop(keys);
+        for (i, ((from, kind, to), implied)) in edges.into_iter().enumerate() {
+            if first[i] as usize == i {
                 self.add_edge(from, to, kind, implied);
             }
         }
@@ -222,7 +237,7 @@ impl AssetGraph {
     }
 
     fn node_or_unresolved(&mut self, id: &AssetId, r: &Relation) -> NodeIndex {
-        if let Some(&n) = self.index.get(id) {
+        if let Some(n) = self.index.get(id) {
             return n;
         }
         self.warnings.push(LoadWarning::Unresolved {
@@ -262,11 +277,11 @@ impl AssetGraph {
     }
 
     pub fn node(&self, id: &AssetId) -> Option<NodeIndex> {
-        self.index.get(id).copied()
+        self.index.get(id)
     }
 
     pub fn asset(&self, id: &AssetId) -> Option<&Asset> {
-        self.index.get(id).and_then(|&n| self.asset_at(n))
+        self.index.get(id).and_then(|n| self.asset_at(n))
     }
 
     pub fn asset_at(&self, n: NodeIndex) -> Option<&Asset> {
@@ -397,6 +412,28 @@ impl AssetGraph {
     }
 }
 
+/// For each key, the position of the first key equal to it (its own when it is the
+/// first): how loading keeps the first of each asset and of each edge. Positions are
+/// grouped by hash on every core; equal hashes are then compared as keys, so a
+/// collision cannot merge two different ones.
+fn first_occurrences<K: std::hash::Hash + Eq + Sync>(keys: &[K]) -> Vec<u32> {
+    use std::hash::BuildHasher;
+    let hasher = rustc_hash::FxBuildHasher;
+    let mut by_hash: Vec<(u64, u32)> =
+        keys.par_iter().enumerate().map(|(i, key)| (hasher.hash_one(key), i as u32)).collect();
+    by_hash.par_sort_unstable();
+    let mut first: Vec<u32> = (0..keys.len() as u32).collect();
+    for group in by_hash.chunk_by(|a, b| a.0 == b.0).filter(|group| group.len() > 1) {
+        // Sorted by position within the group, so the first equal key found is the earliest.
+        for (k, &(_, at)) in group.iter().enumerate() {
+            if let Some(&(_, earlier)) = group[..k].iter().find(|(_, e)| keys[*e as usize] == keys[at as usize]) {
+                first[at as usize] = earlier;
+            }
+        }
+    }
+    first
+}
+
 fn internet_id() -> &'static AssetId {
     static ID: std::sync::OnceLock<AssetId> = std::sync::OnceLock::new();
     ID.get_or_init(AssetId::internet)
@@ -469,6 +506,37 @@ mod tests {
         expected.sort();
         assert_eq!(stated, expected);
         assert_eq!(stated.len(), 4);
+    }
+
+    #[test]
+    fn each_relation_is_one_edge_and_an_implied_one_stays_implied() {
+        let text = format!(
+            r#"{{"format":"auditgraph-inventory/1","cloud":"aws","scope":"111111111111",
+                "collected_at":"2026-11-01T00:00:00Z","assets":[{VPC},{SUBNET}],
+                "relations":[{{"from":"vpc-1","kind":"contains","to":"subnet-1"}},
+                             {{"from":"subnet-1","kind":"attached_to","to":"vpc-1"}},
+                             {{"from":"subnet-1","kind":"attached_to","to":"vpc-1"}}]}}"#
+        );
+        let g = AssetGraph::from_inventories(vec![SourcedInventory::new(Inventory::from_json(&text).unwrap(), "t")]);
+        assert_eq!(g.outgoing(&"vpc-1".into(), RelationKind::Contains), vec![&AssetId::from("subnet-1")]);
+        assert_eq!(g.outgoing(&"subnet-1".into(), RelationKind::AttachedTo), vec![&AssetId::from("vpc-1")]);
+        // The subnet's attribute already states the containment: only the attachment is stated on its own.
+        let stated: Vec<(&str, RelationKind, &str)> =
+            g.stated_relations_sorted().into_iter().map(|(a, kind, b)| (a.as_str(), kind, b.as_str())).collect();
+        assert_eq!(stated, vec![("subnet-1", RelationKind::AttachedTo, "vpc-1")]);
+    }
+
+    #[test]
+    fn first_occurrences_tell_colliding_keys_apart() {
+        /// Every key hashes alike, so only equality can separate them.
+        #[derive(PartialEq, Eq)]
+        struct Colliding(&'static str);
+        impl std::hash::Hash for Colliding {
+            fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+        }
+        let keys = ["a", "b", "a", "c", "b", "a"].map(Colliding);
+        assert_eq!(first_occurrences(&keys), vec![0, 1, 0, 3, 1, 0]);
+        assert_eq!(first_occurrences(&["x", "y", "x"]), vec![0, 1, 0]);
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod controls;
 pub mod diff;
 pub mod findings;
 pub mod graph;
+pub mod id_index;
 pub mod render;
 pub mod report;
 pub mod scan;
