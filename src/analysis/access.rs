@@ -41,7 +41,7 @@ impl AccessFacts {
         let mut account_blocks: FxHashMap<&str, Option<PublicAccessBlock>> = FxHashMap::default();
         let mut policies: FxHashMap<&AssetId, &PolicyDocument> = FxHashMap::default();
         let mut estate_accounts: BTreeSet<&str> = BTreeSet::new();
-        for a in graph.assets() {
+        for a in graph.assets_of(&[AssetKind::AwsAccount, AssetKind::AwsIamPolicy]) {
             match &a.attributes {
                 Attributes::AwsAccount(acc) => {
                     account_blocks.insert(&a.account, acc.s3_public_access_block);
@@ -68,12 +68,13 @@ impl AccessFacts {
             v
         };
         let mut group_grants: FxHashMap<&AssetId, Vec<String>> = FxHashMap::default();
-        for a in graph.assets() {
+        for a in graph.assets_of(&[AssetKind::AwsIamGroup]) {
             if let Attributes::AwsIamGroup(g) = &a.attributes {
                 group_grants.insert(&a.id, admin_grants(&g.attached_policies, &g.inline_policies));
             }
         }
-        for a in graph.assets() {
+        use AssetKind::*;
+        for a in graph.assets_of(&[AwsS3Bucket, GcpStorageBucket, AwsIamUser, AwsIamRole, AwsIamGroup]) {
             match &a.attributes {
                 Attributes::AwsS3Bucket(b) => {
                     let account = account_blocks.get(a.account.as_str()).copied();
@@ -267,7 +268,7 @@ fn resource_matches(pattern: &str, arn: &str) -> bool {
 /// account whose own policies allow actions on it, with the actions.
 pub fn access_to_data_stores(graph: &AssetGraph) -> BTreeMap<AssetId, Vec<(AssetId, String)>> {
     let policies: FxHashMap<&AssetId, &PolicyDocument> = graph
-        .assets()
+        .assets_of(&[AssetKind::AwsIamPolicy])
         .into_iter()
         .filter_map(|a| match &a.attributes {
             Attributes::AwsIamPolicy(p) => Some((&a.id, &p.document)),
@@ -275,7 +276,7 @@ pub fn access_to_data_stores(graph: &AssetGraph) -> BTreeMap<AssetId, Vec<(Asset
         })
         .collect();
     let mut principals: Vec<(&AssetId, &str, Vec<&PolicyDocument>)> = Vec::new();
-    for a in graph.assets() {
+    for a in graph.assets_of(&[AssetKind::AwsIamUser, AssetKind::AwsIamGroup, AssetKind::AwsIamRole]) {
         let (attached, inline) = match &a.attributes {
             Attributes::AwsIamUser(u) => (&u.attached_policies, &u.inline_policies),
             Attributes::AwsIamGroup(g) => (&g.attached_policies, &g.inline_policies),
@@ -287,7 +288,7 @@ pub fn access_to_data_stores(graph: &AssetGraph) -> BTreeMap<AssetId, Vec<(Asset
         principals.push((&a.id, &a.account, docs));
     }
     let mut out: BTreeMap<AssetId, Vec<(AssetId, String)>> = BTreeMap::new();
-    for store in graph.assets() {
+    for store in graph.assets_of(&[AssetKind::AwsS3Bucket, AssetKind::AwsRdsInstance, AssetKind::AwsKmsKey]) {
         let services = services_of(store.kind());
         if services.is_empty() {
             continue;
@@ -318,7 +319,7 @@ pub fn access_to_data_stores(graph: &AssetGraph) -> BTreeMap<AssetId, Vec<(Asset
 /// (an account root stands for the whole account).
 pub fn assumers(graph: &AssetGraph) -> Vec<(AssetId, AssetId)> {
     let mut out = Vec::new();
-    for a in graph.assets() {
+    for a in graph.assets_of(&[AssetKind::AwsIamRole]) {
         let Attributes::AwsIamRole(r) = &a.attributes else { continue };
         for s in r.trust_policy.statements.iter().filter(|s| s.effect == Effect::Allow) {
             for p in s.principal.iter().flat_map(|p| p.values("AWS")) {

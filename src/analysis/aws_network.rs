@@ -11,7 +11,7 @@ use auditgraph_model::aws::{
     Subnet,
 };
 use auditgraph_model::net::{PortRange, RuleAction};
-use auditgraph_model::{Asset, AssetId, Attributes};
+use auditgraph_model::{Asset, AssetId, AssetKind, Attributes};
 use ipnet::IpNet;
 
 use rayon::prelude::*;
@@ -35,6 +35,10 @@ pub struct Endpoint<'g> {
     /// Its IPv6 addresses (globally routable, so reachable if rules allow).
     pub ipv6: AddrSet,
 }
+
+/// The kinds of asset that have network endpoints in a VPC.
+pub const ENDPOINT_KINDS: &[AssetKind] =
+    &[AssetKind::AwsEc2Instance, AssetKind::AwsNetworkInterface, AssetKind::AwsRdsInstance, AssetKind::AwsLoadBalancer];
 
 /// The VPC network of every AWS account in the graph, indexed for hop lookups.
 pub struct AwsNetwork<'g> {
@@ -92,7 +96,8 @@ impl<'g> AwsNetwork<'g> {
             acl_entries: FxHashMap::default(),
             sg_labels: FxHashMap::default(),
         };
-        for a in graph.assets() {
+        use AssetKind::*;
+        for a in graph.assets_of(&[AwsSubnet, AwsRouteTable, AwsNetworkAcl, AwsSecurityGroup, AwsInternetGateway]) {
             match &a.attributes {
                 Attributes::AwsSubnet(s) => {
                     net.subnets.insert(&a.id, s);
@@ -120,8 +125,8 @@ impl<'g> AwsNetwork<'g> {
             }
         }
         // Each rule's label is written once, on every core.
-        let assets = graph.assets();
-        let labelled: Vec<Labelled> = assets
+        let labelled: Vec<Labelled> = graph
+            .assets_of(&[AwsRouteTable, AwsNetworkAcl, AwsSecurityGroup])
             .par_iter()
             .filter_map(|a| match &a.attributes {
                 Attributes::AwsRouteTable(rt) => {
@@ -207,7 +212,7 @@ impl<'g> AwsNetwork<'g> {
         self.graph.asset(id).map(|asset| self.endpoints_of(asset)).unwrap_or_default()
     }
 
-    /// `endpoints` of an asset in hand.
+    /// `endpoints` of an asset in hand; only assets of `ENDPOINT_KINDS` have any.
     pub fn endpoints_of(&self, asset: &'g Asset) -> Vec<Endpoint<'g>> {
         let id = &asset.id;
         match &asset.attributes {
@@ -504,12 +509,7 @@ impl<'g> AwsNetwork<'g> {
 
     /// Internet → load balancer listeners → target groups → targets.
     pub fn through_load_balancers(&self) -> Vec<Reach> {
-        let balancers: Vec<_> = self
-            .graph
-            .assets()
-            .into_iter()
-            .filter(|a| matches!(a.attributes, Attributes::AwsLoadBalancer(_)))
-            .collect();
+        let balancers = self.graph.assets_of(&[AssetKind::AwsLoadBalancer]);
         // Load balancers are independent of each other: spread them over threads.
         balancers.par_iter().flat_map_iter(|lb_asset| self.through_load_balancer(lb_asset)).collect()
     }

@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 
 use auditgraph_model::gcp::{ComputeInstance, FirewallRule, GcpRoute, SqlInstance};
 use auditgraph_model::net::{IpNet, RuleAction};
-use auditgraph_model::{Asset, AssetId, Attributes};
+use auditgraph_model::{Asset, AssetId, AssetKind, Attributes};
 
 use super::addrs::AddrSet;
 use super::flows::{FlowSet, Match};
@@ -25,7 +25,7 @@ pub struct GcpNetwork<'g> {
 impl<'g> GcpNetwork<'g> {
     pub fn new(graph: &'g AssetGraph) -> Self {
         let mut net = GcpNetwork { routes: FxHashMap::default(), firewalls: FxHashMap::default() };
-        for a in graph.assets() {
+        for a in graph.assets_of(&[AssetKind::GcpRoute, AssetKind::GcpFirewallRule]) {
             match &a.attributes {
                 Attributes::GcpRoute(r) => net.routes.entry(&r.network).or_default().push((&a.id, r)),
                 Attributes::GcpFirewallRule(f) if !f.disabled && f.direction.eq_ignore_ascii_case("ingress") => {
@@ -45,7 +45,7 @@ impl<'g> GcpNetwork<'g> {
     /// with a public IP.
     pub fn from_internet(&self, graph: &'g AssetGraph) -> Vec<Reach> {
         let mut out = Vec::new();
-        for a in graph.assets() {
+        for a in graph.assets_of(&[AssetKind::GcpComputeInstance, AssetKind::GcpSqlInstance]) {
             match &a.attributes {
                 Attributes::GcpComputeInstance(vm) => out.extend(self.instance_from_internet(a, vm)),
                 Attributes::GcpSqlInstance(sql) => out.extend(sql_from_internet(a, sql)),

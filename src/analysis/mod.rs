@@ -126,7 +126,7 @@ impl Facts {
         let gcp = GcpNetwork::new(graph);
         // Every asset is checked on its own, so the checks spread over threads.
         let direct: Vec<Reach> = graph
-            .assets()
+            .assets_of(aws_network::ENDPOINT_KINDS)
             .par_iter()
             .filter(|a| !matches!(&a.attributes, Attributes::AwsNetworkInterface(n) if n.attached_to.is_some()))
             .flat_map_iter(|a| {
@@ -150,7 +150,7 @@ impl Facts {
         // A data store one hop from a host that the internet reaches directly: only
         // stores in the host's own VPC can be one hop away.
         let mut stores_by_vpc: FxHashMap<&AssetId, Vec<aws_network::Endpoint>> = FxHashMap::default();
-        for store in graph.assets().into_iter().filter(|a| a.class() == AssetClass::DataStore) {
+        for store in graph.assets_of_class(AssetClass::DataStore) {
             for ep in aws.endpoints_of(store) {
                 if let Some(vpc) = aws.vpc_of(ep.subnet) {
                     stores_by_vpc.entry(vpc).or_default().push(ep);

@@ -82,7 +82,8 @@ pub fn evaluate(controls: &[Control], graph: &AssetGraph, facts: &Arc<Facts>) ->
                 .collect()
         })
         .collect();
-    let targets: Vec<&Asset> = graph.assets().into_iter().filter(|a| by_kind.contains_key(&a.kind())).collect();
+    let target_kinds: Vec<AssetKind> = by_kind.keys().copied().collect();
+    let targets: Vec<&Asset> = graph.assets_of(&target_kinds);
     let mut results: Vec<ControlResult> = controls
         .iter()
         .map(|c| ControlResult {
@@ -146,12 +147,8 @@ pub fn evaluate(controls: &[Control], graph: &AssetGraph, facts: &Arc<Facts>) ->
         r.passed = r.evaluated - r.failed - r.unknown;
     }
     // A whole API that could not be read: the control cannot vouch for that scope.
-    let scope_assets: HashMap<&str, &Asset> = graph
-        .assets()
-        .into_iter()
-        .filter(|a| a.class() == AssetClass::Account)
-        .map(|a| (a.account.as_str(), a))
-        .collect();
+    let scope_assets: HashMap<&str, &Asset> =
+        graph.assets_of_class(AssetClass::Account).into_iter().map(|a| (a.account.as_str(), a)).collect();
     for (ci, control) in controls.iter().enumerate() {
         for (source, gap) in gaps[ci].iter().filter(|(_, g)| g.resource.is_none()) {
             results[ci].unknown += 1;
