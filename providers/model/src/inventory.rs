@@ -95,6 +95,17 @@ struct InventoryOut<'a> {
     coverage: Vec<&'a CoverageRecord>,
 }
 
+/// That an inventory's `format` is the one this version reads.
+fn check_format(format: Option<serde_json::Value>) -> Result<(), InventoryError> {
+    match format {
+        Some(serde_json::Value::String(f)) if f == INVENTORY_FORMAT => Ok(()),
+        Some(other) => {
+            Err(InventoryError::at("format", format!("unsupported format {other}, expected \"{INVENTORY_FORMAT}\"")))
+        }
+        None => Err(InventoryError::at("format", format!("missing field, expected \"{INVENTORY_FORMAT}\""))),
+    }
+}
+
 #[derive(Deserialize)]
 struct FormatProbe {
     format: Option<serde_json::Value>,
@@ -103,7 +114,6 @@ struct FormatProbe {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct InventoryIn<'a> {
-    #[allow(dead_code)]
     format: String,
     cloud: Cloud,
     scope: String,
@@ -119,21 +129,18 @@ struct InventoryIn<'a> {
 impl Inventory {
     /// Reads an inventory, reporting the JSON path and reason of the first fault.
     pub fn from_json(text: &str) -> Result<Inventory, InventoryError> {
-        let probe: FormatProbe = serde_json::from_str(text).map_err(|e| InventoryError::at("", e.to_string()))?;
-        match probe.format {
-            Some(serde_json::Value::String(f)) if f == INVENTORY_FORMAT => {}
-            Some(other) => {
-                return Err(InventoryError::at(
-                    "format",
-                    format!("unsupported format {other}, expected \"{INVENTORY_FORMAT}\""),
-                ))
+        // A document of another format fails for that reason first, whatever else differs;
+        // a good one is read in one pass, its format checked after.
+        let raw: InventoryIn = match crate::error::deserialize_at_path(text) {
+            Ok(raw) => raw,
+            Err(e) => {
+                let probe: FormatProbe =
+                    serde_json::from_str(text).map_err(|e| InventoryError::at("", e.to_string()))?;
+                check_format(probe.format)?;
+                return Err(InventoryError::at(e.path().to_string(), e.into_inner().to_string()));
             }
-            None => {
-                return Err(InventoryError::at("format", format!("missing field, expected \"{INVENTORY_FORMAT}\"")))
-            }
-        }
-        let raw: InventoryIn = crate::error::deserialize_at_path(text)
-            .map_err(|e| InventoryError::at(e.path().to_string(), e.into_inner().to_string()))?;
+        };
+        check_format(Some(serde_json::Value::String(raw.format.clone())))?;
         let mut assets = Vec::with_capacity(raw.assets.len());
         for (i, a) in raw.assets.into_iter().enumerate() {
             let kind = a.kind;
@@ -233,6 +240,11 @@ mod tests {
         let e = error_of(&MINIMAL.replace("auditgraph-inventory/1", "auditgraph-inventory/9"));
         assert_eq!(e.path, "format");
         assert!(e.reason.contains("unsupported format"), "{e}");
+        // Another format is named as the fault even when its document differs in other ways too.
+        let e = error_of(&MINIMAL.replace("auditgraph-inventory/1", "auditgraph-inventory/9").replace("aws_vpc", "x"));
+        assert_eq!((e.path.as_str(), e.reason.contains("unsupported format")), ("format", true), "{e}");
+        let e = error_of(&MINIMAL.replace(r#""format": "auditgraph-inventory/1","#, "").replace("aws_vpc", "x"));
+        assert_eq!((e.path.as_str(), e.reason.contains("missing field")), ("format", true), "{e}");
         let e = error_of(&MINIMAL.replace("aws_vpc", "aws_spaceship"));
         assert_eq!(e.path, "assets[0].kind");
         assert!(e.reason.contains("aws_spaceship"), "{e}");
