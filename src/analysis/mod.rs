@@ -121,7 +121,15 @@ pub struct Facts {
 }
 
 impl Facts {
+    /// Reachability and access are independent of each other: derived side by side.
     pub fn derive(graph: &AssetGraph) -> Facts {
+        let ((from_internet, via_exposed_host), access) =
+            rayon::join(|| Self::reachability(graph), || access::AccessFacts::derive(graph));
+        Facts { from_internet, via_exposed_host, access }
+    }
+
+    /// What the internet reaches directly, and the data stores one hop from an exposed host.
+    fn reachability(graph: &AssetGraph) -> (ReachesByTarget, ReachesByTarget) {
         let aws = AwsNetwork::new(graph);
         let gcp = GcpNetwork::new(graph);
         // Every asset is checked on its own, so the checks spread over threads.
@@ -139,6 +147,7 @@ impl Facts {
             .collect();
         // One fact per target, load balancer and traffic, whichever subnet it came through.
         let mut from_internet = ReachesByTarget::default();
+        from_internet.reserve(direct.len());
         for r in direct.into_iter().chain(aws.through_load_balancers()).chain(gcp.from_internet(graph)) {
             let facts = from_internet.entry(r.to.clone()).or_default();
             let same = |known: &Reach| known.via == r.via && known.flows.to_string() == r.flows.to_string();
@@ -188,7 +197,7 @@ impl Facts {
         for r in one_hop {
             via_exposed_host.entry(r.to.clone()).or_default().push(r);
         }
-        Facts { from_internet, via_exposed_host, access: access::AccessFacts::derive(graph) }
+        (from_internet, via_exposed_host)
     }
 
     /// Every reachability fact, for the snapshot.
