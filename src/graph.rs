@@ -197,11 +197,22 @@ impl AssetGraph {
         let keys: Vec<&(NodeIndex, RelationKind, NodeIndex)> = edges.par_iter().map(|(key, _)| key).collect();
         let first = first_occurrences(&keys);
         drop(keys);
-        for (i, ((from, kind, to), implied)) in edges.into_iter().enumerate() {
-            if first[i] as usize == i {
-                self.add_edge(from, to, kind, implied);
-            }
-        }
+        // Every node is in, so the id order can be worked out on the other core while
+        // petgraph takes the edges one by one (it cannot take them in parallel).
+        let nodes = self.node_ids_and_kinds();
+        let node_bound = self.graph.node_bound();
+        let (graph, implied_edges) = (&mut self.graph, &mut self.implied);
+        let ((), order) = rayon::join(
+            || {
+                for (i, ((from, kind, to), implied)) in edges.into_iter().enumerate() {
+                    if first[i] as usize == i {
+                        add_edge(graph, implied_edges, from, to, kind, implied);
+                    }
+                }
+            },
+            || IdOrder::of(nodes, node_bound),
+        );
+        self.order = std::sync::OnceLock::from(order);
         self.warnings.sort();
         self.warnings.dedup();
     }
@@ -269,10 +280,7 @@ impl AssetGraph {
     }
 
     fn add_edge(&mut self, from: NodeIndex, to: NodeIndex, kind: RelationKind, implied: bool) {
-        let edge = self.graph.add_edge(from, to, kind);
-        // Edges are never removed, so their indices count up from zero.
-        debug_assert_eq!(edge.index(), self.implied.len());
-        self.implied.push(implied);
+        add_edge(&mut self.graph, &mut self.implied, from, to, kind, implied);
     }
 
     pub fn internet(&self) -> NodeIndex {
@@ -331,23 +339,14 @@ impl AssetGraph {
     }
 
     fn id_order(&self) -> &IdOrder {
-        self.order.get_or_init(|| {
-            let ids: Vec<(&str, NodeIndex)> = self.graph.node_indices().map(|n| (self.id_of(n).as_str(), n)).collect();
-            let nodes = values_in_text_order(ids);
-            let mut place = vec![u32::MAX; self.graph.node_bound()];
-            for (i, n) in nodes.iter().enumerate() {
-                place[n.index()] = i as u32;
-            }
-            // Reading each asset's kind is a miss in the cache per asset: done on every core.
-            let kinds: Vec<Option<AssetKind>> = nodes.par_iter().map(|&n| self.asset_at(n).map(Asset::kind)).collect();
-            let mut by_kind = vec![Vec::new(); AssetKind::ALL.len()];
-            for (&n, kind) in nodes.iter().zip(kinds) {
-                if let Some(kind) = kind {
-                    by_kind[kind as usize].push(n);
-                }
-            }
-            IdOrder { nodes, place, by_kind }
-        })
+        self.order.get_or_init(|| IdOrder::of(self.node_ids_and_kinds(), self.graph.node_bound()))
+    }
+
+    /// Each node's id and, for an asset, its kind: what the id order is made of. Read
+    /// on every core (each asset is a miss in the cache).
+    fn node_ids_and_kinds(&self) -> Vec<(AssetId, NodeIndex, Option<AssetKind>)> {
+        let nodes: Vec<NodeIndex> = self.graph.node_indices().collect();
+        nodes.into_par_iter().map(|n| (self.id_of(n).clone(), n, self.asset_at(n).map(Asset::kind))).collect()
     }
 
     /// Ids that relations name but no inventory defines, sorted.
@@ -437,6 +436,42 @@ impl AssetGraph {
     pub fn petgraph(&self) -> &StableDiGraph<Node, RelationKind> {
         &self.graph
     }
+}
+
+impl IdOrder {
+    /// The order of `nodes` (id, node, kind of an asset) by id; `node_bound` is one
+    /// past the highest node index.
+    fn of(nodes: Vec<(AssetId, NodeIndex, Option<AssetKind>)>, node_bound: usize) -> IdOrder {
+        let mut kind_of = vec![None; node_bound];
+        for (_, n, kind) in &nodes {
+            kind_of[n.index()] = *kind;
+        }
+        let order = values_in_text_order(nodes.iter().map(|(id, n, _)| (id.as_str(), *n)).collect());
+        let mut place = vec![u32::MAX; node_bound];
+        let mut by_kind = vec![Vec::new(); AssetKind::ALL.len()];
+        for (i, n) in order.iter().enumerate() {
+            place[n.index()] = i as u32;
+            if let Some(kind) = kind_of[n.index()] {
+                by_kind[kind as usize].push(*n);
+            }
+        }
+        IdOrder { nodes: order, place, by_kind }
+    }
+}
+
+/// Adds an edge and records whether the assets imply it.
+fn add_edge(
+    graph: &mut StableDiGraph<Node, RelationKind>,
+    implied_edges: &mut Vec<bool>,
+    from: NodeIndex,
+    to: NodeIndex,
+    kind: RelationKind,
+    implied: bool,
+) {
+    let edge = graph.add_edge(from, to, kind);
+    // Edges are never removed, so their indices count up from zero.
+    debug_assert_eq!(edge.index(), implied_edges.len());
+    implied_edges.push(implied);
 }
 
 /// For each key, the position of the first key equal to it (its own when it is the
