@@ -36,6 +36,30 @@ pub struct Endpoint<'g> {
     pub ipv6: AddrSet,
 }
 
+/// Hops already worked out from one source endpoint for one kind of traffic, by
+/// what they depend on besides those: the destination's subnet and security groups,
+/// and which CIDRs its addresses meet (`cidrs_met`).
+pub struct HopMemo<'s, 'g> {
+    src: &'s Endpoint<'g>,
+    start: FlowSet,
+    known: FxHashMap<DestinationClass<'g>, Option<(FlowSet, String, Vec<RuleLabel>)>>,
+}
+
+/// A destination's subnet, security groups and `cidrs_met`: all that a hop to it
+/// depends on besides the source and the traffic.
+type DestinationClass<'g> = (&'g AssetId, &'g [AssetId], u64);
+
+impl<'s, 'g> HopMemo<'s, 'g> {
+    pub fn new(src: &'s Endpoint<'g>, start: FlowSet) -> Self {
+        HopMemo { src, start, known: FxHashMap::default() }
+    }
+
+    /// How many hops were worked out rather than remembered.
+    pub fn evaluations(&self) -> usize {
+        self.known.len()
+    }
+}
+
 /// The kinds of asset that have network endpoints in a VPC.
 pub const ENDPOINT_KINDS: &[AssetKind] =
     &[AssetKind::AwsEc2Instance, AssetKind::AwsNetworkInterface, AssetKind::AwsRdsInstance, AssetKind::AwsLoadBalancer];
@@ -507,6 +531,57 @@ impl<'g> AwsNetwork<'g> {
         Some((flows, hop))
     }
 
+    /// `between(memo.src, dest, memo.start)`, remembered in `memo`: destinations that
+    /// differ only in what `between` does not read (their id, their addresses where
+    /// no rule's CIDR tells them apart) share one evaluation. A load balancer's
+    /// thousands of targets, or a VPC's databases, sit in a few subnets behind a few
+    /// security groups.
+    pub fn between_remembered(&self, memo: &mut HopMemo<'_, 'g>, dest: &Endpoint<'g>) -> Option<(FlowSet, Hop)> {
+        let (src, start) = (memo.src, &memo.start);
+        if src.asset == dest.asset {
+            return None;
+        }
+        let Some(cidrs_met) = self.cidrs_met(src, dest) else { return self.between(src, dest, start) };
+        let known = memo
+            .known
+            .entry((dest.subnet, dest.security_groups, cidrs_met))
+            .or_insert_with(|| self.between(src, dest, start).map(|(flows, hop)| (flows, hop.ports, hop.rules)));
+        known.as_ref().map(|(flows, ports, rules)| {
+            let hop =
+                Hop { from: src.asset.clone(), to: dest.asset.clone(), ports: ports.clone(), rules: rules.clone() };
+            (flows.clone(), hop)
+        })
+    }
+
+    /// All that `between` reads of the destination's addresses: whether they meet
+    /// each CIDR of the source's egress rules and, across subnets, of the source
+    /// subnet's network ACL, one bit per CIDR in a fixed order. `None` past 64 CIDRs.
+    fn cidrs_met(&self, src: &Endpoint, dest: &Endpoint) -> Option<u64> {
+        let egress_cidrs = src
+            .security_groups
+            .iter()
+            .filter_map(|sg| self.security_groups.get(sg))
+            .flat_map(|sg| &sg.egress)
+            .filter_map(|rule| if let SgPeer::Cidr(c) = &rule.peer { Some(AddrSet::net(c)) } else { None });
+        let acl_cidrs = (src.subnet != dest.subnet)
+            .then(|| self.nacl(src.subnet).and_then(|(id, _)| self.acl_entries.get(id)))
+            .flatten()
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.addrs.clone());
+        let mut met = 0u64;
+        for (i, cidr) in egress_cidrs.chain(acl_cidrs).enumerate() {
+            if i == 64 {
+                return None;
+            }
+            if !cidr.intersect(&dest.private).is_empty() {
+                met |= 1 << i;
+            }
+        }
+        Some(met)
+    }
+
     /// Internet → load balancer listeners → target groups → targets.
     pub fn through_load_balancers(&self) -> Vec<Reach> {
         let balancers = self.graph.assets_of(&[AssetKind::AwsLoadBalancer]);
@@ -524,6 +599,8 @@ impl<'g> AwsNetwork<'g> {
         // A target is looked up once, whichever listeners and balancer subnets lead to it.
         let mut target_endpoints: FxHashMap<&AssetId, Vec<Endpoint>> = FxHashMap::default();
         for lb_ep in self.endpoints_of(lb_asset) {
+            // One memo per target port: the traffic each target is asked about.
+            let mut memos: FxHashMap<u16, HopMemo> = FxHashMap::default();
             for listener in &lb.listeners {
                 let ListenerAction::Forward(groups) = &listener.default_action else { continue };
                 let start = FlowSet::tcp(&[listener.port], &AddrSet::all());
@@ -544,12 +621,16 @@ impl<'g> AwsNetwork<'g> {
                         if reached.contains(&(listener.port, &target.id, target.port)) {
                             continue;
                         }
-                        let to_target = FlowSet::tcp(&[target.port], &AddrSet::all());
                         let Some(mut hop) = target_endpoints
                             .entry(&target.id)
                             .or_insert_with(|| self.endpoints(&target.id))
                             .iter()
-                            .find_map(|t_ep| self.between(&lb_ep, t_ep, &to_target).map(|(_, h)| h))
+                            .find_map(|t_ep| {
+                                let memo = memos.entry(target.port).or_insert_with(|| {
+                                    HopMemo::new(&lb_ep, FlowSet::tcp(&[target.port], &AddrSet::all()))
+                                });
+                                self.between_remembered(memo, t_ep).map(|(_, hop)| hop)
+                            })
                         else {
                             continue;
                         };

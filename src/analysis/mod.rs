@@ -178,9 +178,9 @@ impl Facts {
                 for entry in reaches.iter().filter(|r| r.via.is_none()) {
                     for src in aws.endpoints_of(host_asset) {
                         let Some(vpc) = aws.vpc_of(src.subnet) else { continue };
+                        let mut memo = aws_network::HopMemo::new(&src, FlowSet::any_from(&addrs::AddrSet::all()));
                         for dest in stores_by_vpc.get(vpc).into_iter().flatten() {
-                            let any = FlowSet::any_from(&addrs::AddrSet::all());
-                            let Some((flows, hop)) = aws.between(&src, dest, &any) else { continue };
+                            let Some((flows, hop)) = aws.between_remembered(&mut memo, dest) else { continue };
                             if !seen.insert(dest.asset) {
                                 continue;
                             }

@@ -394,3 +394,76 @@ fn the_engine_agrees_with_brute_force_on_random_networks() {
     // Both verdicts must be common, or the comparison proves little.
     assert!(reachable > 2000 && blocked > 2000, "{reachable} reachable, {blocked} blocked");
 }
+
+/// CIDRs that split the test VPC's subnets, so that rules tell destinations apart.
+const INNER_CIDRS: &[&str] =
+    &["10.0.0.0/16", "10.0.1.0/25", "10.0.1.128/25", "10.0.2.0/24", "10.0.1.10/32", "10.0.2.64/26", "0.0.0.0/0"];
+const INNER_ADDRS: &[&str] = &["10.0.1.5", "10.0.1.10", "10.0.1.200", "10.0.2.9", "10.0.2.70", "10.0.2.250"];
+
+#[test]
+fn remembered_hops_are_the_hops_worked_out_one_by_one() {
+    let mut rng = Rng::new(0x00c0_ffee_1234_5678);
+    let (mut remembered, mut asked, mut mixed_verdicts) = (0, 0, 0);
+    for _ in 0..150 {
+        let mut acl: Vec<Value> = Vec::new();
+        for egress in [false, true] {
+            for i in 0..1 + rng.next_u64() % 4 {
+                let rule = Rule { cidr: rng.pick(INNER_CIDRS), ..random_rule(&mut rng, egress, 100 + i as u16 * 10) };
+                acl.push(rule_json(&rule));
+            }
+            if rng.next_u64() % 2 == 0 {
+                acl.push(json!({"rule_number": 32000, "egress": egress, "action": "allow", "protocol": "all", "cidr": "0.0.0.0/0"}));
+            }
+        }
+        let mut e = Estate::vpc(default_routes(), json!(acl));
+        let sg_rules = |rng: &mut Rng| -> Vec<Value> {
+            (0..1 + rng.next_u64() % 3)
+                .map(|_| {
+                    let r = random_rule(rng, false, 0);
+                    let mut v = json!({"protocol": r.protocol, "peer": {"cidr": rng.pick(INNER_CIDRS)}});
+                    if let Some((a, b)) = r.ports {
+                        v["ports"] = json!(format!("{a}-{b}"));
+                    }
+                    v
+                })
+                .collect()
+        };
+        let (src_egress, dst_a, dst_b) = (sg_rules(&mut rng), sg_rules(&mut rng), sg_rules(&mut rng));
+        e.add(
+            "sg-src",
+            "aws_security_group",
+            json!({"vpc": "vpc", "group_name": "src", "ingress": [], "egress": src_egress}),
+        )
+        .add("sg-a", "aws_security_group", json!({"vpc": "vpc", "group_name": "a", "ingress": dst_a, "egress": []}))
+        .add("sg-b", "aws_security_group", json!({"vpc": "vpc", "group_name": "b", "ingress": dst_b, "egress": []}))
+        .host("src", "sn", "sg-src", "10.0.1.20", false, &[]);
+        let dests: Vec<String> = (0..12).map(|i| format!("d{i}")).collect();
+        for d in &dests {
+            let addr = rng.pick(INNER_ADDRS);
+            let subnet = if addr.starts_with("10.0.1.") { "sn" } else { "sn2" };
+            e.host(d, subnet, rng.pick(&["sg-a", "sg-b"]), addr, false, &[]);
+        }
+        let g = e.graph();
+        let net = AwsNetwork::new(&g);
+        let endpoint = |id: &str| net.endpoints_of(g.asset(&AssetId::from(id)).unwrap()).remove(0);
+        let src = endpoint("src");
+        let dest_endpoints: Vec<_> = dests.iter().map(|d| endpoint(d)).collect();
+        for start in [FlowSet::any_from(&AddrSet::all()), FlowSet::tcp(&[443], &AddrSet::all())] {
+            let mut memo = super::aws_network::HopMemo::new(&src, start.clone());
+            let mut verdicts = std::collections::BTreeSet::new();
+            for dest in &dest_endpoints {
+                let one_by_one = net.between(&src, dest, &start);
+                verdicts.insert(one_by_one.is_some());
+                assert_eq!(net.between_remembered(&mut memo, dest), one_by_one, "to {}, acl {acl:?}", dest.asset);
+            }
+            asked += dest_endpoints.len();
+            remembered += dest_endpoints.len() - memo.evaluations();
+            mixed_verdicts += usize::from(verdicts.len() == 2);
+        }
+    }
+    // The memo must both spare work and meet destinations the rules treat differently.
+    assert!(
+        remembered > asked / 4 && mixed_verdicts > 30,
+        "{remembered} of {asked} remembered, {mixed_verdicts} mixed"
+    );
+}
