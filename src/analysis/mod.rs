@@ -175,12 +175,18 @@ impl Facts {
                     return out;
                 };
                 let mut seen = FxHashSet::default();
+                // The hop to a store depends on the host's endpoint, not on how the
+                // internet reached the host: worked out once for every entry below.
+                let sources = aws.endpoints_of(host_asset);
+                let mut memos: Vec<aws_network::HopMemo> = sources
+                    .iter()
+                    .map(|src| aws_network::HopMemo::new(src, FlowSet::any_from(&addrs::AddrSet::all())))
+                    .collect();
                 for entry in reaches.iter().filter(|r| r.via.is_none()) {
-                    for src in aws.endpoints_of(host_asset) {
+                    for (src, memo) in sources.iter().zip(&mut memos) {
                         let Some(vpc) = aws.vpc_of(src.subnet) else { continue };
-                        let mut memo = aws_network::HopMemo::new(&src, FlowSet::any_from(&addrs::AddrSet::all()));
                         for dest in stores_by_vpc.get(vpc).into_iter().flatten() {
-                            let Some((flows, hop)) = aws.between_remembered(&mut memo, dest) else { continue };
+                            let Some((flows, hop)) = aws.between_remembered(memo, dest) else { continue };
                             if !seen.insert(dest.asset) {
                                 continue;
                             }
