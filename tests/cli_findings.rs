@@ -132,6 +132,17 @@ fn query_answers_ad_hoc_questions() {
 }
 
 #[test]
+fn query_checks_fact_function_arguments_on_every_asset() {
+    let ssh = on_demo(&["query", "internet_port_open(asset, [22, 3389])"]);
+    assert!(ssh.stdout.contains("2 assets match; 0 could not be decided"), "{}", ssh.stdout);
+    // Not a list of ports: undecided for every asset, also those the internet cannot reach.
+    let all = on_demo(&["query", "true"]);
+    let total = all.stdout.lines().last().unwrap().split(' ').next().unwrap().to_string();
+    let bad = on_demo(&["query", r#"internet_port_open(asset, "22")"#]);
+    assert!(bad.stdout.contains(&format!("0 assets match; {total} could not be decided")), "{}", bad.stdout);
+}
+
+#[test]
 fn missing_data_is_unknown_never_pass() {
     let dir = scratch();
     std::fs::write(

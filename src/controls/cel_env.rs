@@ -6,6 +6,7 @@
 use std::sync::{Arc, OnceLock};
 
 use auditgraph_model::{Asset, AssetId};
+use cel::common::types::Kind;
 use cel::{Context, Env, ExecutionError, FunctionContext, Value};
 use chrono::{DateTime, Utc};
 
@@ -85,13 +86,20 @@ pub fn context<'g>(facts: &Arc<Facts>) -> Context<'g, 'g> {
     let f = facts.clone();
     let _ = ctx.add_function("internet_port_open", move |ftx: &FunctionContext| {
         let id = asset_arg(ftx)?;
-        let ports = ftx.args.get(1).map(|p| Value::try_from(p.as_ref())).transpose()?;
-        let Some(Value::List(ports)) = ports else {
+        let ports = ftx.args.get(1).filter(|p| p.get_type().kind() == Kind::List);
+        let Some(ports) = ports else {
+            return Err(ExecutionError::function_error("internet_port_open", "expected a list of ports"));
+        };
+        // Most assets are not reachable at all: their answer needs no port list.
+        let Some(reaches) = f.from_internet.get(&id) else {
+            return Ok(false);
+        };
+        let Value::List(ports) = Value::try_from(ports.as_ref())? else {
             return Err(ExecutionError::function_error("internet_port_open", "expected a list of ports"));
         };
         let wanted: Vec<u16> =
             ports.iter().filter_map(|p| if let Value::Int(i) = p { u16::try_from(*i).ok() } else { None }).collect();
-        Ok(f.from_internet.get(&id).into_iter().flatten().any(|r| wanted.iter().any(|p| r.flows.allows_port(*p))))
+        Ok(reaches.iter().any(|r| wanted.iter().any(|p| r.flows.allows_port(*p))))
     });
     let f = facts.clone();
     let _ = ctx.add_function("via_exposed_host", move |ftx: &FunctionContext| {
