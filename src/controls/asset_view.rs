@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use auditgraph_model::{Asset, AssetId, Attributes};
@@ -128,7 +129,7 @@ impl<'a> Indexer for AttributesView<'a> {
         Self: 'v,
     {
         let name = field_name(idx)?;
-        match self.0.serialize(FieldPicker { wanted: name }) {
+        match self.0.serialize(FieldPicker::<ToCel> { wanted: name, convert: PhantomData }) {
             Ok(Some(value)) => owned(value),
             // Not collected (a `None` field is not written), or not a field of this kind.
             Ok(None) => Err(ExecutionError::no_such_key(name)),
@@ -144,10 +145,43 @@ impl<'a> Indexer for AttributesView<'a> {
     }
 }
 
-/// Serialises a struct only as far as one field: that field becomes a CEL value
-/// (as `cel::to_value` would make it), the others are skipped unconverted.
-struct FieldPicker<'w> {
+/// One attribute of an asset as JSON, converting no other: `None` when it was not
+/// collected (or is not a field of the asset's kind).
+pub fn attribute_json(attributes: &Attributes, field: &str) -> Option<serde_json::Value> {
+    attributes.serialize(FieldPicker::<ToJson> { wanted: field, convert: PhantomData }).ok().flatten()
+}
+
+/// Turns the one field a `FieldPicker` wants into a value of its output.
+trait Convert {
+    type Out;
+    fn convert<T: ?Sized + Serialize>(value: &T) -> Result<Self::Out, PickError>;
+}
+
+/// A field as a CEL value, as `cel::to_value` makes it.
+struct ToCel;
+
+impl Convert for ToCel {
+    type Out = Value;
+    fn convert<T: ?Sized + Serialize>(value: &T) -> Result<Value, PickError> {
+        cel::to_value(value).map_err(|e| PickError(e.to_string()))
+    }
+}
+
+/// A field as JSON, as `serde_json::to_value` makes it.
+struct ToJson;
+
+impl Convert for ToJson {
+    type Out = serde_json::Value;
+    fn convert<T: ?Sized + Serialize>(value: &T) -> Result<serde_json::Value, PickError> {
+        serde_json::to_value(value).map_err(|e| PickError(e.to_string()))
+    }
+}
+
+/// Serialises a struct only as far as one field: that field is converted (`C`),
+/// the others are skipped unconverted.
+struct FieldPicker<'w, C> {
     wanted: &'w str,
+    convert: PhantomData<C>,
 }
 
 #[derive(Debug)]
@@ -168,23 +202,23 @@ impl ser::Error for PickError {
 }
 
 /// The struct being walked, and the field once found.
-struct Picking<'w> {
+struct Picking<'w, C: Convert> {
     wanted: &'w str,
-    found: Option<Value>,
+    found: Option<C::Out>,
 }
 
-impl SerializeStruct for Picking<'_> {
-    type Ok = Option<Value>;
+impl<C: Convert> SerializeStruct for Picking<'_, C> {
+    type Ok = Option<C::Out>;
     type Error = PickError;
 
     fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), PickError> {
         if self.found.is_none() && key == self.wanted {
-            self.found = Some(cel::to_value(value).map_err(|e| PickError(e.to_string()))?);
+            self.found = Some(C::convert(value)?);
         }
         Ok(())
     }
 
-    fn end(self) -> Result<Option<Value>, PickError> {
+    fn end(self) -> Result<Option<C::Out>, PickError> {
         Ok(self.found)
     }
 }
@@ -193,18 +227,18 @@ fn not_a_struct<T>() -> Result<T, PickError> {
     Err(PickError("attributes are not a struct".into()))
 }
 
-impl<'w> Serializer for FieldPicker<'w> {
-    type Ok = Option<Value>;
+impl<'w, C: Convert> Serializer for FieldPicker<'w, C> {
+    type Ok = Option<C::Out>;
     type Error = PickError;
-    type SerializeSeq = Impossible<Option<Value>, PickError>;
-    type SerializeTuple = Impossible<Option<Value>, PickError>;
-    type SerializeTupleStruct = Impossible<Option<Value>, PickError>;
-    type SerializeTupleVariant = Impossible<Option<Value>, PickError>;
-    type SerializeMap = Impossible<Option<Value>, PickError>;
-    type SerializeStruct = Picking<'w>;
-    type SerializeStructVariant = Impossible<Option<Value>, PickError>;
+    type SerializeSeq = Impossible<Option<C::Out>, PickError>;
+    type SerializeTuple = Impossible<Option<C::Out>, PickError>;
+    type SerializeTupleStruct = Impossible<Option<C::Out>, PickError>;
+    type SerializeTupleVariant = Impossible<Option<C::Out>, PickError>;
+    type SerializeMap = Impossible<Option<C::Out>, PickError>;
+    type SerializeStruct = Picking<'w, C>;
+    type SerializeStructVariant = Impossible<Option<C::Out>, PickError>;
 
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Picking<'w>, PickError> {
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Picking<'w, C>, PickError> {
         Ok(Picking { wanted: self.wanted, found: None })
     }
     fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, v: &T) -> Result<Self::Ok, PickError> {
@@ -383,6 +417,17 @@ mod tests {
         assert!(matches!(eval(&a, "asset.attributes.kms_key == ''"), Err(ExecutionError::NoSuchKey(_))));
         let b = volume(None, Some("arn:aws:kms:eu-west-1:1:key/k"));
         assert_eq!(eval(&b, "asset.attributes.kms_key.startsWith('arn:aws:kms')"), Ok(Value::Bool(true)));
+    }
+
+    #[test]
+    fn one_attribute_as_json_is_that_attribute_of_the_whole() {
+        let a = volume(None, Some("arn:aws:kms:eu-west-1:1:key/k"));
+        let whole = serde_json::to_value(&a.attributes).unwrap();
+        for field in ["size_gib", "encrypted", "kms_key", "attached_to"] {
+            assert_eq!(attribute_json(&a.attributes, field).as_ref(), whole.get(field), "{field}");
+        }
+        assert_eq!(attribute_json(&volume(None, None).attributes, "kms_key"), None);
+        assert_eq!(attribute_json(&a.attributes, "nonsense"), None);
     }
 
     #[test]

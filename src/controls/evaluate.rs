@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use super::{cel_env, Control};
+use super::{asset_view, cel_env, Control};
 use crate::analysis::Facts;
 use crate::findings::{ControlResult, Evidence, Finding, Outcome};
 use crate::graph::AssetGraph;
@@ -205,9 +205,10 @@ fn finding(control: &Control, id: AssetId, asset: &Asset, outcome: Outcome, evid
 fn evidence_for(control: &Control, asset: &Asset, graph: &AssetGraph, facts: &Facts) -> Vec<Evidence> {
     let mut out: Vec<Evidence> =
         control.facts_used.iter().flat_map(|f| cel_env::explain(graph, facts, f, &asset.id)).collect();
-    let json = serde_json::to_value(&asset.attributes).unwrap_or_default();
     for field in control.attributes_used.iter().filter(|f| asset.kind().attribute_fields().contains(&f.as_str())) {
-        let value = json.get(field).map(|v| v.to_string()).unwrap_or_else(|| "not collected".into());
+        let value = asset_view::attribute_json(&asset.attributes, field)
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "not collected".into());
         let value = if value.len() > 300 {
             format!("{}…", &value[..value.char_indices().nth(300).map(|(i, _)| i).unwrap_or(value.len())])
         } else {
