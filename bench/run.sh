@@ -37,7 +37,10 @@ for n in $SIZES; do
     [ -d "$estate" ] || "$BIN" synth --assets "$n" --seed 1 -o "$estate" > /dev/null
     walls=(); peaks=(); declare -A stage=()
     for _ in $(seq "$RUNS"); do
-        # The previous run's snapshot goes to disk first, so its write-back is not timed here.
+        # The previous run's snapshot is removed and goes to disk first, so neither its
+        # write-back nor ext4's flush of a file written over another is timed here:
+        # `scan` without --out writes a new file each time (bench/README.md).
+        rm -f "$WORK/snap-$n.json"
         sync
         read -r wall peak < <(measure "$BIN" scan "$estate" --timings --out "$WORK/snap-$n.json")
         walls+=("$wall"); peaks+=("$peak")
