@@ -1,6 +1,7 @@
 //! The `asset` variable as a lazy CEL value: a view over the typed asset that turns
 //! a field into a CEL value only when an expression reads it, instead of converting
 //! the whole asset (header, tags, every attribute) for every asset a control checks.
+//! A failed check's evidence reads the attributes it used the same way, as JSON.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
