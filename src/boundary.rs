@@ -2,14 +2,17 @@
 //! data), everything in scope for SOC 2: what can reach them over the network,
 //! which principals can access them, which keys encrypt them, and the containers
 //! all of that sits in. Entry points from the internet are the boundary crossings.
+//! A host whose path to a seed a cloud's network model cannot decide is in scope,
+//! marked undecided: a boundary is never narrowed by what was not worked out.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use auditgraph_model::{AssetClass, AssetId, AssetKind, RelationKind};
+use auditgraph_model::{Asset, AssetClass, AssetId, RelationKind};
 use serde::Serialize;
 
-use crate::analysis::aws_network::AwsNetwork;
-use crate::analysis::{paths_within, Facts};
+use crate::analysis::network::{Link, Networks};
+use crate::analysis::reachability::link_between;
+use crate::analysis::Facts;
 use crate::graph::AssetGraph;
 use crate::selector::Selector;
 
@@ -95,19 +98,14 @@ pub fn compute(graph: &AssetGraph, facts: &Facts, seeds: &[Selector], seed_text:
     }) {
         scope.add(id, format!("seed ({text})"));
     }
-    // Who could reach a seed inside its VPC: instances and load balancers, by VPC.
-    let net = AwsNetwork::new(graph);
-    let vpcs_of = |id: &AssetId| -> BTreeSet<AssetId> {
-        net.endpoints(id).iter().filter_map(|ep| net.vpc_of(ep.subnet).cloned()).collect()
-    };
-    let mut reachers: BTreeMap<AssetId, Vec<AssetId>> = BTreeMap::new();
-    for a in graph
-        .assets()
-        .into_iter()
-        .filter(|a| matches!(a.kind(), AssetKind::AwsEc2Instance | AssetKind::AwsLoadBalancer))
-    {
-        for vpc in vpcs_of(&a.id) {
-            reachers.entry(vpc).or_default().push(a.id.clone());
+    // Who could reach a seed over a private network: hosts and load balancers, by network.
+    let nets = Networks::new(graph);
+    let mut reachers: BTreeMap<&AssetId, Vec<&Asset>> = BTreeMap::new();
+    for net in nets.all() {
+        for a in graph.assets_of(net.source_kinds()) {
+            for network in net.networks_of(a) {
+                reachers.entry(network).or_default().push(a);
+            }
         }
     }
     let access = crate::analysis::access::access_to_data_stores(graph);
@@ -119,15 +117,29 @@ pub fn compute(graph: &AssetGraph, facts: &Facts, seeds: &[Selector], seed_text:
             scope.add(&r.from, format!("internet-exposed host that can reach {seed_name} ({ports})"));
             scope.links.insert((r.from.clone(), seed.clone(), ports));
         }
-        let candidates: BTreeSet<&AssetId> =
-            vpcs_of(seed).iter().flat_map(|v| reachers.get(v).into_iter().flatten()).collect();
+        let Some(seed_asset) = graph.asset(seed) else { continue };
+        let mut candidates: Vec<&Asset> = nets
+            .for_asset(seed_asset)
+            .networks_of(seed_asset)
+            .iter()
+            .flat_map(|n| reachers.get(n).into_iter().flatten().copied())
+            .collect();
+        candidates.sort_by(|a, b| a.id.cmp(&b.id));
+        candidates.dedup_by(|a, b| a.id == b.id);
         for candidate in candidates {
-            if let Some(path) = paths_within(&net, candidate, seed).first() {
-                let ports = path.flows.port_labels().join(", ");
-                scope.add(candidate, format!("can reach {seed_name} ({ports})"));
-                scope.links.insert((candidate.clone(), seed.clone(), ports));
-                scope.entries_of(facts, candidate);
+            match link_between(&nets, candidate, seed_asset) {
+                Link::Reaches(flows, _) => {
+                    let ports = flows.port_labels().join(", ");
+                    scope.add(&candidate.id, format!("can reach {seed_name} ({ports})"));
+                    scope.links.insert((candidate.id.clone(), seed.clone(), ports));
+                }
+                Link::Undecided(why) => {
+                    scope.add(&candidate.id, format!("may reach {seed_name} (undecided: {why})"));
+                    scope.links.insert((candidate.id.clone(), seed.clone(), "undecided".into()));
+                }
+                Link::Blocked => continue,
             }
+            scope.entries_of(facts, &candidate.id);
         }
         for (principal, actions) in access.get(seed).into_iter().flatten() {
             scope.add(principal, format!("its policies allow {actions} on {seed_name}"));

@@ -10,7 +10,9 @@ use auditgraph_model::{AssetId, AssetKind, Inventory};
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::analysis::{name_in, paths_between, Facts, Reach};
+use crate::analysis::network::{Link, Networks};
+use crate::analysis::reachability::link_between;
+use crate::analysis::{name_in, Facts, Reach};
 use crate::boundary;
 use crate::controls::evaluate::{collection_times, judge};
 use crate::controls::{self, cel_env};
@@ -21,7 +23,7 @@ use crate::render::{self, Scene, View};
 use crate::report;
 use crate::scan;
 use crate::selector::Selector;
-use crate::snapshot::{self, Snapshot};
+use crate::snapshot::{self, ReachRecordRef, Snapshot};
 use crate::source::{FixtureProvider, SourcedInventory};
 use crate::summary::scan_summary;
 
@@ -469,28 +471,41 @@ fn paths(args: PathsArgs) -> Result<ExitCode> {
         bail!("--to matches no asset");
     }
     let mut found: Vec<Reach> = Vec::new();
+    let mut undecided: Vec<(AssetId, AssetId, String)> = Vec::new();
     if args.from == Selector::Internet {
         for t in &targets {
             found.extend(facts.from_internet.get(*t).into_iter().flatten().cloned());
             found.extend(facts.via_exposed_host.get(*t).into_iter().flatten().cloned());
+            if let Some(why) = facts.via_exposed_host_undecided.get(*t) {
+                undecided.push((AssetId::internet(), (*t).clone(), why.clone()));
+            }
         }
     } else {
         let sources = select(&graph, &args.from);
         if sources.is_empty() {
             bail!("--from matches no asset");
         }
+        let nets = Networks::new(&graph);
         for s in &sources {
             for t in &targets {
-                found.extend(paths_between(&graph, s, t));
+                let (Some(from), Some(to)) = (graph.asset(s), graph.asset(t)) else { continue };
+                match link_between(&nets, from, to) {
+                    Link::Reaches(flows, hop) => {
+                        found.push(Reach { from: (*s).clone(), to: (*t).clone(), via: None, flows, hops: vec![hop] })
+                    }
+                    Link::Undecided(why) => undecided.push(((*s).clone(), (*t).clone(), why)),
+                    Link::Blocked => {}
+                }
             }
         }
     }
     match args.format {
         TextOrJson::Json => {
-            println!("{}", serde_json::to_string_pretty(&found.iter().map(Reach::record).collect::<Vec<_>>())?)
+            let records: Vec<ReachRecordRef> = found.iter().map(ReachRecordRef::from).collect();
+            println!("{}", serde_json::to_string_pretty(&records)?)
         }
         TextOrJson::Text => {
-            if found.is_empty() {
+            if found.is_empty() && undecided.is_empty() {
                 println!("No path: nothing matching --from can reach anything matching --to.");
             }
             for (i, r) in found.iter().enumerate() {
@@ -502,6 +517,9 @@ fn paths(args: PathsArgs) -> Result<ExitCode> {
                         println!("      {rule}");
                     }
                 }
+            }
+            for (from, to, why) in &undecided {
+                println!("undecided: {} -> {}: {why}", name_in(&graph, from), name_in(&graph, to));
             }
         }
     }

@@ -1,60 +1,14 @@
 //! Drift between two snapshots: assets and relations added, removed and changed,
-//! with each changed field's old and new value. The same field comparison reports
-//! conflicts when two inventories describe one asset differently.
+//! with each changed field's old and new value (compared as `Asset::changed_fields`
+//! compares them, as the loader does for conflicts).
 
 use std::collections::BTreeMap;
 
+use auditgraph_model::asset::FieldChange;
 use auditgraph_model::{Asset, AssetId, Relation};
 use serde::Serialize;
-use serde_json::Value;
 
-use crate::graph::relation_name;
 use crate::snapshot::Snapshot;
-
-/// One field that differs, by JSON path (`attributes.public_ip`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct FieldChange {
-    pub field: String,
-    pub old: Value,
-    pub new: Value,
-}
-
-/// The fields in which two versions of an asset differ, in path order.
-pub fn changed_fields(old: &Asset, new: &Asset) -> Vec<FieldChange> {
-    let (mut a, mut b) = (BTreeMap::new(), BTreeMap::new());
-    flatten("", &serde_json::to_value(old).unwrap_or(Value::Null), &mut a);
-    flatten("", &serde_json::to_value(new).unwrap_or(Value::Null), &mut b);
-    let mut fields: Vec<&String> = a.keys().chain(b.keys()).collect();
-    fields.sort();
-    fields.dedup();
-    fields
-        .into_iter()
-        .filter_map(|f| {
-            let (o, n) = (a.get(f).cloned().unwrap_or(Value::Null), b.get(f).cloned().unwrap_or(Value::Null));
-            (o != n).then(|| FieldChange { field: f.clone(), old: o, new: n })
-        })
-        .collect()
-}
-
-/// Flattens a JSON value into `path → scalar` (empty arrays and objects count as scalars).
-fn flatten(prefix: &str, v: &Value, out: &mut BTreeMap<String, Value>) {
-    match v {
-        Value::Object(m) if !m.is_empty() => {
-            for (k, x) in m {
-                let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
-                flatten(&p, x, out);
-            }
-        }
-        Value::Array(xs) if !xs.is_empty() => {
-            for (i, x) in xs.iter().enumerate() {
-                flatten(&format!("{prefix}[{i}]"), x, out);
-            }
-        }
-        _ => {
-            out.insert(prefix.to_string(), v.clone());
-        }
-    }
-}
 
 #[derive(Clone, Debug, Serialize)]
 pub struct AssetSummary {
@@ -99,7 +53,7 @@ impl SnapshotDiff {
             .iter()
             .filter_map(|(id, a)| {
                 let b = before.get(id)?;
-                let changes = changed_fields(b, a);
+                let changes = b.changed_fields(a);
                 (!changes.is_empty()).then(|| ChangedAsset { id: (*id).clone(), kind: a.kind().to_string(), changes })
             })
             .collect();
@@ -146,10 +100,10 @@ impl SnapshotDiff {
             }
         }
         for r in &self.relations_added {
-            out.push_str(&format!("+ {} --{}--> {}\n", r.from, relation_name(r.kind), r.to));
+            out.push_str(&format!("+ {} --{}--> {}\n", r.from, r.kind, r.to));
         }
         for r in &self.relations_removed {
-            out.push_str(&format!("- {} --{}--> {}\n", r.from, relation_name(r.kind), r.to));
+            out.push_str(&format!("- {} --{}--> {}\n", r.from, r.kind, r.to));
         }
         out.push_str(&format!(
             "{} assets added, {} removed, {} changed; {} relations added, {} removed\n",

@@ -12,7 +12,6 @@ use petgraph::Direction;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::diff::changed_fields;
 use crate::id_index::IdIndex;
 use crate::source::{Source, SourcedInventory};
 use crate::text_sort::values_in_text_order;
@@ -54,17 +53,11 @@ impl std::fmt::Display for LoadWarning {
                 "conflict: {id} differs between {kept_from} and {ignored_from} ({}); kept the first",
                 differing.join(", ")
             ),
-            LoadWarning::Unresolved { missing, from, relation, to } => write!(
-                f,
-                "unresolved: {missing}, named by {from} --{}--> {to}, is in no inventory",
-                relation_name(*relation)
-            ),
+            LoadWarning::Unresolved { missing, from, relation, to } => {
+                write!(f, "unresolved: {missing}, named by {from} --{relation}--> {to}, is in no inventory")
+            }
         }
     }
-}
-
-pub fn relation_name(kind: RelationKind) -> String {
-    serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
 /// A relation whose ends were looked up: both in the graph, or one missing.
@@ -147,7 +140,7 @@ impl AssetGraph {
             .filter(|&i| first[i] as usize != i && *ids[i] != internet)
             .filter_map(|i| {
                 let ((kept, kept_from), (ignored, ignored_from)) = (&assets[first[i] as usize], &assets[i]);
-                let differing = changed_fields(kept, ignored);
+                let differing = kept.changed_fields(ignored);
                 (!differing.is_empty()).then(|| LoadWarning::Conflict {
                     id: ignored.id.clone(),
                     kept_from: origins[*kept_from as usize].clone(),
@@ -224,11 +217,8 @@ impl AssetGraph {
             self.graph.node_weights().filter_map(|n| if let Node::Asset(a) = n { Some(&**a) } else { None }).collect();
         let mut implied: Vec<(&AssetId, RelationKind, &AssetId)> =
             assets.par_iter().flat_map_iter(|a| a.implied_relation_refs()).collect();
-        let accounts: FxHashMap<&str, &AssetId> = assets
-            .iter()
-            .filter(|a| matches!(a.kind(), AssetKind::AwsAccount | AssetKind::GcpProject))
-            .map(|a| (a.account.as_str(), &a.id))
-            .collect();
+        let accounts: FxHashMap<&str, &AssetId> =
+            assets.iter().filter(|a| a.class() == AssetClass::Account).map(|a| (a.account.as_str(), &a.id)).collect();
         let contained: FxHashSet<&AssetId> = implied
             .iter()
             .filter(|(_, kind, _)| *kind == RelationKind::Contains)

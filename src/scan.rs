@@ -10,7 +10,7 @@ use crate::analysis::Facts;
 use crate::controls::evaluate::{evaluate, Evaluation};
 use crate::controls::Control;
 use crate::graph::AssetGraph;
-use crate::snapshot::SnapshotView;
+use crate::snapshot::{reach_records, SnapshotView};
 use crate::source::SourcedInventory;
 
 pub struct Scan {
@@ -26,7 +26,7 @@ impl Scan {
         SnapshotView::new(
             &self.graph,
             self.scanned_at,
-            self.facts.reach_records(&self.graph),
+            reach_records(&self.graph, &self.facts),
             &self.evaluation.results,
             &self.evaluation.findings,
         )

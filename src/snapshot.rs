@@ -12,7 +12,8 @@ use chrono::{DateTime, Utc};
 use rayon::slice::ParallelSliceMut;
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{ReachRecord, ReachRecordRef};
+use crate::analysis::{Facts, Reach};
+use crate::findings::Hop;
 use crate::findings::{ControlResult, Finding};
 use crate::graph::{AssetGraph, LoadWarning};
 use crate::source::Source;
@@ -51,6 +52,55 @@ pub struct Snapshot {
     pub reachability: Vec<ReachRecord>,
     pub controls: Vec<ControlResult>,
     pub findings: Vec<Finding>,
+}
+
+/// A reachability fact as snapshots store it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReachRecord {
+    pub from: AssetId,
+    pub to: AssetId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<AssetId>,
+    /// `tcp/22 from internet(v4)`; one entry per protocol and port range.
+    pub flows: Vec<String>,
+    pub hops: Vec<Hop>,
+}
+
+/// A `ReachRecord` borrowed from the facts: serialises and sorts exactly as it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ReachRecordRef<'a> {
+    pub from: &'a AssetId,
+    pub to: &'a AssetId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<&'a AssetId>,
+    pub flows: Vec<String>,
+    pub hops: &'a [Hop],
+}
+
+impl<'a> From<&'a Reach> for ReachRecordRef<'a> {
+    fn from(r: &'a Reach) -> Self {
+        ReachRecordRef {
+            from: &r.from,
+            to: &r.to,
+            via: r.via.as_ref(),
+            flows: r.flows.to_string().split("; ").map(str::to_string).collect(),
+            hops: &r.hops,
+        }
+    }
+}
+
+/// Every reachability fact, in the snapshot's order: by the places of the ends
+/// first (as their ids would sort), then by the rest.
+pub fn reach_records<'a>(graph: &AssetGraph, facts: &'a Facts) -> Vec<ReachRecordRef<'a>> {
+    use rayon::prelude::*;
+    let reaches: Vec<&Reach> = facts.from_internet.values().chain(facts.via_exposed_host.values()).flatten().collect();
+    let mut v: Vec<_> = reaches
+        .into_par_iter()
+        .map(|r| ((graph.place(&r.from), graph.place(&r.to)), ReachRecordRef::from(r)))
+        .collect();
+    v.par_sort_unstable_by(|(a_ends, a), (b_ends, b)| a_ends.cmp(b_ends).then_with(|| a.cmp(b)));
+    v.into_iter().map(|(_, record)| record).collect()
 }
 
 /// A snapshot borrowed from a scan: written exactly as the owned `Snapshot`
@@ -377,7 +427,7 @@ mod tests {
         let snapshot = Snapshot::capture(
             &scan.graph,
             at,
-            scan.facts.reach_records(&scan.graph),
+            reach_records(&scan.graph, &scan.facts),
             evaluation.results.clone(),
             evaluation.findings.clone(),
         );

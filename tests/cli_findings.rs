@@ -122,6 +122,27 @@ fn paths_between_assets() {
 }
 
 #[test]
+fn what_a_cloud_cannot_decide_is_printed_as_undecided() {
+    // Google Cloud paths between assets are not modelled: the exposed notebook VM's
+    // path to the private Cloud SQL instance is neither a path nor "no path".
+    let run = on_demo(&["paths", "--from", "name:jupyter-1", "--to", "name:reporting-mysql"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("undecided: jupyter-1 -> reporting-mysql: Google Cloud paths"), "{}", run.stdout);
+    assert!(!run.stdout.contains("No path"), "{}", run.stdout);
+    let from_internet = on_demo(&["paths", "--from", "internet", "--to", "name:reporting-mysql"]);
+    assert!(from_internet.stdout.contains("undecided: internet -> reporting-mysql: from "), "{}", from_internet.stdout);
+    // The boundary of that store keeps every host that may reach it, marked undecided.
+    let scope = on_demo(&["boundary", "--seed", "name:reporting-mysql", "--format", "json"]);
+    assert_eq!(scope.code, 0, "{}", scope.stderr);
+    let b: Value = serde_json::from_str(&scope.stdout).unwrap();
+    let jupyter = b["components"].as_array().unwrap().iter().find(|c| c["name"] == "jupyter-1").expect("in scope");
+    assert!(jupyter["why"][0].as_str().unwrap().starts_with("may reach reporting-mysql (undecided:"), "{jupyter}");
+    // A bucket is on no network: nothing reaches it through one, and that is decided.
+    let bucket = on_demo(&["paths", "--from", "name:jupyter-1", "--to", "name:northwind-open-datasets"]);
+    assert!(bucket.stdout.contains("No path"), "{}", bucket.stdout);
+}
+
+#[test]
 fn query_answers_ad_hoc_questions() {
     let run = on_demo(&["query", r#"asset.kind == "aws_ebs_volume" && !asset.attributes.encrypted"#]);
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -1,6 +1,7 @@
 //! End-to-end on the demo estate: every planted problem listed in
-//! fixtures/demo/README.md is found by the control the list names, and no decoy
-//! is. The README is the single source of the expectations.
+//! fixtures/demo/README.md is found by the control the list names, no decoy is,
+//! and every case the README lists as undecided is reported unknown (never a pass).
+//! The README is the single source of the expectations.
 
 mod common;
 
@@ -29,19 +30,22 @@ fn rows(readme: &str, prefix: char, ids_col: usize, controls_col: usize) -> Vec<
         .collect()
 }
 
-fn failed_pairs() -> BTreeSet<(String, String)> {
+/// (control, asset) of every finding with this outcome.
+fn pairs(findings: &[Value], outcome: &str) -> BTreeSet<(String, String)> {
+    findings
+        .iter()
+        .filter(|f| f["outcome"] == outcome)
+        .map(|f| (f["control"].as_str().unwrap().to_string(), f["asset"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+fn demo_findings() -> Vec<Value> {
     let dir = scratch();
     let out = dir.path().join("snap.json");
     let run = auditgraph(dir.path(), &["scan", demo().to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let snap: Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
-    snap["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["outcome"] == "fail")
-        .map(|f| (f["control"].as_str().unwrap().to_string(), f["asset"].as_str().unwrap().to_string()))
-        .collect()
+    snap["findings"].as_array().unwrap().clone()
 }
 
 #[test]
@@ -49,8 +53,11 @@ fn every_planted_problem_is_found_and_no_decoy_is() {
     let readme = std::fs::read_to_string(demo().join("README.md")).unwrap();
     let planted = rows(&readme, 'P', 3, 4);
     let decoys = rows(&readme, 'D', 4, 5);
-    assert!(planted.len() >= 20 && decoys.len() >= 10, "the README tables were not read");
-    let failed = failed_pairs();
+    let undecided = rows(&readme, 'U', 3, 4);
+    assert!(planted.len() >= 20 && decoys.len() >= 10 && !undecided.is_empty(), "the README tables were not read");
+    let findings = demo_findings();
+    let failed = pairs(&findings, "fail");
+    let unknown = pairs(&findings, "unknown");
     let mut missing = Vec::new();
     for (row, ids, controls) in &planted {
         assert!(!ids.is_empty() && !controls.is_empty(), "row {row} names no asset or control");
@@ -79,4 +86,15 @@ fn every_planted_problem_is_found_and_no_decoy_is() {
         }
     }
     assert!(flagged.is_empty(), "decoys flagged:\n{}", flagged.join("\n"));
+    let mut decided = Vec::new();
+    for (row, ids, controls) in &undecided {
+        for id in ids {
+            for control in controls {
+                if !unknown.contains(&(control.clone(), id.clone())) {
+                    decided.push(format!("{row}: {control} on {id} is not unknown"));
+                }
+            }
+        }
+    }
+    assert!(decided.is_empty(), "undecided cases reported otherwise:\n{}", decided.join("\n"));
 }

@@ -2,7 +2,8 @@
 //! VPC's main table; longest prefix wins), network ACLs (rule order, first match,
 //! stateless so return traffic on ephemeral ports is checked too) and security
 //! groups (stateful allow-lists by CIDR or group reference). Internet → asset,
-//! load balancer → target and asset → asset paths all go through here.
+//! load balancer → target and asset → asset paths all go through here; the
+//! `NetworkModel` impl at the end is what the rest of the engine sees.
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -18,6 +19,7 @@ use rayon::prelude::*;
 
 use super::addrs::AddrSet;
 use super::flows::{Flow, FlowSet, Match};
+use super::network::{Link, NetworkModel, Placement};
 use super::{short, Reach};
 use crate::findings::{Hop, RuleLabel};
 use crate::graph::AssetGraph;
@@ -61,8 +63,11 @@ impl<'s, 'g> HopMemo<'s, 'g> {
 }
 
 /// The kinds of asset that have network endpoints in a VPC.
-pub const ENDPOINT_KINDS: &[AssetKind] =
+const ENDPOINT_KINDS: &[AssetKind] =
     &[AssetKind::AwsEc2Instance, AssetKind::AwsNetworkInterface, AssetKind::AwsRdsInstance, AssetKind::AwsLoadBalancer];
+
+/// The kinds that open connections to other endpoints.
+const SOURCE_KINDS: &[AssetKind] = &[AssetKind::AwsEc2Instance, AssetKind::AwsLoadBalancer];
 
 /// The VPC network of every AWS account in the graph, indexed for hop lookups.
 pub struct AwsNetwork<'g> {
@@ -222,6 +227,15 @@ impl<'g> AwsNetwork<'g> {
 
     pub fn vpc_of(&self, subnet: &AssetId) -> Option<&'g AssetId> {
         self.subnets.get(subnet).map(|s| &s.vpc)
+    }
+
+    /// Whether the subnet's route table sends 0.0.0.0/0 or ::/0 to an internet gateway.
+    fn is_public_subnet(&self, subnet: &AssetId) -> bool {
+        self.route_table(subnet).is_some_and(|(_, rt)| {
+            rt.routes.iter().any(|r| {
+                r.target_kind == RouteTargetKind::InternetGateway && r.destination.is_some_and(|d| d.prefix_len() == 0)
+            })
+        })
     }
 
     fn label(&self, id: &AssetId) -> String {
@@ -656,4 +670,97 @@ impl<'g> AwsNetwork<'g> {
 /// The reply to a flow: same protocol and peers, towards an ephemeral port.
 fn reply_to(f: &Flow) -> Flow {
     Flow { ports: if f.protocol.has_ports() { PortRange::EPHEMERAL } else { PortRange::ALL }, ..f.clone() }
+}
+
+impl<'g> NetworkModel<'g> for AwsNetwork<'g> {
+    fn endpoint_kinds(&self) -> &'static [AssetKind] {
+        ENDPOINT_KINDS
+    }
+
+    fn source_kinds(&self) -> &'static [AssetKind] {
+        SOURCE_KINDS
+    }
+
+    fn networks_of(&self, asset: &'g Asset) -> Vec<&'g AssetId> {
+        let mut vpcs: Vec<&AssetId> = Vec::new();
+        for vpc in self.endpoints_of(asset).iter().filter_map(|ep| self.vpc_of(ep.subnet)) {
+            if !vpcs.contains(&vpc) {
+                vpcs.push(vpc);
+            }
+        }
+        vpcs
+    }
+
+    fn reached_from_internet(&self, asset: &'g Asset) -> Vec<Reach> {
+        // An interface attached to an instance is reached as that instance.
+        if matches!(&asset.attributes, Attributes::AwsNetworkInterface(n) if n.attached_to.is_some()) {
+            return Vec::new();
+        }
+        let any = FlowSet::any_from(&AddrSet::all());
+        self.endpoints_of(asset)
+            .iter()
+            .filter_map(|ep| {
+                let (flows, hops) = self.from_internet(ep, &any)?;
+                Some(Reach { from: AssetId::internet(), to: asset.id.clone(), via: None, flows, hops })
+            })
+            .collect()
+    }
+
+    fn reached_through_intermediaries(&self) -> Vec<Reach> {
+        self.through_load_balancers()
+    }
+
+    /// The first endpoint of `from` (in order) that reaches an endpoint of each
+    /// destination gives the hop. Hops are remembered per source endpoint across
+    /// the destinations, since many share subnets and security groups.
+    fn links(&self, from: &'g Asset, to: &[&'g Asset]) -> Vec<Link> {
+        let sources = self.endpoints_of(from);
+        let mut memos: Vec<HopMemo> =
+            sources.iter().map(|src| HopMemo::new(src, FlowSet::any_from(&AddrSet::all()))).collect();
+        to.iter()
+            .map(|dest| {
+                let dests = self.endpoints_of(dest);
+                for memo in &mut memos {
+                    for d in &dests {
+                        if let Some((flows, hop)) = self.between_remembered(memo, d) {
+                            return Link::Reaches(flows, hop);
+                        }
+                    }
+                }
+                Link::Blocked
+            })
+            .collect()
+    }
+
+    fn placement(&self, asset: &'g Asset) -> Option<Placement> {
+        let (vpc, subnet) = match &asset.attributes {
+            Attributes::AwsEc2Instance(i) => (self.vpc_of(&i.subnet)?, Some(&i.subnet)),
+            Attributes::AwsNatGateway(n) => (self.vpc_of(&n.subnet)?, Some(&n.subnet)),
+            Attributes::AwsRdsInstance(d) => (&d.vpc, None),
+            Attributes::AwsLoadBalancer(l) => (&l.vpc, None),
+            Attributes::AwsInternetGateway(g) => (g.vpcs.first()?, None),
+            _ => return None,
+        };
+        let network_label = match self.graph.asset(vpc) {
+            Some(a) => match &a.attributes {
+                Attributes::AwsVpc(v) => {
+                    let cidrs: Vec<String> = v.cidr_blocks.iter().map(ToString::to_string).collect();
+                    format!("VPC {} {}", a.name, cidrs.join(" "))
+                }
+                _ => format!("network {}", a.name),
+            },
+            None => format!("network {}", short(vpc)),
+        };
+        let subnet = subnet.map(|s| {
+            let public = self.is_public_subnet(s);
+            let label = match (self.graph.asset(s), self.subnets.get(s)) {
+                (Some(a), Some(sub)) => {
+                    format!("{} subnet {} {}", if public { "public" } else { "private" }, a.name, sub.cidr_block)
+                }
+                _ => format!("subnet {}", short(s)),
+            };
+            (s.clone(), label, public)
+        });
+        Some(Placement { network: (vpc.clone(), network_label), subnet })
+    }
 }

@@ -2,7 +2,8 @@
 //! gateway that applies to the instance's tags, and the network's ingress firewall
 //! rules that target the instance (priority order, deny before allow at equal
 //! priority, first match, implied deny). Cloud SQL: a public IP and its authorized
-//! networks.
+//! networks. Paths between assets (VM → VM, VM → Cloud SQL private IP) are not
+//! modelled yet: they are undecided, so controls that need them report unknown.
 
 use rustc_hash::FxHashMap;
 
@@ -12,11 +13,21 @@ use auditgraph_model::{Asset, AssetId, AssetKind, Attributes};
 
 use super::addrs::AddrSet;
 use super::flows::{FlowSet, Match};
+use super::network::{Link, NetworkModel, Placement};
 use super::{short, Reach};
 use crate::findings::{Hop, RuleLabel};
 use crate::graph::AssetGraph;
 
+/// Why a path between two Google Cloud assets has no verdict yet.
+pub const BETWEEN_UNDECIDED: &str =
+    "Google Cloud paths between assets (firewall rules between instances, Cloud SQL private IP) are not modelled yet";
+
+/// The kinds that attach to a VPC network, and those that open connections.
+const ENDPOINT_KINDS: &[AssetKind] = &[AssetKind::GcpComputeInstance, AssetKind::GcpSqlInstance];
+const SOURCE_KINDS: &[AssetKind] = &[AssetKind::GcpComputeInstance];
+
 pub struct GcpNetwork<'g> {
+    graph: &'g AssetGraph,
     /// Routes and ingress firewall rules by network.
     routes: FxHashMap<&'g AssetId, Vec<(&'g AssetId, &'g GcpRoute)>>,
     firewalls: FxHashMap<&'g AssetId, Vec<(&'g AssetId, &'g FirewallRule)>>,
@@ -24,7 +35,7 @@ pub struct GcpNetwork<'g> {
 
 impl<'g> GcpNetwork<'g> {
     pub fn new(graph: &'g AssetGraph) -> Self {
-        let mut net = GcpNetwork { routes: FxHashMap::default(), firewalls: FxHashMap::default() };
+        let mut net = GcpNetwork { graph, routes: FxHashMap::default(), firewalls: FxHashMap::default() };
         for a in graph.assets_of(&[AssetKind::GcpRoute, AssetKind::GcpFirewallRule]) {
             match &a.attributes {
                 Attributes::GcpRoute(r) => net.routes.entry(&r.network).or_default().push((&a.id, r)),
@@ -39,20 +50,6 @@ impl<'g> GcpNetwork<'g> {
             rules.sort_by_key(|(id, f)| (f.priority, f.action != RuleAction::Deny, (*id).clone()));
         }
         net
-    }
-
-    /// Internet → every instance with an external IP, and every Cloud SQL instance
-    /// with a public IP.
-    pub fn from_internet(&self, graph: &'g AssetGraph) -> Vec<Reach> {
-        let mut out = Vec::new();
-        for a in graph.assets_of(&[AssetKind::GcpComputeInstance, AssetKind::GcpSqlInstance]) {
-            match &a.attributes {
-                Attributes::GcpComputeInstance(vm) => out.extend(self.instance_from_internet(a, vm)),
-                Attributes::GcpSqlInstance(sql) => out.extend(sql_from_internet(a, sql)),
-                _ => {}
-            }
-        }
-        out
     }
 
     fn instance_from_internet(&self, asset: &Asset, vm: &ComputeInstance) -> Option<Reach> {
@@ -120,6 +117,81 @@ impl<'g> GcpNetwork<'g> {
     }
 }
 
+impl<'g> NetworkModel<'g> for GcpNetwork<'g> {
+    fn endpoint_kinds(&self) -> &'static [AssetKind] {
+        ENDPOINT_KINDS
+    }
+
+    fn source_kinds(&self) -> &'static [AssetKind] {
+        SOURCE_KINDS
+    }
+
+    fn networks_of(&self, asset: &'g Asset) -> Vec<&'g AssetId> {
+        match &asset.attributes {
+            Attributes::GcpComputeInstance(vm) => {
+                let mut networks: Vec<&AssetId> = Vec::new();
+                for nic in &vm.network_interfaces {
+                    if !networks.contains(&&nic.network) {
+                        networks.push(&nic.network);
+                    }
+                }
+                networks
+            }
+            Attributes::GcpSqlInstance(sql) => sql.private_network.iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// An instance with an external IP, a Cloud SQL instance with a public IP.
+    fn reached_from_internet(&self, asset: &'g Asset) -> Vec<Reach> {
+        match &asset.attributes {
+            Attributes::GcpComputeInstance(vm) => self.instance_from_internet(asset, vm).into_iter().collect(),
+            Attributes::GcpSqlInstance(sql) => sql_from_internet(asset, sql).into_iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Google Cloud load balancers are not read yet: nothing is reached through one.
+    fn reached_through_intermediaries(&self) -> Vec<Reach> {
+        Vec::new()
+    }
+
+    /// Undecided for every destination on a network `from` is on.
+    fn links(&self, from: &'g Asset, to: &[&'g Asset]) -> Vec<Link> {
+        let own = self.networks_of(from);
+        to.iter()
+            .map(|dest| {
+                let shared = dest.id != from.id && self.networks_of(dest).iter().any(|n| own.contains(n));
+                if shared {
+                    Link::Undecided(BETWEEN_UNDECIDED.to_string())
+                } else {
+                    Link::Blocked
+                }
+            })
+            .collect()
+    }
+
+    fn placement(&self, asset: &'g Asset) -> Option<Placement> {
+        let (network, subnet) = match &asset.attributes {
+            Attributes::GcpComputeInstance(vm) => {
+                let nic = vm.network_interfaces.first()?;
+                (&nic.network, Some(&nic.subnetwork))
+            }
+            Attributes::GcpSqlInstance(sql) => (sql.private_network.as_ref()?, None),
+            _ => return None,
+        };
+        let name = |id: &AssetId| self.graph.asset(id).map(|a| a.name.clone()).unwrap_or_else(|| short(id).into());
+        let subnet = subnet.map(|s| {
+            let label = match self.graph.asset(s).map(|a| &a.attributes) {
+                Some(Attributes::GcpSubnetwork(sub)) => format!("subnetwork {} {}", name(s), sub.ip_cidr_range),
+                _ => format!("subnet {}", short(s)),
+            };
+            (s.clone(), label, false)
+        });
+        Some(Placement { network: (network.clone(), format!("network {}", name(network))), subnet })
+    }
+}
+
 fn display_sources(ranges: &[IpNet]) -> String {
     if ranges.is_empty() {
         "from tagged instances".to_string()
@@ -179,7 +251,8 @@ mod tests {
     }
 
     fn reach(g: &AssetGraph) -> Option<FlowSet> {
-        GcpNetwork::new(g).from_internet(g).into_iter().next().map(|r| r.flows)
+        let net = GcpNetwork::new(g);
+        g.assets_of(net.endpoint_kinds()).into_iter().flat_map(|a| net.reached_from_internet(a)).next().map(|r| r.flows)
     }
 
     #[test]

@@ -1,25 +1,26 @@
 //! Analyses: facts that no single cloud API returns, derived from the whole graph.
-//! Network reachability (who can reach what, on which ports, through which rules)
-//! and access (public buckets, administrators, untrusted role assumers). Each fact
-//! keeps the evidence that explains it.
+//! Network reachability (who can reach what, on which ports, through which rules),
+//! searched once above each cloud's `network::NetworkModel`, and access (public
+//! buckets, administrators, untrusted role assumers). Each fact keeps the evidence
+//! that explains it, and a fact that could not be decided says why.
 
 pub mod access;
 pub mod addrs;
 pub mod aws_network;
 pub mod flows;
 pub mod gcp_network;
+pub mod network;
+pub mod reachability;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
-use auditgraph_model::{AssetClass, AssetId, Attributes, RelationKind};
+use auditgraph_model::{AssetId, RelationKind};
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::findings::{Evidence, Hop};
 use crate::graph::AssetGraph;
-use aws_network::AwsNetwork;
 use flows::FlowSet;
-use gcp_network::GcpNetwork;
+use network::Networks;
 
 /// One derived reachability fact: `from` (the internet or an asset) reaches `to`
 /// with `flows`, along `hops`, possibly through a load balancer `via`.
@@ -32,19 +33,6 @@ pub struct Reach {
     pub hops: Vec<Hop>,
 }
 
-/// A reachability fact as snapshots store it.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReachRecord {
-    pub from: AssetId,
-    pub to: AssetId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub via: Option<AssetId>,
-    /// `tcp/22 from internet(v4)`; one entry per protocol and port range.
-    pub flows: Vec<String>,
-    pub hops: Vec<Hop>,
-}
-
 impl Reach {
     /// The fact as evidence, naming assets by `name_of`.
     pub fn evidence(&self, name_of: &dyn Fn(&AssetId) -> String) -> Evidence {
@@ -54,28 +42,6 @@ impl Reach {
             hops: self.hops.clone(),
         }
     }
-
-    /// The fact as the snapshot stores it, borrowing its ids and hops.
-    pub fn record(&self) -> ReachRecordRef<'_> {
-        ReachRecordRef {
-            from: &self.from,
-            to: &self.to,
-            via: self.via.as_ref(),
-            flows: self.flows.to_string().split("; ").map(str::to_string).collect(),
-            hops: &self.hops,
-        }
-    }
-}
-
-/// A `ReachRecord` borrowed from the facts: serialises and sorts exactly as it.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct ReachRecordRef<'a> {
-    pub from: &'a AssetId,
-    pub to: &'a AssetId,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub via: Option<&'a AssetId>,
-    pub flows: Vec<String>,
-    pub hops: &'a [Hop],
 }
 
 /// The name of an asset as evidence gives it (its short id when it has none).
@@ -117,104 +83,30 @@ pub struct Facts {
     pub from_internet: ReachesByTarget,
     /// Exposed host → data store, by data store; each path starts at the internet.
     pub via_exposed_host: ReachesByTarget,
+    /// Data stores with no known path from an exposed host, where a hop from one
+    /// could not be decided: why.
+    pub via_exposed_host_undecided: FxHashMap<AssetId, String>,
     pub access: access::AccessFacts,
 }
 
 impl Facts {
     /// Reachability and access are independent of each other: derived side by side.
     pub fn derive(graph: &AssetGraph) -> Facts {
-        let ((from_internet, via_exposed_host), access) =
-            rayon::join(|| Self::reachability(graph), || access::AccessFacts::derive(graph));
-        Facts { from_internet, via_exposed_host, access }
-    }
-
-    /// What the internet reaches directly, and the data stores one hop from an exposed host.
-    fn reachability(graph: &AssetGraph) -> (ReachesByTarget, ReachesByTarget) {
-        let aws = AwsNetwork::new(graph);
-        let gcp = GcpNetwork::new(graph);
-        // Every asset is checked on its own, so the checks spread over threads.
-        let direct: Vec<Reach> = graph
-            .assets_of(aws_network::ENDPOINT_KINDS)
-            .par_iter()
-            .filter(|a| !matches!(&a.attributes, Attributes::AwsNetworkInterface(n) if n.attached_to.is_some()))
-            .flat_map_iter(|a| {
-                // An interface attached to an instance is reached as that instance.
-                aws.endpoints_of(a).into_iter().filter_map(|ep| {
-                    let (flows, hops) = aws.from_internet(&ep, &FlowSet::any_from(&addrs::AddrSet::all()))?;
-                    Some(Reach { from: AssetId::internet(), to: a.id.clone(), via: None, flows, hops })
-                })
-            })
-            .collect();
-        // One fact per target, load balancer and traffic, whichever subnet it came through.
-        let mut from_internet = ReachesByTarget::default();
-        from_internet.reserve(direct.len());
-        for r in direct.into_iter().chain(aws.through_load_balancers()).chain(gcp.from_internet(graph)) {
-            let facts = from_internet.entry(r.to.clone()).or_default();
-            let same = |known: &Reach| known.via == r.via && known.flows.to_string() == r.flows.to_string();
-            if !facts.iter().any(same) {
-                facts.push(r);
-            }
+        let ((from_internet, exposed), access) = rayon::join(
+            || {
+                let nets = Networks::new(graph);
+                let from_internet = reachability::from_internet(graph, &nets);
+                let exposed = reachability::via_exposed_hosts(graph, &nets, &from_internet);
+                (from_internet, exposed)
+            },
+            || access::AccessFacts::derive(graph),
+        );
+        Facts {
+            from_internet,
+            via_exposed_host: exposed.reaches,
+            via_exposed_host_undecided: exposed.undecided,
+            access,
         }
-
-        // A data store one hop from a host that the internet reaches directly: only
-        // stores in the host's own VPC can be one hop away.
-        let mut stores_by_vpc: FxHashMap<&AssetId, Vec<aws_network::Endpoint>> = FxHashMap::default();
-        for store in graph.assets_of_class(AssetClass::DataStore) {
-            for ep in aws.endpoints_of(store) {
-                if let Some(vpc) = aws.vpc_of(ep.subnet) {
-                    stores_by_vpc.entry(vpc).or_default().push(ep);
-                }
-            }
-        }
-        // Each exposed host on its own, spread over threads, in host order.
-        let one_hop: Vec<Reach> = targets_in_order(graph, &from_internet)
-            .par_iter()
-            .flat_map_iter(|&(host, reaches)| {
-                let mut out = Vec::new();
-                let Some(host_asset) = graph.asset(host).filter(|a| a.class() == AssetClass::Compute) else {
-                    return out;
-                };
-                let mut seen = FxHashSet::default();
-                // The hop to a store depends on the host's endpoint, not on how the
-                // internet reached the host: worked out once for every entry below.
-                let sources = aws.endpoints_of(host_asset);
-                let mut memos: Vec<aws_network::HopMemo> = sources
-                    .iter()
-                    .map(|src| aws_network::HopMemo::new(src, FlowSet::any_from(&addrs::AddrSet::all())))
-                    .collect();
-                for entry in reaches.iter().filter(|r| r.via.is_none()) {
-                    for (src, memo) in sources.iter().zip(&mut memos) {
-                        let Some(vpc) = aws.vpc_of(src.subnet) else { continue };
-                        for dest in stores_by_vpc.get(vpc).into_iter().flatten() {
-                            let Some((flows, hop)) = aws.between_remembered(memo, dest) else { continue };
-                            if !seen.insert(dest.asset) {
-                                continue;
-                            }
-                            let mut hops = entry.hops.clone();
-                            hops.push(hop);
-                            out.push(Reach { from: host.clone(), to: dest.asset.clone(), via: None, flows, hops });
-                        }
-                    }
-                }
-                out
-            })
-            .collect();
-        let mut via_exposed_host = ReachesByTarget::default();
-        for r in one_hop {
-            via_exposed_host.entry(r.to.clone()).or_default().push(r);
-        }
-        (from_internet, via_exposed_host)
-    }
-
-    /// Every reachability fact, for the snapshot.
-    pub fn reach_records(&self, graph: &AssetGraph) -> Vec<ReachRecordRef<'_>> {
-        let reaches: Vec<&Reach> =
-            self.from_internet.values().chain(self.via_exposed_host.values()).flatten().collect();
-        // Sorted by the places of the ends first (as their ids would sort), then by the rest.
-        let mut v: Vec<_> =
-            reaches.into_par_iter().map(|r| ((graph.place(&r.from), graph.place(&r.to)), r.record())).collect();
-        v.par_sort_unstable_by(|(a_ends, a), (b_ends, b)| a_ends.cmp(b_ends).then_with(|| a.cmp(b)));
-        v.into_iter().map(|(_, record)| record).collect()
     }
 
     /// Adds the derived `reaches` and `can_assume` edges to the graph.
@@ -227,24 +119,6 @@ impl Facts {
         let assumes: Vec<(&AssetId, &AssetId)> = self.access.assumers.iter().map(|(p, r)| (p, r)).collect();
         graph.add_derived(RelationKind::CanAssume, &assumes);
     }
-}
-
-/// What flows from one asset to another inside a VPC, endpoint by endpoint.
-pub fn paths_between(graph: &AssetGraph, from: &AssetId, to: &AssetId) -> Vec<Reach> {
-    paths_within(&AwsNetwork::new(graph), from, to)
-}
-
-/// `paths_between` with a network index built once by the caller.
-pub fn paths_within(aws: &AwsNetwork, from: &AssetId, to: &AssetId) -> Vec<Reach> {
-    let mut out = Vec::new();
-    for src in aws.endpoints(from) {
-        for dest in aws.endpoints(to) {
-            if let Some((flows, hop)) = aws.between(&src, &dest, &FlowSet::any_from(&addrs::AddrSet::all())) {
-                out.push(Reach { from: from.clone(), to: to.clone(), via: None, flows, hops: vec![hop] });
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -103,11 +103,18 @@ pub fn context<'g>(facts: &Arc<Facts>) -> Context<'g, 'g> {
     });
     let f = facts.clone();
     let _ = ctx.add_function("via_exposed_host", move |ftx: &FunctionContext| {
-        asset_arg(ftx).map(|id| f.via_exposed_host.contains_key(&id))
+        let id = asset_arg(ftx)?;
+        match f.via_exposed_host_undecided.get(&id) {
+            Some(why) => Err(ExecutionError::function_error("via_exposed_host", why)),
+            None => Ok(f.via_exposed_host.contains_key(&id)),
+        }
     });
     let f = facts.clone();
     let _ = ctx.add_function("exposed_hosts", move |ftx: &FunctionContext| {
         let id = asset_arg(ftx)?;
+        if let Some(why) = f.via_exposed_host_undecided.get(&id) {
+            return Err(ExecutionError::function_error("exposed_hosts", why));
+        }
         Ok::<_, ExecutionError>(strings(
             f.via_exposed_host.get(&id).into_iter().flatten().map(|r| r.from.to_string()).collect(),
         ))

@@ -11,11 +11,11 @@ use std::path::Path;
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use auditgraph_model::aws::RouteTargetKind;
 use auditgraph_model::{Asset, AssetClass, AssetId, AssetKind, Attributes, RelationKind};
 use chrono::{DateTime, Utc};
 use clap::ValueEnum;
 
+use crate::analysis::network::{Networks, Placement};
 use crate::analysis::{in_target_order, Facts};
 use crate::boundary::Boundary;
 use crate::findings::{Finding, Outcome};
@@ -281,104 +281,44 @@ fn keep_connected(graph: &AssetGraph, nodes: &mut BTreeSet<AssetId>, edges: &mut
     edges.retain(|e| keep.contains(&e.from) && keep.contains(&e.to));
 }
 
-/// Subnets whose route table sends 0.0.0.0/0 or ::/0 to an internet gateway.
-fn public_subnets(graph: &AssetGraph) -> BTreeSet<AssetId> {
-    let mut explicit: HashMap<&AssetId, bool> = HashMap::new();
-    let mut main: HashMap<&AssetId, bool> = HashMap::new();
-    for a in graph.assets() {
-        if let Attributes::AwsRouteTable(rt) = &a.attributes {
-            let public = rt.routes.iter().any(|r| {
-                r.target_kind == RouteTargetKind::InternetGateway && r.destination.is_some_and(|d| d.prefix_len() == 0)
-            });
-            for s in &rt.subnets {
-                explicit.insert(s, public);
-            }
-            if rt.main {
-                main.insert(&rt.vpc, public);
-            }
-        }
-    }
-    graph
-        .assets()
-        .into_iter()
-        .filter_map(|a| match &a.attributes {
-            Attributes::AwsSubnet(s) => {
-                let public = explicit.get(&a.id).or_else(|| main.get(&s.vpc)).copied().unwrap_or(false);
-                public.then(|| a.id.clone())
-            }
-            _ => None,
-        })
-        .collect()
+/// Where assets are drawn: the network models' placements, and each scope's label.
+struct Layout<'g> {
+    nets: Networks<'g>,
+    /// `account 111111111111 (prod)` by scope, from the scope's account or project asset.
+    scope_labels: HashMap<&'g str, String>,
 }
 
-/// The containers an asset sits in, outermost first: (key, label, fill colour).
-fn placement(graph: &AssetGraph, a: &Asset, public: &BTreeSet<AssetId>) -> Vec<(String, String, &'static str)> {
-    let mut path = vec![(
-        a.cloud().as_str().to_string(),
-        if a.cloud().as_str() == "aws" { "AWS" } else { "Google Cloud" }.to_string(),
-        "#fafafa",
-    )];
-    let account_name = graph
-        .assets()
-        .into_iter()
-        .find(|x| x.account == a.account && x.class() == AssetClass::Account)
-        .map(|x| format!(" ({})", x.name))
-        .unwrap_or_default();
-    let scope = if a.cloud().as_str() == "aws" { "account" } else { "project" };
-    path.push((
-        format!("{}/{}", a.cloud().as_str(), a.account),
-        format!("{scope} {}{account_name}", a.account),
-        "#ffffff",
-    ));
-    if let Some(region) = &a.region {
-        path.push((format!("{}/{}/{region}", a.cloud().as_str(), a.account), format!("region {region}"), "#f5f9ff"));
+impl<'g> Layout<'g> {
+    fn new(graph: &'g AssetGraph) -> Self {
+        let mut scope_labels = HashMap::new();
+        for a in graph.assets_of_class(AssetClass::Account) {
+            scope_labels.entry(a.account.as_str()).or_insert_with(|| a.name.clone());
+        }
+        Layout { nets: Networks::new(graph), scope_labels }
     }
-    let (vpc, subnet) = match &a.attributes {
-        Attributes::AwsEc2Instance(i) => (vpc_of(graph, &i.subnet), Some(i.subnet.clone())),
-        Attributes::AwsNatGateway(n) => (vpc_of(graph, &n.subnet), Some(n.subnet.clone())),
-        Attributes::AwsRdsInstance(d) => (Some(d.vpc.clone()), None),
-        Attributes::AwsLoadBalancer(l) => (Some(l.vpc.clone()), None),
-        Attributes::AwsInternetGateway(g) => (g.vpcs.first().cloned(), None),
-        Attributes::GcpComputeInstance(vm) => (
-            vm.network_interfaces.first().map(|n| n.network.clone()),
-            vm.network_interfaces.first().map(|n| n.subnetwork.clone()),
-        ),
-        Attributes::GcpSqlInstance(s) => (s.private_network.clone(), None),
-        _ => (None, None),
-    };
-    let base = path.last().map(|p| p.0.clone()).unwrap_or_default();
-    if let Some(vpc) = vpc {
-        let label = match graph.asset(&vpc).map(|v| (&v.name, &v.attributes)) {
-            Some((name, Attributes::AwsVpc(v))) => {
-                format!("VPC {name} {}", v.cidr_blocks.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" "))
+
+    /// The containers an asset sits in, outermost first: (key, label, fill colour).
+    fn placement(&self, a: &'g Asset) -> Vec<(String, String, &'static str)> {
+        let cloud = a.cloud();
+        let mut path = vec![(cloud.as_str().to_string(), cloud.display_name().to_string(), "#fafafa")];
+        let account_name = self.scope_labels.get(a.account.as_str()).map(|n| format!(" ({n})")).unwrap_or_default();
+        let scope = format!("{}/{}", cloud.as_str(), a.account);
+        path.push((scope.clone(), format!("{} {}{account_name}", cloud.scope_noun(), a.account), "#ffffff"));
+        let base = match &a.region {
+            Some(region) => {
+                let key = format!("{scope}/{region}");
+                path.push((key.clone(), format!("region {region}"), "#f5f9ff"));
+                key
             }
-            Some((name, _)) => format!("network {name}"),
-            None => format!("network {}", crate::analysis::short(&vpc)),
+            None => scope,
         };
-        path.push((format!("{base}/{vpc}"), label, "#eef6ee"));
-        if let Some(subnet) = subnet {
-            let (label, fill) = match graph.asset(&subnet).map(|s| (&s.name, &s.attributes)) {
-                Some((name, Attributes::AwsSubnet(s))) if public.contains(&subnet) => {
-                    (format!("public subnet {name} {}", s.cidr_block), "#fff4e5")
-                }
-                Some((name, Attributes::AwsSubnet(s))) => {
-                    (format!("private subnet {name} {}", s.cidr_block), "#ffffff")
-                }
-                Some((name, Attributes::GcpSubnetwork(s))) => {
-                    (format!("subnetwork {name} {}", s.ip_cidr_range), "#ffffff")
-                }
-                _ => (format!("subnet {}", crate::analysis::short(&subnet)), "#ffffff"),
-            };
-            path.push((format!("{base}/{vpc}/{subnet}"), label, fill));
+        if let Some(Placement { network: (network, label), subnet }) = self.nets.for_asset(a).placement(a) {
+            path.push((format!("{base}/{network}"), label, "#eef6ee"));
+            if let Some((subnet, label, public)) = subnet {
+                path.push((format!("{base}/{network}/{subnet}"), label, if public { "#fff4e5" } else { "#ffffff" }));
+            }
         }
-    }
-    path
-}
-
-fn vpc_of(graph: &AssetGraph, subnet: &AssetId) -> Option<AssetId> {
-    match graph.asset(subnet).map(|s| &s.attributes) {
-        Some(Attributes::AwsSubnet(s)) => Some(s.vpc.clone()),
-        _ => None,
+        path
     }
 }
 
@@ -412,7 +352,7 @@ fn likeness(a: &Asset) -> String {
 
 fn draw(scene: &Scene, view: View, nodes: &BTreeSet<AssetId>, edges: &[Edge], only_account: Option<&str>) -> String {
     let g = scene.graph;
-    let public = public_subnets(g);
+    let layout = Layout::new(g);
     let failing: BTreeMap<&AssetId, usize> =
         scene.findings.iter().filter(|f| f.outcome == Outcome::Fail).fold(BTreeMap::new(), |mut m, f| {
             *m.entry(&f.asset).or_insert(0) += 1;
@@ -422,14 +362,14 @@ fn draw(scene: &Scene, view: View, nodes: &BTreeSet<AssetId>, edges: &[Edge], on
     let mut groups: BTreeMap<(Vec<String>, String), Vec<&Asset>> = BTreeMap::new();
     for id in nodes {
         let Some(a) = g.asset(id) else { continue };
-        let place: Vec<String> = placement(g, a, &public).into_iter().map(|p| p.0).collect();
+        let place: Vec<String> = layout.placement(a).into_iter().map(|p| p.0).collect();
         groups.entry((place, likeness(a))).or_default().push(a);
     }
     let mut root = Cluster::default();
     let mut alias: HashMap<String, String> = HashMap::new();
     for members in groups.values() {
         let first = members[0];
-        let path = placement(g, first, &public);
+        let path = layout.placement(first);
         let mut cluster = &mut root;
         for (key, label, fill) in &path {
             cluster =

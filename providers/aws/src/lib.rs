@@ -4,6 +4,7 @@
 //! `transform` maps what they return to the model; `calls` bounds concurrency and
 //! turns every failure into a coverage gap so the crawl goes on.
 
+pub mod arn;
 pub mod calls;
 pub mod get;
 pub mod session;

@@ -1,11 +1,12 @@
 //! An asset: the common header every cloud resource has (id, kind, name, account,
-//! region, tags) plus its typed attributes.
+//! region, tags) plus its typed attributes, and how two versions of one differ.
 
 use std::collections::BTreeMap;
 
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
+use serde_json::Value;
 
 use crate::kind::{AssetClass, AssetKind, Attributes, Cloud};
 use crate::relation::{Relation, RelationKind, RelationSink};
@@ -42,11 +43,58 @@ impl Asset {
         refs.map(|(from, kind, to)| Relation { from: from.clone(), kind, to: to.clone() }).collect()
     }
 
+    /// The fields in which `new` differs from this version of the asset, by JSON
+    /// path (`attributes.public_ip`), in path order: drift between snapshots, and
+    /// conflicts between inventories.
+    pub fn changed_fields(&self, new: &Asset) -> Vec<FieldChange> {
+        let (mut a, mut b) = (BTreeMap::new(), BTreeMap::new());
+        flatten("", &serde_json::to_value(self).unwrap_or(Value::Null), &mut a);
+        flatten("", &serde_json::to_value(new).unwrap_or(Value::Null), &mut b);
+        let mut fields: Vec<&String> = a.keys().chain(b.keys()).collect();
+        fields.sort();
+        fields.dedup();
+        fields
+            .into_iter()
+            .filter_map(|f| {
+                let (o, n) = (a.get(f).cloned().unwrap_or(Value::Null), b.get(f).cloned().unwrap_or(Value::Null));
+                (o != n).then(|| FieldChange { field: f.clone(), old: o, new: n })
+            })
+            .collect()
+    }
+
     /// `implied_relations`, borrowing the ids from the asset.
     pub fn implied_relation_refs(&self) -> Vec<(&AssetId, RelationKind, &AssetId)> {
         let mut sink = RelationSink::new(&self.id);
         self.attributes.relations(&mut sink);
         sink.relations
+    }
+}
+
+/// One field that differs between two versions of an asset.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub old: Value,
+    pub new: Value,
+}
+
+/// Flattens a JSON value into `path → scalar` (empty arrays and objects count as scalars).
+fn flatten(prefix: &str, v: &Value, out: &mut BTreeMap<String, Value>) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            for (k, x) in m {
+                let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                flatten(&p, x, out);
+            }
+        }
+        Value::Array(xs) if !xs.is_empty() => {
+            for (i, x) in xs.iter().enumerate() {
+                flatten(&format!("{prefix}[{i}]"), x, out);
+            }
+        }
+        _ => {
+            out.insert(prefix.to_string(), v.clone());
+        }
     }
 }
 

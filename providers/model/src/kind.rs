@@ -15,10 +15,30 @@ pub enum Cloud {
 }
 
 impl Cloud {
+    /// Every cloud, in the order their index (`cloud as usize`) gives.
+    pub const ALL: [Cloud; 2] = [Cloud::Aws, Cloud::Gcp];
+
+    /// The name inventories use: `aws`, `gcp`.
     pub fn as_str(self) -> &'static str {
         match self {
             Cloud::Aws => "aws",
             Cloud::Gcp => "gcp",
+        }
+    }
+
+    /// The name people use: `AWS`, `Google Cloud`.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Cloud::Aws => "AWS",
+            Cloud::Gcp => "Google Cloud",
+        }
+    }
+
+    /// What one inventory's scope is called: an AWS `account`, a GCP `project`.
+    pub fn scope_noun(self) -> &'static str {
+        match self {
+            Cloud::Aws => "account",
+            Cloud::Gcp => "project",
         }
     }
 }
@@ -231,6 +251,10 @@ mod tests {
             let json = serde_json::to_string(kind).unwrap();
             assert_eq!(json, format!("\"{}\"", kind.as_str()));
             assert!(kind.as_str().starts_with(kind.cloud().as_str()));
+        }
+        for (i, cloud) in Cloud::ALL.iter().enumerate() {
+            assert_eq!(*cloud as usize, i);
+            assert_eq!(serde_json::to_value(cloud).unwrap(), cloud.as_str());
         }
     }
 

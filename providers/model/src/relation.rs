@@ -5,46 +5,68 @@ use serde::{Deserialize, Serialize};
 
 use crate::AssetId;
 
-/// What a relation says. Direction is always `from` → `to` as the variant reads:
-/// `from` contains `to`, `from` is in subnet `to`, `from` can assume `to`, ...
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RelationKind {
+macro_rules! relation_kinds {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, )*) => {
+        /// What a relation says. Direction is always `from` → `to` as the variant reads:
+        /// `from` contains `to`, `from` is in subnet `to`, `from` can assume `to`, ...
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum RelationKind {
+            $( $(#[$doc])* #[serde(rename = $name)] $variant, )*
+        }
+
+        impl RelationKind {
+            pub const ALL: &'static [RelationKind] = &[ $( RelationKind::$variant, )* ];
+
+            /// The name inventories and snapshots use: `contains`, `in_subnet`, ...
+            pub fn as_str(self) -> &'static str {
+                match self { $( RelationKind::$variant => $name, )* }
+            }
+        }
+    };
+}
+
+relation_kinds! {
     /// An account, project, VPC or network holds the asset.
-    Contains,
+    Contains = "contains",
     /// An instance, interface, database, load balancer or NAT gateway sits in a subnet.
-    InSubnet,
+    InSubnet = "in_subnet",
     /// The asset is governed by a security group.
-    MemberOfSg,
+    MemberOfSg = "member_of_sg",
     /// A route table is associated with a subnet.
-    RoutesSubnet,
+    RoutesSubnet = "routes_subnet",
     /// A route table sends traffic to a gateway, peering or interface.
-    RouteTarget,
+    RouteTarget = "route_target",
     /// A network ACL guards a subnet.
-    GuardsSubnet,
+    GuardsSubnet = "guards_subnet",
     /// A volume, interface or gateway is attached to an instance or VPC.
-    AttachedTo,
+    AttachedTo = "attached_to",
     /// Data at rest is encrypted with a key.
-    EncryptedWith,
+    EncryptedWith = "encrypted_with",
     /// A principal has a managed policy attached.
-    HasPolicy,
+    HasPolicy = "has_policy",
     /// A user is a member of a group.
-    MemberOfGroup,
+    MemberOfGroup = "member_of_group",
     /// A principal may assume a role (derived from trust policies).
-    CanAssume,
+    CanAssume = "can_assume",
     /// A compute instance runs with a role (instance profile, service account).
-    RunsAs,
+    RunsAs = "runs_as",
     /// A user owns an access key or MFA device.
-    Owns,
+    Owns = "owns",
     /// A load balancer listener forwards to a target group.
-    ListenerForwardsTo,
+    ListenerForwardsTo = "listener_forwards_to",
     /// A target group sends traffic to a target.
-    Targets,
+    Targets = "targets",
     /// A GCP asset belongs to a VPC network.
-    InNetwork,
+    InNetwork = "in_network",
     /// Derived by the reachability analysis, never written by providers: `from`
     /// (the internet or an asset) can open connections to `to`.
-    Reaches,
+    Reaches = "reaches",
+}
+
+impl std::fmt::Display for RelationKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A directed, typed edge between two assets.
@@ -87,4 +109,16 @@ impl<'a> RelationSink<'a> {
 /// Implemented by every attribute type: which relations its references imply.
 pub trait Related {
     fn relations<'a>(&'a self, sink: &mut RelationSink<'a>);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_relation_kind_serialises_as_its_name() {
+        for kind in RelationKind::ALL {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+    }
 }

@@ -89,7 +89,7 @@ async fn snapshots(rec: &Recorder, ec2: &Client, region: &str) -> Option<Vec<(Sn
         .await?;
     let public = join_all(list.iter().map(|s| async move {
         let id = s.snapshot_id().unwrap_or_default();
-        let resource = auditgraph_model::AssetId::new(crate::transform::ec2_arn(
+        let resource = auditgraph_model::AssetId::new(crate::arn::ec2_arn(
             region,
             s.owner_id().unwrap_or_default(),
             "snapshot",

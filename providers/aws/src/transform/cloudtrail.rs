@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use auditgraph_model::aws;
 use auditgraph_model::{AssetId, Attributes};
 
-use super::{kms_key, Out};
+use super::Out;
+use crate::arn::kms_key;
 use crate::get::cloudtrail::TrailData;
 
 pub fn transform(out: &mut Out, d: &TrailData, region: &str) {

@@ -10,7 +10,8 @@ use auditgraph_model::net::{IpNet, PortRange, Protocol, RuleAction};
 use auditgraph_model::{AssetId, Attributes};
 use aws_sdk_ec2::types::{IpPermission, SecurityGroupRule, Tag};
 
-use super::{ec2_arn, kms_key, name_or, tags, Out};
+use super::{name_or, tags, Out};
+use crate::arn::{ec2_arn, kms_key};
 use crate::get::ec2::Ec2Data;
 
 fn ec2_tags(list: &[Tag]) -> std::collections::BTreeMap<String, String> {

@@ -6,7 +6,8 @@ use auditgraph_model::aws::{self, ListenerAction, Target};
 use auditgraph_model::{AssetId, Attributes};
 use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum};
 
-use super::{ec2_arn, Out};
+use super::Out;
+use crate::arn::ec2_arn;
 use crate::get::elb::ElbData;
 
 pub fn transform(out: &mut Out, d: &ElbData, region: &str) {

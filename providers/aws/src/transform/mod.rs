@@ -20,11 +20,6 @@ use chrono::{DateTime, Utc};
 
 use crate::get::AccountData;
 
-/// `arn:aws:ec2:REGION:ACCOUNT:TYPE/ID`, the id of every EC2 and VPC resource.
-pub fn ec2_arn(region: &str, account: &str, resource_type: &str, id: &str) -> String {
-    format!("arn:aws:ec2:{region}:{account}:{resource_type}/{id}")
-}
-
 /// The assets of one account, as the transforms add them.
 pub struct Out {
     pub account: String,
@@ -102,17 +97,6 @@ fn public_access_block(flags: [Option<bool>; 4]) -> PublicAccessBlock {
 /// An SDK timestamp as a UTC time.
 fn time(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(t.secs(), t.subsec_nanos())
-}
-
-/// A KMS key reference (key id, key ARN or alias ARN) as the id of the key asset.
-fn kms_key(reference: &str, region: &str, account: &str) -> AssetId {
-    if reference.starts_with("arn:") {
-        AssetId::new(reference)
-    } else if let Some(alias) = reference.strip_prefix("alias/") {
-        AssetId::new(format!("arn:aws:kms:{region}:{account}:alias/{alias}"))
-    } else {
-        AssetId::new(format!("arn:aws:kms:{region}:{account}:key/{reference}"))
-    }
 }
 
 /// The inventory of one account: every family's assets, and the coverage records.

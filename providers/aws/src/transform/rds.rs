@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use auditgraph_model::aws;
 use auditgraph_model::{AssetId, Attributes};
 
-use super::{ec2_arn, kms_key, tags, Out};
+use super::{tags, Out};
+use crate::arn::{ec2_arn, kms_key};
 use crate::get::rds::RdsData;
 
 pub fn transform(out: &mut Out, d: &RdsData, region: &str) {

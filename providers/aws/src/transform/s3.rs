@@ -6,7 +6,8 @@ use auditgraph_model::policy::PolicyDocument;
 use auditgraph_model::{AssetId, Attributes};
 use aws_sdk_s3::types::{Grant, Type};
 
-use super::{kms_key, public_access_block, tags, Out};
+use super::{public_access_block, tags, Out};
+use crate::arn::kms_key;
 use crate::get::s3::S3Data;
 
 pub fn transform(out: &mut Out, d: &S3Data) {

@@ -1,0 +1,21 @@
+//! The ids auditgraph gives AWS resources: ARNs built the way AWS writes them, for
+//! the `aws` partition. Both the calls (`get`, for per-resource coverage records)
+//! and the transforms name resources through here.
+
+use auditgraph_model::AssetId;
+
+/// `arn:aws:ec2:REGION:ACCOUNT:TYPE/ID`, the id of every EC2 and VPC resource.
+pub fn ec2_arn(region: &str, account: &str, resource_type: &str, id: &str) -> String {
+    format!("arn:aws:ec2:{region}:{account}:{resource_type}/{id}")
+}
+
+/// A KMS key reference (key id, key ARN or alias ARN) as the id of the key asset.
+pub fn kms_key(reference: &str, region: &str, account: &str) -> AssetId {
+    if reference.starts_with("arn:") {
+        AssetId::new(reference)
+    } else if let Some(alias) = reference.strip_prefix("alias/") {
+        AssetId::new(format!("arn:aws:kms:{region}:{account}:alias/{alias}"))
+    } else {
+        AssetId::new(format!("arn:aws:kms:{region}:{account}:key/{reference}"))
+    }
+}
