@@ -68,14 +68,7 @@ pub enum Command {
     )]
     Paths(PathsArgs),
     /// List the assets for which a CEL expression (the controls' language) holds.
-    #[command(
-        after_help = "The expression sees `asset` (id, kind, class, cloud, name, account, region, tags, attributes),\n\
-        `now`, and the graph functions internet_reachable(asset), internet_ports(asset),\n\
-        internet_port_open(asset, [ports]), via_exposed_host(asset), exposed_hosts(asset), is_public(asset),\n\
-        public_access(asset), is_admin(asset), untrusted_assumers(asset).\n\n\
-        Examples:\n  auditgraph query 'internet_reachable(asset) && asset.class == \"compute\"'\n  \
-        auditgraph query 'asset.kind == \"aws_ebs_volume\" && !asset.attributes.encrypted' --format json"
-    )]
+    #[command(after_help = query_help())]
     Query(QueryArgs),
     /// Draw the estate for auditors: network, exposure, boundary or IAM view, as DOT, SVG or PNG.
     #[command(after_help = "DOT is written without Graphviz; svg and png run Graphviz's `dot`.\n\n\
@@ -295,6 +288,17 @@ pub struct DiffArgs {
     pub new: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
     pub format: TextOrJson,
+}
+
+/// `query --help`'s text: the variables, and the fact functions of the registry.
+fn query_help() -> String {
+    format!(
+        "The expression sees `asset` ({}) and `now`, and the fact functions:\n{}\n\
+        Examples:\n  auditgraph query 'internet_reachable(asset) && asset.class == \"compute\"'\n  \
+        auditgraph query 'asset.kind == \"aws_ebs_volume\" && !asset.attributes.encrypted' --format json",
+        cel_env::HEADER_FIELDS.join(", "),
+        crate::controls::fact_functions::help()
+    )
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {

@@ -92,6 +92,14 @@ fn findings(dir: &Path) -> BTreeSet<(String, String, String)> {
         .collect()
 }
 
+/// Every call the crawl recorded is one the model lists, so controls' `needs` can name it.
+fn assert_calls_are_known(inventory: &Value) {
+    for record in inventory["coverage"].as_array().unwrap() {
+        let (service, api) = (record["service"].as_str().unwrap(), record["api"].as_str().unwrap());
+        assert!(auditgraph::model::calls::is_known(service, api), "{service}:{api} is not in the model's calls");
+    }
+}
+
 fn has(found: &BTreeSet<(String, String, String)>, control: &str, asset: &str, outcome: &str) -> bool {
     found.contains(&(control.to_string(), asset.to_string(), outcome.to_string()))
 }
@@ -198,6 +206,7 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
             }
         }
         assert_eq!(coverage(inventory, "GetAccountAuthorizationDetails", None)["status"], "read");
+        assert_calls_are_known(inventory);
     }
 
     // Relations the graph derives from the attributes, and reachability with evidence.

@@ -84,6 +84,13 @@ fn scans_a_project_through_the_real_client() {
         ("gcp_subnetwork", 1),
     ];
     assert_eq!(kinds, expected.into_iter().collect());
+    // Every call the crawl recorded is one the model lists, so controls' `needs` can name it.
+    for source in snap["sources"].as_array().unwrap() {
+        for record in source["coverage"].as_array().unwrap() {
+            let (service, api) = (record["service"].as_str().unwrap(), record["api"].as_str().unwrap());
+            assert!(auditgraph::model::calls::is_known(service, api), "{service}:{api} is not in the model's calls");
+        }
+    }
     let bucket = |name: &str| snap["assets"].as_array().unwrap().iter().find(|a| a["name"] == name).unwrap().clone();
     assert_eq!(
         bucket("acme-cmek")["attributes"]["default_kms_key"],

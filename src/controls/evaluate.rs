@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use auditgraph_model::{Asset, AssetClass, AssetId, AssetKind, CoverageRecord, CoverageStatus};
+use auditgraph_model::{calls, Asset, AssetClass, AssetId, AssetKind, CoverageRecord, CoverageStatus};
 use cel::{ExecutionError, Value};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
@@ -29,9 +29,8 @@ pub fn judge(result: Result<Value, ExecutionError>) -> (Outcome, Option<String>)
         Ok(Value::Bool(false)) => (Outcome::Pass, None),
         Ok(other) => (Outcome::Unknown, Some(format!("the condition gave {other:?}, not true or false"))),
         Err(ExecutionError::NoSuchKey(key)) => (Outcome::Unknown, Some(format!("`{key}` was not collected"))),
-        Err(ExecutionError::FunctionError { message, .. }) => {
-            (Outcome::Unknown, Some(format!("not collected: {message}")))
-        }
+        // A fact function's error is a fact it could not decide; its message says why.
+        Err(ExecutionError::FunctionError { message, .. }) => (Outcome::Unknown, Some(format!("undecided: {message}"))),
         Err(e) => (Outcome::Unknown, Some(format!("could not evaluate: {e}"))),
     }
 }
@@ -47,15 +46,6 @@ pub fn collection_times(sources: &[Source]) -> (FxHashMap<String, DateTime<Utc>>
     }
     let latest = times.values().copied().max().unwrap_or_else(Utc::now);
     (times, latest)
-}
-
-/// Whether a coverage record is something `pattern` (`service:Api`, `*` wildcards) needs.
-fn needs(pattern: &str, record: &CoverageRecord) -> bool {
-    let (service, api) = pattern.split_once(':').unwrap_or((pattern, "*"));
-    let matches = |p: &str, v: &str| {
-        p == "*" || p.eq_ignore_ascii_case(v) || p.strip_suffix('*').is_some_and(|pre| v.starts_with(pre))
-    };
-    matches(service, &record.service) && matches(api, &record.api)
 }
 
 /// Evaluates every control on every asset of its target kinds. Assets are spread
@@ -77,7 +67,8 @@ pub fn evaluate(controls: &[Control], graph: &AssetGraph, facts: &Arc<Facts>) ->
                 .iter()
                 .flat_map(|s| s.gaps().map(move |g| (s, g)))
                 .filter(|(_, g)| {
-                    g.status != CoverageStatus::RegionDisabled && control.needs.iter().any(|p| needs(p, g))
+                    g.status != CoverageStatus::RegionDisabled
+                        && control.needs.iter().any(|p| calls::pattern_covers(p, &g.service, &g.api))
                 })
                 .collect()
         })
@@ -204,7 +195,7 @@ fn finding(control: &Control, id: AssetId, asset: &Asset, outcome: Outcome, evid
 /// and the values of the attributes it read.
 fn evidence_for(control: &Control, asset: &Asset, graph: &AssetGraph, facts: &Facts) -> Vec<Evidence> {
     let mut out: Vec<Evidence> =
-        control.facts_used.iter().flat_map(|f| cel_env::explain(graph, facts, f, &asset.id)).collect();
+        control.facts_used.iter().flat_map(|f| (f.evidence)(graph, facts, &asset.id)).collect();
     for field in control.attributes_used.iter().filter(|f| asset.kind().attribute_fields().contains(&f.as_str())) {
         let value = asset_view::attribute_json(&asset.attributes, field)
             .map(|v| v.to_string())

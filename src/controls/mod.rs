@@ -6,11 +6,12 @@
 pub mod asset_view;
 pub mod cel_env;
 pub mod evaluate;
+pub mod fact_functions;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use auditgraph_model::{AssetClass, AssetKind};
+use auditgraph_model::{calls, AssetClass, AssetKind};
 use cel::common::ast::{Expr, IdedExpr};
 use cel::Program;
 use serde::Deserialize;
@@ -18,6 +19,7 @@ use toml::Spanned;
 
 use crate::findings::Severity;
 use crate::soc2;
+use fact_functions::FactFunction;
 
 /// A control, loaded and checked.
 #[derive(Debug)]
@@ -35,8 +37,8 @@ pub struct Control {
     pub needs: Vec<String>,
     pub fails_when: String,
     pub program: Program,
-    /// The graph functions the condition calls, whose explanations become evidence.
-    pub facts_used: Vec<&'static str>,
+    /// The fact functions the condition calls, whose evidence a failed check carries.
+    pub facts_used: Vec<&'static FactFunction>,
     /// The `asset.attributes.X` fields the condition reads, shown as evidence.
     pub attributes_used: Vec<String>,
     pub file: PathBuf,
@@ -54,7 +56,7 @@ struct ControlFile {
     remediation: String,
     targets: Vec<Spanned<String>>,
     #[serde(default)]
-    needs: Vec<String>,
+    needs: Vec<Spanned<String>>,
     fails_when: Spanned<String>,
 }
 
@@ -145,6 +147,12 @@ pub fn parse(file: &Path, text: &str) -> Result<Control, ControlError> {
         return Err(err(0, "a control targets at least one asset kind or class".into()));
     }
 
+    let mut needs = Vec::new();
+    for n in &raw.needs {
+        check_need(n.get_ref()).map_err(|m| err(n.span().start, m))?;
+        needs.push(n.get_ref().clone());
+    }
+
     let source = raw.fails_when.get_ref();
     let start = raw.fails_when.span().start;
     // Where the expression text begins in the file: after the opening quotes, and the
@@ -169,7 +177,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Control, ControlError> {
         rationale: raw.rationale,
         remediation: raw.remediation,
         targets,
-        needs: raw.needs,
+        needs,
         fails_when: source.clone(),
         program,
         facts_used,
@@ -178,10 +186,29 @@ pub fn parse(file: &Path, text: &str) -> Result<Control, ControlError> {
     })
 }
 
+/// That a `needs` pattern names calls some provider records: a misspelt or stale
+/// name would never meet a coverage gap, and a denied API would read as a pass.
+fn check_need(pattern: &str) -> Result<(), String> {
+    if calls::CALLS.iter().any(|(_, service, api)| calls::pattern_covers(pattern, service, api)) {
+        return Ok(());
+    }
+    let service = pattern.split_once(':').map_or(pattern, |(s, _)| s);
+    let same_service: Vec<&str> =
+        calls::CALLS.iter().filter(|(_, s, _)| s.eq_ignore_ascii_case(service)).map(|(_, _, api)| *api).collect();
+    let known = if same_service.is_empty() {
+        let mut services: Vec<&str> = calls::CALLS.iter().map(|(_, s, _)| *s).collect();
+        services.dedup();
+        format!("no provider records service `{service}` (services: {})", services.join(", "))
+    } else {
+        format!("{service} records {}", same_service.join(", "))
+    };
+    Err(format!("`needs` names `{pattern}`, a call no provider records: {known}"))
+}
+
 /// An expression that compiled and names only known functions, variables and fields.
 pub struct Checked {
     pub program: Program,
-    pub facts_used: Vec<&'static str>,
+    pub facts_used: Vec<&'static FactFunction>,
     pub attributes_used: Vec<String>,
 }
 
@@ -202,8 +229,8 @@ pub fn check_expression(source: &str, targets: &[AssetKind]) -> Result<Checked, 
     walk(program.expression(), &mut |e: &IdedExpr| match &e.expr {
         Expr::Call(call) => {
             let name = call.func_name.as_str();
-            if let Some(f) = cel_env::FACT_FUNCTIONS.iter().find(|f| **f == name) {
-                facts_used.push(*f);
+            if let Some(f) = fact_functions::find(name) {
+                facts_used.push(f);
             } else if !cel_env::is_known_function(name) {
                 problems.push((e.id, format!("unknown function `{name}`")));
             }
@@ -241,8 +268,8 @@ pub fn check_expression(source: &str, targets: &[AssetKind]) -> Result<Checked, 
     if let Some((id, message)) = problems.into_iter().next() {
         return Err((line_in(source, &program, id), message));
     }
-    facts_used.sort();
-    facts_used.dedup();
+    facts_used.sort_by_key(|f| f.name);
+    facts_used.dedup_by_key(|f| f.name);
     attributes_used.sort();
     attributes_used.dedup();
     Ok(Checked { program, facts_used, attributes_used })
@@ -359,5 +386,16 @@ asset.attributes.publicly_accessible
 
         let e = error(&GOOD.replace("rationale", "rational"));
         assert_eq!(e.line, 6, "{e}");
+
+        let e = error(
+            &GOOD
+                .replace("fails_when", "needs = [\"rds:DescribeDBInstances\", \"rds:DescribeDBInstance\"]\nfails_when"),
+        );
+        assert_eq!(e.line, 9, "{e}");
+        assert!(e.message.contains("`rds:DescribeDBInstance`, a call no provider records: rds records"), "{e}");
+        let e = error(&GOOD.replace("fails_when", "needs = [\"rsd:*\"]\nfails_when"));
+        assert!(e.message.contains("no provider records service `rsd`"), "{e}");
+        let ok = GOOD.replace("fails_when", "needs = [\"rds:*\", \"ec2:DescribeVpcs\", \"s3:GetBucket*\"]\nfails_when");
+        assert_eq!(parse(Path::new("queries/t.toml"), &ok).unwrap().needs.len(), 3);
     }
 }

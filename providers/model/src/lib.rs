@@ -4,6 +4,7 @@
 
 pub mod asset;
 pub mod aws;
+pub mod calls;
 pub mod error;
 pub mod gcp;
 pub mod id;

@@ -1,0 +1,233 @@
+//! The registry of fact functions: every function a control's condition can call
+//! over the analyses' results, with how it is called, what it means, how it is
+//! evaluated and what evidence it gives. The CEL environment, a failed check's
+//! evidence and `query --help` come from this one list, and a test holds the
+//! README's table to it.
+
+use std::sync::Arc;
+
+use auditgraph_model::AssetId;
+use cel::common::types::Kind;
+use cel::{ExecutionError, FunctionContext, Value};
+
+use super::asset_view;
+use crate::analysis::access::Verdict;
+use crate::analysis::{name_in, Facts, Reach};
+use crate::findings::Evidence;
+use crate::graph::AssetGraph;
+
+/// One function over the analyses' facts; each takes the asset first.
+#[derive(Debug)]
+pub struct FactFunction {
+    pub name: &'static str,
+    /// How a condition calls it: `internet_port_open(asset, [22, 3389])`.
+    pub call: &'static str,
+    /// What it answers, in one line.
+    pub meaning: &'static str,
+    /// Its answer for one call. An error is an undecided fact: the check is unknown.
+    pub eval: fn(&Facts, &FunctionContext) -> Result<Value, ExecutionError>,
+    /// What the facts it reads say about an asset, as a failed check's evidence.
+    pub evidence: fn(&AssetGraph, &Facts, &AssetId) -> Vec<Evidence>,
+}
+
+pub const FACT_FUNCTIONS: &[FactFunction] = &[
+    FactFunction {
+        name: "internet_reachable",
+        call: "internet_reachable(asset)",
+        meaning: "the internet reaches it (directly or through a load balancer)",
+        eval: internet_reachable,
+        evidence: internet_evidence,
+    },
+    FactFunction {
+        name: "internet_ports",
+        call: "internet_ports(asset)",
+        meaning: "what the internet reaches, e.g. `[\"tcp/22\", \"tcp/443\"]`",
+        eval: internet_ports,
+        evidence: internet_evidence,
+    },
+    FactFunction {
+        name: "internet_port_open",
+        call: "internet_port_open(asset, [22, 3389])",
+        meaning: "one of these TCP/UDP ports is reachable from the internet",
+        eval: internet_port_open,
+        evidence: internet_evidence,
+    },
+    FactFunction {
+        name: "via_exposed_host",
+        call: "via_exposed_host(asset)",
+        meaning: "a host the internet reaches directly can connect to it (undecided where a cloud's model cannot tell)",
+        eval: via_exposed_host,
+        evidence: exposed_host_evidence,
+    },
+    FactFunction {
+        name: "exposed_hosts",
+        call: "exposed_hosts(asset)",
+        meaning: "the ids of those hosts",
+        eval: exposed_hosts,
+        evidence: exposed_host_evidence,
+    },
+    FactFunction {
+        name: "is_public",
+        call: "is_public(asset)",
+        meaning: "a bucket anyone can use (policy, ACL, IAM), after public access blocks and prevention",
+        eval: is_public,
+        evidence: public_evidence,
+    },
+    FactFunction {
+        name: "public_access",
+        call: "public_access(asset)",
+        meaning: "why it is public: the statements, grants and bindings",
+        eval: public_access,
+        evidence: public_evidence,
+    },
+    FactFunction {
+        name: "is_admin",
+        call: "is_admin(asset)",
+        meaning: "a user, group or role allowed `*` on `*` (directly or through a group)",
+        eval: is_admin,
+        evidence: admin_evidence,
+    },
+    FactFunction {
+        name: "untrusted_assumers",
+        call: "untrusted_assumers(asset)",
+        meaning: "accounts outside the estate that may assume the role without an ExternalId",
+        eval: untrusted_assumers,
+        evidence: untrusted_assumer_evidence,
+    },
+];
+
+/// The fact function of this name.
+pub fn find(name: &str) -> Option<&'static FactFunction> {
+    FACT_FUNCTIONS.iter().find(|f| f.name == name)
+}
+
+/// The functions as `query --help` lists them, one a line.
+pub fn help() -> String {
+    FACT_FUNCTIONS.iter().map(|f| format!("  {:<40} {}\n", f.call, f.meaning)).collect()
+}
+
+fn strings(v: Vec<String>) -> Value {
+    Value::List(Arc::new(v.into_iter().map(|s| Value::String(Arc::new(s))).collect()))
+}
+
+/// The id of the asset a fact function was called with (its first argument),
+/// read from the lazy view without converting the asset.
+fn asset_arg(ftx: &FunctionContext) -> Result<AssetId, ExecutionError> {
+    let arg = ftx.args.first().ok_or_else(|| ExecutionError::invalid_argument_count(1, 0))?;
+    asset_view::id_of(arg.as_ref())
+}
+
+fn internet_reachable(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
+    Ok(Value::Bool(f.from_internet.contains_key(&asset_arg(ftx)?)))
+}
+
+fn internet_ports(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
+    let id = asset_arg(ftx)?;
+    let mut ports: Vec<String> =
+        f.from_internet.get(&id).into_iter().flatten().flat_map(|r| r.flows.port_labels()).collect();
+    ports.sort();
+    ports.dedup();
+    Ok(strings(ports))
+}
+
+fn internet_port_open(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
+    let id = asset_arg(ftx)?;
+    let not_a_list = || ExecutionError::function_error("internet_port_open", "expected a list of ports");
+    let ports = ftx.args.get(1).filter(|p| p.get_type().kind() == Kind::List).ok_or_else(not_a_list)?;
+    // Most assets are not reachable at all: their answer needs no port list.
+    let Some(reaches) = f.from_internet.get(&id) else {
+        return Ok(Value::Bool(false));
+    };
+    let Value::List(ports) = Value::try_from(ports.as_ref())? else {
+        return Err(not_a_list());
+    };
+    let wanted: Vec<u16> =
+        ports.iter().filter_map(|p| if let Value::Int(i) = p { u16::try_from(*i).ok() } else { None }).collect();
+    Ok(Value::Bool(reaches.iter().any(|r| wanted.iter().any(|p| r.flows.allows_port(*p)))))
+}
+
+/// The undecided exposed-host fact of an asset, as the error that makes a check unknown.
+fn exposed_host_undecided(f: &Facts, id: &AssetId, function: &str) -> Result<(), ExecutionError> {
+    match f.via_exposed_host_undecided.get(id) {
+        Some(why) => Err(ExecutionError::function_error(function, why)),
+        None => Ok(()),
+    }
+}
+
+fn via_exposed_host(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
+    let id = asset_arg(ftx)?;
+    exposed_host_undecided(f, &id, "via_exposed_host")?;
+    Ok(Value::Bool(f.via_exposed_host.contains_key(&id)))
+}
+
+fn exposed_hosts(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
+    let id = asset_arg(ftx)?;
+    exposed_host_undecided(f, &id, "exposed_hosts")?;
+    Ok(strings(f.via_exposed_host.get(&id).into_iter().flatten().map(|r| r.from.to_string()).collect()))
+}
+
+/// The public verdict of a bucket: its reasons, none, or the error of an undecided one.
+fn public_verdict(f: &Facts, ftx: &FunctionContext, function: &str) -> Result<Vec<String>, ExecutionError> {
+    match f.access.public.get(&asset_arg(ftx)?) {
+        Some(Verdict::Yes(reasons)) => Ok(reasons.clone()),
+        Some(Verdict::Unknown(why)) => Err(ExecutionError::function_error(function, format!("not collected: {why}"))),
+        _ => Ok(Vec::new()),
+    }
+}
+
+fn is_public(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
+    public_verdict(f, ftx, "is_public").map(|reasons| Value::Bool(!reasons.is_empty()))
+}
+
+fn public_access(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
+    public_verdict(f, ftx, "public_access").map(strings)
+}
+
+fn is_admin(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
+    Ok(Value::Bool(f.access.admins.contains_key(&asset_arg(ftx)?)))
+}
+
+fn untrusted_assumers(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
+    Ok(strings(f.access.untrusted_assumers.get(&asset_arg(ftx)?).cloned().unwrap_or_default()))
+}
+
+fn reach_evidence(graph: &AssetGraph, reaches: Option<&Vec<Reach>>) -> Vec<Evidence> {
+    reaches.into_iter().flatten().map(|r| r.evidence(&|id| name_in(graph, id))).collect()
+}
+
+fn internet_evidence(graph: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence> {
+    reach_evidence(graph, facts.from_internet.get(id))
+}
+
+fn exposed_host_evidence(graph: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence> {
+    reach_evidence(graph, facts.via_exposed_host.get(id))
+}
+
+fn public_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence> {
+    match facts.access.public.get(id) {
+        Some(Verdict::Yes(reasons)) => reasons.iter().map(Evidence::note).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn admin_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence> {
+    facts.access.admins.get(id).into_iter().flatten().map(Evidence::note).collect()
+}
+
+fn untrusted_assumer_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence> {
+    facts.access.untrusted_assumers.get(id).into_iter().flatten().map(Evidence::note).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_each_call_starts_with_its_name() {
+        for (i, f) in FACT_FUNCTIONS.iter().enumerate() {
+            assert!(f.call.starts_with(&format!("{}(asset", f.name)), "{}", f.call);
+            assert!(FACT_FUNCTIONS[..i].iter().all(|g| g.name != f.name), "{} twice", f.name);
+        }
+        assert!(help().lines().count() == FACT_FUNCTIONS.len());
+    }
+}
