@@ -143,6 +143,24 @@ fn a_denied_project_leaves_gaps_and_unknowns_never_passes() {
         assert!(results["unknown"].as_u64().unwrap() >= 1, "{control}: {results}");
         assert_eq!(results["passed"], 0, "{control} passed on data it never read");
     }
+    // A denied project does not stop the others: each is its own inventory.
+    let both = auditgraph(
+        dir.path(),
+        &[
+            "scan",
+            "--gcp",
+            "--project",
+            "acme-locked",
+            "--project",
+            "acme-data",
+            "--gcp-endpoint",
+            &api.base,
+            "--no-auth",
+        ],
+    );
+    assert_eq!(both.code, 0, "{}", both.stderr);
+    assert!(both.stdout.contains("gcp  acme-data") && both.stdout.contains("gcp  acme-locked"), "{}", both.stdout);
+    assert!(both.stderr.contains("gcp: read 2 projects in"), "{}", both.stderr);
 }
 
 #[test]

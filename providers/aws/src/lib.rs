@@ -1,8 +1,9 @@
 //! auditgraph's AWS provider: reads accounts × regions read-only through the
 //! official SDKs into one inventory per account. `session` finds credentials,
 //! accounts and regions; `get` makes the calls (all of them Describe, List or Get);
-//! `transform` maps what they return to the model; `calls` bounds concurrency and
-//! turns every failure into a coverage gap so the crawl goes on.
+//! `transform` maps what they return to the model; `calls` runs each call within
+//! the shared budget (`auditgraph-crawl`) and turns every failure into a coverage
+//! gap so the crawl goes on.
 
 pub mod arn;
 pub mod calls;
@@ -49,7 +50,7 @@ impl AwsProvider {
     /// inventory holding only its coverage gap.
     pub async fn crawl(&self) -> Result<Crawl, ProviderError> {
         let o = &self.options;
-        let budget = Budget::new(o.concurrency);
+        let budget = Budget::new("aws", "accounts", Some("regions"), o.concurrency);
         let base = session::base_config(&o.connection).await;
         let caller = session::caller_account(&base, &budget)
             .await
@@ -75,7 +76,7 @@ impl AwsProvider {
                 }
             },
         };
-        budget.add_accounts(accounts.len());
+        budget.add_scopes(accounts.len());
         let collected_at = chrono::Utc::now();
         let mut inventories = join_all(accounts.iter().map(|account| {
             let (base, budget, caller, org_gap) = (&base, &budget, &caller, &org_gap);
@@ -85,7 +86,7 @@ impl AwsProvider {
                     rec.record(Api::new("organizations", "ListAccounts"), *status, Some(detail.clone()));
                 }
                 let inventory = self.account(base, rec, caller, account, collected_at).await;
-                budget.account_done();
+                budget.scope_done();
                 inventory
             }
         }))
@@ -139,7 +140,7 @@ impl AwsProvider {
         } else {
             o.regions.clone()
         };
-        budget.add_regions(regions.len());
+        budget.add_parts(regions.len());
         let iam_client = client!(aws_sdk_iam, &session.global(), session.counter());
         let (iam, s3, regions) = tokio::join!(
             get::iam::read(&rec, &iam_client, account),
@@ -166,7 +167,7 @@ async fn region(rec: &Recorder, session: &AccountSession, region: &str) -> Regio
         get::kms::read(rec, &kms, region),
         get::cloudtrail::read(rec, &cloudtrail, region),
     );
-    session.budget.region_done();
+    session.budget.part_done();
     RegionData { region: region.to_string(), ec2, elb, rds, kms, trails }
 }
 
@@ -187,19 +188,11 @@ impl Provider for AwsProvider {
     }
 
     fn collect(&self) -> Result<Vec<Inventory>, ProviderError> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| ProviderError::Other(format!("aws: starting the async runtime: {e}")))?;
         let started = std::time::Instant::now();
-        let crawl = runtime.block_on(self.crawl())?;
-        let gaps: usize = crawl.inventories.iter().map(|i| i.gaps().count()).sum();
-        eprintln!(
-            "aws: read {} accounts in {:.1} s with {} API requests ({gaps} coverage gaps)",
-            crawl.inventories.len(),
-            started.elapsed().as_secs_f64(),
-            crawl.requests,
-        );
+        let crawl = auditgraph_crawl::block_on("aws", self.crawl())?;
+        let summary =
+            auditgraph_crawl::summary_line("aws", "accounts", &crawl.inventories, started.elapsed(), crawl.requests);
+        eprintln!("{summary}");
         Ok(crawl.inventories)
     }
 }

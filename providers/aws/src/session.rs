@@ -12,7 +12,9 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 
 use auditgraph_model::CoverageStatus;
 
-use crate::calls::{error_chain, outcome_of, Budget, RequestCounter};
+use auditgraph_crawl::error_chain;
+
+use crate::calls::{outcome_of, Budget, RequestCounter};
 
 /// The region global services (IAM, Organizations, STS, S3 listing) are called in
 /// when no region is configured.

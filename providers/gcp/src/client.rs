@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use auditgraph_crawl::{error_chain, failure_detail, status_of_http, Budget};
 use auditgraph_model::CoverageStatus;
 use serde_json::Value;
 
@@ -54,6 +55,8 @@ pub struct Client {
     http: reqwest::Client,
     auth: Option<Arc<dyn gcp_auth::TokenProvider>>,
     pub endpoints: Endpoints,
+    /// Counts every request sent, for the progress line and the crawl's summary.
+    budget: Arc<Budget>,
 }
 
 const SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform.read-only";
@@ -62,7 +65,7 @@ impl Client {
     /// A client with Application Default Credentials (`gcloud auth application-default
     /// login`, a service-account key, workload identity or the metadata server), or
     /// anonymous when `anonymous` (emulators).
-    pub async fn new(endpoints: Endpoints, anonymous: bool) -> Result<Self, String> {
+    pub async fn new(endpoints: Endpoints, anonymous: bool, budget: Arc<Budget>) -> Result<Self, String> {
         let auth = if anonymous {
             None
         } else {
@@ -72,7 +75,7 @@ impl Client {
             .user_agent(concat!("auditgraph/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| e.to_string())?;
-        Ok(Client { http, auth, endpoints })
+        Ok(Client { http, auth, endpoints, budget })
     }
 
     async fn send(&self, req: reqwest::RequestBuilder) -> Result<Value, CallError> {
@@ -86,30 +89,20 @@ impl Client {
             }
             None => req,
         };
-        let resp = req.send().await.map_err(|e| CallError { status: CoverageStatus::Failed, detail: e.to_string() })?;
+        self.budget.request_sent();
+        let failed = |e: &reqwest::Error| CallError { status: CoverageStatus::Failed, detail: error_chain(e) };
+        let resp = req.send().await.map_err(|e| failed(&e))?;
         let status = resp.status();
-        let body = resp.text().await.unwrap_or_default();
+        let body = resp.text().await.map_err(|e| failed(&e))?;
         if status.is_success() {
             return serde_json::from_str(&body)
                 .map_err(|e| CallError { status: CoverageStatus::Failed, detail: format!("bad JSON: {e}") });
         }
-        let message = serde_json::from_str::<Value>(&body)
-            .ok()
-            .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
-            .unwrap_or_default();
-        let kind = match status.as_u16() {
-            401 | 403 => CoverageStatus::AccessDenied,
-            429 => CoverageStatus::Throttled,
-            _ => CoverageStatus::Failed,
-        };
-        Err(CallError {
-            status: kind,
-            detail: format!(
-                "HTTP {}{}",
-                status.as_u16(),
-                if message.is_empty() { String::new() } else { format!(": {message}") }
-            ),
-        })
+        // Google's error body: {"error": {"code": 403, "status": "PERMISSION_DENIED", "message": "..."}}.
+        let error = serde_json::from_str::<Value>(&body).ok().map(|v| v["error"].clone()).unwrap_or_default();
+        let http = status.as_u16();
+        let detail = failure_detail(error["status"].as_str(), error["message"].as_str(), Some(http));
+        Err(CallError { status: status_of_http(http), detail: detail.unwrap_or_else(|| format!("HTTP {http}")) })
     }
 
     pub async fn get(&self, url: &str) -> Result<Value, CallError> {

@@ -3,7 +3,8 @@
 //! routes, firewalls, instances) and Cloud SQL. Every call leaves a coverage record;
 //! a failed call leaves a gap and the crawl goes on.
 
-use auditgraph_model::{CoverageRecord, CoverageStatus};
+use auditgraph_crawl::{Api, Recorder};
+use auditgraph_model::{AssetId, CoverageStatus};
 use futures::future::join_all;
 use serde_json::Value;
 
@@ -23,26 +24,13 @@ pub struct ProjectData {
     pub firewalls: Vec<Value>,
     pub instances: Vec<Value>,
     pub sql_instances: Vec<Value>,
-    pub coverage: Vec<CoverageRecord>,
 }
 
-fn record(
-    service: &str,
-    api: &str,
-    resource: Option<String>,
-    result: &Result<impl Sized, CallError>,
-) -> CoverageRecord {
-    let (status, detail) = match result {
-        Ok(_) => (CoverageStatus::Read, None),
-        Err(e) => (e.status, Some(e.detail.clone())),
-    };
-    CoverageRecord {
-        service: service.into(),
-        api: api.into(),
-        region: None,
-        resource: resource.map(auditgraph_model::AssetId::new),
-        status,
-        detail,
+/// Records a call's outcome as coverage.
+fn record(rec: &Recorder, api: Api<'_>, result: &Result<impl Sized, CallError>) {
+    match result {
+        Ok(_) => rec.record(api, CoverageStatus::Read, None),
+        Err(e) => rec.record(api, e.status, Some(e.detail.clone())),
     }
 }
 
@@ -58,8 +46,8 @@ pub async fn list_projects(client: &Client, organization: Option<&str>) -> Resul
     Ok(projects.iter().filter_map(|p| p["projectId"].as_str().map(str::to_string)).collect())
 }
 
-/// Reads one project; calls run concurrently.
-pub async fn project(client: &Client, project: &str) -> ProjectData {
+/// Reads one project, recording every call's outcome in `rec`; calls run concurrently.
+pub async fn project(client: &Client, rec: &Recorder, project: &str) -> ProjectData {
     let e = &client.endpoints;
     let crm = format!("{}/projects/{project}", e.resource_manager);
     let compute = format!("{}/projects/{project}", e.compute);
@@ -88,7 +76,7 @@ pub async fn project(client: &Client, project: &str) -> ProjectData {
     let calls: [(&str, &str, &Result<_, _>); 2] =
         [("cloudresourcemanager", "projects.get", &proj), ("cloudresourcemanager", "projects.getIamPolicy", &iam)];
     for (service, api, result) in calls {
-        data.coverage.push(record(service, api, None, result));
+        record(rec, Api::new(service, api), result);
     }
     let lists = [
         ("storage", "buckets.list", &buckets),
@@ -100,7 +88,7 @@ pub async fn project(client: &Client, project: &str) -> ProjectData {
         ("sqladmin", "instances.list", &sql),
     ];
     for (service, api, result) in lists {
-        data.coverage.push(record(service, api, None, result));
+        record(rec, Api::new(service, api), result);
     }
     data.project = proj.ok();
     data.project_iam = iam.ok();
@@ -116,8 +104,8 @@ pub async fn project(client: &Client, project: &str) -> ProjectData {
     let iam_urls: Vec<String> = names.iter().map(|n| format!("{}/b/{n}/iam", e.storage)).collect();
     let policies = join_all(iam_urls.iter().map(|u| client.get(u))).await;
     for (name, result) in names.into_iter().zip(policies) {
-        let id = format!("//storage.googleapis.com/projects/_/buckets/{name}");
-        data.coverage.push(record("storage", "buckets.getIamPolicy", Some(id), &result));
+        let id = AssetId::new(format!("//storage.googleapis.com/projects/_/buckets/{name}"));
+        record(rec, Api::new("storage", "buckets.getIamPolicy").on(&id), &result);
         data.bucket_iam.push((name, result.ok()));
     }
     data

@@ -7,8 +7,9 @@ pub mod client;
 pub mod get;
 pub mod transform;
 
+use auditgraph_crawl::{Budget, Recorder};
 use auditgraph_model::{Inventory, Provider, ProviderError};
-use futures::stream::{self, StreamExt};
+use futures::future::join_all;
 
 pub use client::Endpoints;
 
@@ -22,7 +23,7 @@ pub struct GcpOptions {
     pub endpoints: Endpoints,
     /// No credentials (emulators and recorded-response servers).
     pub anonymous: bool,
-    /// Projects read at the same time.
+    /// Projects read at the same time (the calls of one project run together).
     pub concurrency: usize,
 }
 
@@ -31,9 +32,13 @@ pub struct GcpProvider {
 }
 
 impl GcpProvider {
-    async fn crawl(&self) -> Result<Vec<Inventory>, ProviderError> {
+    /// Reads every project; returns the inventories and how many requests it took.
+    async fn crawl(&self) -> Result<(Vec<Inventory>, usize), ProviderError> {
         let o = &self.options;
-        let client = client::Client::new(o.endpoints.clone(), o.anonymous).await.map_err(ProviderError::Other)?;
+        let budget = Budget::new("gcp", "projects", None, o.concurrency);
+        let client = client::Client::new(o.endpoints.clone(), o.anonymous, budget.clone())
+            .await
+            .map_err(ProviderError::Other)?;
         let projects = if o.projects.is_empty() {
             get::list_projects(&client, o.organization.as_deref())
                 .await
@@ -41,22 +46,24 @@ impl GcpProvider {
         } else {
             o.projects.clone()
         };
+        budget.add_scopes(projects.len());
         let collected_at = chrono::Utc::now();
-        let results: Vec<_> = stream::iter(projects)
-            .map(|p| {
-                let client = client.clone();
-                async move {
-                    let data = get::project(&client, &p).await;
-                    transform::inventory(&p, &data, collected_at)
-                        .map_err(|e| ProviderError::Other(format!("gcp: project {p}: {e}")))
-                }
-            })
-            .buffer_unordered(o.concurrency.max(1))
-            .collect()
-            .await;
-        let mut inventories = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+        // A project whose calls fail, or whose resources do not read, still gives an
+        // inventory: its coverage records say what is missing.
+        let mut inventories: Vec<Inventory> = join_all(projects.iter().map(|p| {
+            let (client, budget) = (&client, &budget);
+            async move {
+                let _permit = budget.permit().await;
+                let rec = Recorder::new(budget.clone());
+                let data = get::project(client, &rec, p).await;
+                budget.scope_done();
+                transform::inventory(p, &data, rec.into_records(), collected_at)
+            }
+        }))
+        .await;
+        budget.finish();
         inventories.sort_by(|a, b| a.scope.cmp(&b.scope));
-        Ok(inventories)
+        Ok((inventories, budget.requests()))
     }
 }
 
@@ -66,10 +73,9 @@ impl Provider for GcpProvider {
     }
 
     fn collect(&self) -> Result<Vec<Inventory>, ProviderError> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| ProviderError::Other(format!("gcp: starting the async runtime: {e}")))?;
-        runtime.block_on(self.crawl())
+        let started = std::time::Instant::now();
+        let (inventories, requests) = auditgraph_crawl::block_on("gcp", self.crawl())?;
+        eprintln!("{}", auditgraph_crawl::summary_line("gcp", "projects", &inventories, started.elapsed(), requests));
+        Ok(inventories)
     }
 }

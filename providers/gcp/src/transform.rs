@@ -1,10 +1,18 @@
-//! From Google's API shapes to the model: one function per resource, each writing
-//! an inventory asset record, and the inventory read back through the model so the
-//! provider can only emit what the model accepts.
+//! From Google's API shapes to the model: one function per resource, each building
+//! the typed model asset. A resource whose fields the model cannot hold (an address
+//! that does not parse, a missing name) is left out and becomes a coverage gap of
+//! its listing, so the scope's controls report unknown instead of a smaller estate.
 
-use auditgraph_model::{Inventory, InventoryError};
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use auditgraph_model::gcp::{
+    self, AuthorizedNetwork, FirewallMatch, GcpNetworkInterface, GcpRoute, IamBinding, SqlInstance,
+};
+use auditgraph_model::net::{IpNet, PortRange, Protocol, RuleAction};
+use auditgraph_model::{Asset, AssetId, Attributes, Cloud, CoverageRecord, CoverageStatus, Inventory};
 use chrono::{DateTime, Utc};
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use crate::get::ProjectData;
 
@@ -19,240 +27,310 @@ fn last_segment(s: &str) -> &str {
     s.rsplit('/').next().unwrap_or(s)
 }
 
-fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v[key].as_str()
+/// Why a resource could not be read into the model.
+type Read<T> = Result<T, String>;
+
+/// A string field the resource must have.
+fn text<'a>(v: &'a Value, key: &str) -> Read<&'a str> {
+    v[key].as_str().ok_or_else(|| format!("no `{key}`"))
 }
 
-fn bindings(policy: &Value) -> Value {
-    let list: Vec<Value> = policy["bindings"]
+/// A field parsed into a model type (`10.0.0.0/8`, `tcp`, `22-80`).
+fn parsed<T: FromStr>(v: &Value, key: &str) -> Read<T>
+where
+    T::Err: std::fmt::Display,
+{
+    let raw = text(v, key)?;
+    raw.parse().map_err(|e| format!("`{key}` {raw:?}: {e}"))
+}
+
+/// A list of strings, each parsed; an absent list is empty.
+fn parsed_list<T: FromStr>(v: &Value, key: &str) -> Read<Vec<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    strings(v, key).iter().map(|s| s.parse().map_err(|e| format!("`{key}` {s:?}: {e}"))).collect()
+}
+
+/// A list of strings; an absent list is empty.
+fn strings(v: &Value, key: &str) -> Vec<String> {
+    v[key].as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect()
+}
+
+fn flag(v: &Value, key: &str) -> bool {
+    v[key].as_bool().unwrap_or(false)
+}
+
+fn bindings(policy: &Value) -> Vec<IamBinding> {
+    policy["bindings"]
         .as_array()
         .into_iter()
         .flatten()
-        .map(|b| {
-            let mut out = json!({"role": b["role"], "members": b["members"].as_array().cloned().unwrap_or_default()});
-            if let Some(expr) = b["condition"]["expression"].as_str() {
-                out["condition"] = json!(expr);
-            }
-            out
+        .map(|b| IamBinding {
+            role: b["role"].as_str().unwrap_or_default().to_string(),
+            members: strings(b, "members"),
+            condition: b["condition"]["expression"].as_str().map(str::to_string),
         })
-        .collect();
-    Value::Array(list)
+        .collect()
 }
 
-struct Assets {
+/// GCP labels, which become the asset's tags.
+fn labels(v: &Value) -> BTreeMap<String, String> {
+    let pairs = v.as_object().into_iter().flatten();
+    pairs.map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect()
+}
+
+/// One project's assets, and the resources that could not be read.
+struct Out {
     project: String,
-    list: Vec<Value>,
+    assets: Vec<Asset>,
+    gaps: Vec<CoverageRecord>,
 }
 
-impl Assets {
-    fn add(&mut self, id: String, kind: &str, name: &str, region: Option<String>, attributes: Value) {
-        self.add_labelled(id, kind, name, region, attributes, &Value::Null);
-    }
+/// A resource as the transforms make it: id, name, region, tags, attributes.
+type Made = (String, String, Option<String>, BTreeMap<String, String>, Attributes);
 
-    /// Adds an asset whose GCP labels become its tags.
-    fn add_labelled(
-        &mut self,
-        id: String,
-        kind: &str,
-        name: &str,
-        region: Option<String>,
-        attributes: Value,
-        labels: &Value,
-    ) {
-        let mut a = json!({"id": id, "kind": kind, "name": name, "account": self.project, "attributes": attributes});
-        if let Some(r) = region {
-            a["region"] = json!(r);
+/// The transform of one kind of Compute Engine resource.
+type Transform = fn(&Value) -> Read<Made>;
+
+impl Out {
+    /// Adds the resource that `made` describes, or a gap of the listing (`service`,
+    /// `api`) that returned it, naming the resource and why it did not read.
+    fn add(&mut self, service: &str, api: &str, what: &str, made: Read<Made>) {
+        match made {
+            Ok((id, name, region, tags, attributes)) => self.assets.push(Asset {
+                id: AssetId::new(id),
+                name,
+                account: self.project.clone(),
+                region,
+                tags,
+                attributes,
+            }),
+            Err(why) => self.gaps.push(CoverageRecord {
+                service: service.into(),
+                api: api.into(),
+                region: None,
+                resource: None,
+                status: CoverageStatus::Failed,
+                detail: Some(format!("{what} could not be read: {why}")),
+            }),
         }
-        if let Some(labels) = labels.as_object().filter(|l| !l.is_empty()) {
-            a["tags"] = Value::Object(labels.clone());
-        }
-        self.list.push(a);
     }
 }
 
-fn project_asset(out: &mut Assets, d: &ProjectData) {
-    let p = out.project.clone();
-    let mut attrs = json!({"project_id": p});
-    if let Some(number) = d.project.as_ref().and_then(|v| str_of(v, "projectNumber")) {
-        attrs["project_number"] = json!(number);
-    }
-    if let Some(policy) = &d.project_iam {
-        attrs["iam_bindings"] = bindings(policy);
-    }
-    out.add(format!("//cloudresourcemanager.googleapis.com/projects/{p}"), "gcp_project", &p, None, attrs);
+fn project_asset(project: &str, d: &ProjectData) -> Made {
+    let attrs = gcp::Project {
+        project_id: project.to_string(),
+        project_number: d.project.as_ref().and_then(|v| v["projectNumber"].as_str()).map(str::to_string),
+        iam_bindings: d.project_iam.as_ref().map(bindings),
+    };
+    let id = format!("//cloudresourcemanager.googleapis.com/projects/{project}");
+    (id, project.to_string(), None, BTreeMap::new(), Attributes::GcpProject(attrs))
 }
 
-fn bucket(out: &mut Assets, b: &Value, policy: Option<&Value>) {
-    let Some(name) = str_of(b, "name") else { return };
+fn bucket(b: &Value, policy: Option<&Value>) -> Read<Made> {
+    let name = text(b, "name")?;
     let iam = &b["iamConfiguration"];
-    let mut attrs = Map::new();
-    attrs.insert("location".into(), json!(str_of(b, "location").unwrap_or("")));
-    if let Some(class) = str_of(b, "storageClass") {
-        attrs.insert("storage_class".into(), json!(class));
-    }
-    attrs.insert(
-        "uniform_bucket_level_access".into(),
-        json!(iam["uniformBucketLevelAccess"]["enabled"].as_bool().unwrap_or(false)),
-    );
-    // The API leaves the field out when the bucket inherits the organisation's setting.
-    attrs.insert(
-        "public_access_prevention".into(),
-        json!(iam["publicAccessPrevention"].as_str().unwrap_or("inherited")),
-    );
-    if let Some(key) = b["encryption"]["defaultKmsKeyName"].as_str() {
-        attrs.insert("default_kms_key".into(), json!(format!("//cloudkms.googleapis.com/{key}")));
-    }
-    if let Some(policy) = policy {
-        attrs.insert("iam_bindings".into(), bindings(policy));
-    }
-    attrs.insert("versioning".into(), json!(b["versioning"]["enabled"].as_bool().unwrap_or(false)));
-    if let Some(secs) = b["retentionPolicy"]["retentionPeriod"].as_str().and_then(|s| s.parse::<u64>().ok()) {
-        attrs.insert("retention_days".into(), json!(secs / 86_400));
-    }
-    attrs.insert("access_logging".into(), json!(b.get("logging").is_some()));
-    let region = str_of(b, "location").map(str::to_lowercase);
+    let attrs = gcp::StorageBucket {
+        location: b["location"].as_str().unwrap_or_default().to_string(),
+        storage_class: b["storageClass"].as_str().map(str::to_string),
+        uniform_bucket_level_access: Some(flag(&iam["uniformBucketLevelAccess"], "enabled")),
+        // The API leaves the field out when the bucket inherits the organisation's setting.
+        public_access_prevention: Some(iam["publicAccessPrevention"].as_str().unwrap_or("inherited").to_string()),
+        default_kms_key: b["encryption"]["defaultKmsKeyName"]
+            .as_str()
+            .map(|key| AssetId::new(format!("//cloudkms.googleapis.com/{key}"))),
+        iam_bindings: policy.map(bindings),
+        versioning: Some(flag(&b["versioning"], "enabled")),
+        retention_days: b["retentionPolicy"]["retentionPeriod"]
+            .as_str()
+            .and_then(|s| s.parse::<u64>().ok())
+            .map(|secs| u32::try_from(secs / 86_400).unwrap_or(u32::MAX)),
+        access_logging: Some(b.get("logging").is_some()),
+    };
     let id = format!("//storage.googleapis.com/projects/_/buckets/{name}");
-    out.add_labelled(id, "gcp_storage_bucket", name, region, Value::Object(attrs), &b["labels"]);
+    let region = b["location"].as_str().map(str::to_lowercase);
+    Ok((id, name.to_string(), region, labels(&b["labels"]), Attributes::GcpStorageBucket(attrs)))
 }
 
-fn network(out: &mut Assets, n: &Value) {
-    let (Some(link), Some(name)) = (str_of(n, "selfLink"), str_of(n, "name")) else { return };
-    out.add(
-        compute_name(link),
-        "gcp_network",
-        name,
-        None,
-        json!({"auto_create_subnetworks": n["autoCreateSubnetworks"].as_bool().unwrap_or(false)}),
-    );
+fn network(n: &Value) -> Read<Made> {
+    let attrs = gcp::Network { auto_create_subnetworks: flag(n, "autoCreateSubnetworks") };
+    Ok((compute_name(text(n, "selfLink")?), text(n, "name")?.to_string(), None, BTreeMap::new(), attrs.into()))
 }
 
-fn subnetwork(out: &mut Assets, s: &Value) {
-    let (Some(link), Some(name), Some(net)) = (str_of(s, "selfLink"), str_of(s, "name"), str_of(s, "network")) else {
-        return;
+fn subnetwork(s: &Value) -> Read<Made> {
+    let attrs = gcp::Subnetwork {
+        network: AssetId::new(compute_name(text(s, "network")?)),
+        ip_cidr_range: parsed(s, "ipCidrRange")?,
+        private_google_access: flag(s, "privateIpGoogleAccess"),
     };
-    out.add(compute_name(link), "gcp_subnetwork", name, str_of(s, "region").map(|r| last_segment(r).to_string()), json!({
-        "network": compute_name(net), "ip_cidr_range": s["ipCidrRange"], "private_google_access": s["privateIpGoogleAccess"].as_bool().unwrap_or(false)}));
+    let region = s["region"].as_str().map(|r| last_segment(r).to_string());
+    Ok((compute_name(text(s, "selfLink")?), text(s, "name")?.to_string(), region, BTreeMap::new(), attrs.into()))
 }
 
-fn route(out: &mut Assets, r: &Value) {
-    let (Some(link), Some(name), Some(net)) = (str_of(r, "selfLink"), str_of(r, "name"), str_of(r, "network")) else {
-        return;
-    };
+fn route(r: &Value) -> Read<Made> {
     let next_hop =
         ["nextHopGateway", "nextHopInstance", "nextHopIp", "nextHopVpnTunnel", "nextHopPeering", "nextHopIlb"]
             .iter()
-            .find_map(|k| str_of(r, k))
-            .map(|h| {
-                if h.ends_with("/default-internet-gateway") {
-                    "default-internet-gateway".to_string()
-                } else {
-                    h.to_string()
-                }
-            })
+            .find_map(|k| r[*k].as_str())
+            .map(|h| if h.ends_with("/default-internet-gateway") { "default-internet-gateway" } else { h })
             .unwrap_or_default();
-    out.add(compute_name(link), "gcp_route", name, None, json!({"network": compute_name(net), "dest_range": r["destRange"],
-        "priority": r["priority"].as_u64().unwrap_or(1000), "next_hop": next_hop, "tags": r["tags"].as_array().cloned().unwrap_or_default()}));
+    let attrs = GcpRoute {
+        network: AssetId::new(compute_name(text(r, "network")?)),
+        dest_range: parsed(r, "destRange")?,
+        priority: priority(r)?,
+        next_hop: next_hop.to_string(),
+        tags: strings(r, "tags"),
+    };
+    Ok((compute_name(text(r, "selfLink")?), text(r, "name")?.to_string(), None, BTreeMap::new(), attrs.into()))
 }
 
-fn firewall(out: &mut Assets, f: &Value) {
-    let (Some(link), Some(name), Some(net)) = (str_of(f, "selfLink"), str_of(f, "name"), str_of(f, "network")) else {
-        return;
-    };
-    let (action, list) = if f["denied"].is_array() { ("deny", &f["denied"]) } else { ("allow", &f["allowed"]) };
-    let rules: Vec<Value> = list
+/// A route's or firewall rule's priority (1000 when the API leaves it out).
+fn priority(v: &Value) -> Read<u32> {
+    match &v["priority"] {
+        Value::Null => Ok(1000),
+        p => p.as_u64().and_then(|p| u32::try_from(p).ok()).ok_or_else(|| format!("`priority` {p}")),
+    }
+}
+
+fn firewall(f: &Value) -> Read<Made> {
+    let (action, list) =
+        if f["denied"].is_array() { (RuleAction::Deny, &f["denied"]) } else { (RuleAction::Allow, &f["allowed"]) };
+    let rules = list
         .as_array()
         .into_iter()
         .flatten()
-        .map(|r| json!({"protocol": r["IPProtocol"].as_str().unwrap_or("all"), "ports": r["ports"].as_array().cloned().unwrap_or_default()}))
-        .collect();
-    let strings = |key: &str| f[key].as_array().cloned().unwrap_or_default();
-    out.add(compute_name(link), "gcp_firewall_rule", name, None, json!({"network": compute_name(net),
-        "direction": str_of(f, "direction").unwrap_or("INGRESS").to_lowercase(), "priority": f["priority"].as_u64().unwrap_or(1000),
-        "action": action, "rules": rules, "source_ranges": strings("sourceRanges"), "destination_ranges": strings("destinationRanges"),
-        "source_tags": strings("sourceTags"), "target_tags": strings("targetTags"),
-        "target_service_accounts": strings("targetServiceAccounts"), "disabled": f["disabled"].as_bool().unwrap_or(false)}));
+        .map(|r| {
+            let protocol: Protocol = r["IPProtocol"].as_str().unwrap_or("all").parse()?;
+            Ok(FirewallMatch { protocol, ports: parsed_list::<PortRange>(r, "ports")? })
+        })
+        .collect::<Read<Vec<_>>>()?;
+    let attrs = gcp::FirewallRule {
+        network: AssetId::new(compute_name(text(f, "network")?)),
+        direction: f["direction"].as_str().unwrap_or("INGRESS").to_lowercase(),
+        priority: priority(f)?,
+        action,
+        rules,
+        source_ranges: parsed_list::<IpNet>(f, "sourceRanges")?,
+        destination_ranges: parsed_list::<IpNet>(f, "destinationRanges")?,
+        source_tags: strings(f, "sourceTags"),
+        target_tags: strings(f, "targetTags"),
+        target_service_accounts: strings(f, "targetServiceAccounts"),
+        disabled: flag(f, "disabled"),
+    };
+    Ok((compute_name(text(f, "selfLink")?), text(f, "name")?.to_string(), None, BTreeMap::new(), attrs.into()))
 }
 
-fn instance(out: &mut Assets, i: &Value) {
-    let (Some(link), Some(name), Some(zone)) = (str_of(i, "selfLink"), str_of(i, "name"), str_of(i, "zone")) else {
-        return;
-    };
-    let zone = last_segment(zone);
-    let nics: Vec<Value> = i["networkInterfaces"]
+fn instance(i: &Value) -> Read<Made> {
+    let zone = last_segment(text(i, "zone")?).to_string();
+    let network_interfaces = i["networkInterfaces"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|n| {
-            let mut nic = json!({"network": compute_name(str_of(n, "network").unwrap_or("")),
-                "subnetwork": compute_name(str_of(n, "subnetwork").unwrap_or("")), "internal_ip": n["networkIP"]});
-            if let Some(ip) = n["accessConfigs"].as_array().and_then(|a| a.iter().find_map(|c| str_of(c, "natIP"))) {
-                nic["external_ip"] = json!(ip);
-            }
-            nic
+            let external_ip = n["accessConfigs"].as_array().and_then(|a| a.iter().find_map(|c| c["natIP"].as_str()));
+            Ok(GcpNetworkInterface {
+                network: AssetId::new(compute_name(text(n, "network")?)),
+                subnetwork: AssetId::new(compute_name(text(n, "subnetwork")?)),
+                internal_ip: parsed(n, "networkIP")?,
+                external_ip: external_ip
+                    .map(|ip| ip.parse().map_err(|e| format!("`natIP` {ip:?}: {e}")))
+                    .transpose()?,
+            })
         })
-        .collect();
-    let accounts: Vec<Value> =
-        i["serviceAccounts"].as_array().into_iter().flatten().filter_map(|s| s.get("email").cloned()).collect();
+        .collect::<Read<Vec<_>>>()?;
+    let service_accounts =
+        i["serviceAccounts"].as_array().into_iter().flatten().filter_map(|s| s["email"].as_str()).map(String::from);
     let region = zone.rsplit_once('-').map(|(r, _)| r.to_string());
-    let attrs = json!({"zone": zone, "status": i["status"],
-        "machine_type": last_segment(str_of(i, "machineType").unwrap_or("")), "network_interfaces": nics,
-        "network_tags": i["tags"]["items"].as_array().cloned().unwrap_or_default(), "service_accounts": accounts});
-    out.add_labelled(compute_name(link), "gcp_compute_instance", name, region, attrs, &i["labels"]);
+    let attrs = gcp::ComputeInstance {
+        status: i["status"].as_str().unwrap_or_default().to_string(),
+        machine_type: i["machineType"].as_str().map(|m| last_segment(m).to_string()),
+        network_interfaces,
+        network_tags: strings(&i["tags"], "items"),
+        service_accounts: service_accounts.collect(),
+        zone,
+    };
+    let (id, name) = (compute_name(text(i, "selfLink")?), text(i, "name")?.to_string());
+    Ok((id, name, region, labels(&i["labels"]), attrs.into()))
 }
 
-fn sql_instance(out: &mut Assets, s: &Value) {
-    let Some(name) = str_of(s, "name") else { return };
+fn sql_instance(project: &str, s: &Value) -> Read<Made> {
+    let name = text(s, "name")?;
     let ip = &s["settings"]["ipConfiguration"];
-    let mut attrs = json!({"database_version": str_of(s, "databaseVersion").unwrap_or(""),
-        "authorized_networks": ip["authorizedNetworks"].as_array().into_iter().flatten()
-            .map(|n| json!({"name": n["name"], "cidr": n["value"]})).collect::<Vec<_>>(),
-        "backups_enabled": s["settings"]["backupConfiguration"]["enabled"].as_bool().unwrap_or(false)});
-    let public = s["ipAddresses"]
+    let authorized_networks = ip["authorizedNetworks"]
         .as_array()
         .into_iter()
         .flatten()
-        .find(|a| a["type"] == "PRIMARY")
-        .and_then(|a| a.get("ipAddress"));
-    if let Some(public) = public {
-        attrs["public_ip"] = public.clone();
-    }
-    if let Some(net) = ip["privateNetwork"].as_str() {
-        attrs["private_network"] = json!(compute_name(net));
-    }
+        .map(|n| Ok(AuthorizedNetwork { name: n["name"].as_str().map(str::to_string), cidr: parsed(n, "value")? }))
+        .collect::<Read<Vec<_>>>()?;
+    let primary = s["ipAddresses"].as_array().into_iter().flatten().find(|a| a["type"] == "PRIMARY");
     let mode = ip["sslMode"].as_str().unwrap_or("");
-    let required = ip["requireSsl"].as_bool().unwrap_or(false)
-        || mode == "ENCRYPTED_ONLY"
-        || mode == "TRUSTED_CLIENT_CERTIFICATE_REQUIRED";
-    attrs["ssl_required"] = json!(required);
-    if let Some(key) = s["diskEncryptionConfiguration"]["kmsKeyName"].as_str() {
-        attrs["kms_key"] = json!(format!("//cloudkms.googleapis.com/{key}"));
-    }
-    let id = format!("//sqladmin.googleapis.com/projects/{}/instances/{name}", out.project);
-    let region = str_of(s, "region").map(str::to_string);
-    out.add_labelled(id, "gcp_sql_instance", name, region, attrs, &s["settings"]["userLabels"]);
+    let attrs = SqlInstance {
+        database_version: s["databaseVersion"].as_str().unwrap_or_default().to_string(),
+        public_ip: primary.map(|a| parsed(a, "ipAddress")).transpose()?,
+        private_network: ip["privateNetwork"].as_str().map(|n| AssetId::new(compute_name(n))),
+        authorized_networks,
+        ssl_required: Some(
+            flag(ip, "requireSsl") || mode == "ENCRYPTED_ONLY" || mode == "TRUSTED_CLIENT_CERTIFICATE_REQUIRED",
+        ),
+        backups_enabled: flag(&s["settings"]["backupConfiguration"], "enabled"),
+        kms_key: s["diskEncryptionConfiguration"]["kmsKeyName"]
+            .as_str()
+            .map(|key| AssetId::new(format!("//cloudkms.googleapis.com/{key}"))),
+    };
+    let id = format!("//sqladmin.googleapis.com/projects/{project}/instances/{name}");
+    let region = s["region"].as_str().map(str::to_string);
+    Ok((id, name.to_string(), region, labels(&s["settings"]["userLabels"]), attrs.into()))
 }
 
-/// The inventory of one project.
-pub fn inventory(project: &str, d: &ProjectData, collected_at: DateTime<Utc>) -> Result<Inventory, InventoryError> {
-    let mut out = Assets { project: project.to_string(), list: Vec::new() };
-    project_asset(&mut out, d);
+/// How a resource is named in a gap when it could not be read.
+fn what(kind: &str, v: &Value) -> String {
+    let name = v["selfLink"].as_str().or(v["name"].as_str()).unwrap_or("(unnamed)");
+    format!("{kind} {name}")
+}
+
+/// The inventory of one project: every resource read, and the coverage records.
+pub fn inventory(
+    project: &str,
+    d: &ProjectData,
+    mut coverage: Vec<CoverageRecord>,
+    collected_at: DateTime<Utc>,
+) -> Inventory {
+    let mut out = Out { project: project.to_string(), assets: Vec::new(), gaps: Vec::new() };
+    out.add("cloudresourcemanager", "projects.get", "the project", Ok(project_asset(project, d)));
     for (b, (_, policy)) in d.buckets.iter().zip(&d.bucket_iam) {
-        bucket(&mut out, b, policy.as_ref());
+        out.add("storage", "buckets.list", &what("bucket", b), bucket(b, policy.as_ref()));
     }
-    d.networks.iter().for_each(|n| network(&mut out, n));
-    d.subnetworks.iter().for_each(|s| subnetwork(&mut out, s));
-    d.routes.iter().for_each(|r| route(&mut out, r));
-    d.firewalls.iter().for_each(|f| firewall(&mut out, f));
-    d.instances.iter().for_each(|i| instance(&mut out, i));
-    d.sql_instances.iter().for_each(|s| sql_instance(&mut out, s));
-    let doc = json!({"format": auditgraph_model::INVENTORY_FORMAT, "cloud": "gcp", "scope": project,
-        "collected_at": collected_at, "assets": out.list, "coverage": d.coverage});
-    Inventory::from_json(&doc.to_string())
+    let compute: [(&str, &[Value], Transform); 5] = [
+        ("networks.list", &d.networks, network),
+        ("subnetworks.aggregatedList", &d.subnetworks, subnetwork),
+        ("routes.list", &d.routes, route),
+        ("firewalls.list", &d.firewalls, firewall),
+        ("instances.aggregatedList", &d.instances, instance),
+    ];
+    for (api, items, make) in compute {
+        for item in items {
+            out.add("compute", api, &what("resource", item), make(item));
+        }
+    }
+    for s in &d.sql_instances {
+        out.add("sqladmin", "instances.list", &what("instance", s), sql_instance(project, s));
+    }
+    coverage.append(&mut out.gaps);
+    Inventory {
+        cloud: Cloud::Gcp,
+        scope: project.to_string(),
+        collected_at,
+        assets: out.assets,
+        relations: Vec::new(),
+        coverage,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn self_links_become_full_resource_names() {
@@ -264,5 +342,25 @@ mod tests {
             compute_name("projects/p/global/networks/n"),
             "//compute.googleapis.com/projects/p/global/networks/n"
         );
+    }
+
+    #[test]
+    fn a_resource_the_model_cannot_hold_is_a_gap_not_a_smaller_estate() {
+        let good = json!({"selfLink": "projects/p/global/firewalls/ok", "name": "ok", "network": "projects/p/global/networks/n",
+            "sourceRanges": ["0.0.0.0/0"], "allowed": [{"IPProtocol": "tcp", "ports": ["22"]}]});
+        let mut bad = good.clone();
+        bad["selfLink"] = json!("projects/p/global/firewalls/bad");
+        bad["sourceRanges"] = json!(["0.0.0.0/33"]);
+        let data = ProjectData { firewalls: vec![good, bad], ..ProjectData::default() };
+        let inv = inventory("p", &data, Vec::new(), Utc::now());
+        let names: Vec<&str> = inv.assets.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["p", "ok"]);
+        let gap = inv.gaps().next().expect("a gap for the bad rule");
+        assert_eq!(
+            (gap.service.as_str(), gap.api.as_str(), gap.resource.is_none()),
+            ("compute", "firewalls.list", true)
+        );
+        let detail = gap.detail.as_deref().unwrap();
+        assert!(detail.contains("firewalls/bad") && detail.contains("`sourceRanges` \"0.0.0.0/33\""), "{detail}");
     }
 }

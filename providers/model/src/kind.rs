@@ -153,6 +153,12 @@ macro_rules! asset_kinds {
                 match self { $( Attributes::$variant(a) => a.relations(sink), )* }
             }
         }
+
+        $( impl From<$attrs> for Attributes {
+            fn from(a: $attrs) -> Self {
+                Attributes::$variant(a)
+            }
+        } )*
     };
 }
 

@@ -6,7 +6,7 @@ use aws_sdk_cloudtrail::types::Trail;
 use aws_sdk_cloudtrail::Client;
 use futures::future::join_all;
 
-use crate::calls::{Api, Recorder};
+use crate::calls::{Api, Recorder, SdkCall};
 
 #[derive(Default)]
 pub struct TrailData {

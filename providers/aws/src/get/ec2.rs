@@ -10,7 +10,7 @@ use aws_sdk_ec2::Client;
 use futures::future::join_all;
 
 use crate::all_pages;
-use crate::calls::{Api, Recorder};
+use crate::calls::{Api, Recorder, SdkCall};
 
 /// Each list is `None` when its call failed (a coverage gap says why).
 #[derive(Default)]
@@ -159,7 +159,7 @@ mod tests {
     #[tokio::test]
     async fn instances_are_read_from_every_page() {
         let replay = StaticReplayClient::new(vec![event(200, PAGE_1), event(200, PAGE_2)]);
-        let rec = Recorder::new(Budget::new(4));
+        let rec = Recorder::new(Budget::new("aws", "accounts", None, 4));
         let found = instances(&rec, &client(&replay), "eu-west-1").await.expect("both pages read");
         let ids: Vec<&str> = found.iter().filter_map(|i| i.instance_id()).collect();
         assert_eq!(ids, ["i-1", "i-2", "i-3"]);
@@ -175,7 +175,7 @@ mod tests {
     #[tokio::test]
     async fn a_denied_listing_is_a_gap_not_an_empty_list() {
         let replay = StaticReplayClient::new(vec![event(403, DENIED)]);
-        let rec = Recorder::new(Budget::new(4));
+        let rec = Recorder::new(Budget::new("aws", "accounts", None, 4));
         assert!(instances(&rec, &client(&replay), "eu-west-1").await.is_none());
         let records = rec.into_records();
         assert_eq!(records[0].status, CoverageStatus::AccessDenied);

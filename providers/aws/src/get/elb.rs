@@ -7,7 +7,7 @@ use aws_sdk_elasticloadbalancingv2::Client;
 use futures::future::join_all;
 
 use crate::all_pages;
-use crate::calls::{Api, Recorder};
+use crate::calls::{Api, Recorder, SdkCall};
 
 #[derive(Default)]
 pub struct ElbData {

@@ -12,7 +12,7 @@ use aws_sdk_iam::Client;
 use futures::future::join_all;
 
 use crate::all_pages;
-use crate::calls::{Api, Recorder};
+use crate::calls::{Api, Recorder, SdkCall};
 
 /// An access key and when it was last used (`None`: not read).
 pub type KeyWithLastUse = (AccessKeyMetadata, Option<AccessKeyLastUsed>);

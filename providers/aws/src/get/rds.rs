@@ -5,7 +5,7 @@ use aws_sdk_rds::types::{DbCluster, DbInstance};
 use aws_sdk_rds::Client;
 
 use crate::all_pages;
-use crate::calls::{Api, Recorder};
+use crate::calls::{Api, Recorder, SdkCall};
 
 #[derive(Default)]
 pub struct RdsData {

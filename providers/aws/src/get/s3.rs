@@ -12,7 +12,7 @@ use aws_sdk_s3::types::{
 use aws_sdk_s3control::config::endpoint::{Endpoint, EndpointFuture, Params, ResolveEndpoint};
 use futures::future::join_all;
 
-use crate::calls::{Api, Recorder};
+use crate::calls::{Api, Recorder, SdkCall};
 use crate::session::{AccountSession, HOME_REGION};
 
 /// One bucket. Each `Option` is `None` when its call failed; an inner `None` is a
