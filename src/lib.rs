@@ -4,6 +4,7 @@
 pub mod analysis;
 pub mod boundary;
 pub mod cli;
+pub mod commands;
 pub mod controls;
 pub mod diff;
 pub mod findings;

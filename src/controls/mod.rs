@@ -60,6 +60,30 @@ struct ControlFile {
     fails_when: Spanned<String>,
 }
 
+impl Control {
+    /// An ad hoc question (`query`) as a control over every asset, so that it is
+    /// evaluated exactly as the scan evaluates controls: it "fails" where it holds.
+    pub fn ad_hoc(expression: &str) -> Result<Control, (u32, String)> {
+        let Checked { program, facts_used, attributes_used } = check_expression(expression, AssetKind::ALL)?;
+        Ok(Control {
+            id: "query".into(),
+            title: "ad hoc query".into(),
+            severity: Severity::Info,
+            criteria: Vec::new(),
+            description: String::new(),
+            rationale: String::new(),
+            remediation: String::new(),
+            targets: AssetKind::ALL.to_vec(),
+            needs: Vec::new(),
+            fails_when: expression.to_string(),
+            program,
+            facts_used,
+            attributes_used,
+            file: PathBuf::new(),
+        })
+    }
+}
+
 /// A control file that cannot be used: where, and why.
 #[derive(Debug, thiserror::Error)]
 #[error("{}:{line}: {message}", file.display())]

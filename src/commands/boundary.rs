@@ -1,0 +1,39 @@
+//! `boundary`: the audit boundary for the given seeds, as a table, CSV or JSON,
+//! and optionally its diagram.
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Result};
+
+use super::diagram::write_diagram;
+use super::{graph_and_facts, load, seeds};
+use crate::boundary;
+use crate::cli::{BoundaryArgs, TableFormat};
+use crate::render::{self, Scene, View};
+
+pub fn run(args: BoundaryArgs) -> Result<ExitCode> {
+    let snap = load(args.snapshot.as_deref())?;
+    let (graph, facts) = graph_and_facts(&snap);
+    let b = boundary::compute(&graph, &facts, &seeds(&args.seed)?, &args.seed);
+    if b.components.is_empty() {
+        bail!("no asset matches the seeds {}", args.seed.join(", "));
+    }
+    match args.format {
+        TableFormat::Table => print!("{}", b.to_table(&graph)),
+        TableFormat::Csv => print!("{}", b.to_csv()),
+        TableFormat::Json => println!("{}", serde_json::to_string_pretty(&b)?),
+    }
+    if let Some(out) = &args.diagram {
+        let scene = Scene {
+            graph: &graph,
+            facts: &facts,
+            findings: &snap.findings,
+            scanned_at: snap.scan.scanned_at,
+            boundary: Some(&b),
+        };
+        let (_, dot_text) = render::render(&scene, View::Boundary, &[], false).remove(0);
+        write_diagram(&dot_text, None, out)?;
+        eprintln!("wrote {}", out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

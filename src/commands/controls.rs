@@ -1,0 +1,15 @@
+//! `controls`: every control's counts and the SOC 2 criteria they cover.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use super::load;
+use crate::cli::SnapshotArg;
+use crate::report;
+
+pub fn run(args: SnapshotArg) -> Result<ExitCode> {
+    let snap = load(args.snapshot.as_deref())?;
+    print!("{}", report::controls_table(&snap.controls));
+    Ok(ExitCode::SUCCESS)
+}

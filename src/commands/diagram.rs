@@ -1,0 +1,60 @@
+//! `diagram`: draws a view of a snapshot as DOT, or as an image through Graphviz.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+use super::{graph_and_facts, load, seeds};
+use crate::boundary;
+use crate::cli::{DiagramArgs, ImageFormat};
+use crate::render::{self, Scene, View};
+
+/// Writes a diagram as DOT, or as an image through Graphviz.
+pub fn write_diagram(dot_text: &str, format: Option<ImageFormat>, out: &Path) -> Result<()> {
+    let format = format.unwrap_or(match out.extension().and_then(|e| e.to_str()) {
+        Some("svg") => ImageFormat::Svg,
+        Some("png") => ImageFormat::Png,
+        _ => ImageFormat::Dot,
+    });
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    match format {
+        ImageFormat::Dot => std::fs::write(out, dot_text).with_context(|| format!("writing {}", out.display())),
+        ImageFormat::Svg => render::to_image(dot_text, "svg", out),
+        ImageFormat::Png => render::to_image(dot_text, "png", out),
+    }
+}
+
+/// `dir/name.ext` → `dir/name-suffix.ext`.
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("diagram");
+    let name = match path.extension().and_then(|e| e.to_str()) {
+        Some(ext) => format!("{stem}-{suffix}.{ext}"),
+        None => format!("{stem}-{suffix}"),
+    };
+    path.with_file_name(name)
+}
+
+pub fn run(args: DiagramArgs) -> Result<ExitCode> {
+    let snap = load(args.snapshot.as_deref())?;
+    let (graph, facts) = graph_and_facts(&snap);
+    let seed_text = if args.seed.is_empty() { vec!["class:data_store".to_string()] } else { args.seed.clone() };
+    let bound = (args.view == View::Boundary)
+        .then(|| seeds(&seed_text).map(|s| boundary::compute(&graph, &facts, &s, &seed_text)))
+        .transpose()?;
+    let scene = Scene {
+        graph: &graph,
+        facts: &facts,
+        findings: &snap.findings,
+        scanned_at: snap.scan.scanned_at,
+        boundary: bound.as_ref(),
+    };
+    for (suffix, dot_text) in render::render(&scene, args.view, &args.focus, args.split) {
+        let out = if suffix.is_empty() { args.out.clone() } else { with_suffix(&args.out, &suffix) };
+        write_diagram(&dot_text, args.format, &out)?;
+        println!("wrote {}", out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,20 @@
+//! `findings`: a snapshot's findings as a table, JSON, SARIF or OCSF, and the CI gate.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use super::{gate, load};
+use crate::cli::{FindingsArgs, FindingsFormat};
+use crate::report;
+
+pub fn run(args: FindingsArgs) -> Result<ExitCode> {
+    let snap = load(args.snapshot.as_deref())?;
+    match args.format {
+        FindingsFormat::Table => print!("{}", report::table(&snap.findings)),
+        FindingsFormat::Json => println!("{}", serde_json::to_string_pretty(&snap.findings)?),
+        FindingsFormat::Sarif => println!("{}", serde_json::to_string_pretty(&report::sarif(&snap))?),
+        FindingsFormat::Ocsf => println!("{}", serde_json::to_string_pretty(&report::ocsf(&snap))?),
+    }
+    Ok(gate(&snap.findings, args.fail_on))
+}

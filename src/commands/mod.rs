@@ -1,0 +1,54 @@
+//! The commands, one module each: what a command does with its arguments. The
+//! arguments themselves are declared in `cli`; the engine does the work.
+
+pub mod boundary;
+pub mod controls;
+pub mod diagram;
+pub mod diff;
+pub mod findings;
+pub mod paths;
+pub mod query;
+pub mod scan;
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{anyhow, Result};
+use auditgraph_model::AssetId;
+
+use crate::analysis::Facts;
+use crate::findings::{Finding, Outcome, Severity};
+use crate::graph::AssetGraph;
+use crate::selector::Selector;
+use crate::snapshot::{self, Snapshot};
+
+/// Exit code 1 when a failed finding is at `threshold` or worse.
+pub fn gate(findings: &[Finding], threshold: Option<Severity>) -> ExitCode {
+    match threshold {
+        Some(t) if findings.iter().any(|f| f.outcome == Outcome::Fail && f.severity >= t) => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+/// The snapshot at `path`, or the latest one saved.
+pub fn load(path: Option<&Path>) -> Result<Snapshot> {
+    Snapshot::read(&snapshot::resolve(path)?)
+}
+
+/// Rebuilds a snapshot's graph and derives its facts again.
+pub fn graph_and_facts(snap: &Snapshot) -> (AssetGraph, Arc<Facts>) {
+    let graph = snap.graph();
+    let facts = Arc::new(Facts::derive(&graph));
+    (graph, facts)
+}
+
+/// The ids of the assets a selector matches, in id order.
+pub fn select<'g>(graph: &'g AssetGraph, sel: &Selector) -> Vec<&'g AssetId> {
+    graph.assets().into_iter().filter(|a| sel.matches(a)).map(|a| &a.id).collect()
+}
+
+/// Seed selectors as written on the command line.
+pub fn seeds(texts: &[String]) -> Result<Vec<Selector>> {
+    texts.iter().map(|t| t.parse::<Selector>().map_err(|e| anyhow!(e))).collect()
+}

@@ -1,0 +1,86 @@
+//! `paths`: every network path between two sets of assets, each hop with the rules
+//! that allow it, and the pairs a cloud's network model cannot decide.
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Result};
+use auditgraph_model::AssetId;
+
+use super::{graph_and_facts, load, select};
+use crate::analysis::network::{Link, Networks};
+use crate::analysis::reachability::link_between;
+use crate::analysis::{name_in, Reach};
+use crate::cli::{PathsArgs, TextOrJson};
+use crate::graph::AssetGraph;
+use crate::selector::Selector;
+use crate::snapshot::ReachRecordRef;
+
+pub fn run(args: PathsArgs) -> Result<ExitCode> {
+    let snap = load(args.snapshot.snapshot.as_deref())?;
+    let (graph, facts) = graph_and_facts(&snap);
+    let targets = select(&graph, &args.to);
+    if args.to == Selector::Internet || targets.is_empty() {
+        bail!("--to matches no asset");
+    }
+    let mut found: Vec<Reach> = Vec::new();
+    let mut undecided: Vec<(AssetId, AssetId, String)> = Vec::new();
+    if args.from == Selector::Internet {
+        for t in &targets {
+            found.extend(facts.from_internet.get(*t).into_iter().flatten().cloned());
+            found.extend(facts.via_exposed_host.get(*t).into_iter().flatten().cloned());
+            if let Some(why) = facts.via_exposed_host_undecided.get(*t) {
+                undecided.push((AssetId::internet(), (*t).clone(), why.clone()));
+            }
+        }
+    } else {
+        let sources = select(&graph, &args.from);
+        if sources.is_empty() {
+            bail!("--from matches no asset");
+        }
+        let nets = Networks::new(&graph);
+        for s in &sources {
+            for t in &targets {
+                let (Some(from), Some(to)) = (graph.asset(s), graph.asset(t)) else { continue };
+                match link_between(&nets, from, to) {
+                    Link::Reaches(flows, hop) => {
+                        found.push(Reach { from: (*s).clone(), to: (*t).clone(), via: None, flows, hops: vec![hop] })
+                    }
+                    Link::Undecided(why) => undecided.push(((*s).clone(), (*t).clone(), why)),
+                    Link::Blocked => {}
+                }
+            }
+        }
+    }
+    match args.format {
+        TextOrJson::Json => {
+            let records: Vec<ReachRecordRef> = found.iter().map(ReachRecordRef::from).collect();
+            println!("{}", serde_json::to_string_pretty(&records)?)
+        }
+        TextOrJson::Text => {
+            if found.is_empty() && undecided.is_empty() {
+                println!("No path: nothing matching --from can reach anything matching --to.");
+            }
+            for (i, r) in found.iter().enumerate() {
+                let e = r.evidence(&|id| name_in(&graph, id));
+                println!("path {}: {}", i + 1, e.summary);
+                for h in &e.hops {
+                    println!("  {} -> {}  [{}]", name_of(&graph, &h.from), name_of(&graph, &h.to), h.ports);
+                    for rule in &h.rules {
+                        println!("      {rule}");
+                    }
+                }
+            }
+            for (from, to, why) in &undecided {
+                println!("undecided: {} -> {}: {why}", name_in(&graph, from), name_in(&graph, to));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn name_of(graph: &AssetGraph, id: &AssetId) -> String {
+    match graph.asset(id) {
+        Some(a) => format!("{} ({})", a.name, a.kind()),
+        None => id.to_string(),
+    }
+}
