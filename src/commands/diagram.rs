@@ -22,8 +22,8 @@ pub fn write_diagram(dot_text: &str, format: Option<ImageFormat>, out: &Path) ->
     }
     match format {
         ImageFormat::Dot => std::fs::write(out, dot_text).with_context(|| format!("writing {}", out.display())),
-        ImageFormat::Svg => render::to_image(dot_text, "svg", out),
-        ImageFormat::Png => render::to_image(dot_text, "png", out),
+        ImageFormat::Svg => render::graphviz::to_image(dot_text, "svg", out),
+        ImageFormat::Png => render::graphviz::to_image(dot_text, "png", out),
     }
 }
 

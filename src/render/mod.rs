@@ -1,16 +1,16 @@
-//! Architecture diagrams for auditors, as Graphviz DOT (and SVG/PNG through `dot`):
-//! nested the way an architect draws (cloud → account → region → VPC → subnet),
-//! shaped and coloured by asset class, alike assets aggregated, empty containers
-//! left out. Views: `network`, `exposure`, `boundary`, `iam`.
+//! Architecture diagrams for auditors: a view's selection (what it shows), composed
+//! into a `picture::Picture` nested the way an architect draws (cloud → account →
+//! region → VPC → subnet, placed by each cloud's network model), shaped and
+//! coloured by asset class, alike assets aggregated, empty containers left out;
+//! then written as DOT (`dot`) and, for images, run through Graphviz (`graphviz`).
+//! Views: `network`, `exposure`, `boundary`, `iam`.
 
 pub mod dot;
+pub mod graphviz;
+pub mod picture;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-use std::fmt::Write;
-use std::path::Path;
-use std::process::Command;
 
-use anyhow::{bail, Context, Result};
 use auditgraph_model::{Asset, AssetClass, AssetId, AssetKind, Attributes, RelationKind};
 use chrono::{DateTime, Utc};
 use clap::ValueEnum;
@@ -21,7 +21,7 @@ use crate::boundary::Boundary;
 use crate::findings::{Finding, Outcome};
 use crate::graph::AssetGraph;
 use crate::selector::Selector;
-use dot::{attrs, quote, Cluster};
+use picture::{Edge, EdgeStyle, Node, Picture};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum View {
@@ -53,23 +53,6 @@ pub struct Scene<'a> {
     pub findings: &'a [Finding],
     pub scanned_at: DateTime<Utc>,
     pub boundary: Option<&'a Boundary>,
-}
-
-/// An edge to draw.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct Edge {
-    from: String,
-    to: String,
-    label: String,
-    style: EdgeStyle,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum EdgeStyle {
-    Reach,
-    Crossing,
-    Structure,
-    Access,
 }
 
 const INTERNET: &str = "internet";
@@ -108,7 +91,7 @@ pub fn render(scene: &Scene, view: View, focus: &[Selector], split: bool) -> Vec
         keep_connected(scene.graph, &mut nodes, &mut edges, focus);
     }
     if !split {
-        return vec![(String::new(), draw(scene, view, &nodes, &edges, None))];
+        return vec![(String::new(), dot::write(&compose(scene, view, &nodes, &edges, None)))];
     }
     let accounts: BTreeSet<&str> =
         nodes.iter().filter_map(|id| scene.graph.asset(id)).map(|a| a.account.as_str()).collect();
@@ -117,7 +100,7 @@ pub fn render(scene: &Scene, view: View, focus: &[Selector], split: bool) -> Vec
         .map(|acc| {
             let in_account: BTreeSet<AssetId> =
                 nodes.iter().filter(|id| scene.graph.asset(id).is_some_and(|a| a.account == acc)).cloned().collect();
-            (acc.to_string(), draw(scene, view, &in_account, &edges, Some(acc)))
+            (acc.to_string(), dot::write(&compose(scene, view, &in_account, &edges, Some(acc))))
         })
         .collect()
 }
@@ -350,7 +333,15 @@ fn likeness(a: &Asset) -> String {
     format!("{}|{groups}|{}", a.kind(), stem(&a.name))
 }
 
-fn draw(scene: &Scene, view: View, nodes: &BTreeSet<AssetId>, edges: &[Edge], only_account: Option<&str>) -> String {
+/// The picture of a view's nodes and edges (of one account with `only_account`):
+/// alike assets in one place grouped, each node in its containers.
+fn compose(
+    scene: &Scene,
+    view: View,
+    nodes: &BTreeSet<AssetId>,
+    edges: &[Edge],
+    only_account: Option<&str>,
+) -> Picture {
     let g = scene.graph;
     let layout = Layout::new(g);
     let failing: BTreeMap<&AssetId, usize> =
@@ -365,15 +356,13 @@ fn draw(scene: &Scene, view: View, nodes: &BTreeSet<AssetId>, edges: &[Edge], on
         let place: Vec<String> = layout.placement(a).into_iter().map(|p| p.0).collect();
         groups.entry((place, likeness(a))).or_default().push(a);
     }
-    let mut root = Cluster::default();
+    let mut picture = Picture::default();
     let mut alias: HashMap<String, String> = HashMap::new();
     for members in groups.values() {
         let first = members[0];
-        let path = layout.placement(first);
-        let mut cluster = &mut root;
-        for (key, label, fill) in &path {
-            cluster =
-                cluster.child(key, label, &[("style", "rounded,filled"), ("fillcolor", fill), ("color", "#999999")]);
+        let mut cluster = &mut picture.clusters;
+        for (key, label, fill) in layout.placement(first) {
+            cluster = cluster.child(&key, &label, fill);
         }
         let aggregate = members.len() >= AGGREGATE_AT;
         let chunks: Vec<Vec<&Asset>> =
@@ -391,47 +380,24 @@ fn draw(scene: &Scene, view: View, nodes: &BTreeSet<AssetId>, edges: &[Edge], on
                 label.push_str(&format!("\n{findings} finding{}", if findings == 1 { "" } else { "s" }));
             }
             let (shape, fill) = node_style(a);
-            let mut list = vec![
-                ("label", label),
-                ("shape", shape.to_string()),
-                ("style", "filled".to_string()),
-                ("fillcolor", fill.to_string()),
-            ];
-            if findings > 0 {
-                list.push(("color", "#cc0000".into()));
-                list.push(("penwidth", "2.5".into()));
-            }
-            if a.class() == AssetClass::DataStore && view == View::Exposure {
-                list.push(("peripheries", "2".into()));
-            }
-            cluster.nodes.push(format!("{}{};", quote(&node_id), attrs(&list)));
+            cluster.nodes.push(Node {
+                id: node_id,
+                label,
+                shape,
+                fill,
+                flagged: findings > 0,
+                double_border: a.class() == AssetClass::DataStore && view == View::Exposure,
+            });
         }
     }
-    let mut out = String::new();
     let scopes: BTreeSet<&str> = g.sources.iter().map(|s| s.scope.as_str()).collect();
-    let title = format!(
+    picture.title = format!(
         "auditgraph · {} view{} · scanned {} · {}",
         view.name(),
         only_account.map(|a| format!(" · {a}")).unwrap_or_default(),
         scene.scanned_at.format("%Y-%m-%d %H:%M UTC"),
         scopes.into_iter().collect::<Vec<_>>().join(", ")
     );
-    let _ = writeln!(out, "digraph auditgraph {{");
-    let _ = writeln!(
-        out,
-        "  graph{};",
-        attrs(&[
-            ("label", title),
-            ("labelloc", "t".into()),
-            ("fontsize", "20".into()),
-            ("fontname", "Helvetica".into()),
-            ("rankdir", "LR".into()),
-            ("compound", "true".into()),
-            ("newrank", "true".into())
-        ])
-    );
-    let _ = writeln!(out, "  node [fontname=\"Helvetica\", fontsize=11];");
-    let _ = writeln!(out, "  edge [fontname=\"Helvetica\", fontsize=9];");
     let drawn_edges: BTreeSet<Edge> = edges
         .iter()
         .filter_map(|e| {
@@ -440,102 +406,15 @@ fn draw(scene: &Scene, view: View, nodes: &BTreeSet<AssetId>, edges: &[Edge], on
         })
         .collect();
     if drawn_edges.iter().any(|e| e.from == INTERNET) || view == View::Exposure {
-        let _ = writeln!(
-            out,
-            "  {}{};",
-            quote(INTERNET),
-            attrs(&[
-                ("label", "Internet".into()),
-                ("shape", "ellipse".into()),
-                ("style", "filled".into()),
-                ("fillcolor", "#ffffff".into()),
-                ("peripheries", "2".into())
-            ])
-        );
+        picture.outside.push(Node {
+            id: INTERNET.into(),
+            label: "Internet".into(),
+            shape: "ellipse",
+            fill: "#ffffff",
+            flagged: false,
+            double_border: true,
+        });
     }
-    root.write_body(&mut out, "c", 1);
-    for e in &drawn_edges {
-        let (color, style) = match e.style {
-            EdgeStyle::Crossing => ("#cc0000", "bold"),
-            EdgeStyle::Reach => ("#1f5fa8", "solid"),
-            EdgeStyle::Access => ("#7a4fa0", "solid"),
-            EdgeStyle::Structure => ("#888888", "dashed"),
-        };
-        let _ = writeln!(
-            out,
-            "  {} -> {}{};",
-            quote(&e.from),
-            quote(&e.to),
-            attrs(&[("label", e.label.clone()), ("color", color.into()), ("style", style.into())])
-        );
-    }
-    legend(&mut out);
-    let _ = writeln!(out, "}}");
-    out
-}
-
-fn legend(out: &mut String) {
-    let _ = writeln!(out, "  subgraph \"cluster_legend\" {{");
-    let _ = writeln!(out, "    label=\"Legend\"; style=\"rounded\"; color=\"#999999\"; fontsize=12;");
-    let items = [
-        ("legend_compute", "host", "box", "#dbe9f6"),
-        ("legend_store", "data store", "cylinder", "#fde9b8"),
-        ("legend_lb", "load balancer", "hexagon", "#d9ead3"),
-        ("legend_gw", "gateway", "diamond", "#d9ead3"),
-        ("legend_identity", "principal", "ellipse", "#ece2f5"),
-        ("legend_key", "key", "note", "#eeeeee"),
-    ];
-    for (id, label, shape, fill) in items {
-        let _ = writeln!(
-            out,
-            "    {}{};",
-            quote(id),
-            attrs(&[
-                ("label", label.into()),
-                ("shape", shape.into()),
-                ("style", "filled".into()),
-                ("fillcolor", fill.into())
-            ])
-        );
-    }
-    let _ = writeln!(
-        out,
-        "    \"legend_finding\"{};",
-        attrs(&[
-            ("label", "has findings".into()),
-            ("shape", "box".into()),
-            ("color", "#cc0000".into()),
-            ("penwidth", "2.5".into())
-        ])
-    );
-    let _ = writeln!(out, "    \"legend_compute\" -> \"legend_store\" [label=\"reaches (ports)\", color=\"#1f5fa8\"];");
-    let _ = writeln!(
-        out,
-        "    \"legend_gw\" -> \"legend_lb\" [label=\"from the internet\", color=\"#cc0000\", style=\"bold\"];"
-    );
-    let _ = writeln!(out, "  }}");
-}
-
-/// Runs Graphviz `dot` to turn DOT text into `format` (svg, png) at `out`.
-pub fn to_image(dot_text: &str, format: &str, out: &Path) -> Result<()> {
-    use std::io::Write as _;
-    let mut child = match Command::new("dot")
-        .arg(format!("-T{format}"))
-        .arg("-o")
-        .arg(out)
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            bail!("rendering {format} needs Graphviz's `dot`, which is not installed (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz); --format dot works without it")
-        }
-        Err(e) => return Err(e).context("starting dot"),
-    };
-    child.stdin.take().context("dot's input")?.write_all(dot_text.as_bytes()).context("writing to dot")?;
-    let status = child.wait().context("waiting for dot")?;
-    if !status.success() {
-        bail!("dot failed ({status}) writing {}", out.display());
-    }
-    Ok(())
+    picture.edges = drawn_edges.into_iter().collect();
+    picture
 }
