@@ -102,7 +102,7 @@ pub fn compute(graph: &AssetGraph, facts: &Facts, seeds: &[Selector], seed_text:
     let nets = Networks::new(graph);
     let mut reachers: BTreeMap<&AssetId, Vec<&Asset>> = BTreeMap::new();
     for net in nets.all() {
-        for a in graph.assets_of(net.source_kinds()) {
+        for a in graph.assets_of(net.kinds().sources) {
             for network in net.networks_of(a) {
                 reachers.entry(network).or_default().push(a);
             }

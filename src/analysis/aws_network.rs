@@ -19,7 +19,7 @@ use rayon::prelude::*;
 
 use super::addrs::AddrSet;
 use super::flows::{Flow, FlowSet, Match};
-use super::network::{Link, NetworkModel, Placement};
+use super::network::{Link, NetworkKinds, NetworkModel, Networks, Placement};
 use super::{short, Reach};
 use crate::findings::{Hop, RuleLabel};
 use crate::graph::AssetGraph;
@@ -62,12 +62,16 @@ impl<'s, 'g> HopMemo<'s, 'g> {
     }
 }
 
-/// The kinds of asset that have network endpoints in a VPC.
-const ENDPOINT_KINDS: &[AssetKind] =
-    &[AssetKind::AwsEc2Instance, AssetKind::AwsNetworkInterface, AssetKind::AwsRdsInstance, AssetKind::AwsLoadBalancer];
-
-/// The kinds that open connections to other endpoints.
-const SOURCE_KINDS: &[AssetKind] = &[AssetKind::AwsEc2Instance, AssetKind::AwsLoadBalancer];
+/// The kinds of asset that have network endpoints in a VPC, and those that open connections.
+const KINDS: NetworkKinds = NetworkKinds {
+    endpoints: &[
+        AssetKind::AwsEc2Instance,
+        AssetKind::AwsNetworkInterface,
+        AssetKind::AwsRdsInstance,
+        AssetKind::AwsLoadBalancer,
+    ],
+    sources: &[AssetKind::AwsEc2Instance, AssetKind::AwsLoadBalancer],
+};
 
 /// The VPC network of every AWS account in the graph, indexed for hop lookups.
 pub struct AwsNetwork<'g> {
@@ -673,22 +677,12 @@ fn reply_to(f: &Flow) -> Flow {
 }
 
 impl<'g> NetworkModel<'g> for AwsNetwork<'g> {
-    fn endpoint_kinds(&self) -> &'static [AssetKind] {
-        ENDPOINT_KINDS
-    }
-
-    fn source_kinds(&self) -> &'static [AssetKind] {
-        SOURCE_KINDS
+    fn kinds(&self) -> &'static NetworkKinds {
+        &KINDS
     }
 
     fn networks_of(&self, asset: &'g Asset) -> Vec<&'g AssetId> {
-        let mut vpcs: Vec<&AssetId> = Vec::new();
-        for vpc in self.endpoints_of(asset).iter().filter_map(|ep| self.vpc_of(ep.subnet)) {
-            if !vpcs.contains(&vpc) {
-                vpcs.push(vpc);
-            }
-        }
-        vpcs
+        Networks::distinct(self.endpoints_of(asset).iter().filter_map(|ep| self.vpc_of(ep.subnet)))
     }
 
     fn reached_from_internet(&self, asset: &'g Asset) -> Vec<Reach> {

@@ -13,7 +13,7 @@ use auditgraph_model::{Asset, AssetId, AssetKind, Attributes};
 
 use super::addrs::AddrSet;
 use super::flows::{FlowSet, Match};
-use super::network::{Link, NetworkModel, Placement};
+use super::network::{Link, NetworkKinds, NetworkModel, Networks, Placement};
 use super::{short, Reach};
 use crate::findings::{Hop, RuleLabel};
 use crate::graph::AssetGraph;
@@ -23,8 +23,10 @@ pub const BETWEEN_UNDECIDED: &str =
     "Google Cloud paths between assets (firewall rules between instances, Cloud SQL private IP) are not modelled yet";
 
 /// The kinds that attach to a VPC network, and those that open connections.
-const ENDPOINT_KINDS: &[AssetKind] = &[AssetKind::GcpComputeInstance, AssetKind::GcpSqlInstance];
-const SOURCE_KINDS: &[AssetKind] = &[AssetKind::GcpComputeInstance];
+const KINDS: NetworkKinds = NetworkKinds {
+    endpoints: &[AssetKind::GcpComputeInstance, AssetKind::GcpSqlInstance],
+    sources: &[AssetKind::GcpComputeInstance],
+};
 
 pub struct GcpNetwork<'g> {
     graph: &'g AssetGraph,
@@ -118,25 +120,13 @@ impl<'g> GcpNetwork<'g> {
 }
 
 impl<'g> NetworkModel<'g> for GcpNetwork<'g> {
-    fn endpoint_kinds(&self) -> &'static [AssetKind] {
-        ENDPOINT_KINDS
-    }
-
-    fn source_kinds(&self) -> &'static [AssetKind] {
-        SOURCE_KINDS
+    fn kinds(&self) -> &'static NetworkKinds {
+        &KINDS
     }
 
     fn networks_of(&self, asset: &'g Asset) -> Vec<&'g AssetId> {
         match &asset.attributes {
-            Attributes::GcpComputeInstance(vm) => {
-                let mut networks: Vec<&AssetId> = Vec::new();
-                for nic in &vm.network_interfaces {
-                    if !networks.contains(&&nic.network) {
-                        networks.push(&nic.network);
-                    }
-                }
-                networks
-            }
+            Attributes::GcpComputeInstance(vm) => Networks::distinct(vm.network_interfaces.iter().map(|n| &n.network)),
             Attributes::GcpSqlInstance(sql) => sql.private_network.iter().collect(),
             _ => Vec::new(),
         }
@@ -252,7 +242,11 @@ mod tests {
 
     fn reach(g: &AssetGraph) -> Option<FlowSet> {
         let net = GcpNetwork::new(g);
-        g.assets_of(net.endpoint_kinds()).into_iter().flat_map(|a| net.reached_from_internet(a)).next().map(|r| r.flows)
+        g.assets_of(net.kinds().endpoints)
+            .into_iter()
+            .flat_map(|a| net.reached_from_internet(a))
+            .next()
+            .map(|r| r.flows)
     }
 
     #[test]

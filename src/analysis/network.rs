@@ -33,14 +33,18 @@ pub struct Placement {
     pub subnet: Option<(AssetId, String, bool)>,
 }
 
+/// Which kinds of asset a cloud's network model knows.
+pub struct NetworkKinds {
+    /// The kinds that attach to the cloud's networks.
+    pub endpoints: &'static [AssetKind],
+    /// The kinds that open connections to others (hosts, load balancers).
+    pub sources: &'static [AssetKind],
+}
+
 /// A cloud's network: what attaches to it, how the internet reaches it, how its
 /// assets reach each other, each answer with the rules that explain it.
 pub trait NetworkModel<'g>: Send + Sync {
-    /// The kinds of asset that attach to this cloud's networks.
-    fn endpoint_kinds(&self) -> &'static [AssetKind];
-
-    /// The kinds of asset that open connections to others (hosts, load balancers).
-    fn source_kinds(&self) -> &'static [AssetKind];
+    fn kinds(&self) -> &'static NetworkKinds;
 
     /// The private networks (VPCs, VPC networks) the asset attaches to; none for
     /// an asset on no network (a bucket, a key), which nothing reaches through one.
@@ -89,6 +93,17 @@ impl<'g> Networks<'g> {
     /// The model of the asset's cloud.
     pub fn for_asset(&self, asset: &Asset) -> &(dyn NetworkModel<'g> + 'g) {
         self.of(asset.cloud())
+    }
+
+    /// Each network once, in the order met.
+    pub fn distinct(networks: impl IntoIterator<Item = &'g AssetId>) -> Vec<&'g AssetId> {
+        let mut out: Vec<&AssetId> = Vec::new();
+        for n in networks {
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        }
+        out
     }
 
     /// Every model, in `Cloud::ALL` order.

@@ -19,7 +19,7 @@ pub fn from_internet<'g>(graph: &'g AssetGraph, nets: &Networks<'g>) -> ReachesB
     for net in nets.all() {
         // Every asset is checked on its own, so the checks spread over threads.
         let direct: Vec<Reach> =
-            graph.assets_of(net.endpoint_kinds()).par_iter().flat_map_iter(|a| net.reached_from_internet(a)).collect();
+            graph.assets_of(net.kinds().endpoints).par_iter().flat_map_iter(|a| net.reached_from_internet(a)).collect();
         facts.extend(direct);
         facts.extend(net.reached_through_intermediaries());
     }

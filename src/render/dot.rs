@@ -120,17 +120,13 @@ fn legend(out: &mut String) {
         ("legend_key", "key", "note", "#eeeeee"),
     ];
     for (id, label, shape, fill) in items {
-        let list =
-            [("label", label.into()), ("shape", shape.into()), ("style", "filled".into()), ("fillcolor", fill.into())];
-        let _ = writeln!(out, "    {}{};", quote(id), attrs(&list));
+        let node = Node { id: id.into(), label: label.into(), shape, fill, flagged: false, double_border: false };
+        let _ = writeln!(out, "    {}", node_line(&node));
     }
-    let finding = [
-        ("label", "has findings".into()),
-        ("shape", "box".into()),
-        ("color", "#cc0000".into()),
-        ("penwidth", "2.5".into()),
-    ];
-    let _ = writeln!(out, "    \"legend_finding\"{};", attrs(&finding));
+    let _ = writeln!(
+        out,
+        "    \"legend_finding\" [label=\"has findings\", shape=\"box\", color=\"#cc0000\", penwidth=\"2.5\"];"
+    );
     let _ = writeln!(out, "    \"legend_compute\" -> \"legend_store\" [label=\"reaches (ports)\", color=\"#1f5fa8\"];");
     let _ = writeln!(
         out,
