@@ -1,13 +1,10 @@
-//! Command-line interface: the commands, their options and help with examples.
-//! What each command does lives in `commands`.
+//! Command-line interface: the commands, their options and help with examples,
+//! declared and nothing more. What each command does lives in `commands`.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::commands;
 use crate::controls::cel_env;
 use crate::findings::Severity;
 use crate::render::View;
@@ -293,22 +290,4 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
 
 fn parse_selector(s: &str) -> Result<Selector, String> {
     s.parse()
-}
-
-pub fn run(cli: Cli) -> Result<ExitCode> {
-    match cli.command {
-        Command::Scan(args) => commands::scan::run(*args),
-        Command::Findings(args) => commands::findings::run(args),
-        Command::Controls(args) => commands::controls::run(args),
-        Command::Paths(args) => commands::paths::run(args),
-        Command::Query(args) => commands::query::run(args),
-        Command::Diagram(args) => commands::diagram::run(args),
-        Command::Boundary(args) => commands::boundary::run(args),
-        Command::Synth(args) => {
-            let (files, assets) = crate::synth::generate(args.assets, args.seed, &args.out)?;
-            println!("wrote {assets} assets in {files} inventories to {}", args.out.display());
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Diff(args) => commands::diff::run(args),
-    }
 }

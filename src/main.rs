@@ -27,7 +27,7 @@ fn main() -> ExitCode {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
     let cli = auditgraph::cli::Cli::parse();
-    match auditgraph::cli::run(cli) {
+    match auditgraph::commands::run(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");

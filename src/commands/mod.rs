@@ -1,5 +1,6 @@
-//! The commands, one module each: what a command does with its arguments. The
-//! arguments themselves are declared in `cli`; the engine does the work.
+//! The commands, one module each: what a command does with its arguments, and
+//! `run`, which picks the command. The arguments are declared in `cli`; the
+//! engine does the work.
 
 pub mod boundary;
 pub mod controls;
@@ -18,10 +19,30 @@ use anyhow::{anyhow, Result};
 use auditgraph_model::AssetId;
 
 use crate::analysis::Facts;
+use crate::cli::{Cli, Command};
 use crate::findings::{Finding, Outcome, Severity};
 use crate::graph::AssetGraph;
 use crate::selector::Selector;
 use crate::snapshot::{self, Snapshot};
+
+/// Runs the command the command line names.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Scan(args) => scan::run(*args),
+        Command::Findings(args) => findings::run(args),
+        Command::Controls(args) => controls::run(args),
+        Command::Paths(args) => paths::run(args),
+        Command::Query(args) => query::run(args),
+        Command::Diagram(args) => diagram::run(args),
+        Command::Boundary(args) => boundary::run(args),
+        Command::Synth(args) => {
+            let (files, assets) = crate::synth::generate(args.assets, args.seed, &args.out)?;
+            println!("wrote {assets} assets in {files} inventories to {}", args.out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Diff(args) => diff::run(args),
+    }
+}
 
 /// Exit code 1 when a failed finding is at `threshold` or worse.
 pub fn gate(findings: &[Finding], threshold: Option<Severity>) -> ExitCode {
