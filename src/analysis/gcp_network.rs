@@ -266,6 +266,31 @@ mod tests {
     }
 
     #[test]
+    fn paths_between_assets_are_undecided_on_a_shared_network_and_blocked_elsewhere() {
+        let sql = |id: &str, network: &str| {
+            json!({"id": id, "kind": "gcp_sql_instance", "name": id, "account": "p",
+                   "attributes": {"database_version": "POSTGRES_15", "private_network": network}})
+        };
+        let vm = json!({"id": "vm", "kind": "gcp_compute_instance", "name": "vm", "account": "p",
+            "attributes": {"zone": "europe-west1-b", "status": "RUNNING",
+              "network_interfaces": [{"network": "net", "subnetwork": "sub", "internal_ip": "10.0.0.2"}]}});
+        let bucket = json!({"id": "bucket", "kind": "gcp_storage_bucket", "name": "bucket", "account": "p",
+            "attributes": {"location": "EU"}});
+        let text = json!({"format": "auditgraph-inventory/1", "cloud": "gcp", "scope": "p",
+            "collected_at": "2026-11-01T00:00:00Z", "assets": [vm, sql("db", "net"), sql("far", "other-net"), bucket]});
+        let g = AssetGraph::from_inventories(vec![SourcedInventory::new(
+            Inventory::from_json(&text.to_string()).unwrap(),
+            "t",
+        )]);
+        let net = GcpNetwork::new(&g);
+        let asset = |id: &str| g.asset(&AssetId::new(id)).unwrap();
+        let links = net.links(asset("vm"), &[asset("db"), asset("far"), asset("bucket"), asset("vm")]);
+        assert_eq!(links[0], Link::Undecided(BETWEEN_UNDECIDED.to_string()), "same network: not modelled");
+        assert_eq!(&links[1..], &[Link::Blocked, Link::Blocked, Link::Blocked], "another network, none, itself");
+        assert!(net.networks_of(asset("bucket")).is_empty());
+    }
+
+    #[test]
     fn target_tags_choose_the_instances() {
         assert!(reach(&estate(json!([rule(1000, "allow", "22", &["ssh"])]), &["web"])).is_none());
         assert!(reach(&estate(json!([rule(1000, "allow", "22", &["ssh"])]), &["ssh"])).is_some());

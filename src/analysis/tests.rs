@@ -2,12 +2,13 @@
 //! reachability engine against a brute-force evaluator of the same rules.
 
 use auditgraph_model::net::Protocol;
-use auditgraph_model::{AssetId, Inventory};
+use auditgraph_model::{Asset, AssetId, Inventory};
 use serde_json::{json, Value};
 
 use super::addrs::AddrSet;
 use super::aws_network::AwsNetwork;
 use super::flows::FlowSet;
+use super::network::{Link, NetworkModel};
 use crate::graph::AssetGraph;
 use crate::source::SourcedInventory;
 use crate::synth::Rng;
@@ -448,6 +449,16 @@ fn remembered_hops_are_the_hops_worked_out_one_by_one() {
         let endpoint = |id: &str| net.endpoints_of(g.asset(&AssetId::from(id)).unwrap()).remove(0);
         let src = endpoint("src");
         let dest_endpoints: Vec<_> = dests.iter().map(|d| endpoint(d)).collect();
+        // What the rest of the engine sees: one link per destination, the hop worked out alone.
+        let dest_assets: Vec<&Asset> = dests.iter().map(|d| g.asset(&AssetId::from(d.as_str())).unwrap()).collect();
+        let links = net.links(g.asset(&AssetId::from("src")).unwrap(), &dest_assets);
+        for (dest, link) in dest_endpoints.iter().zip(&links) {
+            let expected = match net.between(&src, dest, &FlowSet::any_from(&AddrSet::all())) {
+                Some((flows, hop)) => Link::Reaches(flows, hop),
+                None => Link::Blocked,
+            };
+            assert_eq!(link, &expected, "to {}", dest.asset);
+        }
         for start in [FlowSet::any_from(&AddrSet::all()), FlowSet::tcp(&[443], &AddrSet::all())] {
             let mut memo = super::aws_network::HopMemo::new(&src, start.clone());
             let mut verdicts = std::collections::BTreeSet::new();
