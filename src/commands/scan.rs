@@ -40,7 +40,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
     let findings = &result.evaluation.findings;
     let failed: Vec<&Finding> = findings.iter().filter(|f| f.outcome == Outcome::Fail).collect();
     println!(
-        "\nControls: {} evaluated; {} findings failed, {} unknown (data not collected)",
+        "\nControls: {} evaluated; {} findings failed, {} unknown (not collected or not decided)",
         controls.len(),
         failed.len(),
         findings.len() - failed.len()
