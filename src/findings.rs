@@ -46,7 +46,8 @@ impl std::str::FromStr for Severity {
 pub enum Outcome {
     Pass,
     Fail,
-    /// The data the control needs was not collected: never counted as a pass.
+    /// The data the control needs was not collected, or a fact it needs could not
+    /// be decided: never counted as a pass.
     Unknown,
 }
 

@@ -3,7 +3,7 @@
 //! intermediary), which data stores a host the internet reaches can connect to,
 //! and the path between two given assets.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use auditgraph_model::{Asset, AssetClass, AssetId};
 use rayon::prelude::*;
@@ -66,14 +66,14 @@ pub fn via_exposed_hosts<'g>(
             // The hop to a store does not depend on how the internet reached the host.
             let entry = reaches.iter().find(|r| r.via.is_none())?;
             let net = nets.for_asset(host_asset);
-            let mut candidates: Vec<&Asset> = Vec::new();
-            for network in net.networks_of(host_asset) {
-                for &store in stores_by_network.get(network).into_iter().flatten() {
-                    if !candidates.iter().any(|c| c.id == store.id) {
-                        candidates.push(store);
-                    }
-                }
-            }
+            // A store on two of the host's networks is asked about once.
+            let mut asked = FxHashSet::default();
+            let candidates: Vec<&Asset> = net
+                .networks_of(host_asset)
+                .into_iter()
+                .flat_map(|network| stores_by_network.get(network).into_iter().flatten().copied())
+                .filter(|store| asked.insert(&store.id))
+                .collect();
             let mut found = Vec::new();
             let mut undecided = Vec::new();
             for (store, link) in candidates.iter().zip(net.links(host_asset, &candidates)) {

@@ -29,8 +29,8 @@ pub fn judge(result: Result<Value, ExecutionError>) -> (Outcome, Option<String>)
         Ok(Value::Bool(false)) => (Outcome::Pass, None),
         Ok(other) => (Outcome::Unknown, Some(format!("the condition gave {other:?}, not true or false"))),
         Err(ExecutionError::NoSuchKey(key)) => (Outcome::Unknown, Some(format!("`{key}` was not collected"))),
-        // A fact function's error is a fact it could not decide; its message says why.
-        Err(ExecutionError::FunctionError { message, .. }) => (Outcome::Unknown, Some(format!("undecided: {message}"))),
+        // A fact function that cannot answer says why in its own words (not collected, undecided, ...).
+        Err(ExecutionError::FunctionError { message, .. }) => (Outcome::Unknown, Some(message)),
         Err(e) => (Outcome::Unknown, Some(format!("could not evaluate: {e}"))),
     }
 }

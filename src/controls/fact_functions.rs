@@ -24,7 +24,8 @@ pub struct FactFunction {
     pub call: &'static str,
     /// What it answers, in one line.
     pub meaning: &'static str,
-    /// Its answer for one call. An error is an undecided fact: the check is unknown.
+    /// Its answer for one call. An error makes the check unknown; its message says
+    /// why (`not collected: …`, `undecided: …`).
     pub eval: fn(&Facts, &FunctionContext) -> Result<Value, ExecutionError>,
     /// What the facts it reads say about an asset, as a failed check's evidence.
     pub evidence: fn(&AssetGraph, &Facts, &AssetId) -> Vec<Evidence>,
@@ -132,7 +133,8 @@ fn internet_ports(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionEr
 
 fn internet_port_open(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
     let id = asset_arg(ftx)?;
-    let not_a_list = || ExecutionError::function_error("internet_port_open", "expected a list of ports");
+    let not_a_list =
+        || ExecutionError::function_error("internet_port_open", "could not evaluate: expected a list of ports");
     let ports = ftx.args.get(1).filter(|p| p.get_type().kind() == Kind::List).ok_or_else(not_a_list)?;
     // Most assets are not reachable at all: their answer needs no port list.
     let Some(reaches) = f.from_internet.get(&id) else {
@@ -149,7 +151,7 @@ fn internet_port_open(f: &Facts, ftx: &FunctionContext) -> Result<Value, Executi
 /// The undecided exposed-host fact of an asset, as the error that makes a check unknown.
 fn exposed_host_undecided(f: &Facts, id: &AssetId, function: &str) -> Result<(), ExecutionError> {
     match f.via_exposed_host_undecided.get(id) {
-        Some(why) => Err(ExecutionError::function_error(function, why)),
+        Some(why) => Err(ExecutionError::function_error(function, format!("undecided: {why}"))),
         None => Ok(()),
     }
 }
