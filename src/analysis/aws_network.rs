@@ -726,6 +726,15 @@ impl<'g> NetworkModel<'g> for AwsNetwork<'g> {
             .collect()
     }
 
+    fn rule_key(&self, asset: &'g Asset) -> String {
+        match &asset.attributes {
+            Attributes::AwsEc2Instance(i) => {
+                i.security_groups.iter().map(AssetId::as_str).collect::<Vec<_>>().join(",")
+            }
+            _ => String::new(),
+        }
+    }
+
     fn placement(&self, asset: &'g Asset) -> Option<Placement> {
         let (vpc, subnet) = match &asset.attributes {
             Attributes::AwsEc2Instance(i) => (self.vpc_of(&i.subnet)?, Some(&i.subnet)),

@@ -161,6 +161,13 @@ impl<'g> NetworkModel<'g> for GcpNetwork<'g> {
             .collect()
     }
 
+    fn rule_key(&self, asset: &'g Asset) -> String {
+        match &asset.attributes {
+            Attributes::GcpComputeInstance(vm) => vm.network_tags.join(","),
+            _ => String::new(),
+        }
+    }
+
     fn placement(&self, asset: &'g Asset) -> Option<Placement> {
         let (network, subnet) = match &asset.attributes {
             Attributes::GcpComputeInstance(vm) => {

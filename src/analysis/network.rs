@@ -63,6 +63,11 @@ pub trait NetworkModel<'g>: Send + Sync {
 
     /// Where a diagram draws the asset, when it sits on a network.
     fn placement(&self, asset: &'g Asset) -> Option<Placement>;
+
+    /// What decides how the network treats a host besides where it sits (its
+    /// security groups, its network tags): hosts alike in this and in place may
+    /// share one node in a diagram. Empty for assets the model keys on nothing.
+    fn rule_key(&self, asset: &'g Asset) -> String;
 }
 
 /// Every cloud's network model over one graph, built once.

@@ -11,7 +11,7 @@ pub mod picture;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
-use auditgraph_model::{Asset, AssetClass, AssetId, AssetKind, Attributes, RelationKind};
+use auditgraph_model::{Asset, AssetClass, AssetId, AssetKind, RelationKind};
 use chrono::{DateTime, Utc};
 use clap::ValueEnum;
 
@@ -323,14 +323,10 @@ fn stem(name: &str) -> &str {
     name.trim_end_matches(|c: char| c.is_ascii_digit()).trim_end_matches(['-', '_'])
 }
 
-/// What makes assets alike enough to aggregate: kind, security groups or tags, name stem.
-fn likeness(a: &Asset) -> String {
-    let groups = match &a.attributes {
-        Attributes::AwsEc2Instance(i) => i.security_groups.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(","),
-        Attributes::GcpComputeInstance(vm) => vm.network_tags.join(","),
-        _ => String::new(),
-    };
-    format!("{}|{groups}|{}", a.kind(), stem(&a.name))
+/// What makes assets alike enough to aggregate: kind, the rules that apply to them
+/// (as their cloud's network model keys them), name stem.
+fn likeness<'g>(layout: &Layout<'g>, a: &'g Asset) -> String {
+    format!("{}|{}|{}", a.kind(), layout.nets.for_asset(a).rule_key(a), stem(&a.name))
 }
 
 /// The picture of a view's nodes and edges (of one account with `only_account`):
@@ -354,7 +350,7 @@ fn compose(
     for id in nodes {
         let Some(a) = g.asset(id) else { continue };
         let place: Vec<String> = layout.placement(a).into_iter().map(|p| p.0).collect();
-        groups.entry((place, likeness(a))).or_default().push(a);
+        groups.entry((place, likeness(&layout, a))).or_default().push(a);
     }
     let mut picture = Picture::default();
     let mut alias: HashMap<String, String> = HashMap::new();
