@@ -34,12 +34,15 @@ pub struct Crossing {
     pub ports: String,
 }
 
+/// The ports of a link whose path a cloud's network model could not decide.
+pub const UNDECIDED: &str = "undecided";
+
 #[derive(Debug, Serialize)]
 pub struct Boundary {
     pub seeds: Vec<String>,
     pub components: Vec<Component>,
     pub crossings: Vec<Crossing>,
-    /// Network links between in-scope components: (from, to, ports).
+    /// Network links between in-scope components: (from, to, ports, or `UNDECIDED`).
     pub links: Vec<(AssetId, AssetId, String)>,
 }
 
@@ -135,7 +138,7 @@ pub fn compute(graph: &AssetGraph, facts: &Facts, seeds: &[Selector], seed_text:
                 }
                 Link::Undecided(why) => {
                     scope.add(&candidate.id, format!("may reach {seed_name} (undecided: {why})"));
-                    scope.links.insert((candidate.id.clone(), seed.clone(), "undecided".into()));
+                    scope.links.insert((candidate.id.clone(), seed.clone(), UNDECIDED.into()));
                 }
                 Link::Blocked => continue,
             }

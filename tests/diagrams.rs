@@ -239,3 +239,20 @@ fn boundary_command_prints_scope_and_crossings() {
     let table = auditgraph(dir.path(), &["boundary", "--seed", "tag:data=customer"]);
     assert!(table.stdout.contains("internet -> prod-legacy-web (aws_ec2_instance) [tcp/443]"), "{}", table.stdout);
 }
+
+#[test]
+fn undecided_links_are_drawn_as_undecided_never_as_reach() {
+    // The GCP model does not decide VM → Cloud SQL: the boundary keeps the VMs, and the
+    // picture must not draw their links as paths that were worked out.
+    let s = demo_scan();
+    let seed = "name:reporting-mysql".to_string();
+    let b = boundary::compute(&s.graph, &s.facts, &[seed.parse().unwrap()], std::slice::from_ref(&seed));
+    let (_, dot) = render(&scene(&s, Some(&b)), View::Boundary, &[], false).remove(0);
+    let store = "\"//sqladmin.googleapis.com/projects/northwind-analytics/instances/reporting-mysql\"";
+    let into_store: Vec<&str> = dot.lines().filter(|l| l.contains(&format!("-> {store}"))).collect();
+    assert!(into_store.len() >= 6, "every VM on its network links to it:\n{dot}");
+    for line in into_store {
+        assert!(line.contains("label=\"undecided\"") && line.contains("style=\"dotted\""), "{line}");
+    }
+    assert!(dot.contains("may reach (undecided)"), "the legend names the style");
+}

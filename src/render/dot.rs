@@ -82,6 +82,7 @@ fn edge_line(e: &Edge) -> String {
         EdgeStyle::Reach => ("#1f5fa8", "solid"),
         EdgeStyle::Access => ("#7a4fa0", "solid"),
         EdgeStyle::Structure => ("#888888", "dashed"),
+        EdgeStyle::Undecided => ("#b26b00", "dotted"),
     };
     let list = [("label", e.label.clone()), ("color", color.into()), ("style", style.into())];
     format!("{} -> {}{};", quote(&e.from), quote(&e.to), attrs(&list))
@@ -128,6 +129,17 @@ fn legend(out: &mut String) {
         "    \"legend_finding\" [label=\"has findings\", shape=\"box\", color=\"#cc0000\", penwidth=\"2.5\"];"
     );
     let _ = writeln!(out, "    \"legend_compute\" -> \"legend_store\" [label=\"reaches (ports)\", color=\"#1f5fa8\"];");
+    // Its own pair of nodes, so that its label does not print over the edge above.
+    for (id, label, shape, fill) in
+        [("legend_may_from", "host", "box", "#dbe9f6"), ("legend_may_to", "data store", "cylinder", "#fde9b8")]
+    {
+        let node = Node { id: id.into(), label: label.into(), shape, fill, flagged: false, double_border: false };
+        let _ = writeln!(out, "    {}", node_line(&node));
+    }
+    let _ = writeln!(
+        out,
+        "    \"legend_may_from\" -> \"legend_may_to\" [label=\"may reach (undecided)\", color=\"#b26b00\", style=\"dotted\"];"
+    );
     let _ = writeln!(
         out,
         "    \"legend_gw\" -> \"legend_lb\" [label=\"from the internet\", color=\"#cc0000\", style=\"bold\"];"

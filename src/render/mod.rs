@@ -17,7 +17,7 @@ use clap::ValueEnum;
 
 use crate::analysis::network::{Networks, Placement};
 use crate::analysis::{in_target_order, Facts};
-use crate::boundary::Boundary;
+use crate::boundary::{self, Boundary};
 use crate::findings::{Finding, Outcome};
 use crate::graph::AssetGraph;
 use crate::selector::Selector;
@@ -172,12 +172,8 @@ fn select(scene: &Scene, view: View) -> (BTreeSet<AssetId>, Vec<Edge>) {
                     nodes.insert(c.entry.clone());
                 }
                 for (from, to, ports) in &b.links {
-                    edges.push(Edge {
-                        from: from.to_string(),
-                        to: to.to_string(),
-                        label: ports.clone(),
-                        style: EdgeStyle::Reach,
-                    });
+                    let style = if ports == boundary::UNDECIDED { EdgeStyle::Undecided } else { EdgeStyle::Reach };
+                    edges.push(Edge { from: from.to_string(), to: to.to_string(), label: ports.clone(), style });
                 }
             }
         }

@@ -67,4 +67,6 @@ pub enum EdgeStyle {
     Structure,
     /// A principal's policies allow access to a data store.
     Access,
+    /// A path the cloud's network model could not decide: neither reach nor no reach.
+    Undecided,
 }
