@@ -97,3 +97,18 @@ fn missing_path() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.starts_with("error: nowhere: "), "{}", run.stderr);
 }
+
+#[test]
+fn two_inventories_in_one_file_are_an_error_not_the_first_alone() {
+    let demo = common::demo();
+    let prod = std::fs::read_to_string(demo.join("aws-prod.json")).unwrap();
+    let staging = std::fs::read_to_string(demo.join("aws-staging.json")).unwrap();
+    assert_one_line_error(&format!("{prod}{staging}"), &["more text after the end of the inventory"]);
+    assert_one_line_error(&format!("{GOOD}\0\0"), &["more text after the end of the inventory"]);
+}
+
+#[test]
+fn an_asset_may_not_take_the_internet_s_id() {
+    let text = GOOD.replace("arn:aws:ec2:eu-west-1:111111111111:subnet/subnet-1", "internet");
+    assert_one_line_error(&text, &["at assets[0].id", "reserved for the node that stands for the internet"]);
+}

@@ -5,11 +5,17 @@ use thiserror::Error;
 
 /// Deserialises `json`, tracking the JSON path only when that fails: a good
 /// document is read at full speed, a bad one still says where it went wrong.
+/// Anything after the document but white space (a second document, garbage) is an
+/// error at the empty path, never ignored.
 pub fn deserialize_at_path<'de, T: Deserialize<'de>>(
     json: &'de str,
 ) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
-    match T::deserialize(&mut serde_json::Deserializer::from_str(json)) {
-        Ok(value) => Ok(value),
+    let mut de = serde_json::Deserializer::from_str(json);
+    match T::deserialize(&mut de) {
+        Ok(value) => {
+            de.end().map_err(|e| serde_path_to_error::Error::new(serde_path_to_error::Track::new().path(), e))?;
+            Ok(value)
+        }
         Err(_) => serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(json)),
     }
 }

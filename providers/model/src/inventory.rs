@@ -95,6 +95,16 @@ struct InventoryOut<'a> {
     coverage: Vec<&'a CoverageRecord>,
 }
 
+/// A fault of the whole document, worded for a reader: text after the inventory
+/// (two files concatenated, garbage) says so.
+fn whole(e: &serde_json::Error) -> String {
+    if e.to_string().starts_with("trailing characters") {
+        format!("more text after the end of the inventory ({e}): one file holds one inventory")
+    } else {
+        e.to_string()
+    }
+}
+
 /// That an inventory's `format` is the one this version reads.
 fn check_format(format: Option<serde_json::Value>) -> Result<(), InventoryError> {
     match format {
@@ -134,8 +144,7 @@ impl Inventory {
         let raw: InventoryIn = match crate::error::deserialize_at_path(text) {
             Ok(raw) => raw,
             Err(e) => {
-                let probe: FormatProbe =
-                    serde_json::from_str(text).map_err(|e| InventoryError::at("", e.to_string()))?;
+                let probe: FormatProbe = serde_json::from_str(text).map_err(|e| InventoryError::at("", whole(&e)))?;
                 check_format(probe.format)?;
                 return Err(InventoryError::at(e.path().to_string(), e.into_inner().to_string()));
             }
@@ -146,6 +155,15 @@ impl Inventory {
             let kind = a.kind;
             let asset =
                 a.into_asset().map_err(|(path, reason)| InventoryError::at(format!("assets[{i}].{path}"), reason))?;
+            if asset.id.as_str().is_empty() || asset.id.is_internet() {
+                return Err(InventoryError::at(
+                    format!("assets[{i}].id"),
+                    format!(
+                        "{:?} is not an asset id: empty, or reserved for the node that stands for the internet",
+                        asset.id.as_str()
+                    ),
+                ));
+            }
             if kind.cloud() != raw.cloud {
                 return Err(InventoryError::at(
                     format!("assets[{i}].kind"),
@@ -153,6 +171,9 @@ impl Inventory {
                 ));
             }
             assets.push(asset);
+        }
+        if let Some(i) = raw.relations.iter().position(|r| r.from.as_str().is_empty() || r.to.as_str().is_empty()) {
+            return Err(InventoryError::at(format!("relations[{i}]"), "a relation names an empty id"));
         }
         Ok(Inventory {
             cloud: raw.cloud,
@@ -255,5 +276,32 @@ mod tests {
         assert_eq!(e.path, "assets[0].attributes.cidr_blocks[0]");
         let e = error_of(&MINIMAL.replace(r#""cloud": "aws""#, r#""cloud": "gcp""#));
         assert_eq!(e.path, "assets[0].kind");
+    }
+
+    #[test]
+    fn nothing_after_the_inventory_is_ignored() {
+        // Two inventories concatenated into one file would otherwise read as the first.
+        for tail in [MINIMAL, "{}", "garbage", "\0\0", "]"] {
+            let e = error_of(&format!("{MINIMAL}\n{tail}"));
+            assert_eq!(e.path, "", "{e}");
+            assert!(e.reason.contains("more text after the end of the inventory"), "{e}");
+        }
+        assert!(Inventory::from_json(&format!("{MINIMAL}\n\n  \t\n")).is_ok(), "white space after it is fine");
+    }
+
+    #[test]
+    fn reserved_and_empty_ids_are_refused() {
+        let id = "arn:aws:ec2:eu-west-1:111111111111:vpc/vpc-1";
+        for bad in ["internet", ""] {
+            let e = error_of(&MINIMAL.replace(id, bad));
+            assert_eq!(e.path, "assets[0].id", "{e}");
+            assert!(e.reason.contains("is not an asset id"), "{e}");
+        }
+        let dangling = MINIMAL.replacen(
+            "\"assets\"",
+            r#""relations": [{"from": "", "kind": "contains", "to": "x"}], "assets""#,
+            1,
+        );
+        assert_eq!(error_of(&dangling).path, "relations[0]");
     }
 }
