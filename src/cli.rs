@@ -36,7 +36,8 @@ pub enum Command {
     /// Print the findings of a snapshot (the latest by default).
     #[command(
         after_help = "Examples:\n  auditgraph findings\n  auditgraph findings --format sarif > auditgraph.sarif\n  \
-        auditgraph findings --format ocsf\n  auditgraph findings --fail-on critical   # exit 1 if any critical finding"
+        auditgraph findings --format ocsf\n  auditgraph findings --fail-on critical   # exit 1 if any critical check failed or is unknown\n  \
+        auditgraph findings --fail-on high --allow-unknown   # only failures gate"
     )]
     Findings(FindingsArgs),
     /// List the controls with pass/fail/unknown counts and the SOC 2 criteria they cover.
@@ -137,9 +138,8 @@ pub struct ScanArgs {
     /// The controls folder [default: ./queries, else the one auditgraph was built with].
     #[arg(long)]
     pub queries: Option<PathBuf>,
-    /// Exit with code 1 if a control fails at this severity or worse.
-    #[arg(long, value_parser = parse_severity)]
-    pub fail_on: Option<Severity>,
+    #[command(flatten)]
+    pub gate: GateArgs,
     /// Print how long each stage took (to standard error).
     #[arg(long)]
     pub timings: bool,
@@ -179,9 +179,19 @@ pub struct FindingsArgs {
     pub snapshot: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = FindingsFormat::Table)]
     pub format: FindingsFormat,
-    /// Exit with code 1 if a control fails at this severity or worse.
+    #[command(flatten)]
+    pub gate: GateArgs,
+}
+
+/// The CI gate of `scan` and `findings`.
+#[derive(clap::Args, Debug)]
+pub struct GateArgs {
+    /// Exit with code 1 if a control fails, or could not be decided, at this severity or worse.
     #[arg(long, value_parser = parse_severity)]
     pub fail_on: Option<Severity>,
+    /// With --fail-on: let UNKNOWN results through the gate (they are still reported).
+    #[arg(long, requires = "fail_on")]
+    pub allow_unknown: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

@@ -87,6 +87,19 @@ fn fail_on_gates_ci() {
     )
     .unwrap();
     assert_eq!(auditgraph(dir.path(), &["scan", "clean.json", "--fail-on", "info"]).code, 0);
+    // A check that could not be made does not pass the gate, unless unknowns are allowed.
+    let unread = dir.path().join("unread.json");
+    std::fs::write(
+        &unread,
+        r#"{"format":"auditgraph-inventory/1","cloud":"aws","scope":"111111111111","collected_at":"2026-11-01T00:00:00Z",
+            "assets":[], "coverage":[{"service":"s3","api":"GetBucketEncryption","status":"access_denied"}]}"#,
+    )
+    .unwrap();
+    // Only medium controls need that call.
+    let denied = auditgraph(dir.path(), &["scan", "unread.json", "--fail-on", "medium"]);
+    assert_eq!(denied.code, 1, "an unknown medium check must stop a medium gate: {}", denied.stdout);
+    assert_eq!(auditgraph(dir.path(), &["scan", "unread.json", "--fail-on", "medium", "--allow-unknown"]).code, 0);
+    assert_eq!(auditgraph(dir.path(), &["scan", "unread.json", "--fail-on", "high"]).code, 0, "below the threshold");
 }
 
 #[test]

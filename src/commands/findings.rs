@@ -16,5 +16,5 @@ pub fn run(args: FindingsArgs) -> Result<ExitCode> {
         FindingsFormat::Sarif => println!("{}", serde_json::to_string_pretty(&report::sarif(&snap))?),
         FindingsFormat::Ocsf => println!("{}", serde_json::to_string_pretty(&report::ocsf(&snap))?),
     }
-    Ok(gate(&snap.findings, args.fail_on))
+    Ok(gate(&snap.findings, &args.gate))
 }

@@ -19,8 +19,8 @@ use anyhow::{anyhow, Result};
 use auditgraph_model::AssetId;
 
 use crate::analysis::Facts;
-use crate::cli::{Cli, Command};
-use crate::findings::{Finding, Outcome, Severity};
+use crate::cli::{Cli, Command, GateArgs};
+use crate::findings::{Finding, Outcome};
 use crate::graph::AssetGraph;
 use crate::selector::Selector;
 use crate::snapshot::{self, Snapshot};
@@ -44,11 +44,19 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// Exit code 1 when a failed finding is at `threshold` or worse.
-pub fn gate(findings: &[Finding], threshold: Option<Severity>) -> ExitCode {
-    match threshold {
-        Some(t) if findings.iter().any(|f| f.outcome == Outcome::Fail && f.severity >= t) => ExitCode::from(1),
-        _ => ExitCode::SUCCESS,
+/// Exit code 1 when a finding at the gate's severity or worse failed, or is unknown
+/// (a check that could not be made does not pass a gate) unless unknowns are allowed.
+pub fn gate(findings: &[Finding], gate: &GateArgs) -> ExitCode {
+    let Some(threshold) = gate.fail_on else { return ExitCode::SUCCESS };
+    let stops = |f: &Finding| match f.outcome {
+        Outcome::Fail => true,
+        Outcome::Unknown => !gate.allow_unknown,
+        Outcome::Pass => false,
+    };
+    if findings.iter().any(|f| f.severity >= threshold && stops(f)) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

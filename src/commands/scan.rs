@@ -52,7 +52,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
         }
     }
     println!("\nSnapshot: {}\nNext: auditgraph findings | auditgraph controls | auditgraph paths --from internet --to class:data_store", out.display());
-    let code = gate(findings, args.fail_on);
+    let code = gate(findings, &args.gate);
     timer.lap("print summary");
     // The process ends next: freeing a million assets one by one would only cost time.
     std::mem::forget(result);
