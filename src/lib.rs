@@ -2,6 +2,7 @@
 //! controls against it and reports findings, snapshots and drift.
 
 pub mod analysis;
+pub mod atomic_file;
 pub mod boundary;
 pub mod cli;
 pub mod commands;

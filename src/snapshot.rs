@@ -4,8 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use std::io::Write;
-
 use anyhow::{bail, Context, Result};
 use auditgraph_model::{Asset, AssetId, Relation, RelationKind};
 use chrono::{DateTime, Utc};
@@ -178,15 +176,9 @@ impl<'a> SnapshotView<'a> {
         out.write_all(b"\n}\n")
     }
 
-    /// Streams the snapshot to `path`.
+    /// Streams the snapshot to `path`, replacing any previous one only once it is whole.
     pub fn write(&self, path: &Path) -> Result<()> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        let file = std::fs::File::create(path).with_context(|| format!("writing snapshot {}", path.display()))?;
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-        self.write_to(&mut out).with_context(|| format!("writing snapshot {}", path.display()))?;
-        out.flush().with_context(|| format!("writing snapshot {}", path.display()))
+        crate::atomic_file::write_with(path, "snapshot", |out| self.write_to(out))
     }
 
     pub fn to_json(&self) -> String {

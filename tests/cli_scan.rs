@@ -91,3 +91,25 @@ fn the_inventory_format_documents_every_kind() {
         assert!(doc.contains(&row), "docs/inventory-format.md has no row `{row}`");
     }
 }
+
+#[test]
+fn concurrent_scans_to_one_path_leave_a_whole_snapshot() {
+    let dir = scratch();
+    let demo = demo().to_str().unwrap().to_string();
+    for round in 0..5 {
+        let scans: Vec<_> = (0..2)
+            .map(|_| {
+                let (dir, demo) = (dir.path().to_path_buf(), demo.clone());
+                std::thread::spawn(move || auditgraph(&dir, &["scan", &demo, "--out", "snap.json"]))
+            })
+            .collect();
+        for scan in scans {
+            let run = scan.join().unwrap();
+            assert_eq!(run.code, 0, "round {round}: {}", run.stderr);
+        }
+        let text = std::fs::read_to_string(dir.path().join("snap.json")).unwrap();
+        auditgraph::snapshot::Snapshot::from_json(&text).unwrap_or_else(|e| panic!("round {round}: {e}"));
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["snap.json"], "round {round}: no partial file is left");
+    }
+}

@@ -3,9 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::{graph_and_facts, load, seeds};
+use crate::atomic_file;
 use crate::boundary;
 use crate::cli::{DiagramArgs, ImageFormat};
 use crate::render::{self, Scene, View};
@@ -17,13 +18,14 @@ pub fn write_diagram(dot_text: &str, format: Option<ImageFormat>, out: &Path) ->
         Some("png") => ImageFormat::Png,
         _ => ImageFormat::Dot,
     });
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
     match format {
-        ImageFormat::Dot => std::fs::write(out, dot_text).with_context(|| format!("writing {}", out.display())),
-        ImageFormat::Svg => render::graphviz::to_image(dot_text, "svg", out),
-        ImageFormat::Png => render::graphviz::to_image(dot_text, "png", out),
+        ImageFormat::Dot => atomic_file::write(out, "diagram", dot_text.as_bytes()),
+        ImageFormat::Svg => {
+            atomic_file::replace_with(out, "diagram", |at| render::graphviz::to_image(dot_text, "svg", at))
+        }
+        ImageFormat::Png => {
+            atomic_file::replace_with(out, "diagram", |at| render::graphviz::to_image(dot_text, "png", at))
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use auditgraph_model::{Cloud, Inventory, Provider};
 use chrono::Utc;
 
 use super::gate;
+use crate::atomic_file;
 use crate::cli::ScanArgs;
 use crate::findings::{Finding, Outcome, Severity};
 use crate::scan;
@@ -126,7 +127,7 @@ fn save_inventories(dir: &Path, inventories: &[Inventory]) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     for inv in inventories {
         let path = dir.join(format!("{}-{}.json", inv.cloud.as_str(), inv.scope));
-        std::fs::write(&path, inv.to_json()).with_context(|| format!("writing {}", path.display()))?;
+        atomic_file::write(&path, "inventory", inv.to_json().as_bytes())?;
     }
     Ok(())
 }

@@ -1,0 +1,81 @@
+//! Output files written so that a failure leaves the previous version intact: the
+//! content goes to a temporary file beside the target and is renamed into place only
+//! once complete. A reader sees the old file or the new one, never half of one, and
+//! two writers of one path each put a whole file there.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Context, Result};
+
+/// Fills `path` through `fill`, which writes to a temporary file of its own choosing
+/// way (a writer, a program given the path); the file replaces `path` when `fill`
+/// succeeds and is removed when it fails. `what` names the file in errors.
+pub fn replace_with(path: &Path, what: &str, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let temporary = temporary_beside(path, dir);
+    match fill(&temporary) {
+        Ok(()) => std::fs::rename(&temporary, path).with_context(|| format!("writing {what} {}", path.display())),
+        Err(e) => {
+            let _ = std::fs::remove_file(&temporary);
+            Err(e.context(format!("writing {what} {} (the previous file, if any, is unchanged)", path.display())))
+        }
+    }
+}
+
+/// Writes `path` through a buffered writer, as `replace_with` does.
+pub fn write_with(
+    path: &Path,
+    what: &str,
+    fill: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+) -> Result<()> {
+    replace_with(path, what, |temporary| {
+        let mut out = BufWriter::with_capacity(1 << 20, File::create_new(temporary)?);
+        fill(&mut out)?;
+        out.flush()?;
+        Ok(())
+    })
+}
+
+/// Writes `bytes` to `path`, as `replace_with` does.
+pub fn write(path: &Path, what: &str, bytes: &[u8]) -> Result<()> {
+    write_with(path, what, |out| out.write_all(bytes))
+}
+
+/// A name beside `path` that no other writer uses: hidden, with this process's id
+/// and a counter, so that neither a scan of the folder nor another writer takes it.
+fn temporary_beside(path: &Path, dir: &Path) -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    dir.join(format!(".{name}.{}.{n}.partial", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_leaves_the_previous_file_and_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("snap.json");
+        write(&path, "snapshot", b"old").unwrap();
+        let failed = write_with(&path, "snapshot", |out| {
+            out.write_all(b"half of the new")?;
+            Err(std::io::Error::other("disk full"))
+        });
+        let message = format!("{:#}", failed.unwrap_err());
+        assert!(message.contains("previous file, if any, is unchanged") && message.contains("disk full"), "{message}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["snap.json"], "no temporary file is left");
+        write(&path, "snapshot", b"new").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+    }
+}
