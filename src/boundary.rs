@@ -15,6 +15,7 @@ use crate::analysis::reachability::link_between;
 use crate::analysis::Facts;
 use crate::graph::AssetGraph;
 use crate::selector::Selector;
+use crate::terminal::field;
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Component {
@@ -200,11 +201,12 @@ impl Boundary {
                 why.push_str(&format!("; and {} more", c.why.len() - 3));
             }
             out.push_str(&format!(
-                "  {:<24} {:<28} {:<20} {:<10} {why}\n",
+                "  {:<24} {:<28} {:<20} {:<10} {}\n",
                 c.kind,
-                c.name,
-                c.account,
-                c.region.as_deref().unwrap_or("-"),
+                field(&c.name),
+                field(&c.account),
+                field(c.region.as_deref().unwrap_or("-")),
+                field(&why),
             ));
         }
         out.push_str(&format!("\nBoundary crossings (entry points from the internet): {}\n", self.crossings.len()));
@@ -213,13 +215,13 @@ impl Boundary {
                 .asset(&x.entry)
                 .map(|a| format!("{} ({})", a.name, a.kind()))
                 .unwrap_or_else(|| x.entry.to_string());
-            out.push_str(&format!("  internet -> {name} [{}]\n", x.ports));
+            out.push_str(&format!("  internet -> {} [{}]\n", field(&name), x.ports));
         }
         out
     }
 
     pub fn to_csv(&self) -> String {
-        let field = |s: &str| {
+        let cell = |s: &str| {
             if s.contains([',', '"', '\n']) {
                 format!("\"{}\"", s.replace('"', "\"\""))
             } else {
@@ -230,7 +232,7 @@ impl Boundary {
         for c in &self.components {
             let row =
                 [c.id.as_str(), &c.kind, &c.name, &c.account, c.region.as_deref().unwrap_or(""), &c.why.join("; ")];
-            out.push_str(&row.iter().map(|s| field(s)).collect::<Vec<_>>().join(","));
+            out.push_str(&row.iter().map(|s| cell(s)).collect::<Vec<_>>().join(","));
             out.push('\n');
         }
         out

@@ -20,6 +20,7 @@ pub mod soc2;
 pub mod source;
 pub mod summary;
 pub mod synth;
+pub mod terminal;
 pub mod text_sort;
 
 pub use auditgraph_model as model;

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use crate::findings::{ControlResult, Evidence, Finding, Outcome, Severity};
 use crate::snapshot::Snapshot;
 use crate::soc2;
+use crate::terminal::field;
 
 fn short_id(id: &str) -> &str {
     id.rsplit(['/', ':']).find(|s| !s.is_empty()).unwrap_or(id)
@@ -52,13 +53,13 @@ pub fn table(findings: &[Finding]) -> String {
                     out,
                     "    {outcome:<7} {:<40} {} ({}, {}{})",
                     f.control,
-                    f.asset_name,
+                    field(&f.asset_name),
                     f.asset_kind,
-                    f.account,
-                    f.region.as_ref().map(|r| format!(" {r}")).unwrap_or_default()
+                    field(&f.account),
+                    f.region.as_ref().map(|r| format!(" {}", field(r))).unwrap_or_default()
                 );
                 for e in &f.evidence {
-                    let _ = writeln!(out, "            {}", compact(e));
+                    let _ = writeln!(out, "            {}", field(&compact(e)));
                 }
             }
         }

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::graph::{AssetGraph, LoadWarning};
+use crate::terminal::field;
 
 pub fn scan_summary(graph: &AssetGraph) -> String {
     let mut out = String::new();
@@ -38,12 +39,12 @@ pub fn scan_summary(graph: &AssetGraph) -> String {
     let unresolved = graph.unresolved();
     let _ = writeln!(out, "Unresolved references: {}", unresolved.len());
     for w in graph.warnings.iter().filter(|w| matches!(w, LoadWarning::Unresolved { .. })) {
-        let _ = writeln!(out, "  {w}");
+        let _ = writeln!(out, "  {}", field(&w.to_string()));
     }
     let conflicts: Vec<_> = graph.warnings.iter().filter(|w| matches!(w, LoadWarning::Conflict { .. })).collect();
     let _ = writeln!(out, "Conflicts: {}", conflicts.len());
     for w in conflicts {
-        let _ = writeln!(out, "  {w}");
+        let _ = writeln!(out, "  {}", field(&w.to_string()));
     }
     let gaps: Vec<_> = graph.sources.iter().flat_map(|s| s.gaps().map(move |g| (s, g))).collect();
     let _ = writeln!(out, "Coverage gaps: {}", gaps.len());
@@ -58,7 +59,7 @@ pub fn scan_summary(graph: &AssetGraph) -> String {
             g.api,
             g.resource.as_ref().map(|r| format!(" on {r}")).unwrap_or_default(),
             g.status.as_str(),
-            g.detail.as_ref().map(|d| format!(" ({d})")).unwrap_or_default()
+            g.detail.as_ref().map(|d| format!(" ({})", field(d))).unwrap_or_default()
         );
     }
     out

@@ -213,3 +213,30 @@ fn missing_data_is_unknown_never_pass() {
     let rds = snap["controls"].as_array().unwrap().iter().find(|c| c["control"] == "rds-unencrypted").unwrap();
     assert_eq!((rds["passed"].as_u64(), rds["unknown"].as_u64()), (Some(0), Some(1)));
 }
+
+#[test]
+fn names_cannot_rewrite_the_terminal() {
+    // A name that, printed raw, would return the cursor and overprint FAIL with PASS,
+    // clear the line, and start a forged line of its own.
+    let hostile = "vol\r    PASS \u{1b}[2K\nPASS    ebs-unencrypted          fine";
+    let dir = scratch();
+    let inventory = serde_json::json!({"format": "auditgraph-inventory/1", "cloud": "aws", "scope": "111111111111",
+        "collected_at": "2026-11-01T00:00:00Z",
+        "assets": [{"id": "vol", "kind": "aws_ebs_volume", "name": hostile, "account": "111111111111",
+                    "region": "eu-west-1", "attributes": {"size_gib": 8, "encrypted": false}}]});
+    std::fs::write(dir.path().join("hostile.json"), inventory.to_string()).unwrap();
+    let scan = auditgraph(dir.path(), &["scan", "hostile.json", "--out", "snap.json"]);
+    assert_eq!(scan.code, 0, "{}", scan.stderr);
+    for args in [
+        vec!["findings", "snap.json"],
+        vec!["query", "!asset.attributes.encrypted", "--snapshot", "snap.json"],
+        vec!["boundary", "snap.json", "--seed", "id:vol"],
+    ] {
+        let run = auditgraph(dir.path(), &args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        assert!(!run.stdout.contains(['\r', '\u{1b}']), "{args:?} printed a control character: {:?}", run.stdout);
+        assert!(!run.stdout.lines().any(|l| l.starts_with("PASS")), "{args:?} printed a forged line: {}", run.stdout);
+        assert!(run.stdout.contains("vol\\u{d}    PASS \\u{1b}[2K\\u{a}PASS"), "{args:?}: {}", run.stdout);
+    }
+    assert!(!scan.stdout.contains('\r'), "{}", scan.stdout);
+}

@@ -10,6 +10,7 @@ use super::{graph_and_facts, load, seeds};
 use crate::boundary;
 use crate::cli::{BoundaryArgs, TableFormat};
 use crate::render::{self, Scene, View};
+use crate::terminal;
 
 pub fn run(args: BoundaryArgs) -> Result<ExitCode> {
     let snap = load(args.snapshot.as_deref())?;
@@ -19,7 +20,7 @@ pub fn run(args: BoundaryArgs) -> Result<ExitCode> {
         bail!("no asset matches the seeds {}", args.seed.join(", "));
     }
     match args.format {
-        TableFormat::Table => print!("{}", b.to_table(&graph)),
+        TableFormat::Table => print!("{}", terminal::output(&b.to_table(&graph))),
         TableFormat::Csv => print!("{}", b.to_csv()),
         TableFormat::Json => println!("{}", serde_json::to_string_pretty(&b)?),
     }

@@ -7,9 +7,10 @@ use anyhow::Result;
 use super::load;
 use crate::cli::SnapshotArg;
 use crate::report;
+use crate::terminal;
 
 pub fn run(args: SnapshotArg) -> Result<ExitCode> {
     let snap = load(args.snapshot.as_deref())?;
-    print!("{}", report::controls_table(&snap.controls));
+    print!("{}", terminal::output(&report::controls_table(&snap.controls)));
     Ok(ExitCode::SUCCESS)
 }

@@ -7,6 +7,7 @@ use anyhow::{bail, Result};
 use crate::cli::{DiffArgs, TextOrJson};
 use crate::diff::SnapshotDiff;
 use crate::snapshot::{self, Snapshot};
+use crate::terminal;
 
 pub fn run(args: DiffArgs) -> Result<ExitCode> {
     let (old, new) = match (args.old, args.new) {
@@ -23,7 +24,7 @@ pub fn run(args: DiffArgs) -> Result<ExitCode> {
     };
     let d = SnapshotDiff::between(&Snapshot::read(&old)?, &Snapshot::read(&new)?);
     match args.format {
-        TextOrJson::Text => print!("{}", d.to_text()),
+        TextOrJson::Text => print!("{}", terminal::output(&d.to_text())),
         TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&d)?),
     }
     Ok(ExitCode::SUCCESS)

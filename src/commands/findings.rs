@@ -7,11 +7,12 @@ use anyhow::Result;
 use super::{gate, load};
 use crate::cli::{FindingsArgs, FindingsFormat};
 use crate::report;
+use crate::terminal;
 
 pub fn run(args: FindingsArgs) -> Result<ExitCode> {
     let snap = load(args.snapshot.as_deref())?;
     match args.format {
-        FindingsFormat::Table => print!("{}", report::table(&snap.findings)),
+        FindingsFormat::Table => print!("{}", terminal::output(&report::table(&snap.findings))),
         FindingsFormat::Json => println!("{}", serde_json::to_string_pretty(&snap.findings)?),
         FindingsFormat::Sarif => println!("{}", serde_json::to_string_pretty(&report::sarif(&snap))?),
         FindingsFormat::Ocsf => println!("{}", serde_json::to_string_pretty(&report::ocsf(&snap))?),

@@ -14,6 +14,7 @@ use crate::cli::{PathsArgs, TextOrJson};
 use crate::graph::AssetGraph;
 use crate::selector::Selector;
 use crate::snapshot::ReachRecordRef;
+use crate::terminal::field;
 
 pub fn run(args: PathsArgs) -> Result<ExitCode> {
     let snap = load(args.snapshot.snapshot.as_deref())?;
@@ -62,16 +63,26 @@ pub fn run(args: PathsArgs) -> Result<ExitCode> {
             }
             for (i, r) in found.iter().enumerate() {
                 let e = r.evidence(&|id| name_in(&graph, id));
-                println!("path {}: {}", i + 1, e.summary);
+                println!("path {}: {}", i + 1, field(&e.summary));
                 for h in &e.hops {
-                    println!("  {} -> {}  [{}]", name_of(&graph, &h.from), name_of(&graph, &h.to), h.ports);
+                    println!(
+                        "  {} -> {}  [{}]",
+                        field(&name_of(&graph, &h.from)),
+                        field(&name_of(&graph, &h.to)),
+                        h.ports
+                    );
                     for rule in &h.rules {
-                        println!("      {rule}");
+                        println!("      {}", field(rule));
                     }
                 }
             }
             for (from, to, why) in &undecided {
-                println!("undecided: {} -> {}: {why}", name_in(&graph, from), name_in(&graph, to));
+                println!(
+                    "undecided: {} -> {}: {}",
+                    field(&name_in(&graph, from)),
+                    field(&name_in(&graph, to)),
+                    field(why)
+                );
             }
         }
     }

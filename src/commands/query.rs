@@ -11,6 +11,7 @@ use crate::cli::{QueryArgs, TextOrJson};
 use crate::controls::evaluate::evaluate;
 use crate::controls::Control;
 use crate::findings::Outcome;
+use crate::terminal::field;
 
 pub fn run(args: QueryArgs) -> Result<ExitCode> {
     let snap = load(args.snapshot.snapshot.as_deref())?;
@@ -33,10 +34,10 @@ pub fn run(args: QueryArgs) -> Result<ExitCode> {
                 println!(
                     "{:<24} {:<14} {:<10} {:<40} {}",
                     a.kind().as_str(),
-                    a.account,
-                    a.region.as_deref().unwrap_or("-"),
-                    a.name,
-                    a.id
+                    field(&a.account),
+                    field(a.region.as_deref().unwrap_or("-")),
+                    field(&a.name),
+                    field(a.id.as_str())
                 );
             }
             println!("{} assets match; {unknown} could not be decided", matched.len());

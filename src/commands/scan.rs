@@ -16,6 +16,7 @@ use crate::scan;
 use crate::snapshot::Snapshot;
 use crate::source::{FixtureProvider, SourcedInventory};
 use crate::summary::scan_summary;
+use crate::terminal;
 
 pub fn run(args: ScanArgs) -> Result<ExitCode> {
     let mut timer = scan::Timer::new(args.timings);
@@ -37,7 +38,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
     let out = args.out.unwrap_or_else(|| Snapshot::default_path(scanned_at));
     result.snapshot().write(&out)?;
     timer.lap("write snapshot");
-    print!("{}", scan_summary(&result.graph));
+    print!("{}", terminal::output(&scan_summary(&result.graph)));
     let findings = &result.evaluation.findings;
     let failed: Vec<&Finding> = findings.iter().filter(|f| f.outcome == Outcome::Fail).collect();
     println!(
