@@ -222,10 +222,13 @@ impl Boundary {
 
     pub fn to_csv(&self) -> String {
         let cell = |s: &str| {
-            if s.contains([',', '"', '\n']) {
+            // A spreadsheet runs a cell that starts like a formula (`=HYPERLINK(…)`):
+            // a leading quote keeps it text.
+            let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
+            if s.contains([',', '"', '\n', '\r']) {
                 format!("\"{}\"", s.replace('"', "\"\""))
             } else {
-                s.to_string()
+                s
             }
         };
         let mut out = String::from("id,kind,name,account,region,why\n");

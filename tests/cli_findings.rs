@@ -240,3 +240,18 @@ fn names_cannot_rewrite_the_terminal() {
     }
     assert!(!scan.stdout.contains('\r'), "{}", scan.stdout);
 }
+
+#[test]
+fn boundary_csv_keeps_formulas_as_text() {
+    let dir = scratch();
+    let inventory = serde_json::json!({"format": "auditgraph-inventory/1", "cloud": "aws", "scope": "111111111111",
+        "collected_at": "2026-11-01T00:00:00Z",
+        "assets": [{"id": "vol", "kind": "aws_ebs_volume", "name": "=HYPERLINK(\"http://x\",\"open\")", "account": "111111111111",
+                    "region": "eu-west-1", "tags": {"data": "customer"}, "attributes": {"size_gib": 8, "encrypted": true}}]});
+    std::fs::write(dir.path().join("inv.json"), inventory.to_string()).unwrap();
+    assert_eq!(auditgraph(dir.path(), &["scan", "inv.json", "--out", "snap.json"]).code, 0);
+    let csv = auditgraph(dir.path(), &["boundary", "snap.json", "--seed", "tag:data=customer", "--format", "csv"]);
+    assert_eq!(csv.code, 0, "{}", csv.stderr);
+    let row = csv.stdout.lines().find(|l| l.starts_with("vol,")).expect("the volume's row");
+    assert!(row.contains(r#""'=HYPERLINK(""http://x"",""open"")""#), "{row}");
+}
