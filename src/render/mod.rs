@@ -86,12 +86,14 @@ fn drawn(view: View, kind: AssetKind) -> bool {
 
 /// The diagrams of a view: one, or one per account with `split`.
 pub fn render(scene: &Scene, view: View, focus: &[Selector], split: bool) -> Vec<(String, String)> {
+    // The network models place every node: built once, whichever diagrams are drawn.
+    let layout = Layout::new(scene.graph);
     let (mut nodes, mut edges) = select(scene, view);
     if !focus.is_empty() {
         keep_connected(scene.graph, &mut nodes, &mut edges, focus);
     }
     if !split {
-        return vec![(String::new(), dot::write(&compose(scene, view, &nodes, &edges, None)))];
+        return vec![(String::new(), dot::write(&compose(scene, &layout, view, &nodes, &edges, None)))];
     }
     let accounts: BTreeSet<&str> =
         nodes.iter().filter_map(|id| scene.graph.asset(id)).map(|a| a.account.as_str()).collect();
@@ -100,7 +102,7 @@ pub fn render(scene: &Scene, view: View, focus: &[Selector], split: bool) -> Vec
         .map(|acc| {
             let in_account: BTreeSet<AssetId> =
                 nodes.iter().filter(|id| scene.graph.asset(id).is_some_and(|a| a.account == acc)).cloned().collect();
-            (acc.to_string(), dot::write(&compose(scene, view, &in_account, &edges, Some(acc))))
+            (acc.to_string(), dot::write(&compose(scene, &layout, view, &in_account, &edges, Some(acc))))
         })
         .collect()
 }
@@ -327,15 +329,15 @@ fn likeness<'g>(layout: &Layout<'g>, a: &'g Asset) -> String {
 
 /// The picture of a view's nodes and edges (of one account with `only_account`):
 /// alike assets in one place grouped, each node in its containers.
-fn compose(
-    scene: &Scene,
+fn compose<'g>(
+    scene: &Scene<'g>,
+    layout: &Layout<'g>,
     view: View,
     nodes: &BTreeSet<AssetId>,
     edges: &[Edge],
     only_account: Option<&str>,
 ) -> Picture {
     let g = scene.graph;
-    let layout = Layout::new(g);
     let failing: BTreeMap<&AssetId, usize> =
         scene.findings.iter().filter(|f| f.outcome == Outcome::Fail).fold(BTreeMap::new(), |mut m, f| {
             *m.entry(&f.asset).or_insert(0) += 1;
@@ -346,7 +348,7 @@ fn compose(
     for id in nodes {
         let Some(a) = g.asset(id) else { continue };
         let place: Vec<String> = layout.placement(a).into_iter().map(|p| p.0).collect();
-        groups.entry((place, likeness(&layout, a))).or_default().push(a);
+        groups.entry((place, likeness(layout, a))).or_default().push(a);
     }
     let mut picture = Picture::default();
     let mut alias: HashMap<String, String> = HashMap::new();
