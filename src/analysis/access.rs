@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 
 use auditgraph_model::aws::{AclGrant, InlinePolicy, PublicAccessBlock, S3Bucket};
 use auditgraph_model::gcp::StorageBucket;
-use auditgraph_model::policy::{Effect, PolicyDocument, Statement};
+use auditgraph_model::policy::{condition_values, operator_parts, Effect, PolicyDocument, Statement};
 use auditgraph_model::{AssetId, AssetKind, Attributes};
 
 use crate::graph::AssetGraph;
@@ -56,15 +56,12 @@ impl AccessFacts {
         let admin_grants = |attached: &[AssetId], inline: &[InlinePolicy]| -> Vec<String> {
             let mut v: Vec<String> = attached
                 .iter()
-                .filter(|p| policies.get(p).is_some_and(|d| grants_admin(d)))
-                .map(|p| format!("policy {p} allows * on *"))
+                .filter_map(|p| policies.get(p).map(|d| (p, d)))
+                .flat_map(|(p, d)| admin_statements(d).into_iter().map(move |why| format!("policy {p} {why}")))
                 .collect();
-            v.extend(
-                inline
-                    .iter()
-                    .filter(|p| grants_admin(&p.document))
-                    .map(|p| format!("inline policy {} allows * on *", p.name)),
-            );
+            v.extend(inline.iter().flat_map(|p| {
+                admin_statements(&p.document).into_iter().map(move |why| format!("inline policy {} {why}", p.name))
+            }));
             v
         };
         let mut group_grants: FxHashMap<&AssetId, Vec<String>> = FxHashMap::default();
@@ -116,20 +113,92 @@ impl AccessFacts {
     }
 }
 
-/// `Allow` of every action on every resource, without conditions.
-pub fn grants_admin(doc: &PolicyDocument) -> bool {
-    doc.statements.iter().any(|s| {
-        s.effect == Effect::Allow
-            && s.not_action.is_empty()
-            && s.action.iter().any(|a| a == "*")
-            && s.resource.iter().any(|r| r == "*")
-            && s.condition.is_empty()
+/// The statements that allow (close to) every action on every resource, each
+/// worded as evidence: `Action: "*"`, or a `NotAction` that leaves IAM itself
+/// allowed (whoever may change IAM may grant themselves the rest). A condition
+/// does not make such a grant harmless, so it counts, with its keys named. Deny
+/// statements are not subtracted here: this over-states, never under-states.
+pub fn admin_statements(doc: &PolicyDocument) -> Vec<String> {
+    doc.statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow && s.resource.iter().any(|r| r == "*"))
+        .filter_map(|s| {
+            let what = if s.action.iter().any(|a| a == "*") {
+                "allows * on *".to_string()
+            } else if !s.not_action.is_empty() && !s.not_action.iter().any(|a| excludes_iam(a)) {
+                format!("allows every action but {} on * (IAM included)", s.not_action.join(", "))
+            } else {
+                return None;
+            };
+            let keys: Vec<&str> = s.condition.values().flat_map(|m| m.keys()).map(String::as_str).collect();
+            Some(if keys.is_empty() { what } else { format!("{what} when {}", keys.join(", ")) })
+        })
+        .collect()
+}
+
+/// Whether a `NotAction` pattern takes IAM actions out of the grant.
+fn excludes_iam(pattern: &str) -> bool {
+    pattern == "*" || pattern.split_once(':').is_some_and(|(service, _)| service.eq_ignore_ascii_case("iam"))
+}
+
+/// Whether a statement is limited to known callers by a condition, as S3 and IAM
+/// Access Analyzer decide what is *not* public: a non-negated operator, without
+/// `IfExists` (an anonymous request lacks the key and would pass), on a key that
+/// names the caller's network or identity, with fixed values (no wildcard, no policy
+/// variable) and, for `aws:SourceIp`, ranges narrower than a /8 (IPv4) or /32 (IPv6).
+/// Any other condition (`aws:SecureTransport`, `aws:UserAgent`, an unrecognised key)
+/// leaves the statement public.
+fn restricts_callers(s: &Statement) -> bool {
+    const CALLER_KEYS: [&str; 13] = [
+        "aws:sourceip",
+        "aws:sourcearn",
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+        "aws:sourceowner",
+        "aws:sourceaccount",
+        "aws:userid",
+        "aws:principalorgid",
+        "aws:principalaccount",
+        "aws:principalarn",
+        "s3:x-amz-server-side-encryption-aws-kms-key-id",
+        "s3:dataaccesspointarn",
+        "s3:dataaccesspointaccount",
+    ];
+    const NARROWING: [&str; 6] =
+        ["StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike", "IpAddress"];
+    s.condition.iter().any(|(operator, keys)| {
+        let (base, if_exists, qualifier) = operator_parts(operator);
+        if if_exists || qualifier == Some("ForAllValues") || !NARROWING.contains(&base) {
+            return false;
+        }
+        keys.iter().any(|(key, value)| {
+            let key = key.to_ascii_lowercase();
+            let values = condition_values(value);
+            CALLER_KEYS.contains(&key.as_str())
+                && !values.is_empty()
+                && values.iter().all(|v| {
+                    let Some(text) = v.as_str() else { return false };
+                    let fixed = !text.contains(['*', '?']) && !text.contains("${");
+                    let userid_role_wildcard = key == "aws:userid" && text.ends_with(":*");
+                    fixed && !userid_role_wildcard && (key != "aws:sourceip" || narrow_range(text))
+                })
+        })
     })
 }
 
-/// Conditions that narrow who can use a statement; `aws:SecureTransport` does not.
-fn restricts_callers(s: &Statement) -> bool {
-    s.condition.values().flat_map(|m| m.keys()).any(|k| !k.eq_ignore_ascii_case("aws:SecureTransport"))
+/// Whether an `aws:SourceIp` value is a range narrow enough to name callers.
+fn narrow_range(text: &str) -> bool {
+    match text.parse::<ipnet::IpNet>() {
+        Ok(ipnet::IpNet::V4(n)) => n.prefix_len() >= 8,
+        Ok(ipnet::IpNet::V6(n)) => n.prefix_len() >= 32,
+        Err(_) => text.parse::<std::net::IpAddr>().is_ok(),
+    }
+}
+
+/// Whether a statement applies to anonymous callers: `Principal: "*"` (or
+/// `{"AWS": "*"}`), or a `NotPrincipal`, which applies to everyone it does not name.
+fn applies_to_anyone(s: &Statement) -> bool {
+    s.principal.as_ref().is_some_and(|p| p.is_anyone()) || s.not_principal.is_some()
 }
 
 /// One of the four switches of a public access block.
@@ -147,14 +216,19 @@ fn s3_public(b: &S3Bucket, account: Option<Option<PublicAccessBlock>>) -> Verdic
     let public_statements = |doc: &PolicyDocument| -> Vec<String> {
         doc.statements
             .iter()
-            .filter(|s| {
-                s.effect == Effect::Allow
-                    && s.principal.as_ref().is_some_and(|p| p.is_anyone())
-                    && !restricts_callers(s)
-            })
+            .filter(|s| s.effect == Effect::Allow && applies_to_anyone(s) && !restricts_callers(s))
             .map(|s| {
                 let sid = s.sid.as_deref().unwrap_or("(no Sid)");
-                format!("bucket policy statement {sid} allows {} to anyone", s.action.join(", "))
+                let actions = if s.action.is_empty() {
+                    format!("every action but {}", s.not_action.join(", "))
+                } else {
+                    s.action.join(", ")
+                };
+                let whom = match &s.not_principal {
+                    Some(_) => "anyone not named in its NotPrincipal",
+                    None => "anyone",
+                };
+                format!("bucket policy statement {sid} allows {actions} to {whom}")
             })
             .collect()
     };
@@ -217,12 +291,13 @@ fn gcs_public(b: &StorageBucket) -> Verdict {
 fn untrusted_assumers(trust: &PolicyDocument, estate: &BTreeSet<&str>) -> Vec<String> {
     let mut out = BTreeMap::new();
     for s in trust.statements.iter().filter(|s| s.effect == Effect::Allow) {
-        let Some(p) = &s.principal else { continue };
-        let has_external_id =
-            s.condition.values().flat_map(|m| m.keys()).any(|k| k.eq_ignore_ascii_case("sts:ExternalId"));
-        if has_external_id {
+        if requires_external_id(s) {
             continue;
         }
+        if s.not_principal.is_some() {
+            out.insert("anyone not named in its NotPrincipal".to_string(), ());
+        }
+        let Some(p) = &s.principal else { continue };
         for principal in p.values("AWS") {
             let account = account_of(principal);
             if principal == "*" || account.is_some_and(|a| !estate.contains(a)) {
@@ -231,6 +306,23 @@ fn untrusted_assumers(trust: &PolicyDocument, estate: &BTreeSet<&str>) -> Vec<St
         }
     }
     out.into_keys().map(|p| format!("{p} may assume the role without an ExternalId")).collect()
+}
+
+/// Whether a statement demands an `sts:ExternalId` a caller must know: compared for
+/// equality (not `StringLike`, not `…IfExists`, which a caller without one passes)
+/// with fixed values, none of them a wildcard.
+fn requires_external_id(s: &Statement) -> bool {
+    s.condition.iter().any(|(operator, keys)| {
+        let (base, if_exists, _) = operator_parts(operator);
+        !if_exists
+            && (base == "StringEquals" || base == "StringEqualsIgnoreCase")
+            && keys.iter().any(|(key, value)| {
+                let values = condition_values(value);
+                key.eq_ignore_ascii_case("sts:ExternalId")
+                    && !values.is_empty()
+                    && values.iter().all(|v| v.as_str().is_some_and(|t| !t.is_empty() && !t.contains("${")))
+            })
+    })
 }
 
 /// The account of `arn:aws:iam::123456789012:root` or of a bare account id.
@@ -372,6 +464,50 @@ mod tests {
     }
 
     #[test]
+    fn public_means_what_s3_means() {
+        let open = PublicAccessBlock::default();
+        let public = |statement: &str| -> bool {
+            let policy = format!(r#"{{"Statement":[{statement}]}}"#);
+            matches!(s3_public(&bucket(&policy, "[]", Some(open)), Some(Some(open))), Verdict::Yes(_))
+        };
+        let allow = r#""Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*""#;
+        let with = |cond: &str| format!(r#"{{{allow},"Principal":"*","Condition":{cond}}}"#);
+        assert!(public(&format!(r#"{{{allow},"NotPrincipal":{{"AWS":"arn:aws:iam::1:root"}}}}"#)));
+        assert!(public(&with(r#"{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}}"#)));
+        assert!(public(&with(r#"{"IpAddress":{"aws:SourceIp":["10.0.0.0/8","::/0"]}}"#)));
+        assert!(!public(&with(r#"{"IpAddress":{"aws:SourceIp":["203.0.113.0/24","2001:db8::/48"]}}"#)));
+        assert!(public(&with(r#"{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#)));
+        assert!(public(&with(r#"{"Bool":{"aws:SecureTransport":"true"}}"#)));
+        assert!(public(&with(r#"{"StringEqualsIfExists":{"aws:SourceVpce":"vpce-1"}}"#)));
+        assert!(!public(&with(r#"{"StringEquals":{"aws:SourceVpce":"vpce-1"}}"#)));
+        assert!(public(&with(r#"{"StringLike":{"aws:SourceVpce":"vpce-*"}}"#)));
+        assert!(!public(&with(r#"{"StringEquals":{"AWS:PrincipalOrgID":"o-123"}}"#)));
+        assert!(public(&with(r#"{"StringEquals":{"aws:PrincipalOrgID":"${aws:PrincipalTag/org}"}}"#)));
+        assert!(public(&with(r#"{"StringLike":{"aws:userid":"AROA123:*"}}"#)));
+        assert!(public(&with(r#"{"StringEquals":{"aws:UserAgent":"x"}}"#)));
+        assert!(!public(&format!(r#"{{{allow},"Principal":{{"AWS":"arn:aws:iam::1:root"}}}}"#)));
+    }
+
+    #[test]
+    fn admin_includes_not_action_and_conditional_grants() {
+        let doc = |statement: &str| -> PolicyDocument {
+            serde_json::from_str(&format!(r#"{{"Statement":[{statement}]}}"#)).unwrap()
+        };
+        let star = admin_statements(&doc(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#));
+        assert_eq!(star, vec!["allows * on *"]);
+        let not_s3 = admin_statements(&doc(r#"{"Effect":"Allow","NotAction":"s3:*","Resource":"*"}"#));
+        assert_eq!(not_s3, vec!["allows every action but s3:* on * (IAM included)"]);
+        assert!(admin_statements(&doc(r#"{"Effect":"Allow","NotAction":["iam:*","organizations:*"],"Resource":"*"}"#))
+            .is_empty());
+        let mfa = admin_statements(&doc(
+            r#"{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}"#,
+        ));
+        assert_eq!(mfa, vec!["allows * on * when aws:MultiFactorAuthPresent"]);
+        assert!(admin_statements(&doc(r#"{"Effect":"Deny","Action":"*","Resource":"*"}"#)).is_empty());
+        assert!(admin_statements(&doc(r#"{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b"}"#)).is_empty());
+    }
+
+    #[test]
     fn external_trust_needs_an_external_id() {
         let estate = BTreeSet::from(["111111111111"]);
         let doc = |cond: &str| -> PolicyDocument {
@@ -382,6 +518,14 @@ mod tests {
         };
         assert_eq!(untrusted_assumers(&doc(""), &estate).len(), 1);
         assert!(untrusted_assumers(&doc(r#","Condition":{"StringEquals":{"sts:ExternalId":"x"}}"#), &estate).is_empty());
+        for weak in [
+            r#"{"StringLike":{"sts:ExternalId":"*"}}"#,
+            r#"{"StringEqualsIfExists":{"sts:ExternalId":"x"}}"#,
+            r#"{"StringNotEquals":{"sts:ExternalId":"x"}}"#,
+            r#"{"StringEquals":{"sts:ExternalId":[]}}"#,
+        ] {
+            assert_eq!(untrusted_assumers(&doc(&format!(r#","Condition":{weak}"#)), &estate).len(), 1, "{weak}");
+        }
         let own: PolicyDocument = serde_json::from_str(
             r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"sts:AssumeRole"}]}"#,
         )
