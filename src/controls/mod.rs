@@ -11,7 +11,7 @@ pub mod fact_functions;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use auditgraph_model::{calls, AssetClass, AssetKind};
+use auditgraph_model::{calls, schema, AssetClass, AssetKind};
 use cel::common::ast::{Expr, IdedExpr};
 use cel::Program;
 use serde::Deserialize;
@@ -272,6 +272,15 @@ pub fn check_expression(source: &str, targets: &[AssetKind]) -> Result<Checked, 
                     ));
                 }
             }
+            let rooted_in_a_variable = match &sel.operand.expr {
+                Expr::Ident(r) => r != "asset" && is_bound(program.expression(), r),
+                _ => true,
+            };
+            let below_attributes =
+                rooted_in_a_variable && !is_attributes(&sel.operand) && !under_map_field(&sel.operand);
+            if below_attributes && !nested_name_known(&sel.field) {
+                problems.push((e.id, unknown_nested_field(&sel.field)));
+            }
             if let Expr::Select(inner) = &sel.operand.expr {
                 if matches!(&inner.operand.expr, Expr::Ident(r) if r == "asset") && inner.field == "attributes" {
                     if targets.iter().any(|k| k.attribute_fields().contains(&sel.field.as_str())) {
@@ -297,6 +306,63 @@ pub fn check_expression(source: &str, targets: &[AssetKind]) -> Result<Checked, 
     attributes_used.sort();
     attributes_used.dedup();
     Ok(Checked { program, facts_used, attributes_used })
+}
+
+/// Whether an expression is `asset.attributes`.
+fn is_attributes(e: &IdedExpr) -> bool {
+    matches!(&e.expr, Expr::Select(s) if s.field == "attributes" && matches!(&s.operand.expr, Expr::Ident(r) if r == "asset"))
+}
+
+/// Whether an expression reads from inside a map whose keys are data (`s.Condition`,
+/// `asset.tags`), where any name may follow.
+fn under_map_field(e: &IdedExpr) -> bool {
+    match &e.expr {
+        Expr::Select(s) => schema::MAP_FIELDS.contains(&s.field.as_str()) || under_map_field(&s.operand),
+        Expr::Call(c) if c.func_name == "_[_]" => c.args.first().is_some_and(under_map_field),
+        _ => false,
+    }
+}
+
+/// Whether a name selected below an attribute is a field of some typed value the
+/// model holds (an attribute of any kind, or a field of a nested type).
+fn nested_name_known(name: &str) -> bool {
+    schema::nested_names().contains(name) || AssetKind::ALL.iter().any(|k| k.attribute_fields().contains(&name))
+}
+
+fn unknown_nested_field(name: &str) -> String {
+    let close: Vec<&str> = schema::nested_names()
+        .iter()
+        .copied()
+        .filter(|known| known.eq_ignore_ascii_case(name) || similar(known, name))
+        .collect();
+    let hint = if close.is_empty() { String::new() } else { format!(" (did you mean {}?)", close.join(", ")) };
+    format!("unknown field `{name}`: no value in the model has it{hint}")
+}
+
+/// Names one edit apart, or one a prefix of the other by a letter (`Actions`, `Action`).
+fn similar(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.to_lowercase().chars().collect(), b.to_lowercase().chars().collect());
+    if a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    let (mut i, mut j, mut edits) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i] == b[j] {
+            i += 1;
+            j += 1;
+            continue;
+        }
+        edits += 1;
+        match a.len().cmp(&b.len()) {
+            std::cmp::Ordering::Greater => i += 1,
+            std::cmp::Ordering::Less => j += 1,
+            std::cmp::Ordering::Equal => {
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    edits + (a.len() - i) + (b.len() - j) <= 1
 }
 
 /// The 1-based line, within the expression, where node `id` starts.
@@ -401,6 +467,18 @@ asset.attributes.publicly_accessible
         let e = error(&GOOD.replace("asset.attributes.publicly_accessible", "assets.attributes.publicly_accessible"));
         assert_eq!(e.line, 10, "{e}");
         assert!(e.message.contains("unknown variable `assets`"), "{e}");
+
+        let policy_control = |condition: &str| {
+            GOOD.replace(r#"["aws_rds_instance"]"#, r#"["aws_iam_policy"]"#)
+                .replace("asset.attributes.publicly_accessible\n  && !asset.attributes.storage_encrypted", condition)
+        };
+        let e = error(&policy_control("asset.attributes.document.Statement.exists(s, has(s.Actions))"));
+        assert!(e.message.contains("unknown field `Actions`") && e.message.contains("did you mean Action"), "{e}");
+        let e = error(&policy_control("asset.attributes.document.Statment.size() > 0"));
+        assert!(e.message.contains("unknown field `Statment`"), "{e}");
+        let ok = "asset.attributes.document.Statement.exists(s, has(s.Condition) && has(s.Condition.Bool) \
+                  && s.Condition.Bool['aws:SecureTransport'] == 'false' && s.Condition.StringEquals.foo == 'x')";
+        parse(Path::new("queries/t.toml"), &policy_control(ok)).unwrap();
 
         let e = error(&GOOD.replace("&& !asset", "&& !!(asset"));
         assert!(e.message.starts_with("invalid CEL"), "{e}");

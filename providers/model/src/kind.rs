@@ -205,8 +205,9 @@ impl std::fmt::Display for AssetKind {
     }
 }
 
-/// The field names a `Deserialize` struct accepts, read from its derive without
-/// parsing anything: serde hands them to `deserialize_struct`.
+/// The field names a `Deserialize` struct accepts (or the variant names of an
+/// enum), read from its derive without parsing anything: serde hands them to
+/// `deserialize_struct` (`deserialize_enum`).
 pub fn field_names<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
     struct Probe(Option<&'static [&'static str]>);
     #[derive(Debug)]
@@ -236,9 +237,18 @@ pub fn field_names<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
             self.0 = Some(fields);
             Err(Stop)
         }
+        fn deserialize_enum<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            variants: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Stop> {
+            self.0 = Some(variants);
+            Err(Stop)
+        }
         serde::forward_to_deserialize_any! {
             bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
-            unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+            unit_struct newtype_struct seq tuple tuple_struct map identifier ignored_any
         }
     }
     let mut probe = Probe(None);

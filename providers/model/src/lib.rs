@@ -14,6 +14,7 @@ pub mod net;
 pub mod policy;
 pub mod provider;
 pub mod relation;
+pub mod schema;
 
 pub use asset::Asset;
 pub use error::{InventoryError, ProviderError};
