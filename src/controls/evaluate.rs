@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use auditgraph_model::{calls, Asset, AssetClass, AssetId, AssetKind, CoverageRecord, CoverageStatus};
 use cel::{ExecutionError, Value};
@@ -48,9 +49,21 @@ pub fn collection_times(sources: &[Source]) -> (FxHashMap<String, DateTime<Utc>>
     (times, latest)
 }
 
-/// Evaluates every control on every asset of its target kinds. Assets are spread
-/// over threads; each asset is turned into a CEL value once for all its controls.
+/// How long all controls together may take on one scan. Each expression is bounded
+/// when it loads (depth and steps per asset); this bounds the whole, so that a
+/// scan always ends: what is left when it runs out is unknown, with the reason.
+pub const EVALUATION_BUDGET: Duration = Duration::from_secs(600);
+
+/// Evaluates every control on every asset of its target kinds (`EVALUATION_BUDGET`).
 pub fn evaluate(controls: &[Control], graph: &AssetGraph, facts: &Arc<Facts>) -> Evaluation {
+    evaluate_within(controls, graph, facts, EVALUATION_BUDGET)
+}
+
+/// Evaluates every control on every asset of its target kinds, within `budget`.
+/// Assets are spread over threads; each asset is turned into a CEL value once for
+/// all its controls.
+pub fn evaluate_within(controls: &[Control], graph: &AssetGraph, facts: &Arc<Facts>, budget: Duration) -> Evaluation {
+    let deadline = Instant::now() + budget;
     let mut by_kind: FxHashMap<AssetKind, Vec<usize>> = FxHashMap::default();
     for (i, c) in controls.iter().enumerate() {
         for k in &c.targets {
@@ -102,10 +115,21 @@ pub fn evaluate(controls: &[Control], graph: &AssetGraph, facts: &Arc<Facts>) ->
             || cel_env::context(facts),
             |ctx, asset| {
                 cel_env::bind(ctx, asset, times.get(&asset.account).copied().unwrap_or(latest));
+                let out_of_time = Instant::now() > deadline;
                 let mut out = Vec::new();
                 for &ci in &by_kind[&asset.kind()] {
                     let control = &controls[ci];
-                    let (mut outcome, mut why) = judge(control.program.execute(ctx));
+                    let (mut outcome, mut why) = if out_of_time {
+                        (
+                            Outcome::Unknown,
+                            Some(format!(
+                                "not evaluated: the controls ran past their {}-second budget",
+                                budget.as_secs_f64()
+                            )),
+                        )
+                    } else {
+                        judge(control.program.execute(ctx))
+                    };
                     if let Some((_, gap)) = gaps[ci].iter().find(|(_, g)| g.resource.as_ref() == Some(&asset.id)) {
                         if outcome == Outcome::Pass {
                             outcome = Outcome::Unknown;
@@ -142,6 +166,8 @@ pub fn evaluate(controls: &[Control], graph: &AssetGraph, facts: &Arc<Facts>) ->
         graph.assets_of_class(AssetClass::Account).into_iter().map(|a| (a.account.as_str(), a)).collect();
     for (ci, control) in controls.iter().enumerate() {
         for (source, gap) in gaps[ci].iter().filter(|(_, g)| g.resource.is_none()) {
+            // The scope itself is one more check, unknown: so evaluated = passed + failed + unknown.
+            results[ci].evaluated += 1;
             results[ci].unknown += 1;
             let scope_asset = scope_assets.get(source.scope.as_str());
             findings.push(Finding {
@@ -209,4 +235,32 @@ fn evidence_for(control: &Control, asset: &Asset, graph: &AssetGraph, facts: &Fa
     }
     out.dedup();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FixtureProvider;
+
+    #[test]
+    fn a_spent_budget_leaves_every_check_unknown_with_the_reason() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let inventories = FixtureProvider::new(root.join("fixtures/demo")).collect_sourced().unwrap();
+        let graph = AssetGraph::from_inventories(inventories);
+        let facts = Arc::new(Facts::derive(&graph));
+        let controls = super::super::load_dir(&root.join("queries")).unwrap();
+        let spent = evaluate_within(&controls, &graph, &facts, Duration::ZERO);
+        let evaluated: u64 = spent.results.iter().map(|r| r.evaluated as u64).sum();
+        assert!(evaluated > 100);
+        for r in &spent.results {
+            assert_eq!((r.passed, r.failed, r.unknown), (0, 0, r.evaluated), "{}", r.control);
+        }
+        assert!(spent.findings.iter().all(|f| f.outcome == Outcome::Unknown));
+        assert!(format!("{:?}", spent.findings[0].evidence).contains("budget"));
+        let ample = evaluate_within(&controls, &graph, &facts, Duration::from_secs(600));
+        assert!(ample.results.iter().any(|r| r.failed > 0));
+        for r in &ample.results {
+            assert_eq!(r.evaluated, r.passed + r.failed + r.unknown, "{}", r.control);
+        }
+    }
 }

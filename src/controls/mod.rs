@@ -240,13 +240,46 @@ pub struct Checked {
 /// variable, asset field and attribute it names. Errors carry the line within the
 /// expression.
 pub fn check_expression(source: &str, targets: &[AssetKind]) -> Result<Checked, (u32, String)> {
+    // Parsing and checking recurse once per level of the tree, and a tree is only
+    // known to be shallow once parsed: that happens on a thread with room to recurse.
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(PARSER_STACK_BYTES)
+            .spawn_scoped(scope, || check_on_this_thread(source, targets))
+            .map_err(|e| (1, format!("cannot start the expression checker: {e}")))?
+            .join()
+            .unwrap_or_else(|_| Err((1, "the expression checker failed".into())))
+    })
+}
+
+fn check_on_this_thread(source: &str, targets: &[AssetKind]) -> Result<Checked, (u32, String)> {
+    if source.len() > MAX_EXPRESSION_BYTES {
+        return Err((
+            1,
+            format!("the expression is {} bytes; a control may have {MAX_EXPRESSION_BYTES}", source.len()),
+        ));
+    }
     let program = cel_env::env().compile(source).map_err(|e| {
         let first = e.errors.first();
         (
             first.map(|x| x.pos.0.max(1) as u32).unwrap_or(1),
-            format!("invalid CEL: {}", first.map(|x| x.msg.clone()).unwrap_or_default()),
+            format!("invalid CEL: {}", first.map(|x| parser_message(&x.msg)).unwrap_or_default()),
         )
     })?;
+    let depth = depth(program.expression());
+    if depth > MAX_DEPTH {
+        return Err((1, format!("the expression nests {depth} deep; a control may nest {MAX_DEPTH}")));
+    }
+    let cost = cost(program.expression(), &mut Vec::new());
+    if cost > MAX_COST {
+        return Err((
+            1,
+            format!(
+                "the expression may take about {cost:.0} steps per asset (nested loops over lists that do not \
+                 come from one another); a control may take {MAX_COST:.0}"
+            ),
+        ));
+    }
     let mut facts_used = Vec::new();
     let mut attributes_used = Vec::new();
     let mut problems = Vec::new();
@@ -306,6 +339,65 @@ pub fn check_expression(source: &str, targets: &[AssetKind]) -> Result<Checked, 
     attributes_used.sort();
     attributes_used.dedup();
     Ok(Checked { program, facts_used, attributes_used })
+}
+
+/// Bounds that keep one control from exhausting the stack or the scan's time.
+const MAX_EXPRESSION_BYTES: usize = 16 * 1024;
+const PARSER_STACK_BYTES: usize = 256 * 1024 * 1024;
+const MAX_DEPTH: usize = 64;
+const MAX_COST: f64 = 200_000.0;
+/// What a loop over data (rather than a literal list) is assumed to visit: more
+/// than a policy of the largest size IAM allows has statements or actions.
+const DATA_LIST_LEN: f64 = 1_000.0;
+
+/// The parser's own words from its error, without the debug dump around them
+/// (`OtherError(ParseError { .. msg: "Recursion limit of 96 exceeded" .. })`).
+fn parser_message(raw: &str) -> String {
+    match raw.split_once("msg: \"").and_then(|(_, rest)| rest.split_once('"')) {
+        Some((msg, _)) => msg.to_string(),
+        None => raw.to_string(),
+    }
+}
+
+/// How deep the expression tree nests.
+fn depth(e: &IdedExpr) -> usize {
+    let mut deepest = 0;
+    children(e, &mut |c| deepest = deepest.max(depth(c)));
+    deepest + 1
+}
+
+/// An upper estimate of the steps one evaluation takes: a loop multiplies the cost
+/// of its body by its list's length (a literal list's own, `DATA_LIST_LEN` for
+/// data) unless the list comes from an enclosing loop's element (`s.Action` inside
+/// a loop over statements), whose elements that outer loop already counted.
+fn cost(e: &IdedExpr, loop_vars: &mut Vec<String>) -> f64 {
+    match &e.expr {
+        Expr::Comprehension(c) => {
+            let from_enclosing = mentions_any(&c.iter_range, loop_vars);
+            let length = match &c.iter_range.expr {
+                Expr::List(l) => l.elements.len().max(1) as f64,
+                _ if from_enclosing => 1.0,
+                _ => DATA_LIST_LEN,
+            };
+            let outside = cost(&c.iter_range, loop_vars) + cost(&c.accu_init, loop_vars) + cost(&c.result, loop_vars);
+            loop_vars.push(c.iter_var.clone());
+            let body = cost(&c.loop_cond, loop_vars) + cost(&c.loop_step, loop_vars);
+            loop_vars.pop();
+            outside + length * body
+        }
+        _ => {
+            let mut total = 1.0;
+            children(e, &mut |c| total += cost(c, loop_vars));
+            total
+        }
+    }
+}
+
+/// Whether an expression reads any of these variables.
+fn mentions_any(e: &IdedExpr, names: &[String]) -> bool {
+    let mut found = false;
+    walk(e, &mut |x| found |= matches!(&x.expr, Expr::Ident(n) if names.contains(n)));
+    found
 }
 
 /// Whether an expression is `asset.attributes`.
@@ -387,33 +479,42 @@ fn is_bound(root: &IdedExpr, name: &str) -> bool {
 /// Visits every node of an expression.
 fn walk(e: &IdedExpr, visit: &mut dyn FnMut(&IdedExpr)) {
     visit(e);
+    children(e, &mut |c| walk(c, visit));
+}
+
+/// Visits the direct children of a node.
+fn children(e: &IdedExpr, visit: &mut dyn FnMut(&IdedExpr)) {
+    use cel::common::ast::EntryExpr;
+    let mut entry = |x: &cel::common::ast::IdedEntryExpr| match &x.expr {
+        EntryExpr::StructField(f) => visit(&f.value),
+        EntryExpr::MapEntry(m) => {
+            visit(&m.key);
+            visit(&m.value);
+        }
+    };
     match &e.expr {
         Expr::Call(c) => {
             if let Some(t) = &c.target {
-                walk(t, visit);
+                visit(t);
             }
-            c.args.iter().for_each(|a| walk(a, visit));
+            for a in &c.args {
+                visit(a);
+            }
         }
         Expr::Comprehension(c) => {
             for x in [&c.iter_range, &c.accu_init, &c.loop_cond, &c.loop_step, &c.result] {
-                walk(x, visit);
+                visit(x);
             }
         }
-        Expr::List(l) => l.elements.iter().for_each(|x| walk(x, visit)),
-        Expr::Select(s) => walk(&s.operand, visit),
-        Expr::Map(m) => m.entries.iter().for_each(|x| walk_entry(x, visit)),
-        Expr::Struct(s) => s.entries.iter().for_each(|x| walk_entry(x, visit)),
-        _ => {}
-    }
-}
-
-fn walk_entry(e: &cel::common::ast::IdedEntryExpr, visit: &mut dyn FnMut(&IdedExpr)) {
-    match &e.expr {
-        cel::common::ast::EntryExpr::StructField(f) => walk(&f.value, visit),
-        cel::common::ast::EntryExpr::MapEntry(m) => {
-            walk(&m.key, visit);
-            walk(&m.value, visit);
+        Expr::List(l) => {
+            for x in &l.elements {
+                visit(x);
+            }
         }
+        Expr::Select(s) => visit(&s.operand),
+        Expr::Map(m) => m.entries.iter().for_each(&mut entry),
+        Expr::Struct(s) => s.entries.iter().for_each(&mut entry),
+        _ => {}
     }
 }
 
@@ -479,6 +580,22 @@ asset.attributes.publicly_accessible
         let ok = "asset.attributes.document.Statement.exists(s, has(s.Condition) && has(s.Condition.Bool) \
                   && s.Condition.Bool['aws:SecureTransport'] == 'false' && s.Condition.StringEquals.foo == 'x')";
         parse(Path::new("queries/t.toml"), &policy_control(ok)).unwrap();
+
+        let e = error(&policy_control(
+            "asset.attributes.document.Statement.exists(s, \
+             asset.attributes.document.Statement.exists(t, s == t && t.Effect == 'Deny'))",
+        ));
+        assert!(e.message.contains("steps per asset"), "{e}");
+        let literal = (0..6).fold("a0 > 0".to_string(), |body, i| format!("[1,2,3,4,5,6,7,8,9,10].all(a{i}, {body})"));
+        assert!(error(&policy_control(&literal)).message.contains("steps per asset"));
+        let deep = format!("{}true{}", "(".repeat(200), ")".repeat(200));
+        let e = error(&policy_control(&deep));
+        assert!(e.message.starts_with("invalid CEL: Recursion limit") && !e.message.contains("ParseError"), "{e}");
+        let nested = format!("size({}1{}) > 0", "[".repeat(70), "]".repeat(70));
+        let e = error(&policy_control(&nested));
+        assert!(e.message.contains("deep; a control may nest 64"), "{e}");
+        let huge = vec!["asset.name == 'x'"; 2000].join(" || ");
+        assert!(error(&policy_control(&huge)).message.contains("bytes"));
 
         let e = error(&GOOD.replace("&& !asset", "&& !!(asset"));
         assert!(e.message.starts_with("invalid CEL"), "{e}");
