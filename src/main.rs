@@ -11,13 +11,6 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    // Output piped into `head` and closed early ends the process quietly, as for any
-    // Unix tool, instead of a panic on the next print.
-    #[cfg(unix)]
-    // SAFETY: restoring the default action of a signal before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
     // mimalloc asks for transparent huge pages; a large scan then spends a third of
     // its time in the kernel clearing 2 MB pages, most of them touched once and
     // purged (bench/README.md: 1 M assets, system time 10.8 s -> 4.1 s without).
@@ -29,8 +22,12 @@ fn main() -> ExitCode {
     let cli = auditgraph::cli::Cli::parse();
     match auditgraph::commands::run(cli) {
         Ok(code) => code,
+        // Output piped into `head` and closed early: quiet, with the status a Unix
+        // tool killed by SIGPIPE has (the signal itself stays ignored, so a pipe
+        // to Graphviz that closes early is an error with a message, not a death).
+        Err(e) if auditgraph::terminal::is_closed_pipe(&e) => ExitCode::from(141),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", auditgraph::terminal::field(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }

@@ -4,6 +4,8 @@
 mod common;
 
 use common::{auditgraph, demo, scratch, Run};
+use std::process::Command;
+
 use serde_json::Value;
 
 /// Scans the demo estate into a scratch folder and runs `args` there.
@@ -254,4 +256,22 @@ fn boundary_csv_keeps_formulas_as_text() {
     assert_eq!(csv.code, 0, "{}", csv.stderr);
     let row = csv.stdout.lines().find(|l| l.starts_with("vol,")).expect("the volume's row");
     assert!(row.contains(r#""'=HYPERLINK(""http://x"",""open"")""#), "{row}");
+}
+
+#[test]
+fn a_full_disk_is_one_error_and_a_closed_pipe_ends_quietly() {
+    let dir = scratch();
+    assert_eq!(auditgraph(dir.path(), &["scan", demo().to_str().unwrap()]).code, 0);
+    let bin = env!("CARGO_BIN_EXE_auditgraph");
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let run = common::run(Command::new(bin).arg("findings").current_dir(dir.path()).stdout(full));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.starts_with("error: writing to standard output: No space left"), "{}", run.stderr);
+
+    // A reader that has already gone: every write fails with EPIPE.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let run = common::run(Command::new(bin).arg("findings").current_dir(dir.path()).stdout(writer));
+    assert_eq!((run.code, run.stderr.as_str()), (141, ""), "quiet, with the status of a SIGPIPE death");
 }

@@ -256,3 +256,37 @@ fn undecided_links_are_drawn_as_undecided_never_as_reach() {
     }
     assert!(dot.contains("may reach (undecided)"), "the legend names the style");
 }
+
+#[test]
+fn hostile_names_give_well_formed_svg_and_huge_ids_still_render() {
+    let dir = scratch();
+    let huge_id = format!("arn:aws:ec2:eu-west-1:111111111111:subnet/subnet-{}", "9".repeat(1_000_000));
+    let inventory = serde_json::json!({
+        "format": "auditgraph-inventory/1", "cloud": "aws", "scope": "111111111111",
+        "collected_at": "2026-11-01T00:00:00Z",
+        "assets": [
+            {"id": "arn:aws:ec2:eu-west-1:111111111111:vpc/vpc-1", "kind": "aws_vpc",
+             "name": "main", "account": "111111111111", "region": "eu-west-1",
+             "attributes": {"cidr_blocks": ["10.0.0.0/16"]}},
+            {"id": "arn:aws:ec2:eu-west-1:111111111111:instance/i-1", "kind": "aws_ec2_instance",
+             "name": "evil\u{1b}]0;owned\u{7}\u{fffe}\r PASS", "account": "111111111111", "region": "eu-west-1",
+             "attributes": {"state": "running", "subnet": huge_id.clone(), "network_interfaces": []}},
+            {"id": huge_id, "kind": "aws_subnet", "name": "n".repeat(5_000),
+             "account": "111111111111", "region": "eu-west-1",
+             "attributes": {"vpc": "arn:aws:ec2:eu-west-1:111111111111:vpc/vpc-1", "cidr_block": "10.0.1.0/24"}}
+        ]
+    });
+    std::fs::write(dir.path().join("hostile.json"), inventory.to_string()).unwrap();
+    let scan = auditgraph(dir.path(), &["scan", "hostile.json"]);
+    assert_eq!(scan.code, 0, "{}", scan.stderr);
+    let run = auditgraph(dir.path(), &["diagram", "--view", "network", "-o", "hostile.svg"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let svg = std::fs::read_to_string(dir.path().join("hostile.svg")).unwrap();
+    let options = roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() };
+    let doc = roxmltree::Document::parse_with_options(&svg, options).expect("well-formed SVG (XML)");
+    let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).collect();
+    assert!(texts.iter().any(|t| t.contains("evil\\u{1b}]0;owned")), "the escape is shown as text");
+    assert!(!svg.contains('\u{1b}') && !svg.contains('\u{fffe}'));
+    assert!(texts.iter().all(|t| t.chars().count() <= 200), "labels are cut to fit");
+    assert!(svg.contains(&"n".repeat(1_000)), "the whole name is in the tooltip");
+}

@@ -20,9 +20,9 @@ pub fn run(args: BoundaryArgs) -> Result<ExitCode> {
         bail!("no asset matches the seeds {}", args.seed.join(", "));
     }
     match args.format {
-        TableFormat::Table => print!("{}", terminal::output(&b.to_table(&graph))),
-        TableFormat::Csv => print!("{}", b.to_csv()),
-        TableFormat::Json => println!("{}", serde_json::to_string_pretty(&b)?),
+        TableFormat::Table => crate::say!("{}", terminal::output(&b.to_table(&graph))),
+        TableFormat::Csv => crate::say!("{}", b.to_csv()),
+        TableFormat::Json => crate::sayln!("{}", serde_json::to_string_pretty(&b)?),
     }
     if let Some(out) = &args.diagram {
         let scene = Scene {

@@ -11,6 +11,6 @@ use crate::terminal;
 
 pub fn run(args: SnapshotArg) -> Result<ExitCode> {
     let snap = load(args.snapshot.as_deref())?;
-    print!("{}", terminal::output(&report::controls_table(&snap.controls)));
+    crate::say!("{}", terminal::output(&report::controls_table(&snap.controls)));
     Ok(ExitCode::SUCCESS)
 }

@@ -56,7 +56,7 @@ pub fn run(args: DiagramArgs) -> Result<ExitCode> {
     for (suffix, dot_text) in render::render(&scene, args.view, &args.focus, args.split) {
         let out = if suffix.is_empty() { args.out.clone() } else { with_suffix(&args.out, &suffix) };
         write_diagram(&dot_text, args.format, &out)?;
-        println!("wrote {}", out.display());
+        crate::sayln!("wrote {}", out.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -24,8 +24,8 @@ pub fn run(args: DiffArgs) -> Result<ExitCode> {
     };
     let d = SnapshotDiff::between(&Snapshot::read(&old)?, &Snapshot::read(&new)?);
     match args.format {
-        TextOrJson::Text => print!("{}", terminal::output(&d.to_text())),
-        TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&d)?),
+        TextOrJson::Text => crate::say!("{}", terminal::output(&d.to_text())),
+        TextOrJson::Json => crate::sayln!("{}", serde_json::to_string_pretty(&d)?),
     }
     Ok(ExitCode::SUCCESS)
 }

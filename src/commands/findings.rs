@@ -12,10 +12,10 @@ use crate::terminal;
 pub fn run(args: FindingsArgs) -> Result<ExitCode> {
     let snap = load(args.snapshot.as_deref())?;
     match args.format {
-        FindingsFormat::Table => print!("{}", terminal::output(&report::table(&snap.findings))),
-        FindingsFormat::Json => println!("{}", serde_json::to_string_pretty(&snap.findings)?),
-        FindingsFormat::Sarif => println!("{}", serde_json::to_string_pretty(&report::sarif(&snap))?),
-        FindingsFormat::Ocsf => println!("{}", serde_json::to_string_pretty(&report::ocsf(&snap))?),
+        FindingsFormat::Table => crate::say!("{}", terminal::output(&report::table(&snap.findings))),
+        FindingsFormat::Json => crate::sayln!("{}", serde_json::to_string_pretty(&snap.findings)?),
+        FindingsFormat::Sarif => crate::sayln!("{}", serde_json::to_string_pretty(&report::sarif(&snap))?),
+        FindingsFormat::Ocsf => crate::sayln!("{}", serde_json::to_string_pretty(&report::ocsf(&snap))?),
     }
     Ok(gate(&snap.findings, &args.gate))
 }

@@ -37,7 +37,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Boundary(args) => boundary::run(args),
         Command::Synth(args) => {
             let (files, assets) = crate::synth::generate(args.assets, args.seed, &args.out)?;
-            println!("wrote {assets} assets in {files} inventories to {}", args.out.display());
+            crate::sayln!("wrote {assets} assets in {files} inventories to {}", args.out.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff(args) => diff::run(args),

@@ -55,29 +55,29 @@ pub fn run(args: PathsArgs) -> Result<ExitCode> {
     match args.format {
         TextOrJson::Json => {
             let records: Vec<ReachRecordRef> = found.iter().map(ReachRecordRef::from).collect();
-            println!("{}", serde_json::to_string_pretty(&records)?)
+            crate::sayln!("{}", serde_json::to_string_pretty(&records)?)
         }
         TextOrJson::Text => {
             if found.is_empty() && undecided.is_empty() {
-                println!("No path: nothing matching --from can reach anything matching --to.");
+                crate::sayln!("No path: nothing matching --from can reach anything matching --to.");
             }
             for (i, r) in found.iter().enumerate() {
                 let e = r.evidence(&|id| name_in(&graph, id));
-                println!("path {}: {}", i + 1, field(&e.summary));
+                crate::sayln!("path {}: {}", i + 1, field(&e.summary));
                 for h in &e.hops {
-                    println!(
+                    crate::sayln!(
                         "  {} -> {}  [{}]",
                         field(&name_of(&graph, &h.from)),
                         field(&name_of(&graph, &h.to)),
                         h.ports
                     );
                     for rule in &h.rules {
-                        println!("      {}", field(rule));
+                        crate::sayln!("      {}", field(rule));
                     }
                 }
             }
             for (from, to, why) in &undecided {
-                println!(
+                crate::sayln!(
                     "undecided: {} -> {}: {}",
                     field(&name_in(&graph, from)),
                     field(&name_in(&graph, to)),

@@ -28,10 +28,10 @@ pub fn run(args: QueryArgs) -> Result<ExitCode> {
     matched.sort_by_key(|a| graph.place(&a.id));
     let unknown = evaluation.results.first().map_or(0, |r| r.unknown);
     match args.format {
-        TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&matched)?),
+        TextOrJson::Json => crate::sayln!("{}", serde_json::to_string_pretty(&matched)?),
         TextOrJson::Text => {
             for a in &matched {
-                println!(
+                crate::sayln!(
                     "{:<24} {:<14} {:<10} {:<40} {}",
                     a.kind().as_str(),
                     field(&a.account),
@@ -40,7 +40,7 @@ pub fn run(args: QueryArgs) -> Result<ExitCode> {
                     field(a.id.as_str())
                 );
             }
-            println!("{} assets match; {unknown} could not be decided", matched.len());
+            crate::sayln!("{} assets match; {unknown} could not be decided", matched.len());
         }
     }
     Ok(ExitCode::SUCCESS)

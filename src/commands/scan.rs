@@ -38,10 +38,10 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
     let out = args.out.unwrap_or_else(|| Snapshot::default_path(scanned_at));
     result.snapshot().write(&out)?;
     timer.lap("write snapshot");
-    print!("{}", terminal::output(&scan_summary(&result.graph)));
+    crate::say!("{}", terminal::output(&scan_summary(&result.graph)));
     let findings = &result.evaluation.findings;
     let failed: Vec<&Finding> = findings.iter().filter(|f| f.outcome == Outcome::Fail).collect();
-    println!(
+    crate::sayln!(
         "\nControls: {} evaluated; {} findings failed, {} unknown (not collected or not decided)",
         controls.len(),
         failed.len(),
@@ -50,10 +50,10 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
     for sev in Severity::ALL {
         let n = failed.iter().filter(|f| f.severity == sev).count();
         if n > 0 {
-            println!("  {:<9} {n}", sev.as_str());
+            crate::sayln!("  {:<9} {n}", sev.as_str());
         }
     }
-    println!("\nSnapshot: {}\nNext: auditgraph findings | auditgraph controls | auditgraph paths --from internet --to class:data_store", out.display());
+    crate::sayln!("\nSnapshot: {}\nNext: auditgraph findings | auditgraph controls | auditgraph paths --from internet --to class:data_store", out.display());
     let code = gate(findings, &args.gate);
     timer.lap("print summary");
     // The process ends next: freeing a million assets one by one would only cost time.
