@@ -333,3 +333,49 @@ fn no_reachable_aws_is_a_one_line_error() {
     assert!(lines[0].contains("aws: sts GetCallerIdentity"), "{}", lines[0]);
     assert!(!run.stderr.contains(SECRET));
 }
+
+/// An endpoint that quotes the request's headers back in its errors: the session
+/// token it echoes never reaches the terminal, the inventory or the snapshot.
+#[test]
+fn credentials_an_endpoint_echoes_are_redacted_everywhere() {
+    let dir = scratch();
+    let endpoint = common::http::serve_echoing_denials();
+    let token = "FwoGZXIvYXdzEXAMPLESESSIONTOKENVALUE0123456789";
+    let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    let run = common::run(
+        Command::new(env!("CARGO_BIN_EXE_auditgraph"))
+            .args(["scan", "--aws", "--endpoint-url", &endpoint, "--regions", "eu-west-1"])
+            .args(["--save-inventory", "inv", "--out", "snap.json"])
+            .current_dir(dir.path())
+            .env_remove("AWS_PROFILE")
+            .env("AWS_ACCESS_KEY_ID", "ASIAEXAMPLEKEYID0001")
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .env("AWS_SESSION_TOKEN", token)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_CONFIG_FILE", dir.path().join("no-aws-config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("no-aws-credentials"))
+            .env("AWS_EC2_METADATA_DISABLED", "true"),
+    );
+    let mut written = format!("{}\n{}", run.stdout, run.stderr);
+    for entry in walk(dir.path()) {
+        written.push_str(&std::fs::read_to_string(entry).unwrap_or_default());
+    }
+    assert!(written.contains("you sent"), "the echoing errors were recorded: {}", run.stderr);
+    for leaked in [token, secret, "ASIAEXAMPLEKEYID0001"] {
+        assert!(!written.contains(leaked), "`{leaked}` was written out");
+    }
+    assert!(written.contains("[redacted]"));
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

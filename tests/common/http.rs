@@ -27,15 +27,15 @@ pub fn serve_recorded(root: PathBuf) -> Recorded {
     Recorded { base, requests }
 }
 
-fn answer(mut stream: TcpStream, root: &Path, log: &Mutex<Vec<String>>) {
+/// One request as read off the wire: method, target, header lines, body.
+fn read_request(stream: &TcpStream) -> Option<(String, String, Vec<String>, String)> {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut line = String::new();
-    if reader.read_line(&mut line).is_err() {
-        return;
-    }
+    reader.read_line(&mut line).ok()?;
     let mut parts = line.split_whitespace();
     let (method, target) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("/").to_string());
     let mut length = 0;
+    let mut headers = Vec::new();
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header).is_err() || header.trim().is_empty() {
@@ -44,9 +44,45 @@ fn answer(mut stream: TcpStream, root: &Path, log: &Mutex<Vec<String>>) {
         if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
             length = v.trim().parse().unwrap_or(0);
         }
+        headers.push(header.trim_end().to_string());
     }
     let mut body = vec![0; length];
     let _ = reader.read_exact(&mut body);
+    Some((method, target, headers, String::from_utf8_lossy(&body).into_owned()))
+}
+
+/// A hostile endpoint: answers `sts:GetCallerIdentity` (account 123456789012) and
+/// denies every other call with an AWS error whose message quotes the request's
+/// headers back (credentials included), as a misconfigured proxy might. Returns
+/// its base URL.
+pub fn serve_echoing_denials() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let Some((_, _, headers, request)) = read_request(&stream) else { return };
+                let (status, body) = if request.contains("Action=GetCallerIdentity") {
+                    (200, "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/t</Arn><UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>".to_string())
+                } else {
+                    (403, format!(
+                    "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>denied; you sent {}</Message></Error><RequestId>1</RequestId></ErrorResponse>",
+                    headers.join(" | ").replace('&', "&amp;").replace('<', "&lt;")
+                ))
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
+        }
+    });
+    base
+}
+
+fn answer(mut stream: TcpStream, root: &Path, log: &Mutex<Vec<String>>) {
+    let Some((method, target, _, _)) = read_request(&stream) else { return };
     log.lock().unwrap().push(format!("{method} {target}"));
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
     let page = query.split('&').find_map(|kv| kv.strip_prefix("pageToken="));

@@ -82,11 +82,25 @@ macro_rules! client {
     };
 }
 
-/// The account the credentials belong to (`sts:GetCallerIdentity`).
+/// The account the credentials belong to (`sts:GetCallerIdentity`). Their values
+/// are registered for redaction first, so no message can carry them out.
 pub async fn caller_account(config: &SdkConfig, budget: &Arc<Budget>) -> Result<String, String> {
+    register_credentials(config).await;
     let sts = client!(aws_sdk_sts, config, RequestCounter(budget.clone()));
     let identity = sts.get_caller_identity().send().await.map_err(|e| error_chain(&e))?;
     identity.account.ok_or_else(|| "GetCallerIdentity returned no account".to_string())
+}
+
+async fn register_credentials(config: &SdkConfig) {
+    use aws_credential_types::provider::ProvideCredentials;
+    let Some(provider) = config.credentials_provider() else { return };
+    if let Ok(credentials) = provider.provide_credentials().await {
+        auditgraph_crawl::register_secret(credentials.access_key_id());
+        auditgraph_crawl::register_secret(credentials.secret_access_key());
+        if let Some(token) = credentials.session_token() {
+            auditgraph_crawl::register_secret(token);
+        }
+    }
 }
 
 /// The active accounts of the organisation (`organizations:ListAccounts`); `Err`

@@ -48,8 +48,10 @@ impl Recorder {
         &self.budget
     }
 
-    /// Records one call's outcome; `detail` is the cloud's own words, never a secret.
+    /// Records one call's outcome; `detail` is the cloud's own words, with any
+    /// credential in them redacted.
     pub fn record(&self, api: Api<'_>, status: CoverageStatus, detail: Option<String>) {
+        let detail = detail.map(|d| crate::redact(&d).into_owned());
         if status.is_gap() {
             self.budget.gap_found();
         }

@@ -85,6 +85,7 @@ impl Client {
                     .token(&[SCOPE])
                     .await
                     .map_err(|e| CallError { status: CoverageStatus::Failed, detail: format!("token: {e}") })?;
+                auditgraph_crawl::register_secret(token.as_str());
                 req.bearer_auth(token.as_str())
             }
             None => req,
