@@ -2,6 +2,9 @@
 //! content goes to a temporary file beside the target and is renamed into place only
 //! once complete. A reader sees the old file or the new one, never half of one, and
 //! two writers of one path each put a whole file there.
+//!
+//! What a command reads is noted (`note_input`), and no output may replace an
+//! input or land in a folder being scanned, where the next scan would read it.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -9,6 +12,51 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, Result};
+
+static INPUTS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Notes a file or folder this command reads, which no output may then replace.
+pub fn note_input(path: &Path) {
+    INPUTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(path.to_path_buf());
+}
+
+/// Whether writing `out` would replace one of the inputs read from `inputs` (a file
+/// given, or a file a scanned folder would hold: the next scan would read it).
+fn clashes_with_input(out: &Path, inputs: &[PathBuf]) -> Option<String> {
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let out_abs = absolute(out);
+    let out_real = out.canonicalize().ok();
+    for input in inputs {
+        let input_abs = absolute(input);
+        let input_real = input.canonicalize().ok();
+        let same = out_abs == input_abs || (out_real.is_some() && out_real == input_real);
+        if same {
+            return Some("it is an input of this command; choose another output".to_string());
+        }
+        let inside = input.is_dir()
+            && (out_abs.starts_with(&input_abs)
+                || input_real.as_ref().is_some_and(|d| {
+                    out_abs.parent().and_then(|p| p.canonicalize().ok()).is_some_and(|p| p.starts_with(d))
+                }));
+        if inside && out.extension().is_some_and(|e| e == "json") {
+            return Some(format!(
+                "it is inside {}, which is being scanned: the next scan would read it as an inventory; write it elsewhere",
+                input.display()
+            ));
+        }
+    }
+    None
+}
+
+/// An error when `path` may not be written because of what this command reads
+/// (checked on every write, and early by commands that work long before writing).
+pub fn refuse_clash(path: &Path, what: &str) -> Result<()> {
+    let clash = clashes_with_input(path, &INPUTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+    match clash {
+        Some(why) => anyhow::bail!("not writing {what} {}: {why}", path.display()),
+        None => Ok(()),
+    }
+}
 
 /// Fills `path` through `fill`, which writes to a temporary file of its own choosing
 /// way (a writer, a program given the path); the file replaces `path` when `fill`
@@ -18,6 +66,7 @@ pub fn replace_with(path: &Path, what: &str, fill: impl FnOnce(&Path) -> Result<
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    refuse_clash(path, what)?;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let temporary = temporary_beside(path, dir);
     match fill(&temporary) {

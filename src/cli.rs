@@ -158,11 +158,23 @@ pub struct SynthArgs {
     pub out: PathBuf,
 }
 
+/// The snapshot a command reads, given the same way to every command: as an
+/// argument or with `--snapshot` (either; the latest under .auditgraph/snapshots
+/// when neither).
 #[derive(clap::Args, Debug)]
 pub struct SnapshotArg {
     /// The snapshot to read [default: the latest under .auditgraph/snapshots].
-    #[arg(long)]
-    pub snapshot: Option<PathBuf>,
+    #[arg(value_name = "SNAPSHOT")]
+    pub given: Option<PathBuf>,
+    /// The snapshot to read, as an option (the same as the argument).
+    #[arg(long = "snapshot", value_name = "SNAPSHOT", conflicts_with = "given")]
+    pub option: Option<PathBuf>,
+}
+
+impl SnapshotArg {
+    pub fn path(&self) -> Option<&std::path::Path> {
+        self.given.as_deref().or(self.option.as_deref())
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -175,8 +187,8 @@ pub enum FindingsFormat {
 
 #[derive(clap::Args, Debug)]
 pub struct FindingsArgs {
-    /// The snapshot to read [default: the latest].
-    pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub snapshot: SnapshotArg,
     #[arg(long, value_enum, default_value_t = FindingsFormat::Table)]
     pub format: FindingsFormat,
     #[command(flatten)]
@@ -231,8 +243,8 @@ pub enum ImageFormat {
 
 #[derive(clap::Args, Debug)]
 pub struct DiagramArgs {
-    /// The snapshot to draw [default: the latest].
-    pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub snapshot: SnapshotArg,
     #[arg(long, value_enum, default_value_t = View::Network)]
     pub view: View,
     /// Output format [default: from the file extension, else dot].
@@ -261,8 +273,8 @@ pub enum TableFormat {
 
 #[derive(clap::Args, Debug)]
 pub struct BoundaryArgs {
-    /// The snapshot to read [default: the latest].
-    pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub snapshot: SnapshotArg,
     /// What holds the data in scope (repeatable): tag:data=customer, class:data_store, id:..., name:...
     #[arg(long, required = true)]
     pub seed: Vec<String>,

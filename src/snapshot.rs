@@ -366,6 +366,7 @@ impl Snapshot {
     }
 
     pub fn read(path: &Path) -> Result<Self> {
+        crate::atomic_file::note_input(path);
         let text = std::fs::read_to_string(path).with_context(|| format!("reading snapshot {}", path.display()))?;
         Snapshot::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
     }
@@ -461,6 +462,13 @@ mod tests {
         first.relations = graph.relations();
         let first = Snapshot::from_json(&first.to_json()).unwrap();
         assert_eq!(first.graph().relations(), graph.relations());
+    }
+
+    #[test]
+    fn scans_recognise_every_snapshot_format_read() {
+        for format in FORMATS_READ {
+            assert!(format!("\"{format}\"").starts_with(crate::source::SNAPSHOT_MARK), "{format}");
+        }
     }
 
     #[test]

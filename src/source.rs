@@ -51,10 +51,19 @@ impl SourcedInventory {
 }
 
 /// Reads every `*.json` inventory below a path (a file, or a folder searched
-/// recursively in name order).
+/// recursively in name order, hidden folders such as `.auditgraph/` and `.git/`
+/// left out).
 pub struct FixtureProvider {
     pub path: PathBuf,
 }
+
+/// How a snapshot's `format` begins (`snapshot::SNAPSHOT_FORMAT`): a snapshot in a
+/// scanned folder is named as such rather than misread as a broken inventory.
+pub const SNAPSHOT_MARK: &str = "\"auditgraph-snapshot/";
+
+/// The largest inventory file read: far above what a million assets take, and a
+/// bound on what a mistaken path (a disk image, a log) costs before its error.
+const MAX_INVENTORY_BYTES: u64 = 8 << 30;
 
 impl FixtureProvider {
     pub fn new(path: impl Into<PathBuf>) -> Self {
@@ -63,6 +72,7 @@ impl FixtureProvider {
 
     /// The inventory files below the path, sorted.
     pub fn files(&self) -> Result<Vec<PathBuf>, ProviderError> {
+        crate::atomic_file::note_input(&self.path);
         let mut files = Vec::new();
         collect_json_files(&self.path, &mut files)?;
         files.sort();
@@ -79,13 +89,50 @@ impl FixtureProvider {
             .into_par_iter()
             .map(|file| {
                 let shown = file.display().to_string();
-                let text = std::fs::read_to_string(&file)
-                    .map_err(|source| ProviderError::Io { path: shown.clone(), source })?;
+                let text = read_inventory_text(&file)?;
                 let inventory = Inventory::from_json(&text)
-                    .map_err(|source| ProviderError::Inventory { file: shown.clone(), source })?;
+                    .map_err(|error| ProviderError::Inventory { file: shown.clone(), error })?;
                 Ok(SourcedInventory::new(inventory, &shown))
             })
             .collect()
+    }
+}
+
+/// An inventory file's text, refused early for what cannot be one: not a regular
+/// file (a FIFO would block the scan), too large, not UTF-8, not a JSON object, or
+/// an auditgraph snapshot. A UTF-8 byte order mark is skipped.
+fn read_inventory_text(file: &Path) -> Result<String, ProviderError> {
+    let shown = file.display().to_string();
+    let io = |error| ProviderError::Io { path: shown.clone(), error };
+    let refuse = |why: String| ProviderError::Other(format!("{shown}: {why}"));
+    let meta = std::fs::metadata(file).map_err(io)?;
+    if !meta.is_file() {
+        return Err(refuse("not a regular file (a folder, FIFO or device); an inventory is a JSON file".into()));
+    }
+    if meta.len() > MAX_INVENTORY_BYTES {
+        return Err(refuse(format!(
+            "{} bytes, more than the {} an inventory may have",
+            meta.len(),
+            MAX_INVENTORY_BYTES
+        )));
+    }
+    let bytes = std::fs::read(file).map_err(io)?;
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
+    if start.is_none_or(|i| bytes[i] != b'{') {
+        let shown_start: String = String::from_utf8_lossy(&bytes[..bytes.len().min(16)]).escape_debug().collect();
+        return Err(refuse(format!("not an inventory: it must be a JSON object, and starts with \"{shown_start}\"")));
+    }
+    let head = &bytes[..bytes.len().min(4096)];
+    if head.windows(SNAPSHOT_MARK.len()).any(|w| w == SNAPSHOT_MARK.as_bytes()) {
+        return Err(refuse(
+            "an auditgraph snapshot, not an inventory: read it with `auditgraph findings` (or move it out of the scanned folder)"
+                .into(),
+        ));
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_string()),
+        Err(e) => Err(refuse(format!("not UTF-8 text (byte {} is invalid)", e.valid_up_to()))),
     }
 }
 
@@ -100,16 +147,19 @@ impl Provider for FixtureProvider {
 }
 
 fn collect_json_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), ProviderError> {
-    let io = |source| ProviderError::Io { path: path.display().to_string(), source };
+    let io = |error| ProviderError::Io { path: path.display().to_string(), error };
     let meta = std::fs::metadata(path).map_err(io)?;
-    if meta.is_file() {
+    if !meta.is_dir() {
         out.push(path.to_path_buf());
         return Ok(());
     }
     for entry in std::fs::read_dir(path).map_err(io)? {
         let p = entry.map_err(io)?.path();
+        let hidden = p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
         if p.is_dir() {
-            collect_json_files(&p, out)?;
+            if !hidden {
+                collect_json_files(&p, out)?;
+            }
         } else if p.extension().is_some_and(|e| e == "json") {
             out.push(p);
         }

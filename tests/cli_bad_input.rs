@@ -112,3 +112,67 @@ fn an_asset_may_not_take_the_internet_s_id() {
     let text = GOOD.replace("arn:aws:ec2:eu-west-1:111111111111:subnet/subnet-1", "internet");
     assert_one_line_error(&text, &["at assets[0].id", "reserved for the node that stands for the internet"]);
 }
+
+#[test]
+fn a_byte_order_mark_is_skipped_and_what_is_not_an_inventory_is_refused_early() {
+    let (code, stderr) = scan_text(&format!("\u{feff}{GOOD}"));
+    assert_eq!(code, 0, "a BOM is read past: {stderr}");
+    assert_one_line_error("MZ\u{90}\u{0}binary", &["not an inventory: it must be a JSON object"]);
+    assert_one_line_error(
+        r#"{"format": "auditgraph-snapshot/2", "scan": {}}"#,
+        &["an auditgraph snapshot, not an inventory"],
+    );
+}
+
+#[test]
+fn a_fifo_named_json_is_an_error_not_a_hang() {
+    let dir = scratch();
+    let fifo = dir.path().join("pipe.json");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let run = auditgraph(dir.path(), &["scan", "pipe.json"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("pipe.json: not a regular file"), "{}", run.stderr);
+}
+
+#[test]
+fn outputs_never_replace_inputs_nor_land_in_a_scanned_folder() {
+    let dir = scratch();
+    let inv = dir.path().join("inv");
+    std::fs::create_dir_all(inv.join(".auditgraph/snapshots")).unwrap();
+    std::fs::write(inv.join("a.json"), GOOD).unwrap();
+    // A hidden folder (here, where scan keeps its snapshots) is not scanned.
+    std::fs::write(inv.join(".auditgraph/snapshots/old.json"), "not an inventory").unwrap();
+    assert_eq!(auditgraph(dir.path(), &["scan", "inv", "--out", "snap.json"]).code, 0);
+    for out in ["inv/snap.json", "inv/a.json"] {
+        let run = auditgraph(dir.path(), &["scan", "inv", "--out", out]);
+        assert_eq!(run.code, 2, "{out}");
+        assert!(run.stderr.contains("which is being scanned"), "{}", run.stderr);
+    }
+    assert_eq!(std::fs::read_to_string(inv.join("a.json")).unwrap(), GOOD);
+    let run = auditgraph(dir.path(), &["diagram", "snap.json", "-o", "snap.json"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("snap.json: it is an input of this command"), "{}", run.stderr);
+    assert!(std::fs::read_to_string(dir.path().join("snap.json")).unwrap().contains("auditgraph-snapshot/"));
+}
+
+#[test]
+fn every_command_takes_the_snapshot_as_an_argument_or_an_option() {
+    let dir = scratch();
+    std::fs::write(dir.path().join("a.json"), GOOD).unwrap();
+    assert_eq!(auditgraph(dir.path(), &["scan", "a.json", "--out", "s.json"]).code, 0);
+    for args in [
+        &["findings"][..],
+        &["controls"],
+        &["paths", "--from", "internet", "--to", "class:network"],
+        &["query", "true"],
+        &["boundary", "--seed", "class:network"],
+        &["diagram", "-o", "d.dot"],
+    ] {
+        let positional = auditgraph(dir.path(), &[args, &["s.json"]].concat());
+        let option = auditgraph(dir.path(), &[args, &["--snapshot", "s.json"]].concat());
+        assert_eq!((positional.code, option.code), (0, 0), "{args:?}: {} {}", positional.stderr, option.stderr);
+        assert_eq!(positional.stdout, option.stdout, "{args:?}");
+        let missing = auditgraph(dir.path(), &[args, &["--snapshot", "none.json"]].concat());
+        assert!(missing.stderr.contains("none.json"), "{args:?}: {}", missing.stderr);
+    }
+}

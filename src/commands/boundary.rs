@@ -13,7 +13,7 @@ use crate::render::{self, Scene, View};
 use crate::terminal;
 
 pub fn run(args: BoundaryArgs) -> Result<ExitCode> {
-    let snap = load(args.snapshot.as_deref())?;
+    let snap = load(args.snapshot.path())?;
     let (graph, facts) = graph_and_facts(&snap);
     let b = boundary::compute(&graph, &facts, &seeds(&args.seed)?, &args.seed);
     if b.components.is_empty() {

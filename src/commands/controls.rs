@@ -10,7 +10,7 @@ use crate::report;
 use crate::terminal;
 
 pub fn run(args: SnapshotArg) -> Result<ExitCode> {
-    let snap = load(args.snapshot.as_deref())?;
+    let snap = load(args.path())?;
     crate::say!("{}", terminal::output(&report::controls_table(&snap.controls)));
     Ok(ExitCode::SUCCESS)
 }

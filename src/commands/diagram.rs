@@ -40,7 +40,7 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 }
 
 pub fn run(args: DiagramArgs) -> Result<ExitCode> {
-    let snap = load(args.snapshot.as_deref())?;
+    let snap = load(args.snapshot.path())?;
     let (graph, facts) = graph_and_facts(&snap);
     let seed_text = if args.seed.is_empty() { vec!["class:data_store".to_string()] } else { args.seed.clone() };
     let bound = (args.view == View::Boundary)

@@ -10,7 +10,7 @@ use crate::report;
 use crate::terminal;
 
 pub fn run(args: FindingsArgs) -> Result<ExitCode> {
-    let snap = load(args.snapshot.as_deref())?;
+    let snap = load(args.snapshot.path())?;
     match args.format {
         FindingsFormat::Table => crate::say!("{}", terminal::output(&report::table(&snap.findings))),
         FindingsFormat::Json => crate::sayln!("{}", serde_json::to_string_pretty(&snap.findings)?),

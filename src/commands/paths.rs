@@ -17,7 +17,7 @@ use crate::snapshot::ReachRecordRef;
 use crate::terminal::field;
 
 pub fn run(args: PathsArgs) -> Result<ExitCode> {
-    let snap = load(args.snapshot.snapshot.as_deref())?;
+    let snap = load(args.snapshot.path())?;
     let (graph, facts) = graph_and_facts(&snap);
     let targets = select(&graph, &args.to);
     if args.to == Selector::Internet || targets.is_empty() {

@@ -14,7 +14,7 @@ use crate::findings::Outcome;
 use crate::terminal::field;
 
 pub fn run(args: QueryArgs) -> Result<ExitCode> {
-    let snap = load(args.snapshot.snapshot.as_deref())?;
+    let snap = load(args.snapshot.path())?;
     let question =
         Control::ad_hoc(&args.expression).map_err(|(line, message)| anyhow!("query, line {line}: {message}"))?;
     let (graph, facts) = graph_and_facts(&snap);

@@ -20,10 +20,14 @@ use crate::terminal;
 
 pub fn run(args: ScanArgs) -> Result<ExitCode> {
     let mut timer = scan::Timer::new(args.timings);
-    let controls = crate::controls::load_dir(&scan::queries_dir(args.queries.as_deref()))?;
+    let queries = scan::queries_dir(args.queries.as_deref());
+    let controls = crate::controls::load_dir(&queries)?;
     let mut inventories = Vec::new();
     for path in &args.paths {
         inventories.extend(FixtureProvider::new(path).collect_sourced()?);
+    }
+    if let Some(out) = &args.out {
+        atomic_file::refuse_clash(out, "snapshot")?;
     }
     for cloud in Cloud::ALL.into_iter().filter(|&cloud| requested(cloud, &args)) {
         let crawled = provider(cloud, &args)?.collect()?;
@@ -42,8 +46,9 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
     let findings = &result.evaluation.findings;
     let failed: Vec<&Finding> = findings.iter().filter(|f| f.outcome == Outcome::Fail).collect();
     crate::sayln!(
-        "\nControls: {} evaluated; {} findings failed, {} unknown (not collected or not decided)",
+        "\nControls: {} from {} evaluated; {} findings failed, {} unknown (not collected or not decided)",
         controls.len(),
+        terminal::field(&queries.display().to_string()),
         failed.len(),
         findings.len() - failed.len()
     );

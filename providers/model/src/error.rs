@@ -39,10 +39,12 @@ impl InventoryError {
 /// error: it becomes coverage records).
 #[derive(Debug, Error)]
 pub enum ProviderError {
-    #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
-    #[error("{file}: {source}")]
-    Inventory { file: String, source: InventoryError },
+    // The cause is part of the message, and not also a `source`: shown with its
+    // chain (`{:#}`), it would otherwise print twice.
+    #[error("{path}: {error}")]
+    Io { path: String, error: std::io::Error },
+    #[error("{file}: {error}")]
+    Inventory { file: String, error: InventoryError },
     #[error("{0}")]
     Other(String),
 }
