@@ -116,8 +116,14 @@ fn read_inventory_text(file: &Path) -> Result<String, ProviderError> {
             MAX_INVENTORY_BYTES
         )));
     }
-    let bytes = std::fs::read(file).map_err(io)?;
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    // The start is judged before the rest is read: a mistaken path fails at once.
+    use std::io::Read as _;
+    let mut handle = std::fs::File::open(file).map_err(io)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    (&mut handle).take(4096).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.starts_with(b"\xef\xbb\xbf") {
+        bytes.drain(..3);
+    }
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
     if start.is_none_or(|i| bytes[i] != b'{') {
         let shown_start: String = String::from_utf8_lossy(&bytes[..bytes.len().min(16)]).escape_debug().collect();
@@ -130,10 +136,9 @@ fn read_inventory_text(file: &Path) -> Result<String, ProviderError> {
                 .into(),
         ));
     }
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text.to_string()),
-        Err(e) => Err(refuse(format!("not UTF-8 text (byte {} is invalid)", e.valid_up_to()))),
-    }
+    handle.read_to_end(&mut bytes).map_err(io)?;
+    String::from_utf8(bytes)
+        .map_err(|e| refuse(format!("not UTF-8 text (byte {} is invalid)", e.utf8_error().valid_up_to())))
 }
 
 impl Provider for FixtureProvider {
