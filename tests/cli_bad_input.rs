@@ -176,3 +176,25 @@ fn every_command_takes_the_snapshot_as_an_argument_or_an_option() {
         assert!(missing.stderr.contains("none.json"), "{args:?}: {}", missing.stderr);
     }
 }
+
+#[test]
+fn a_rule_number_used_twice_in_one_direction_is_refused() {
+    let acl = |second_egress: bool| {
+        GOOD.replace(
+            "\n  ]\n}",
+            &format!(
+                r#",
+    {{"id": "arn:aws:ec2:eu-west-1:111111111111:network-acl/acl-1", "kind": "aws_network_acl", "name": "acl",
+     "account": "111111111111", "region": "eu-west-1",
+     "attributes": {{"vpc": "arn:aws:ec2:eu-west-1:111111111111:vpc/vpc-1", "subnets": [], "entries": [
+       {{"rule_number": 100, "egress": false, "action": "allow", "protocol": "all", "cidr": "0.0.0.0/0"}},
+       {{"rule_number": 100, "egress": {second_egress}, "action": "deny", "protocol": "all", "cidr": "0.0.0.0/0"}}]}}}}
+  ]
+}}"#
+            ),
+        )
+    };
+    assert_one_line_error(&acl(false), &["at assets[1].attributes.entries", "inbound rule number 100 appears twice"]);
+    let (code, stderr) = scan_text(&acl(true));
+    assert_eq!(code, 0, "one number in each direction is allowed: {stderr}");
+}

@@ -140,7 +140,25 @@ pub struct NetworkAcl {
     pub is_default: bool,
     pub subnets: Vec<AssetId>,
     /// Entries in both directions; evaluated in rule-number order, first match wins.
+    /// A rule number appears once per direction, as EC2 enforces: with two, the
+    /// outcome would hang on list order.
+    #[serde(deserialize_with = "unique_rule_numbers")]
     pub entries: Vec<NaclEntry>,
+}
+
+fn unique_rule_numbers<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<NaclEntry>, D::Error> {
+    let entries = Vec::<NaclEntry>::deserialize(d)?;
+    let mut seen = std::collections::BTreeSet::new();
+    for e in &entries {
+        if !seen.insert((e.egress, e.rule_number)) {
+            let direction = if e.egress { "outbound" } else { "inbound" };
+            return Err(serde::de::Error::custom(format!(
+                "{direction} rule number {} appears twice; EC2 allows one rule per number and direction",
+                e.rule_number
+            )));
+        }
+    }
+    Ok(entries)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
