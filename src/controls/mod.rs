@@ -8,9 +8,10 @@ pub mod cel_env;
 pub mod evaluate;
 pub mod fact_functions;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
+use auditgraph_model::schema::{Shape, Step};
 use auditgraph_model::{calls, schema, AssetClass, AssetKind};
 use cel::common::ast::{Expr, IdedExpr};
 use cel::Program;
@@ -283,6 +284,7 @@ fn check_on_this_thread(source: &str, targets: &[AssetKind]) -> Result<Checked, 
     let mut facts_used = Vec::new();
     let mut attributes_used = Vec::new();
     let mut problems = Vec::new();
+    let vars = loop_variable_paths(program.expression());
     walk(program.expression(), &mut |e: &IdedExpr| match &e.expr {
         Expr::Call(call) => {
             let name = call.func_name.as_str();
@@ -291,40 +293,29 @@ fn check_on_this_thread(source: &str, targets: &[AssetKind]) -> Result<Checked, 
             } else if !cel_env::is_known_function(name) {
                 problems.push((e.id, format!("unknown function `{name}`")));
             }
+            if let Some(problem) = mismatched_comparison(call, targets, &vars) {
+                problems.push((e.id, problem));
+            }
+        }
+        Expr::Select(sel) if is_attributes(e) || is_attributes(&sel.operand) => {
+            // `asset.attributes` and its direct fields: checked below with the header.
+            check_header_select(e, sel, targets, &mut attributes_used, &mut problems);
         }
         Expr::Select(sel) => {
-            if let Expr::Ident(root) = &sel.operand.expr {
-                if root == "asset" && !cel_env::HEADER_FIELDS.contains(&sel.field.as_str()) {
-                    problems.push((
-                        e.id,
-                        format!(
-                            "unknown asset field `{}` (asset has {})",
-                            sel.field,
-                            cel_env::HEADER_FIELDS.join(", ")
-                        ),
-                    ));
-                }
-            }
-            let rooted_in_a_variable = match &sel.operand.expr {
-                Expr::Ident(r) => r != "asset" && is_bound(program.expression(), r),
-                _ => true,
-            };
-            let below_attributes =
-                rooted_in_a_variable && !is_attributes(&sel.operand) && !under_map_field(&sel.operand);
-            if below_attributes && !nested_name_known(&sel.field) {
-                problems.push((e.id, unknown_nested_field(&sel.field)));
-            }
-            if let Expr::Select(inner) = &sel.operand.expr {
-                if matches!(&inner.operand.expr, Expr::Ident(r) if r == "asset") && inner.field == "attributes" {
-                    if targets.iter().any(|k| k.attribute_fields().contains(&sel.field.as_str())) {
-                        attributes_used.push(sel.field.clone());
-                    } else {
-                        let kinds: Vec<&str> = targets.iter().map(|k| k.as_str()).collect();
-                        let whom = if kinds.len() > 6 { "any asset kind".to_string() } else { kinds.join(", ") };
-                        problems.push((e.id, format!("unknown attribute `{}` for {whom}", sel.field)));
+            match traced_select(e, targets, &vars) {
+                Traced::Known => {}
+                Traced::Wrong(problem) => problems.push((e.id, problem)),
+                Traced::Untraceable => {
+                    let rooted_in_a_variable = match &sel.operand.expr {
+                        Expr::Ident(r) => r != "asset" && is_bound(program.expression(), r),
+                        _ => true,
+                    };
+                    if rooted_in_a_variable && !under_map_field(&sel.operand) && !nested_name_known(&sel.field) {
+                        problems.push((e.id, unknown_nested_field(&sel.field)));
                     }
                 }
             }
+            check_header_select(e, sel, targets, &mut attributes_used, &mut problems);
         }
         Expr::Ident(name) if !cel_env::VARIABLES.contains(&name.as_str()) && !is_bound(program.expression(), name) => {
             problems.push((e.id, format!("unknown variable `{name}` (known: {})", cel_env::VARIABLES.join(", "))));
@@ -455,6 +446,151 @@ fn similar(a: &str, b: &str) -> bool {
         }
     }
     edits + (a.len() - i) + (b.len() - j) <= 1
+}
+
+/// Where an expression reads inside `asset.attributes`, as a path of fields and
+/// list elements, when it can be followed (through loop variables too).
+fn attribute_path(e: &IdedExpr, vars: &HashMap<String, Vec<Step>>) -> Option<Vec<Step>> {
+    if is_attributes(e) {
+        return Some(Vec::new());
+    }
+    match &e.expr {
+        Expr::Select(s) => {
+            let mut path = attribute_path(&s.operand, vars)?;
+            path.push(Step::Field(s.field.clone()));
+            Some(path)
+        }
+        Expr::Ident(name) => vars.get(name).cloned(),
+        Expr::Call(c) if c.func_name == "_[_]" => {
+            let mut path = attribute_path(c.args.first()?, vars)?;
+            path.push(Step::Element);
+            Some(path)
+        }
+        _ => None,
+    }
+}
+
+/// The path each loop variable stands for: an element of the list it ranges over.
+fn loop_variable_paths(root: &IdedExpr) -> HashMap<String, Vec<Step>> {
+    let mut vars = HashMap::new();
+    // Outer loops are visited before the loops inside them, whose ranges use them.
+    walk(root, &mut |e| {
+        if let Expr::Comprehension(c) = &e.expr {
+            if let Some(mut path) = attribute_path(&c.iter_range, &vars) {
+                path.push(Step::Element);
+                vars.insert(c.iter_var.clone(), path);
+            }
+        }
+    });
+    vars
+}
+
+/// What following a selection through the typed model found.
+enum Traced {
+    /// A field some target kind has (or one whose shape the data sets).
+    Known,
+    Wrong(String),
+    /// Not rooted in the attributes, or below a value shaped by the data.
+    Untraceable,
+}
+
+fn traced_select(e: &IdedExpr, targets: &[AssetKind], vars: &HashMap<String, Vec<Step>>) -> Traced {
+    let Some(path) = attribute_path(e, vars) else { return Traced::Untraceable };
+    let shapes: Vec<Shape> = targets.iter().map(|k| k.attribute_shape(&path)).collect();
+    let fits = |s: &Shape| !matches!(s, Shape::NoSuchField { .. } | Shape::NotAContainer { .. });
+    if shapes.iter().any(|s| fits(s) && *s != Shape::Any) {
+        return Traced::Known;
+    }
+    if shapes.iter().any(fits) {
+        return Traced::Untraceable;
+    }
+    let shown = |upto: usize| -> String {
+        let mut text = "asset.attributes".to_string();
+        for step in &path[..upto] {
+            match step {
+                Step::Field(f) => text.push_str(&format!(".{f}")),
+                Step::Element => text.push_str("[]"),
+            }
+        }
+        text
+    };
+    Traced::Wrong(match &shapes[0] {
+        Shape::NoSuchField { at, fields } => {
+            let Step::Field(name) = &path[*at] else { unreachable!("a field step") };
+            format!("unknown field `{name}` of `{}` (it has {})", shown(*at), fields.join(", "))
+        }
+        Shape::NotAContainer { at } => format!("`{}` has no fields or elements to select", shown(*at)),
+        _ => unreachable!("only misfits are left"),
+    })
+}
+
+/// A comparison of an attribute with a literal of another type (`encrypted ==
+/// "false"`), which CEL evaluates to false on every asset instead of an error.
+fn mismatched_comparison(
+    call: &cel::common::ast::CallExpr,
+    targets: &[AssetKind],
+    vars: &HashMap<String, Vec<Step>>,
+) -> Option<String> {
+    use cel::common::ast::LiteralValue as L;
+    const COMPARISONS: [&str; 6] = ["_==_", "_!=_", "_<_", "_<=_", "_>_", "_>=_"];
+    if !COMPARISONS.contains(&call.func_name.as_str()) || call.args.len() != 2 {
+        return None;
+    }
+    let (path, literal) = match (&call.args[0].expr, &call.args[1].expr) {
+        (Expr::Literal(l), _) => (attribute_path(&call.args[1], vars)?, l),
+        (_, Expr::Literal(l)) => (attribute_path(&call.args[0], vars)?, l),
+        _ => return None,
+    };
+    let (literal_shape, literal_name) = match literal {
+        L::Boolean(_) => (Shape::Bool, "a boolean"),
+        L::Int(_) | L::UInt(_) | L::Double(_) => (Shape::Number, "a number"),
+        L::String(_) => (Shape::Text, "a string"),
+        L::Null | L::Bytes(_) => return None,
+    };
+    let shapes: Vec<Shape> = targets.iter().map(|k| k.attribute_shape(&path)).collect();
+    let definite: Vec<&Shape> =
+        shapes.iter().filter(|s| matches!(s, Shape::Bool | Shape::Number | Shape::Text)).collect();
+    if definite.is_empty() || shapes.iter().any(|s| *s == literal_shape || *s == Shape::Any) {
+        return None;
+    }
+    let name = match definite[0] {
+        Shape::Bool => "a boolean",
+        Shape::Number => "a number",
+        _ => "text",
+    };
+    Some(format!(
+        "compares an attribute that is {name} with {literal_name}, which is never equal: write the literal as {name}"
+    ))
+}
+
+/// The checks of `asset.X` and `asset.attributes.X`: a header field, an attribute
+/// of some target kind (noted as used).
+fn check_header_select(
+    e: &IdedExpr,
+    sel: &cel::common::ast::SelectExpr,
+    targets: &[AssetKind],
+    attributes_used: &mut Vec<String>,
+    problems: &mut Vec<(u64, String)>,
+) {
+    if let Expr::Ident(root) = &sel.operand.expr {
+        if root == "asset" && !cel_env::HEADER_FIELDS.contains(&sel.field.as_str()) {
+            problems.push((
+                e.id,
+                format!("unknown asset field `{}` (asset has {})", sel.field, cel_env::HEADER_FIELDS.join(", ")),
+            ));
+        }
+    }
+    if let Expr::Select(inner) = &sel.operand.expr {
+        if matches!(&inner.operand.expr, Expr::Ident(r) if r == "asset") && inner.field == "attributes" {
+            if targets.iter().any(|k| k.attribute_fields().contains(&sel.field.as_str())) {
+                attributes_used.push(sel.field.clone());
+            } else {
+                let kinds: Vec<&str> = targets.iter().map(|k| k.as_str()).collect();
+                let whom = if kinds.len() > 6 { "any asset kind".to_string() } else { kinds.join(", ") };
+                problems.push((e.id, format!("unknown attribute `{}` for {whom}", sel.field)));
+            }
+        }
+    }
 }
 
 /// The 1-based line, within the expression, where node `id` starts.
@@ -596,6 +732,26 @@ asset.attributes.publicly_accessible
         assert!(e.message.contains("deep; a control may nest 64"), "{e}");
         let huge = vec!["asset.name == 'x'"; 2000].join(" || ");
         assert!(error(&policy_control(&huge)).message.contains("bytes"));
+
+        let e = error(
+            &GOOD.replace("!asset.attributes.storage_encrypted", "asset.attributes.storage_encrypted == 'false'"),
+        );
+        assert!(e.message.contains("a boolean with a string"), "{e}");
+        let e = error(&GOOD.replace("!asset.attributes.storage_encrypted", "asset.attributes.port > '5432'"));
+        assert!(e.message.contains("a number with a string"), "{e}");
+        let lb = |condition: &str| {
+            GOOD.replace(r#"["aws_rds_instance"]"#, r#"["aws_load_balancer"]"#)
+                .replace("asset.attributes.publicly_accessible\n  && !asset.attributes.storage_encrypted", condition)
+        };
+        let e = error(&lb("asset.attributes.listeners.exists(l, l.protocoll == 'HTTP')"));
+        assert!(e.message.contains("unknown field `protocoll` of `asset.attributes.listeners[]` (it has"), "{e}");
+        let e = error(&lb("asset.attributes.listeners.exists(l, l.port == '80')"));
+        assert!(e.message.contains("a number with a string"), "{e}");
+        parse(
+            Path::new("queries/t.toml"),
+            &lb("asset.attributes.listeners.exists(l, l.protocol == 'HTTP' && l.port == 80)"),
+        )
+        .unwrap();
 
         let e = error(&GOOD.replace("&& !asset", "&& !!(asset"));
         assert!(e.message.starts_with("invalid CEL"), "{e}");

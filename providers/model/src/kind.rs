@@ -123,6 +123,11 @@ macro_rules! asset_kinds {
             pub fn attribute_fields(self) -> &'static [&'static str] {
                 match self { $( AssetKind::$variant => field_names::<$attrs>(), )* }
             }
+
+            /// The shape of the attribute value at `path` (see `schema::shape_at`).
+            pub fn attribute_shape(self, path: &[crate::schema::Step]) -> crate::schema::Shape {
+                match self { $( AssetKind::$variant => crate::schema::shape_at::<$attrs>(path), )* }
+            }
         }
 
         /// The typed attributes of an asset, one variant per kind.

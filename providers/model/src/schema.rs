@@ -1,10 +1,15 @@
-//! The names a control may select below an asset's attributes: every field (and
-//! enum variant) of the typed values the model holds, read from their serde
-//! derives, so that a misspelt nested name (`s.Actions` for `s.Action`) is refused
-//! when the control loads instead of reading as absent on every asset.
+//! What a control may read below an asset's attributes, read from the model's
+//! serde derives without any data: the shape at a path (`shape_at`: a field of a
+//! struct, a bool, a list, ...) and, where a value's shape is set by the data, every
+//! field name of the model (`nested_names`). So a misspelt nested name (`s.Actions`
+//! for `s.Action`) or a bool compared with a string is refused when the control
+//! loads, instead of reading as absent (or unequal) on every asset.
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
 
 use crate::kind::field_names;
 use crate::{aws, gcp, policy};
@@ -59,5 +64,242 @@ mod tests {
             assert!(names.contains(name), "{name}");
         }
         assert!(!names.contains("Actions"));
+    }
+}
+
+/// One step down a typed value: a field of a struct, or an element of a list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    Field(String),
+    Element,
+}
+
+/// What a typed value is, as far as a control's expression is concerned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Shape {
+    Bool,
+    Number,
+    /// Text, and what the inventory writes as text (ids, times, addresses, enums).
+    Text,
+    List,
+    Map,
+    Struct(&'static [&'static str]),
+    /// A value whose shape the type does not fix (a one-or-many list, raw JSON).
+    Any,
+    /// The path names a field the struct at `at` does not have.
+    NoSuchField {
+        at: usize,
+        fields: &'static [&'static str],
+    },
+    /// The path goes into something that has no such step (a field of a number).
+    NotAContainer {
+        at: usize,
+    },
+}
+
+/// The shape of the value at `path` inside a `T`, read from `T`'s `Deserialize`
+/// without any data: a tracer deserializer follows the path through the derive.
+pub fn shape_at<'de, T: Deserialize<'de>>(path: &[Step]) -> Shape {
+    let mut found = None;
+    let _ = T::deserialize(Tracer { path, depth: 0, found: &mut found });
+    found.unwrap_or(Shape::Any)
+}
+
+/// Stops the traced deserialisation once the shape is found.
+#[derive(Debug)]
+struct Stop;
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("traced")
+    }
+}
+
+impl std::error::Error for Stop {}
+
+impl de::Error for Stop {
+    fn custom<M: std::fmt::Display>(_: M) -> Self {
+        Stop
+    }
+}
+
+struct Tracer<'a, 'p> {
+    path: &'p [Step],
+    depth: usize,
+    found: &'a mut Option<Shape>,
+}
+
+impl<'a, 'p> Tracer<'a, 'p> {
+    fn leaf(self, shape: Shape) -> Result<(), Stop> {
+        *self.found = Some(if self.path.is_empty() { shape } else { Shape::NotAContainer { at: self.depth } });
+        Err(Stop)
+    }
+
+    fn deeper(self) -> Tracer<'a, 'p> {
+        Tracer { path: &self.path[1..], depth: self.depth + 1, found: self.found }
+    }
+}
+
+macro_rules! leaves {
+    ($($method:ident => $shape:expr),* $(,)?) => {
+        $(fn $method<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            self.leaf($shape).map(|()| unreachable!())
+        })*
+    };
+}
+
+impl<'de> Deserializer<'de> for Tracer<'_, '_> {
+    type Error = Stop;
+
+    leaves! {
+        deserialize_bool => Shape::Bool,
+        deserialize_i8 => Shape::Number, deserialize_i16 => Shape::Number, deserialize_i32 => Shape::Number,
+        deserialize_i64 => Shape::Number, deserialize_u8 => Shape::Number, deserialize_u16 => Shape::Number,
+        deserialize_u32 => Shape::Number, deserialize_u64 => Shape::Number, deserialize_f32 => Shape::Number,
+        deserialize_f64 => Shape::Number,
+        deserialize_char => Shape::Text, deserialize_str => Shape::Text, deserialize_string => Shape::Text,
+        deserialize_bytes => Shape::Text, deserialize_byte_buf => Shape::Text, deserialize_identifier => Shape::Text,
+        deserialize_unit => Shape::Any, deserialize_ignored_any => Shape::Any,
+    }
+
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+        // Shaped by the data (untagged, raw JSON): nothing can be said below here.
+        *self.found = Some(Shape::Any);
+        Err(Stop)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Stop> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, _: &'static str, v: V) -> Result<V::Value, Stop> {
+        self.deserialize_unit(v)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, Stop> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Stop> {
+        match self.path.first() {
+            None => self.leaf(Shape::List).map(|()| unreachable!()),
+            Some(Step::Element) => visitor.visit_seq(OneElement(Some(self.deeper()))),
+            Some(Step::Field(_)) => {
+                *self.found = Some(Shape::NotAContainer { at: self.depth });
+                Err(Stop)
+            }
+        }
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, v: V) -> Result<V::Value, Stop> {
+        self.deserialize_seq(v)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(self, _: &'static str, _: usize, v: V) -> Result<V::Value, Stop> {
+        self.deserialize_seq(v)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+        // Any key may be asked of a map, and its values are not traced further.
+        *self.found = Some(if self.path.is_empty() { Shape::Map } else { Shape::Any });
+        Err(Stop)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Stop> {
+        match self.path.first() {
+            None => self.leaf(Shape::Struct(fields)).map(|()| unreachable!()),
+            Some(Step::Field(name)) if fields.contains(&name.as_str()) => {
+                let key = name.clone();
+                visitor.visit_map(OneField { key: Some(key), value: Some(self.deeper()) })
+            }
+            Some(Step::Field(_)) => {
+                *self.found = Some(Shape::NoSuchField { at: self.depth, fields });
+                Err(Stop)
+            }
+            Some(Step::Element) => {
+                *self.found = Some(Shape::NotAContainer { at: self.depth });
+                Err(Stop)
+            }
+        }
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Stop> {
+        // A unit variant is written as text, a data variant as a one-key map.
+        *self.found = Some(Shape::Any);
+        Err(Stop)
+    }
+}
+
+/// A list of one element, traced.
+struct OneElement<'a, 'p>(Option<Tracer<'a, 'p>>);
+
+impl<'de> SeqAccess<'de> for OneElement<'_, '_> {
+    type Error = Stop;
+    fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>, Stop> {
+        match self.0.take() {
+            Some(tracer) => seed.deserialize(tracer).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// A map of the one field the path names, its value traced.
+struct OneField<'a, 'p> {
+    key: Option<String>,
+    value: Option<Tracer<'a, 'p>>,
+}
+
+impl<'de> MapAccess<'de> for OneField<'_, '_> {
+    type Error = Stop;
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Stop> {
+        match self.key.take() {
+            Some(key) => seed.deserialize(de::value::StringDeserializer::<Stop>::new(key)).map(Some),
+            None => Ok(None),
+        }
+    }
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Stop> {
+        match self.value.take() {
+            Some(tracer) => seed.deserialize(tracer),
+            None => Err(Stop),
+        }
+    }
+}
+
+#[cfg(test)]
+mod shape_tests {
+    use super::*;
+
+    fn field(names: &[&str]) -> Vec<Step> {
+        names.iter().map(|n| if *n == "[]" { Step::Element } else { Step::Field(n.to_string()) }).collect()
+    }
+
+    #[test]
+    fn shapes_follow_the_types() {
+        use crate::aws::{LoadBalancer, RdsInstance, S3Bucket};
+        assert_eq!(shape_at::<RdsInstance>(&field(&["storage_encrypted"])), Shape::Bool);
+        assert_eq!(shape_at::<RdsInstance>(&field(&["backup_retention_days"])), Shape::Number);
+        assert!(matches!(shape_at::<RdsInstance>(&field(&["storage_encryption"])), Shape::NoSuchField { at: 0, .. }));
+        assert_eq!(shape_at::<S3Bucket>(&field(&["default_encryption", "algorithm"])), Shape::Text);
+        assert!(matches!(
+            shape_at::<S3Bucket>(&field(&["default_encryption", "algorythm"])),
+            Shape::NoSuchField { at: 1, .. }
+        ));
+        assert_eq!(shape_at::<LoadBalancer>(&field(&["listeners", "[]", "protocol"])), Shape::Text);
+        assert!(matches!(
+            shape_at::<LoadBalancer>(&field(&["listeners", "[]", "protocoll"])),
+            Shape::NoSuchField { .. }
+        ));
+        assert!(matches!(shape_at::<RdsInstance>(&field(&["storage_encrypted", "x"])), Shape::NotAContainer { at: 1 }));
+        assert_eq!(shape_at::<S3Bucket>(&field(&["policy", "Statement"])), Shape::Any, "one-or-many is data-shaped");
     }
 }
