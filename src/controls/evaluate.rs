@@ -29,7 +29,17 @@ pub fn judge(result: Result<Value, ExecutionError>) -> (Outcome, Option<String>)
         Ok(Value::Bool(true)) => (Outcome::Fail, None),
         Ok(Value::Bool(false)) => (Outcome::Pass, None),
         Ok(other) => (Outcome::Unknown, Some(format!("the condition gave {other:?}, not true or false"))),
-        Err(ExecutionError::NoSuchKey(key)) => (Outcome::Unknown, Some(format!("`{key}` was not collected"))),
+        // An attribute that is absent was not collected; any other key (a tag, a
+        // condition) is simply not there, which the condition did not allow for.
+        Err(ExecutionError::NoSuchKey(key))
+            if AssetKind::ALL.iter().any(|k| k.attribute_fields().contains(&key.as_str())) =>
+        {
+            (Outcome::Unknown, Some(format!("`{key}` was not collected")))
+        }
+        Err(ExecutionError::NoSuchKey(key)) => (
+            Outcome::Unknown,
+            Some(format!("could not evaluate: `{key}` is not present on this asset (guard it with has() or `in`)")),
+        ),
         // A fact function that cannot answer says why in its own words (not collected, undecided, ...).
         Err(ExecutionError::FunctionError { message, .. }) => (Outcome::Unknown, Some(message)),
         Err(e) => (Outcome::Unknown, Some(format!("could not evaluate: {e}"))),

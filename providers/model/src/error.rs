@@ -1,6 +1,7 @@
-//! Errors of the model: a malformed inventory, and a provider that could not run.
+//! Errors of the model (a malformed inventory, a provider that could not run), and
+//! the strict way the model reads JSON that produces them.
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use thiserror::Error;
 
 /// Deserialises `json`, tracking the JSON path only when that fails: a good
@@ -11,12 +12,34 @@ pub fn deserialize_at_path<'de, T: Deserialize<'de>>(
     json: &'de str,
 ) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
     let mut de = serde_json::Deserializer::from_str(json);
-    match T::deserialize(&mut de) {
-        Ok(value) => {
+    match ObjectOnly::<T>::deserialize(&mut de) {
+        Ok(ObjectOnly(value)) => {
             de.end().map_err(|e| serde_path_to_error::Error::new(serde_path_to_error::Track::new().path(), e))?;
             Ok(value)
         }
-        Err(_) => serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(json)),
+        Err(_) => {
+            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(json)).map(|ObjectOnly(v)| v)
+        }
+    }
+}
+
+/// A struct read only from a JSON object: serde's derive would also take a list of
+/// the fields' values in order (`[]` as an empty document), which IAM never writes.
+pub struct ObjectOnly<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectOnly<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for ObjectVisitor<T> {
+            type Value = ObjectOnly<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(ObjectOnly)
+            }
+        }
+        d.deserialize_map(ObjectVisitor(std::marker::PhantomData))
     }
 }
 

@@ -98,10 +98,14 @@ struct InventoryOut<'a> {
 /// A fault of the whole document, worded for a reader: text after the inventory
 /// (two files concatenated, garbage) says so.
 fn whole(e: &serde_json::Error) -> String {
-    if e.to_string().starts_with("trailing characters") {
+    let text = e.to_string();
+    if text.starts_with("trailing characters") {
         format!("more text after the end of the inventory ({e}): one file holds one inventory")
+    } else if e.classify() == serde_json::error::Category::Data {
+        // The probe's own name (`struct FormatProbe`) means nothing to whoever wrote the file.
+        format!("an inventory is a JSON object with a `format` field (line {}, column {})", e.line(), e.column())
     } else {
-        e.to_string()
+        text
     }
 }
 
@@ -144,7 +148,8 @@ impl Inventory {
         let raw: InventoryIn = match crate::error::deserialize_at_path(text) {
             Ok(raw) => raw,
             Err(e) => {
-                let probe: FormatProbe = serde_json::from_str(text).map_err(|e| InventoryError::at("", whole(&e)))?;
+                let crate::error::ObjectOnly(probe): crate::error::ObjectOnly<FormatProbe> =
+                    serde_json::from_str(text).map_err(|e| InventoryError::at("", whole(&e)))?;
                 check_format(probe.format)?;
                 return Err(InventoryError::at(e.path().to_string(), e.into_inner().to_string()));
             }
@@ -287,6 +292,14 @@ mod tests {
             assert!(e.reason.contains("more text after the end of the inventory"), "{e}");
         }
         assert!(Inventory::from_json(&format!("{MINIMAL}\n\n  \t\n")).is_ok(), "white space after it is fine");
+    }
+
+    #[test]
+    fn what_is_not_an_object_is_named_in_the_writer_s_words() {
+        for text in ["[1]", "\"x\"", "12"] {
+            let e = error_of(text).to_string();
+            assert!(e.contains("an inventory is a JSON object") && !e.contains("Probe"), "{text}: {e}");
+        }
     }
 
     #[test]

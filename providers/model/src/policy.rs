@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::error::ObjectOnly;
+
 /// A policy document: `{"Version": ..., "Statement": [...]}`.
 ///
 /// Read strictly, as IAM reads a policy it is given: an element name it does not
@@ -12,7 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 /// `NotAction`, or a condition operator IAM has not defined is an error, never a
 /// document that quietly means less than it says.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "DocumentElements")]
+#[serde(try_from = "ObjectOnly<DocumentElements>")]
 pub struct PolicyDocument {
     #[serde(rename = "Version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
@@ -31,26 +33,30 @@ struct DocumentElements {
     #[serde(rename = "Id", default)]
     id: Option<String>,
     #[serde(rename = "Statement", deserialize_with = "one_or_many")]
-    statements: Vec<Statement>,
+    statements: Vec<ObjectOnly<Statement>>,
 }
+
+/// The elements of a document, as controls may name them.
+pub const DOCUMENT_ELEMENTS: [&str; 3] = ["Version", "Id", "Statement"];
 
 /// The policy language versions IAM accepts.
 const VERSIONS: [&str; 2] = ["2012-10-17", "2008-10-17"];
 
-impl TryFrom<DocumentElements> for PolicyDocument {
+impl TryFrom<ObjectOnly<DocumentElements>> for PolicyDocument {
     type Error = String;
 
-    fn try_from(d: DocumentElements) -> Result<Self, String> {
+    fn try_from(ObjectOnly(d): ObjectOnly<DocumentElements>) -> Result<Self, String> {
+        let statements: Vec<Statement> = d.statements.into_iter().map(|s| s.0).collect();
         if let Some(v) = d.version.as_deref().filter(|v| !VERSIONS.contains(v)) {
             return Err(format!("unknown policy Version `{v}` (IAM knows {})", VERSIONS.join(", ")));
         }
-        for (i, s) in d.statements.iter().enumerate() {
+        for (i, s) in statements.iter().enumerate() {
             s.check().map_err(|why| {
                 let sid = s.sid.as_deref().map(|sid| format!(" (Sid `{sid}`)")).unwrap_or_default();
                 format!("statement {}{sid}: {why}", i + 1)
             })?;
         }
-        Ok(PolicyDocument { version: d.version, id: d.id, statements: d.statements })
+        Ok(PolicyDocument { version: d.version, id: d.id, statements })
     }
 }
 
@@ -322,6 +328,8 @@ mod tests {
         assert!(err(&format!(r#"{{"statement":[{{{allow}}}]}}"#)).contains("unknown field `statement`"));
         assert!(err(&format!(r#"{{"Statement":[{{{allow},"Principle":"*"}}]}}"#)).contains("unknown field `Principle`"));
         assert!(err(r#"{"Version":"2012-10-17"}"#).contains("missing field `Statement`"));
+        assert!(err("[]").contains("expected a JSON object"));
+        assert!(err(r#"{"Statement":[["Allow"]]}"#).contains("expected a JSON object"));
         assert!(err(r#"{"Statement":[{"Effect":"Allow","Resource":"*"}]}"#).contains("neither Action nor NotAction"));
         assert!(
             err(&format!(r#"{{"Statement":[{{{allow},"NotAction":"iam:*"}}]}}"#)).contains("both Action and NotAction")
@@ -340,6 +348,11 @@ mod tests {
             r#"{{"Version":"2012-10-17","Id":"x","Statement":[{{"Sid":"A",{allow},"Condition":{{"ForAnyValue:StringLikeIfExists":{{"aws:TagKeys":["a*"]}},"Null":{{"aws:x":"true"}}}}}}]}}"#
         );
         serde_json::from_str::<PolicyDocument>(&ok).unwrap();
+    }
+
+    #[test]
+    fn the_element_names_are_the_readers() {
+        assert_eq!(crate::kind::field_names::<DocumentElements>(), DOCUMENT_ELEMENTS);
     }
 
     #[test]

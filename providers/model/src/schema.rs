@@ -40,7 +40,7 @@ pub fn nested_names() -> &'static BTreeSet<&'static str> {
             field_names::<gcp::FirewallMatch>(),
             field_names::<gcp::GcpNetworkInterface>(),
             field_names::<gcp::AuthorizedNetwork>(),
-            field_names::<policy::PolicyDocument>(),
+            &policy::DOCUMENT_ELEMENTS,
             field_names::<policy::Statement>(),
             field_names::<policy::Effect>(),
             &policy::PRINCIPAL_TYPES,
