@@ -31,6 +31,7 @@ fn assert_one_line_error(text: &str, expected: &[&str]) {
     assert!(stderr.starts_with("error: broken.json: "), "{stderr}");
     for e in expected {
         assert!(stderr.contains(e), "`{e}` missing from: {stderr}");
+        assert_eq!(stderr.matches(e).count(), 1, "the reason is said once: {stderr}");
     }
 }
 

@@ -275,3 +275,23 @@ fn a_full_disk_is_one_error_and_a_closed_pipe_ends_quietly() {
     let run = common::run(Command::new(bin).arg("findings").current_dir(dir.path()).stdout(writer));
     assert_eq!((run.code, run.stderr.as_str()), (141, ""), "quiet, with the status of a SIGPIPE death");
 }
+
+#[test]
+fn a_long_expression_runs_on_every_thread_and_a_longer_one_is_refused() {
+    let terms = |n: usize| vec!["asset.name == 'nothing-is-named-this'"; n].join(" || ");
+    let run = on_demo(&["query", &terms(350)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("0 assets match"), "{}", run.stdout);
+    let run = on_demo(&["query", &terms(1500)]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("bytes; a control may have 16384"), "{}", run.stderr);
+}
+
+#[test]
+fn scan_says_which_controls_it_ran() {
+    let dir = scratch();
+    let run = auditgraph(dir.path(), &["scan", demo().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let line = run.stdout.lines().find(|l| l.starts_with("Controls: ")).unwrap();
+    assert!(line.contains(" from ") && line.contains("queries"), "{line}");
+}

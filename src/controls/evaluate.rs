@@ -253,6 +253,15 @@ mod tests {
     use crate::source::FixtureProvider;
 
     #[test]
+    fn what_is_absent_is_worded_as_what_it_is() {
+        let not_collected = judge(Err(ExecutionError::NoSuchKey(Arc::new("storage_encrypted".into()))));
+        assert_eq!(not_collected, (Outcome::Unknown, Some("`storage_encrypted` was not collected".into())));
+        let (outcome, why) = judge(Err(ExecutionError::NoSuchKey(Arc::new("env".into()))));
+        assert_eq!(outcome, Outcome::Unknown);
+        assert!(why.unwrap().starts_with("could not evaluate: `env` is not present"));
+    }
+
+    #[test]
     fn a_spent_budget_leaves_every_check_unknown_with_the_reason() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let inventories = FixtureProvider::new(root.join("fixtures/demo")).collect_sourced().unwrap();

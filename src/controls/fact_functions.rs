@@ -70,7 +70,7 @@ pub const FACT_FUNCTIONS: &[FactFunction] = &[
     FactFunction {
         name: "is_public",
         call: "is_public(asset)",
-        meaning: "a bucket anyone can use (policy, ACL, IAM), after public access blocks and prevention",
+        meaning: "a bucket anyone can use (policy, NotPrincipal included, ACL, IAM) unless a condition names its callers, after public access blocks and prevention",
         eval: is_public,
         evidence: public_evidence,
     },
@@ -84,14 +84,14 @@ pub const FACT_FUNCTIONS: &[FactFunction] = &[
     FactFunction {
         name: "is_admin",
         call: "is_admin(asset)",
-        meaning: "a user, group or role allowed `*` on `*` (directly or through a group)",
+        meaning: "a user, group or role allowed every action on `*` (`*`, or a NotAction that leaves IAM), directly or through a group, conditions named",
         eval: is_admin,
         evidence: admin_evidence,
     },
     FactFunction {
         name: "untrusted_assumers",
         call: "untrusted_assumers(asset)",
-        meaning: "accounts outside the estate that may assume the role without an ExternalId",
+        meaning: "accounts outside the estate (or anyone, by NotPrincipal) that may assume the role without a fixed ExternalId",
         eval: untrusted_assumers,
         evidence: untrusted_assumer_evidence,
     },
