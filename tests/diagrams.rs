@@ -113,6 +113,8 @@ fn the_boundary_of_customer_data() {
         "aws_iam_user bob",
         "aws_iam_user carol",
         "aws_iam_user ci-deploy",
+        "aws_iam_user dana",
+        "aws_iam_user frank",
         "aws_iam_user old-reporting",
         "aws_kms_key prod-data",
         "aws_kms_key prod-dr-data",
@@ -234,7 +236,7 @@ fn boundary_command_prints_scope_and_crossings() {
         auditgraph(dir.path(), &["boundary", "--seed", "tag:data=customer", "--format", "csv", "--diagram", "b.dot"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.starts_with("id,kind,name,account,region,why\n"));
-    assert_eq!(run.stdout.lines().count(), 44);
+    assert_eq!(run.stdout.lines().count(), 46, "a header and 45 components (dana and frank by NotAction grants)");
     assert!(std::fs::read_to_string(dir.path().join("b.dot")).unwrap().contains("boundary view"));
     let table = auditgraph(dir.path(), &["boundary", "--seed", "tag:data=customer"]);
     assert!(table.stdout.contains("internet -> prod-legacy-web (aws_ec2_instance) [tcp/443]"), "{}", table.stdout);
@@ -289,4 +291,18 @@ fn hostile_names_give_well_formed_svg_and_huge_ids_still_render() {
     assert!(!svg.contains('\u{1b}') && !svg.contains('\u{fffe}'));
     assert!(texts.iter().all(|t| t.chars().count() <= 200), "labels are cut to fit");
     assert!(svg.contains(&"n".repeat(1_000)), "the whole name is in the tooltip");
+}
+
+#[test]
+fn the_iam_view_draws_what_not_action_grants() {
+    let s = demo_scan();
+    let dot = render(&scene(&s, None), View::Iam, &[], false).remove(0).1;
+    let edge = |from: &str, label: &str| {
+        dot.lines().any(|l| {
+            l.starts_with(&format!("  \"arn:aws:iam::111111111111:user/{from}\" -> \"arn:aws:s3:::"))
+                && l.contains(&format!("label=\"{label}\""))
+        })
+    };
+    assert!(edge("frank", "* but s3:DeleteBucket"), "every action but one still reaches the buckets");
+    assert!(edge("dana", "* but iam:*, organizations:*"), "a power user reaches the buckets");
 }

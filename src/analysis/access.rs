@@ -136,6 +136,14 @@ pub fn admin_statements(doc: &PolicyDocument) -> Vec<String> {
         .collect()
 }
 
+/// Whether a `NotAction` pattern takes every action of these services out of the grant.
+fn excludes_service(pattern: &str, services: &[&str]) -> bool {
+    pattern == "*"
+        || pattern
+            .split_once(':')
+            .is_some_and(|(svc, op)| op == "*" && services.iter().any(|s| svc.eq_ignore_ascii_case(s)))
+}
+
 /// Whether a `NotAction` pattern takes IAM actions out of the grant.
 fn excludes_iam(pattern: &str) -> bool {
     pattern == "*" || pattern.split_once(':').is_some_and(|(service, _)| service.eq_ignore_ascii_case("iam"))
@@ -389,12 +397,21 @@ pub fn access_to_data_stores(graph: &AssetGraph) -> BTreeMap<AssetId, Vec<(Asset
             if *account != store.account {
                 continue;
             }
-            let mut actions: BTreeSet<&str> = BTreeSet::new();
-            for s in
-                docs.iter().flat_map(|d| &d.statements).filter(|s| s.effect == Effect::Allow && s.not_action.is_empty())
-            {
-                if s.resource.iter().any(|r| resource_matches(r, store.id.as_str())) {
-                    actions.extend(s.action.iter().filter(|a| action_matches(a, services)).map(String::as_str));
+            let mut actions: BTreeSet<String> = BTreeSet::new();
+            for s in docs.iter().flat_map(|d| &d.statements).filter(|s| s.effect == Effect::Allow) {
+                let on_store = if s.not_resource.is_empty() {
+                    s.resource.iter().any(|r| resource_matches(r, store.id.as_str()))
+                } else {
+                    !s.not_resource.iter().any(|r| resource_matches(r, store.id.as_str()))
+                };
+                if !on_store {
+                    continue;
+                }
+                if s.not_action.is_empty() {
+                    actions.extend(s.action.iter().filter(|a| action_matches(a, services)).cloned());
+                } else if !s.not_action.iter().any(|a| excludes_service(a, services)) {
+                    // Every action but the listed ones: the store's service is among what is left.
+                    actions.insert(format!("* but {}", s.not_action.join(", ")));
                 }
             }
             if !actions.is_empty() {
