@@ -121,7 +121,7 @@ macro_rules! asset_kinds {
 
             /// The attribute fields assets of this kind may have.
             pub fn attribute_fields(self) -> &'static [&'static str] {
-                match self { $( AssetKind::$variant => field_names::<$attrs>(), )* }
+                match self { $( AssetKind::$variant => crate::schema::field_names::<$attrs>(), )* }
             }
 
             /// The shape of the attribute value at `path` (see `schema::shape_at`).
@@ -208,57 +208,6 @@ impl std::fmt::Display for AssetKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-/// The field names a `Deserialize` struct accepts (or the variant names of an
-/// enum), read from its derive without parsing anything: serde hands them to
-/// `deserialize_struct` (`deserialize_enum`).
-pub fn field_names<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
-    struct Probe(Option<&'static [&'static str]>);
-    #[derive(Debug)]
-    struct Stop;
-    impl std::fmt::Display for Stop {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("stop")
-        }
-    }
-    impl std::error::Error for Stop {}
-    impl serde::de::Error for Stop {
-        fn custom<M: std::fmt::Display>(_: M) -> Self {
-            Stop
-        }
-    }
-    impl<'de> serde::Deserializer<'de> for &mut Probe {
-        type Error = Stop;
-        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
-            Err(Stop)
-        }
-        fn deserialize_struct<V: serde::de::Visitor<'de>>(
-            self,
-            _: &'static str,
-            fields: &'static [&'static str],
-            _: V,
-        ) -> Result<V::Value, Stop> {
-            self.0 = Some(fields);
-            Err(Stop)
-        }
-        fn deserialize_enum<V: serde::de::Visitor<'de>>(
-            self,
-            _: &'static str,
-            variants: &'static [&'static str],
-            _: V,
-        ) -> Result<V::Value, Stop> {
-            self.0 = Some(variants);
-            Err(Stop)
-        }
-        serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
-            unit_struct newtype_struct seq tuple tuple_struct map identifier ignored_any
-        }
-    }
-    let mut probe = Probe(None);
-    let _ = T::deserialize(&mut probe);
-    probe.0.unwrap_or(&[])
 }
 
 #[cfg(test)]

@@ -352,7 +352,7 @@ mod tests {
 
     #[test]
     fn the_element_names_are_the_readers() {
-        assert_eq!(crate::kind::field_names::<DocumentElements>(), DOCUMENT_ELEMENTS);
+        assert_eq!(crate::schema::field_names::<DocumentElements>(), DOCUMENT_ELEMENTS);
     }
 
     #[test]

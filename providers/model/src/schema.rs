@@ -11,7 +11,6 @@ use std::sync::OnceLock;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use crate::kind::field_names;
 use crate::{aws, gcp, policy};
 
 /// Fields whose values are maps with keys of the data's own choosing (a policy's
@@ -67,6 +66,15 @@ mod tests {
     }
 }
 
+/// The field names a `Deserialize` struct accepts (or the variant names of an
+/// enum), read from its derive without parsing anything.
+pub fn field_names<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    match shape_at::<T>(&[]) {
+        Shape::Struct(names) | Shape::Enum(names) => names,
+        _ => &[],
+    }
+}
+
 /// One step down a typed value: a field of a struct, or an element of a list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
@@ -84,6 +92,8 @@ pub enum Shape {
     List,
     Map,
     Struct(&'static [&'static str]),
+    /// An enum, with its variants' names (unit variants are written as text).
+    Enum(&'static [&'static str]),
     /// A value whose shape the type does not fix (a one-or-many list, raw JSON).
     Any,
     /// The path names a field the struct at `at` does not have.
@@ -231,11 +241,11 @@ impl<'de> Deserializer<'de> for Tracer<'_, '_> {
     fn deserialize_enum<V: Visitor<'de>>(
         self,
         _: &'static str,
-        _: &'static [&'static str],
+        variants: &'static [&'static str],
         _: V,
     ) -> Result<V::Value, Stop> {
-        // A unit variant is written as text, a data variant as a one-key map.
-        *self.found = Some(Shape::Any);
+        // Below a variant (a one-key map of data) the path is not followed.
+        *self.found = Some(if self.path.is_empty() { Shape::Enum(variants) } else { Shape::Any });
         Err(Stop)
     }
 }
