@@ -59,21 +59,33 @@ pub fn collection_times(sources: &[Source]) -> (FxHashMap<String, DateTime<Utc>>
     (times, latest)
 }
 
-/// How long all controls together may take on one scan. Each expression is bounded
-/// when it loads (depth and steps per asset); this bounds the whole, so that a
-/// scan always ends: what is left when it runs out is unknown, with the reason.
-pub const EVALUATION_BUDGET: Duration = Duration::from_secs(600);
+/// How long the controls may take. Each expression is bounded when it loads (depth
+/// and steps per asset); these bound what the data makes of it, so a scan always
+/// ends: a check over its asset's budget is unknown (and its control is not run on
+/// further assets: what was slow once would be slow again), and what is left when
+/// the scan's budget runs out is unknown, each with the reason.
+#[derive(Clone, Copy, Debug)]
+pub struct Budget {
+    pub per_check: Duration,
+    pub per_scan: Duration,
+}
 
-/// Evaluates every control on every asset of its target kinds (`EVALUATION_BUDGET`).
+impl Budget {
+    pub const DEFAULT: Budget = Budget { per_check: Duration::from_secs(2), per_scan: Duration::from_secs(600) };
+}
+
+/// Evaluates every control on every asset of its target kinds (`Budget::DEFAULT`).
 pub fn evaluate(controls: &[Control], graph: &AssetGraph, facts: &Arc<Facts>) -> Evaluation {
-    evaluate_within(controls, graph, facts, EVALUATION_BUDGET)
+    evaluate_within(controls, graph, facts, Budget::DEFAULT)
 }
 
 /// Evaluates every control on every asset of its target kinds, within `budget`.
 /// Assets are spread over threads; each asset is turned into a CEL value once for
 /// all its controls.
-pub fn evaluate_within(controls: &[Control], graph: &AssetGraph, facts: &Arc<Facts>, budget: Duration) -> Evaluation {
-    let deadline = Instant::now() + budget;
+pub fn evaluate_within(controls: &[Control], graph: &AssetGraph, facts: &Arc<Facts>, budget: Budget) -> Evaluation {
+    let deadline = Instant::now() + budget.per_scan;
+    // Per control: the first asset whose check ran over its budget.
+    let too_slow: Vec<std::sync::OnceLock<AssetId>> = controls.iter().map(|_| std::sync::OnceLock::new()).collect();
     let mut by_kind: FxHashMap<AssetKind, Vec<usize>> = FxHashMap::default();
     for (i, c) in controls.iter().enumerate() {
         for k in &c.targets {
@@ -130,15 +142,30 @@ pub fn evaluate_within(controls: &[Control], graph: &AssetGraph, facts: &Arc<Fac
                 for &ci in &by_kind[&asset.kind()] {
                     let control = &controls[ci];
                     let (mut outcome, mut why) = if out_of_time {
+                        let budget = budget.per_scan.as_secs_f64();
                         (
                             Outcome::Unknown,
-                            Some(format!(
-                                "not evaluated: the controls ran past their {}-second budget",
-                                budget.as_secs_f64()
-                            )),
+                            Some(format!("not evaluated: the controls ran past their {budget}-second budget")),
+                        )
+                    } else if let Some(slow) = too_slow[ci].get() {
+                        let budget = budget.per_check.as_secs_f64();
+                        (
+                            Outcome::Unknown,
+                            Some(format!("not evaluated: this control ran past its {budget}-second budget on {slow}")),
                         )
                     } else {
-                        judge(control.program.execute(ctx))
+                        let started = Instant::now();
+                        let result = control.program.execute(ctx);
+                        if started.elapsed() > budget.per_check {
+                            let _ = too_slow[ci].set(asset.id.clone());
+                            let budget = budget.per_check.as_secs_f64();
+                            (
+                                Outcome::Unknown,
+                                Some(format!("not decided: the check ran past its {budget}-second budget")),
+                            )
+                        } else {
+                            judge(result)
+                        }
                     };
                     if let Some((_, gap)) = gaps[ci].iter().find(|(_, g)| g.resource.as_ref() == Some(&asset.id)) {
                         if outcome == Outcome::Pass {
@@ -249,6 +276,8 @@ fn evidence_for(control: &Control, asset: &Asset, graph: &AssetGraph, facts: &Fa
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
     use crate::source::FixtureProvider;
 
@@ -268,7 +297,7 @@ mod tests {
         let graph = AssetGraph::from_inventories(inventories);
         let facts = Arc::new(Facts::derive(&graph));
         let controls = super::super::load_dir(&root.join("queries")).unwrap();
-        let spent = evaluate_within(&controls, &graph, &facts, Duration::ZERO);
+        let spent = evaluate_within(&controls, &graph, &facts, Budget { per_scan: Duration::ZERO, ..Budget::DEFAULT });
         let evaluated: u64 = spent.results.iter().map(|r| r.evaluated as u64).sum();
         assert!(evaluated > 100);
         for r in &spent.results {
@@ -276,7 +305,14 @@ mod tests {
         }
         assert!(spent.findings.iter().all(|f| f.outcome == Outcome::Unknown));
         assert!(format!("{:?}", spent.findings[0].evidence).contains("budget"));
-        let ample = evaluate_within(&controls, &graph, &facts, Duration::from_secs(600));
+        let slow = evaluate_within(&controls, &graph, &facts, Budget { per_check: Duration::ZERO, ..Budget::DEFAULT });
+        for r in &slow.results {
+            assert_eq!((r.passed, r.failed, r.unknown), (0, 0, r.evaluated), "{}", r.control);
+        }
+        let why: BTreeSet<String> = slow.findings.iter().map(|f| format!("{:?}", f.evidence)).collect();
+        assert!(why.iter().any(|w| w.contains("the check ran past its 0-second budget")), "{why:?}");
+        assert!(why.iter().any(|w| w.contains("this control ran past its 0-second budget on ")), "{why:?}");
+        let ample = evaluate_within(&controls, &graph, &facts, Budget::DEFAULT);
         assert!(ample.results.iter().any(|r| r.failed > 0));
         for r in &ample.results {
             assert_eq!(r.evaluated, r.passed + r.failed + r.unknown, "{}", r.control);
