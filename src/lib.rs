@@ -10,6 +10,7 @@ pub mod controls;
 pub mod diff;
 pub mod findings;
 pub mod graph;
+pub mod iam;
 pub mod id_index;
 pub mod render;
 pub mod report;

@@ -1,0 +1,19 @@
+//! IAM policy evaluation, cloud-SDK free: a request (caller, action, resource,
+//! context) decided against the policies that apply to it, the way AWS documents
+//! it (`decide`), with conditions in three-valued logic (`truth`, `condition`,
+//! `context`) and IAM's matching of wildcards and policy variables (`pattern`).
+//! Its tests compare it with a second, plainer evaluator on random policy sets.
+//! Not yet wired into the access facts: that is the rest of the IAM issue (#17).
+
+pub mod condition;
+pub mod context;
+pub mod decide;
+pub mod pattern;
+pub mod truth;
+
+pub use context::Context;
+pub use decide::{decide, Caller, Decision, Grant, Named, Policies, Request, ResourcePolicy, Scps};
+pub use truth::Truth;
+
+#[cfg(test)]
+mod tests;
