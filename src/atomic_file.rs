@@ -33,12 +33,20 @@ fn clashes_with_input(out: &Path, inputs: &[PathBuf]) -> Option<String> {
         if same {
             return Some("it is an input of this command; choose another output".to_string());
         }
-        let inside = input.is_dir()
-            && (out_abs.starts_with(&input_abs)
-                || input_real.as_ref().is_some_and(|d| {
-                    out_abs.parent().and_then(|p| p.canonicalize().ok()).is_some_and(|p| p.starts_with(d))
-                }));
-        if inside && out.extension().is_some_and(|e| e == "json") {
+        // Where the output would sit inside a scanned folder, if it does; a scan
+        // leaves out hidden folders (`.auditgraph/`, where snapshots go by default).
+        let out_parent_real = out_abs.parent().and_then(|p| p.canonicalize().ok());
+        let within = out_abs.strip_prefix(&input_abs).ok().map(Path::to_path_buf).or_else(|| {
+            let (dir, parent) = (input_real.as_ref()?, out_parent_real.as_ref()?);
+            Some(parent.strip_prefix(dir).ok()?.join(out_abs.file_name()?))
+        });
+        let scanned = within.is_some_and(|rel| {
+            !rel.parent()
+                .into_iter()
+                .flat_map(Path::components)
+                .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+        });
+        if input.is_dir() && scanned && out.extension().is_some_and(|e| e == "json") {
             return Some(format!(
                 "it is inside {}, which is being scanned: the next scan would read it as an inventory; write it elsewhere",
                 input.display()

@@ -144,6 +144,11 @@ fn outputs_never_replace_inputs_nor_land_in_a_scanned_folder() {
     // A hidden folder (here, where scan keeps its snapshots) is not scanned.
     std::fs::write(inv.join(".auditgraph/snapshots/old.json"), "not an inventory").unwrap();
     assert_eq!(auditgraph(dir.path(), &["scan", "inv", "--out", "snap.json"]).code, 0);
+    // Scanning the working folder writes the snapshot to its default place, which is not scanned.
+    let here = auditgraph(&inv, &["scan", "."]);
+    assert_eq!(here.code, 0, "{}", here.stderr);
+    assert!(std::fs::read_dir(inv.join(".auditgraph/snapshots")).unwrap().count() >= 2);
+    assert_eq!(auditgraph(&inv, &["scan", "."]).code, 0, "and the next scan of it is not disturbed");
     for out in ["inv/snap.json", "inv/a.json"] {
         let run = auditgraph(dir.path(), &["scan", "inv", "--out", out]);
         assert_eq!(run.code, 2, "{out}");
