@@ -236,7 +236,13 @@ fn s3_public(b: &S3Bucket, account: Option<Option<PublicAccessBlock>>) -> Verdic
                     Some(_) => "anyone not named in its NotPrincipal",
                     None => "anyone",
                 };
-                format!("bucket policy statement {sid} allows {actions} to {whom}")
+                let keys: Vec<&str> = s.condition.values().flat_map(|m| m.keys()).map(String::as_str).collect();
+                let unless = if keys.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (its condition on {} does not limit who calls)", keys.join(", "))
+                };
+                format!("bucket policy statement {sid} allows {actions} to {whom}{unless}")
             })
             .collect()
     };
