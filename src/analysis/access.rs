@@ -20,7 +20,7 @@ pub enum Verdict {
     /// Holds, with the reasons.
     Yes(Vec<String>),
     No,
-    /// Could not be decided: what was missing.
+    /// Could not be decided, in words that say why (`not collected: …`, `undecided: …`).
     Unknown(String),
 }
 
@@ -33,6 +33,8 @@ pub struct AccessFacts {
     pub untrusted_assumers: FxHashMap<AssetId, Vec<String>>,
     /// (principal, role) pairs inside the estate that trust policies allow.
     pub assumers: Vec<(AssetId, AssetId)>,
+    /// S3 buckets that accept requests over plain HTTP, with the requests.
+    pub insecure_transport: FxHashMap<AssetId, Verdict>,
 }
 
 impl AccessFacts {
@@ -76,6 +78,7 @@ impl AccessFacts {
                 Attributes::AwsS3Bucket(b) => {
                     let account = account_blocks.get(a.account.as_str()).copied();
                     facts.public.insert(a.id.clone(), s3_public(b, account));
+                    facts.insecure_transport.insert(a.id.clone(), accepts_insecure_transport(&a.id, &a.account, b));
                 }
                 Attributes::GcpStorageBucket(b) => {
                     facts.public.insert(a.id.clone(), gcs_public(b));
@@ -147,6 +150,65 @@ fn excludes_service(pattern: &str, services: &[&str]) -> bool {
 /// Whether a `NotAction` pattern takes IAM actions out of the grant.
 fn excludes_iam(pattern: &str) -> bool {
     pattern == "*" || pattern.split_once(':').is_some_and(|(service, _)| service.eq_ignore_ascii_case("iam"))
+}
+
+/// Whether a bucket accepts a request over plain HTTP (`aws:SecureTransport`
+/// false), asked of the IAM evaluator for the callers that could be allowed: a
+/// principal of the bucket's account whose own policies allow all of S3, one of
+/// another account likewise, and an anonymous caller; for reading and writing
+/// objects and listing the bucket. A request the bucket policy lets through is the
+/// evidence; one that depends on a key the scan cannot know makes it unknown.
+/// SCPs are not read here, so an organisation-wide deny is not seen (a fail, never
+/// a pass).
+fn accepts_insecure_transport(id: &AssetId, account: &str, b: &S3Bucket) -> Verdict {
+    use crate::iam::{decide, Caller, Context, Decision, Named, Policies, Request, ResourcePolicy, Scps};
+    let Some(policy) = &b.policy else { return Verdict::Unknown("not collected: bucket policy was not read".into()) };
+    let everything: PolicyDocument =
+        serde_json::from_str(r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#).expect("valid");
+    let plain_http = Context::default().with("aws:SecureTransport", &["false"]);
+    let object = format!("{id}/any-object");
+    let callers = [
+        (format!("a principal of account {account} allowed s3:*"), Some(account.to_string())),
+        ("a principal of another account allowed s3:*".to_string(), Some("000000000000".to_string())),
+        ("an anonymous caller".to_string(), None),
+    ];
+    let mut accepted = Vec::new();
+    let mut undecided = std::collections::BTreeSet::new();
+    for (who, caller_account) in &callers {
+        for (action, resource) in
+            [("s3:GetObject", object.as_str()), ("s3:PutObject", &object), ("s3:ListBucket", id.as_str())]
+        {
+            let caller = match caller_account {
+                Some(acc) => {
+                    Caller::Principal { arn: format!("arn:aws:iam::{acc}:role/any-principal"), account: acc.clone() }
+                }
+                None => Caller::Anonymous,
+            };
+            let policies = Policies {
+                identity: vec![Named { name: "its own policies", doc: &everything }],
+                boundary: None,
+                scps: Scps::None,
+                resource: Some(ResourcePolicy {
+                    policy: Named { name: "bucket policy", doc: policy },
+                    must_allow: false,
+                }),
+            };
+            let req = Request { caller, action, resource, resource_account: account, context: &plain_http };
+            match decide(&req, &policies) {
+                Decision::Allowed(_) => accepted.push(format!("{action} over plain HTTP by {who} is not denied")),
+                Decision::Conditional { on, .. } => undecided.extend(on),
+                Decision::NotAllowed | Decision::Denied(_) => {}
+            }
+        }
+    }
+    if !accepted.is_empty() {
+        Verdict::Yes(accepted)
+    } else if !undecided.is_empty() {
+        let keys: Vec<String> = undecided.into_iter().collect();
+        Verdict::Unknown(format!("undecided: whether plain HTTP is denied depends on {}", keys.join(", ")))
+    } else {
+        Verdict::No
+    }
 }
 
 /// Whether a statement is limited to known callers by a condition, as S3 and IAM
@@ -272,14 +334,16 @@ fn s3_public(b: &S3Bucket, account: Option<Option<PublicAccessBlock>>) -> Verdic
         Verdict::Yes(reasons)
     } else if !missing.is_empty() {
         missing.dedup();
-        Verdict::Unknown(missing.join("; "))
+        Verdict::Unknown(format!("not collected: {}", missing.join("; ")))
     } else {
         Verdict::No
     }
 }
 
 fn gcs_public(b: &StorageBucket) -> Verdict {
-    let Some(bindings) = &b.iam_bindings else { return Verdict::Unknown("bucket IAM policy was not read".into()) };
+    let Some(bindings) = &b.iam_bindings else {
+        return Verdict::Unknown("not collected: bucket IAM policy was not read".into());
+    };
     let public: Vec<String> = bindings
         .iter()
         .filter(|x| x.condition.is_none())
@@ -296,7 +360,7 @@ fn gcs_public(b: &StorageBucket) -> Verdict {
     match b.public_access_prevention.as_deref() {
         Some("enforced") => Verdict::No,
         Some(_) => Verdict::Yes(public),
-        None => Verdict::Unknown("public access prevention was not read".into()),
+        None => Verdict::Unknown("not collected: public access prevention was not read".into()),
     }
 }
 
@@ -509,6 +573,39 @@ mod tests {
         assert!(public(&with(r#"{"StringLike":{"aws:userid":"AROA123:*"}}"#)));
         assert!(public(&with(r#"{"StringEquals":{"aws:UserAgent":"x"}}"#)));
         assert!(!public(&format!(r#"{{{allow},"Principal":{{"AWS":"arn:aws:iam::1:root"}}}}"#)));
+    }
+
+    #[test]
+    fn plain_http_is_refused_only_by_a_deny_that_covers_every_caller() {
+        let id = AssetId::new("arn:aws:s3:::b");
+        let with = |statements: &str| {
+            let b = bucket(&format!(r#"{{"Statement":[{statements}]}}"#), "[]", None);
+            accepts_insecure_transport(&id, "111111111111", &b)
+        };
+        let deny = |principal: &str, op: &str| {
+            format!(
+                r#"{{"Effect":"Deny","Principal":{principal},"Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],"Condition":{{"{op}":{{"aws:SecureTransport":"false"}}}}}}"#
+            )
+        };
+        assert_eq!(with(&deny(r#""*""#, "Bool")), Verdict::No);
+        assert_eq!(with(&deny(r#""*""#, "BoolIfExists")), Verdict::No);
+        match with(&deny(r#"{"AWS":"arn:aws:iam::111111111111:role/etl"}"#, "Bool")) {
+            Verdict::Yes(requests) => {
+                assert!(requests[0].contains("over plain HTTP by a principal of account 111111111111"))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(with(""), Verdict::Yes(_)), "no policy, no deny");
+        let only_get = deny(r#""*""#, "Bool").replace(r#""Action":"s3:*""#, r#""Action":"s3:GetObject""#);
+        assert!(matches!(with(&only_get), Verdict::Yes(r) if r.iter().any(|x| x.starts_with("s3:PutObject"))));
+        let vpce = deny(r#""*""#, "Bool")
+            .replace(r#""Condition":{"Bool""#, r#""Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1"},"Bool""#);
+        assert!(matches!(with(&vpce), Verdict::Unknown(why) if why.contains("aws:SourceVpce")));
+        let mut unread = bucket("{\"Statement\":[]}", "[]", None);
+        unread.policy = None;
+        assert!(
+            matches!(accepts_insecure_transport(&id, "1", &unread), Verdict::Unknown(w) if w.starts_with("not collected"))
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use auditgraph_model::AssetId;
 use cel::common::types::Kind;
 use cel::{ExecutionError, FunctionContext, Value};
+use rustc_hash::FxHashMap;
 
 use super::asset_view;
 use crate::analysis::access::Verdict;
@@ -80,6 +81,13 @@ pub const FACT_FUNCTIONS: &[FactFunction] = &[
         meaning: "why it is public: the statements, grants and bindings",
         eval: public_access,
         evidence: public_evidence,
+    },
+    FactFunction {
+        name: "accepts_insecure_transport",
+        call: "accepts_insecure_transport(asset)",
+        meaning: "a bucket whose policy lets an object read or write, or a listing, through over plain HTTP (`aws:SecureTransport` false), as the IAM evaluator decides it",
+        eval: accepts_insecure_transport,
+        evidence: insecure_transport_evidence,
     },
     FactFunction {
         name: "is_admin",
@@ -169,20 +177,30 @@ fn exposed_hosts(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionErr
 }
 
 /// The public verdict of a bucket: its reasons, none, or the error of an undecided one.
-fn public_verdict(f: &Facts, ftx: &FunctionContext, function: &str) -> Result<Vec<String>, ExecutionError> {
-    match f.access.public.get(&asset_arg(ftx)?) {
+/// The reasons a yes/no fact holds for the asset (none when it does not); an error,
+/// in the verdict's own words, when it could not be decided.
+fn verdict(
+    of: &FxHashMap<AssetId, Verdict>,
+    ftx: &FunctionContext,
+    function: &str,
+) -> Result<Vec<String>, ExecutionError> {
+    match of.get(&asset_arg(ftx)?) {
         Some(Verdict::Yes(reasons)) => Ok(reasons.clone()),
-        Some(Verdict::Unknown(why)) => Err(ExecutionError::function_error(function, format!("not collected: {why}"))),
+        Some(Verdict::Unknown(why)) => Err(ExecutionError::function_error(function, why.clone())),
         _ => Ok(Vec::new()),
     }
 }
 
 fn is_public(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
-    public_verdict(f, ftx, "is_public").map(|reasons| Value::Bool(!reasons.is_empty()))
+    verdict(&f.access.public, ftx, "is_public").map(|reasons| Value::Bool(!reasons.is_empty()))
 }
 
 fn public_access(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
-    public_verdict(f, ftx, "public_access").map(strings)
+    verdict(&f.access.public, ftx, "public_access").map(strings)
+}
+
+fn accepts_insecure_transport(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
+    verdict(&f.access.insecure_transport, ftx, "accepts_insecure_transport").map(|r| Value::Bool(!r.is_empty()))
 }
 
 fn is_admin(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
@@ -205,11 +223,19 @@ fn exposed_host_evidence(graph: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec
     reach_evidence(graph, facts.via_exposed_host.get(id))
 }
 
-fn public_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence> {
-    match facts.access.public.get(id) {
+fn verdict_evidence(of: &FxHashMap<AssetId, Verdict>, id: &AssetId) -> Vec<Evidence> {
+    match of.get(id) {
         Some(Verdict::Yes(reasons)) => reasons.iter().map(Evidence::note).collect(),
         _ => Vec::new(),
     }
+}
+
+fn public_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence> {
+    verdict_evidence(&facts.access.public, id)
+}
+
+fn insecure_transport_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence> {
+    verdict_evidence(&facts.access.insecure_transport, id)
 }
 
 fn admin_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence> {

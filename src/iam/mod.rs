@@ -3,7 +3,8 @@
 //! it (`decide`), with conditions in three-valued logic (`truth`, `condition`,
 //! `context`) and IAM's matching of wildcards and policy variables (`pattern`).
 //! Its tests compare it with a second, plainer evaluator on random policy sets.
-//! Not yet wired into the access facts: that is the rest of the IAM issue (#17).
+//! It decides whether S3 buckets refuse plain HTTP (`analysis::access`); the other
+//! access facts move onto it with the rest of the IAM issue (#17).
 
 pub mod condition;
 pub mod context;
