@@ -163,8 +163,10 @@ fn excludes_iam(pattern: &str) -> bool {
 fn accepts_insecure_transport(id: &AssetId, account: &str, b: &S3Bucket) -> Verdict {
     use crate::iam::{decide, Caller, Context, Decision, Named, Policies, Request, ResourcePolicy, Scps};
     let Some(policy) = &b.policy else { return Verdict::Unknown("not collected: bucket policy was not read".into()) };
-    let everything: PolicyDocument =
-        serde_json::from_str(r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#).expect("valid");
+    static ALL_OF_S3: std::sync::OnceLock<PolicyDocument> = std::sync::OnceLock::new();
+    let everything = ALL_OF_S3.get_or_init(|| {
+        serde_json::from_str(r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#).expect("valid")
+    });
     let plain_http = Context::default().with("aws:SecureTransport", &["false"]);
     let object = format!("{id}/any-object");
     let callers = [
@@ -185,7 +187,7 @@ fn accepts_insecure_transport(id: &AssetId, account: &str, b: &S3Bucket) -> Verd
                 None => Caller::Anonymous,
             };
             let policies = Policies {
-                identity: vec![Named { name: "its own policies", doc: &everything }],
+                identity: vec![Named { name: "its own policies", doc: everything }],
                 boundary: None,
                 scps: Scps::None,
                 resource: Some(ResourcePolicy {
