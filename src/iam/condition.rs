@@ -106,44 +106,45 @@ fn text(v: &Value) -> String {
 
 /// One request value against one policy value under a positive operator.
 fn compare(operator: &str, request: &str, policy: &str, key: &str) -> Truth {
-    let number = |s: &str| s.trim().parse::<f64>().ok();
-    let date = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok();
-    let ordered = |ord: Option<std::cmp::Ordering>, want: &[std::cmp::Ordering]| match ord {
-        Some(o) => Truth::from_bool(want.contains(&o)),
-        // A value that is not a number (or date) is a malformed request: say so as unknown.
-        None => Truth::unknown(key),
-    };
-    use std::cmp::Ordering::*;
     match operator {
-        "StringEquals" | "ArnEquals" => Truth::from_bool(request == policy),
-        "StringEqualsIgnoreCase" => Truth::from_bool(request.eq_ignore_ascii_case(policy)),
+        "StringEquals" | "ArnEquals" | "BinaryEquals" => Truth::from_bool(request == policy),
+        "StringEqualsIgnoreCase" | "Bool" => Truth::from_bool(request.eq_ignore_ascii_case(policy)),
         "StringLike" | "ArnLike" => Truth::from_bool(glob(policy, request, false)),
-        "Bool" => Truth::from_bool(request.eq_ignore_ascii_case(policy)),
-        "BinaryEquals" => Truth::from_bool(request == policy),
         "IpAddress" => match (request.parse::<std::net::IpAddr>(), policy.parse::<ipnet::IpNet>()) {
             (Ok(ip), Ok(net)) => Truth::from_bool(net.contains(&ip)),
             (Ok(ip), Err(_)) => Truth::from_bool(policy.parse::<std::net::IpAddr>().is_ok_and(|p| p == ip)),
             _ => Truth::unknown(key),
         },
-        "NumericEquals" => ordered(number(request).zip(number(policy)).and_then(|(a, b)| a.partial_cmp(&b)), &[Equal]),
-        "NumericLessThan" => ordered(number(request).zip(number(policy)).and_then(|(a, b)| a.partial_cmp(&b)), &[Less]),
-        "NumericLessThanEquals" => {
-            ordered(number(request).zip(number(policy)).and_then(|(a, b)| a.partial_cmp(&b)), &[Less, Equal])
+        _ => {
+            let order = if let Some(relation) = operator.strip_prefix("Numeric") {
+                let number = |s: &str| s.trim().parse::<f64>().ok();
+                relation_holds(relation, number(request).zip(number(policy)).and_then(|(a, b)| a.partial_cmp(&b)))
+            } else if let Some(relation) = operator.strip_prefix("Date") {
+                let date = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok();
+                relation_holds(relation, date(request).zip(date(policy)).map(|(a, b)| a.cmp(&b)))
+            } else {
+                // The document reader refuses operators IAM does not define.
+                None
+            };
+            // A value that is not a number (or date) is a malformed request: unknown.
+            order.map_or_else(|| Truth::unknown(key), Truth::from_bool)
         }
-        "NumericGreaterThan" => {
-            ordered(number(request).zip(number(policy)).and_then(|(a, b)| a.partial_cmp(&b)), &[Greater])
-        }
-        "NumericGreaterThanEquals" => {
-            ordered(number(request).zip(number(policy)).and_then(|(a, b)| a.partial_cmp(&b)), &[Greater, Equal])
-        }
-        "DateEquals" => ordered(date(request).zip(date(policy)).map(|(a, b)| a.cmp(&b)), &[Equal]),
-        "DateLessThan" => ordered(date(request).zip(date(policy)).map(|(a, b)| a.cmp(&b)), &[Less]),
-        "DateLessThanEquals" => ordered(date(request).zip(date(policy)).map(|(a, b)| a.cmp(&b)), &[Less, Equal]),
-        "DateGreaterThan" => ordered(date(request).zip(date(policy)).map(|(a, b)| a.cmp(&b)), &[Greater]),
-        "DateGreaterThanEquals" => ordered(date(request).zip(date(policy)).map(|(a, b)| a.cmp(&b)), &[Greater, Equal]),
-        // The document reader refuses operators IAM does not define.
-        _ => Truth::unknown(key),
     }
+}
+
+/// Whether an ordering satisfies `Equals`, `LessThan`, `LessThanEquals`, ...;
+/// `None` when the values could not be compared or the relation is not IAM's.
+fn relation_holds(relation: &str, order: Option<std::cmp::Ordering>) -> Option<bool> {
+    use std::cmp::Ordering::*;
+    let wanted: &[std::cmp::Ordering] = match relation {
+        "Equals" => &[Equal],
+        "LessThan" => &[Less],
+        "LessThanEquals" => &[Less, Equal],
+        "GreaterThan" => &[Greater],
+        "GreaterThanEquals" => &[Greater, Equal],
+        _ => return None,
+    };
+    order.map(|o| wanted.contains(&o))
 }
 
 #[cfg(test)]

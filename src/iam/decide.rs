@@ -190,25 +190,18 @@ pub fn decide(req: &Request, policies: &Policies) -> Decision {
         Scps::Levels(levels) if is_principal => levels,
         _ => &[],
     };
-    let scp_policies: Vec<Named> = scp_levels.iter().flatten().copied().collect();
-    let mut deny_grants = Vec::new();
-    let mut deny = Truth::False;
-    for (set, principal_filter) in [(identity, false), (boundary, false), (&scp_policies[..], false), (resource, true)]
-    {
-        let (t, g) = if principal_filter {
-            some_statement(set, Effect::Deny, req, |s| {
-                names_caller(s, &req.caller, PrincipalMatch::Exactly).or(names_caller(
-                    s,
-                    &req.caller,
-                    PrincipalMatch::ItsAccount,
-                ))
-            })
-        } else {
-            some_statement(set, Effect::Deny, req, anyone)
-        };
-        deny = deny.or(t);
-        deny_grants.extend(g);
-    }
+    let own: Vec<Named> = identity.iter().chain(boundary).chain(scp_levels.iter().flatten()).copied().collect();
+    let (own_deny, mut deny_grants) = some_statement(&own, Effect::Deny, req, anyone);
+    // A resource policy's deny binds whom it names, exactly or by account.
+    let (resource_deny, resource_deny_grants) = some_statement(resource, Effect::Deny, req, |s| {
+        names_caller(s, &req.caller, PrincipalMatch::Exactly).or(names_caller(
+            s,
+            &req.caller,
+            PrincipalMatch::ItsAccount,
+        ))
+    });
+    deny_grants.extend(resource_deny_grants);
+    let deny = own_deny.or(resource_deny);
 
     let (identity_allow, mut grants) = some_statement(identity, Effect::Allow, req, anyone);
     let boundary_allow = match &policies.boundary {
@@ -238,8 +231,7 @@ pub fn decide(req: &Request, policies: &Policies) -> Decision {
     } else {
         // A key or trust policy in the account, or any resource across accounts:
         // the resource side must allow, by name or by delegating to the account.
-        let account_side = if same_account { exact.clone() } else { Truth::False };
-        let named = if same_account { account_side } else { exact.and(identity_side.clone()) };
+        let named = if same_account { exact } else { exact.and(identity_side.clone()) };
         scp_allow.and(named.or(delegated.and(identity_side)))
     };
     let verdict = allowed.and(deny.clone().not());
