@@ -71,6 +71,22 @@ pub enum Command {
         auditgraph boundary --seed tag:data=customer --diagram boundary.svg"
     )]
     Boundary(BoundaryArgs),
+    /// Every principal that can perform an action on the selected resources, directly or through roles.
+    #[command(
+        name = "who-can",
+        after_help = "Decided by the IAM evaluator from identity policies (with groups), permissions boundaries \
+        and resource policies (bucket, key and trust policies), across role chains and instance profiles. A grant \
+        that depends on what the scan cannot know is marked conditional, with its keys.\n\n\
+        Examples:\n  auditgraph who-can s3:GetObject --on name:prod-customers\n  \
+        auditgraph who-can kms:Decrypt --on kind:aws_kms_key --format json\n  \
+        auditgraph who-can sts:AssumeRole --on name:vendor-audit"
+    )]
+    WhoCan(WhoCanArgs),
+    /// What a principal (or an instance, through its role) can reach: data stores by access level.
+    #[command(after_help = "Access levels: list, read, write, permissions, tagging; each with the actions and \
+        statements that grant it, through every role the principal can come to act as.\n\n\
+        Examples:\n  auditgraph can name:alice\n  auditgraph can name:prod-app --format json")]
+    Can(CanArgs),
     /// Write a synthetic estate (ordinary inventories) for scale tests and benchmarks.
     #[command(after_help = "Examples:\n  auditgraph synth --assets 100000 --seed 1 -o /tmp/estate-100k\n  \
         auditgraph scan /tmp/estate-100k --timings")]
@@ -225,6 +241,31 @@ pub struct PathsArgs {
 }
 
 #[derive(clap::Args, Debug)]
+pub struct WhoCanArgs {
+    /// One IAM action, such as s3:GetObject (no wildcards).
+    #[arg(value_parser = parse_action)]
+    pub action: String,
+    /// The resources to ask about.
+    #[arg(long, value_parser = parse_selector)]
+    pub on: Selector,
+    #[command(flatten)]
+    pub snapshot: SnapshotArg,
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CanArgs {
+    /// The principals (users, roles) or instances to ask about.
+    #[arg(value_parser = parse_selector)]
+    pub principal: Selector,
+    #[command(flatten)]
+    pub snapshot: SnapshotArg,
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(clap::Args, Debug)]
 pub struct QueryArgs {
     /// A CEL expression over `asset`.
     pub expression: String,
@@ -312,4 +353,13 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
 
 fn parse_selector(s: &str) -> Result<Selector, String> {
     s.parse()
+}
+
+/// One action, `service:Operation`, as a request names it.
+fn parse_action(s: &str) -> Result<String, String> {
+    let valid = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    match s.split_once(':') {
+        Some((service, op)) if valid(service) && valid(op) => Ok(s.to_string()),
+        _ => Err(format!("{s:?} is not one action: write service:Operation, such as s3:GetObject (no wildcards)")),
+    }
 }

@@ -186,6 +186,11 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
     assert_eq!(alice["attributes"]["console_access"], true);
     assert_eq!(alice["attributes"]["groups"][0], format!("arn:aws:iam::{management}:group/Admins"));
     asset(&prod, "arn:aws:iam::aws:policy/AdministratorAccess");
+    let deployer = asset(&prod, &format!("arn:aws:iam::{management}:role/deployer"));
+    assert_eq!(deployer["attributes"]["permissions_boundary"], seeded["boundary"]);
+    asset(&prod, seeded["boundary"].as_str().unwrap());
+    let key = asset(&prod, seeded["key_without_rotation"].as_str().unwrap());
+    assert!(key["attributes"]["policy"]["Statement"].is_array(), "the key policy was read: {key}");
     let trail = asset(&prod, &format!("arn:aws:cloudtrail:us-east-1:{management}:trail/org-audit"));
     assert_eq!(trail["attributes"]["logging"], true);
     assert_eq!(trail["attributes"]["multi_region"], true);
@@ -255,6 +260,30 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
     ] {
         assert!(!has(&found, control, name, "fail"), "{control} should not fail on {name}");
     }
+
+    // Who can read and write the audit logs, from what the scan read: the
+    // deployer role's boundary lets it (and ci-deploy, who may assume it) read
+    // but not write; alice's group grants both.
+    let holders = |action: &str| -> BTreeSet<String> {
+        let args =
+            ["who-can", action, "--on", "name:northwind-audit-logs", "--snapshot", "snap.json", "--format", "json"];
+        let run = common::auditgraph(dir.path(), &args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let out: Value = serde_json::from_str(&run.stdout).unwrap();
+        out["answers"][0]["holders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let readers = holders("s3:GetObject");
+    for who in ["role deployer", "user ci-deploy, as role deployer", "user alice"] {
+        assert!(readers.contains(who), "{who} can read: {readers:?}");
+    }
+    let writers = holders("s3:PutObject");
+    assert!(writers.contains("user alice"), "{writers:?}");
+    assert!(!writers.iter().any(|w| w.contains("deployer")), "the boundary stops writing: {writers:?}");
 
     // The saved inventories are a fixture: rescanned offline, they give the same findings.
     let offline = common::auditgraph(dir.path(), &["scan", "inv", "--out", "offline/snap.json"]);

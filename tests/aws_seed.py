@@ -157,6 +157,20 @@ def seed_management(acct, out):
     iam.add_user_to_group(GroupName="Admins", UserName="alice")
     iam.create_user(UserName="ci-deploy")
     iam.create_access_key(UserName="ci-deploy")
+    # The deployer role's own policy allows all of S3; its permissions boundary only
+    # reading. ci-deploy may assume it. (moto bounds roles, not users.)
+    all_s3 = iam.create_policy(PolicyName="all-of-s3", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))["Policy"]["Arn"]
+    read_only = iam.create_policy(PolicyName="s3-read-boundary", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["s3:Get*", "s3:List*"], "Resource": "*"}]}))["Policy"]["Arn"]
+    ci_arn = iam.get_user(UserName="ci-deploy")["User"]["Arn"]
+    iam.create_role(RoleName="deployer", PermissionsBoundary=read_only, AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": ci_arn}, "Action": "sts:AssumeRole"}]}))
+    iam.attach_role_policy(RoleName="deployer", PolicyArn=all_s3)
+    out["boundary"] = read_only
     iam.create_role(RoleName="vendor-audit", AssumeRolePolicyDocument=json.dumps({
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999999999999:root"},

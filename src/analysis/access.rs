@@ -161,7 +161,7 @@ fn excludes_iam(pattern: &str) -> bool {
 /// SCPs are not read here, so an organisation-wide deny is not seen (a fail, never
 /// a pass).
 fn accepts_insecure_transport(id: &AssetId, account: &str, b: &S3Bucket) -> Verdict {
-    use crate::iam::{decide, Caller, Context, Decision, Named, Policies, Request, ResourcePolicy, Scps};
+    use crate::iam::{decide, Boundary, Caller, Context, Decision, Named, Policies, Request, ResourcePolicy, Scps};
     let Some(policy) = &b.policy else { return Verdict::Unknown("not collected: bucket policy was not read".into()) };
     static ALL_OF_S3: std::sync::OnceLock<PolicyDocument> = std::sync::OnceLock::new();
     let everything = ALL_OF_S3.get_or_init(|| {
@@ -187,8 +187,8 @@ fn accepts_insecure_transport(id: &AssetId, account: &str, b: &S3Bucket) -> Verd
                 None => Caller::Anonymous,
             };
             let policies = Policies {
-                identity: vec![Named { name: "its own policies", doc: everything }],
-                boundary: None,
+                identity: &[Named { name: "its own policies", doc: everything }],
+                boundary: Boundary::None,
                 scps: Scps::None,
                 resource: Some(ResourcePolicy {
                     policy: Named { name: "bucket policy", doc: policy },

@@ -5,11 +5,13 @@
 //! that explains it, and a fact that could not be decided says why.
 
 pub mod access;
+pub mod access_graph;
 pub mod addrs;
 pub mod aws_network;
 pub mod flows;
 pub mod gcp_network;
 pub mod network;
+pub mod principals;
 pub mod reachability;
 
 use rustc_hash::FxHashMap;
@@ -121,5 +123,7 @@ impl Facts {
     }
 }
 
+#[cfg(test)]
+mod access_tests;
 #[cfg(test)]
 mod tests;

@@ -3,6 +3,7 @@
 //! engine does the work.
 
 pub mod boundary;
+pub mod can;
 pub mod controls;
 pub mod diagram;
 pub mod diff;
@@ -10,6 +11,7 @@ pub mod findings;
 pub mod paths;
 pub mod query;
 pub mod scan;
+pub mod who_can;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -35,6 +37,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Query(args) => query::run(args),
         Command::Diagram(args) => diagram::run(args),
         Command::Boundary(args) => boundary::run(args),
+        Command::WhoCan(args) => who_can::run(args),
+        Command::Can(args) => can::run(args),
         Command::Synth(args) => {
             let (files, assets) = crate::synth::generate(args.assets, args.seed, &args.out)?;
             crate::sayln!("wrote {assets} assets in {files} inventories to {}", args.out.display());

@@ -51,7 +51,7 @@ fn one(operator: &str, key: &str, policy_values: &[&Value], ctx: &Context) -> Tr
     let mut wanted = Vec::with_capacity(policy_values.len());
     for v in policy_values {
         match substitute(&text(v), ctx) {
-            Ok(t) => wanted.push(t),
+            Ok(t) => wanted.push(t.into_owned()),
             Err(Truth::False) => {}
             Err(why) => return why,
         }

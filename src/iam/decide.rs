@@ -52,15 +52,17 @@ pub struct Named<'a> {
 }
 
 /// What the organisation's service control policies say for the caller's account.
+#[derive(Clone, Copy)]
 pub enum Scps<'a> {
     /// Not in an organisation (or the management account): no SCP applies.
     None,
     /// Each level from the root to the account: every level must allow.
-    Levels(Vec<Vec<Named<'a>>>),
+    Levels(&'a [Vec<Named<'a>>]),
     /// Could not be read: an allow depends on them.
     NotRead,
 }
 
+#[derive(Clone, Copy)]
 /// The resource's own policy, and whether it must allow (KMS key policies, role
 /// trust policies) or merely may (S3 bucket policies and most others).
 pub struct ResourcePolicy<'a> {
@@ -68,15 +70,27 @@ pub struct ResourcePolicy<'a> {
     pub must_allow: bool,
 }
 
+/// The caller's permissions boundary.
+#[derive(Clone, Copy)]
+pub enum Boundary<'a> {
+    None,
+    /// The boundary's policy (one managed policy in AWS; a list keeps tests plain).
+    Policies(&'a [Named<'a>]),
+    /// It names a policy the scan did not read: an allow depends on it.
+    NotRead,
+}
+
+/// Every policy that bears on one request; a view, cheap to copy.
+#[derive(Clone, Copy)]
 pub struct Policies<'a> {
-    pub identity: Vec<Named<'a>>,
-    pub boundary: Option<Vec<Named<'a>>>,
+    pub identity: &'a [Named<'a>],
+    pub boundary: Boundary<'a>,
     pub scps: Scps<'a>,
     pub resource: Option<ResourcePolicy<'a>>,
 }
 
 /// A statement that took part in a decision, for evidence.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct Grant {
     pub policy: String,
     pub statement: String,
@@ -182,11 +196,14 @@ pub fn decide(req: &Request, policies: &Policies) -> Decision {
     let resource = policies.resource.as_ref().map(|r| std::slice::from_ref(&r.policy)).unwrap_or(&[]);
     let is_principal = matches!(req.caller, Caller::Principal { .. });
     // An anonymous caller has no identity policies, boundary or organisation.
-    let identity: &[Named] = if is_principal { &policies.identity } else { &[] };
-    let boundary: &[Named] = if is_principal { policies.boundary.as_deref().unwrap_or(&[]) } else { &[] };
+    let identity: &[Named] = if is_principal { policies.identity } else { &[] };
+    let boundary: &[Named] = match policies.boundary {
+        Boundary::Policies(b) if is_principal => b,
+        _ => &[],
+    };
 
     // Explicit denies, from every policy that applies to the caller.
-    let scp_levels: &[Vec<Named>] = match &policies.scps {
+    let scp_levels: &[Vec<Named>] = match policies.scps {
         Scps::Levels(levels) if is_principal => levels,
         _ => &[],
     };
@@ -204,11 +221,13 @@ pub fn decide(req: &Request, policies: &Policies) -> Decision {
     let deny = own_deny.or(resource_deny);
 
     let (identity_allow, mut grants) = some_statement(identity, Effect::Allow, req, anyone);
-    let boundary_allow = match &policies.boundary {
-        Some(b) if is_principal => some_statement(b, Effect::Allow, req, anyone).0,
-        _ => Truth::True,
+    let boundary_allow = match policies.boundary {
+        _ if !is_principal => Truth::True,
+        Boundary::None => Truth::True,
+        Boundary::Policies(b) => some_statement(b, Effect::Allow, req, anyone).0,
+        Boundary::NotRead => Truth::unknown("permissions boundary (not read)"),
     };
-    let scp_allow = match &policies.scps {
+    let scp_allow = match policies.scps {
         _ if !is_principal => Truth::True,
         Scps::None => Truth::True,
         Scps::NotRead => Truth::unknown("service control policies (not read)"),

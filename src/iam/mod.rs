@@ -3,8 +3,8 @@
 //! it (`decide`), with conditions in three-valued logic (`truth`, `condition`,
 //! `context`) and IAM's matching of wildcards and policy variables (`pattern`).
 //! Its tests compare it with a second, plainer evaluator on random policy sets.
-//! It decides whether S3 buckets refuse plain HTTP (`analysis::access`); the other
-//! access facts move onto it with the rest of the IAM issue (#17).
+//! The access analyses (`analysis::principals` and what builds on it) ask it every
+//! question of who may do what.
 
 pub mod condition;
 pub mod context;
@@ -13,7 +13,7 @@ pub mod pattern;
 pub mod truth;
 
 pub use context::Context;
-pub use decide::{decide, Caller, Decision, Grant, Named, Policies, Request, ResourcePolicy, Scps};
+pub use decide::{decide, Boundary, Caller, Decision, Grant, Named, Policies, Request, ResourcePolicy, Scps};
 pub use truth::Truth;
 
 #[cfg(test)]

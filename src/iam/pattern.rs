@@ -2,23 +2,34 @@
 //! resources (case-sensitive), and policy variables (`${aws:username}`) replaced
 //! by what the request context knows.
 
+use std::borrow::Cow;
+
 use super::context::{Context, Known};
 use super::truth::Truth;
 
 /// Whether `value` matches `pattern`, where `*` matches any run of characters and
 /// `?` any one character.
 pub fn glob(pattern: &str, value: &str, ignore_case: bool) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let v: Vec<char> = value.chars().collect();
-    let same = |a: char, b: char| if ignore_case { a.eq_ignore_ascii_case(&b) } else { a == b };
+    if pattern.is_ascii() && value.is_ascii() {
+        // ARNs and actions are ASCII: match bytes, without allocating.
+        glob_units(pattern.as_bytes(), value.as_bytes(), |a, b| a == b || (ignore_case && a.eq_ignore_ascii_case(&b)))
+    } else {
+        let p: Vec<char> = pattern.chars().collect();
+        let v: Vec<char> = value.chars().collect();
+        glob_units(&p, &v, |a, b| a == b || (ignore_case && a.eq_ignore_ascii_case(&b)))
+    }
+}
+
+fn glob_units<T: Copy + PartialEq + From<u8>>(p: &[T], v: &[T], same: impl Fn(T, T) -> bool) -> bool {
+    let (star_unit, any_unit) = (T::from(b'*'), T::from(b'?'));
     let (mut pi, mut vi) = (0, 0);
     // Where the last `*` was, and how much of the value it has taken.
     let mut star: Option<(usize, usize)> = None;
     while vi < v.len() {
-        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && same(p[pi], v[vi]))) {
+        if pi < p.len() && (p[pi] == any_unit || (p[pi] != star_unit && same(p[pi], v[vi]))) {
             pi += 1;
             vi += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == star_unit {
             star = Some((pi, vi));
             pi += 1;
         } else if let Some((sp, sv)) = star {
@@ -29,15 +40,15 @@ pub fn glob(pattern: &str, value: &str, ignore_case: bool) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|c| *c == '*')
+    p[pi..].iter().all(|c| *c == star_unit)
 }
 
 /// A pattern with its policy variables replaced: the text to match, or why it
 /// cannot be (the variable's key is absent from the request: nothing matches; or
 /// unknown to the scan).
-pub fn substitute(pattern: &str, ctx: &Context) -> Result<String, Truth> {
+pub fn substitute<'p>(pattern: &'p str, ctx: &Context) -> Result<Cow<'p, str>, Truth> {
     if !pattern.contains("${") {
-        return Ok(pattern.to_string());
+        return Ok(Cow::Borrowed(pattern));
     }
     let mut out = String::with_capacity(pattern.len());
     let mut rest = pattern;
@@ -45,7 +56,7 @@ pub fn substitute(pattern: &str, ctx: &Context) -> Result<String, Truth> {
         out.push_str(&rest[..start]);
         let Some(end) = rest[start..].find('}') else {
             out.push_str(&rest[start..]);
-            return Ok(out);
+            return Ok(Cow::Owned(out));
         };
         let key = &rest[start + 2..start + end];
         match key {
@@ -59,7 +70,7 @@ pub fn substitute(pattern: &str, ctx: &Context) -> Result<String, Truth> {
         rest = &rest[start + end + 1..];
     }
     out.push_str(rest);
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 /// Whether any of the patterns matches `value` (variables replaced first).

@@ -53,13 +53,20 @@ impl Case {
         fn named(d: &PolicyDocument) -> Named<'_> {
             Named { name: "p", doc: d }
         }
+        let identity: Vec<Named> = self.identity.iter().map(named).collect();
+        let boundary: Option<Vec<Named>> = self.boundary.as_ref().map(|b| b.iter().map(named).collect());
+        let levels: Option<Vec<Vec<Named>>> =
+            self.scps.as_ref().map(|levels| levels.iter().map(|l| l.iter().map(named).collect()).collect());
         let policies = Policies {
-            identity: self.identity.iter().map(named).collect(),
-            boundary: self.boundary.as_ref().map(|b| b.iter().map(named).collect()),
-            scps: match (&self.scps, self.scps_read) {
+            identity: &identity,
+            boundary: match &boundary {
+                Some(b) => Boundary::Policies(b),
+                None => Boundary::None,
+            },
+            scps: match (&levels, self.scps_read) {
                 (_, false) => Scps::NotRead,
                 (None, true) => Scps::None,
-                (Some(levels), true) => Scps::Levels(levels.iter().map(|l| l.iter().map(named).collect()).collect()),
+                (Some(levels), true) => Scps::Levels(levels),
             },
             resource: self.resource.as_ref().map(|(d, must)| ResourcePolicy { policy: named(d), must_allow: *must }),
         };
@@ -109,6 +116,30 @@ fn a_boundary_limits_identity_grants() {
     let c = Case::new().identity(star).boundary(ALLOW_GET);
     assert!(c.allowed(me(), "s3:GetObject", OBJ));
     assert!(!c.allowed(me(), "iam:CreateUser", "*"));
+}
+
+#[test]
+fn an_unread_boundary_makes_a_grant_conditional() {
+    let identity = doc(ALLOW_GET);
+    let policies = Policies {
+        identity: &[Named { name: "p", doc: &identity }],
+        boundary: Boundary::NotRead,
+        scps: Scps::None,
+        resource: None,
+    };
+    let req = Request {
+        caller: me(),
+        action: "s3:GetObject",
+        resource: OBJ,
+        resource_account: "111111111111",
+        context: &Context::default(),
+    };
+    match decide(&req, &policies) {
+        Decision::Conditional { on, .. } => assert!(on.contains("permissions boundary (not read)"), "{on:?}"),
+        other => panic!("{other:?}"),
+    }
+    let anonymous = Request { caller: Caller::Anonymous, ..req };
+    assert_eq!(decide(&anonymous, &policies), Decision::NotAllowed, "an anonymous caller has no boundary");
 }
 
 #[test]

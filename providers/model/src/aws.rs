@@ -427,6 +427,10 @@ pub struct IamUser {
     pub attached_policies: Vec<AssetId>,
     #[serde(default)]
     pub inline_policies: Vec<InlinePolicy>,
+    /// The managed policy that bounds its permissions (absent: none is set; the
+    /// listing that returns the principal returns its boundary).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary: Option<AssetId>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -448,6 +452,10 @@ pub struct IamRole {
     pub inline_policies: Vec<InlinePolicy>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_used: Option<DateTime<Utc>>,
+    /// The managed policy that bounds its permissions (absent: none is set; the
+    /// listing that returns the principal returns its boundary).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary: Option<AssetId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -493,6 +501,10 @@ pub struct KmsKey {
     pub rotation_enabled: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_spec: Option<String>,
+    /// The key policy (`None`: not read). A key policy must allow every use of
+    /// the key, by name or by delegating to the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyDocument>,
 }
 
 /// An EBS snapshot owned by the account.
@@ -642,6 +654,7 @@ impl Related for IamUser {
     fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         s.to_all(R::MemberOfGroup, &self.groups);
         s.to_all(R::HasPolicy, &self.attached_policies);
+        s.to_all(R::BoundedBy, &self.permissions_boundary);
     }
 }
 impl Related for IamGroup {
@@ -652,6 +665,7 @@ impl Related for IamGroup {
 impl Related for IamRole {
     fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
         s.to_all(R::HasPolicy, &self.attached_policies);
+        s.to_all(R::BoundedBy, &self.permissions_boundary);
     }
 }
 impl Related for IamPolicy {

@@ -41,6 +41,7 @@ pub const CALLS: &[(Cloud, &str, &str)] = &[
     (Cloud::Aws, "iam", "ListMFADevices"),
     (Cloud::Aws, "kms", "DescribeKey"),
     (Cloud::Aws, "kms", "GetKeyRotationStatus"),
+    (Cloud::Aws, "kms", "GetKeyPolicy"),
     (Cloud::Aws, "kms", "ListAliases"),
     (Cloud::Aws, "kms", "ListKeys"),
     (Cloud::Aws, "organizations", "ListAccounts"),

@@ -44,6 +44,8 @@ relation_kinds! {
     EncryptedWith = "encrypted_with",
     /// A principal has a managed policy attached.
     HasPolicy = "has_policy",
+    /// A principal's permissions are bounded by a managed policy.
+    BoundedBy = "bounded_by",
     /// A user is a member of a group.
     MemberOfGroup = "member_of_group",
     /// A principal may assume a role (derived from trust policies).

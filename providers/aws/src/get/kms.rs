@@ -1,5 +1,5 @@
-//! KMS, per region: every key with its metadata, whether customer keys rotate, and
-//! the aliases that name keys.
+//! KMS, per region: every key with its metadata and key policy, whether customer
+//! keys rotate, and the aliases that name keys.
 
 use auditgraph_model::AssetId;
 use aws_sdk_kms::types::{AliasListEntry, KeyManagerType, KeyMetadata};
@@ -11,9 +11,16 @@ use crate::calls::{Api, Recorder, SdkCall};
 
 #[derive(Default)]
 pub struct KmsData {
-    /// Each key with its rotation status (`None`: not read, or not applicable).
-    pub keys: Option<Vec<(KeyMetadata, Option<bool>)>>,
+    pub keys: Option<Vec<KeyData>>,
     pub aliases: Option<Vec<AliasListEntry>>,
+}
+
+pub struct KeyData {
+    pub meta: KeyMetadata,
+    /// Whether it rotates (`None`: not read, or not applicable).
+    pub rotation: Option<bool>,
+    /// The key policy's text (`None`: not read).
+    pub policy: Option<String>,
 }
 
 pub async fn read(rec: &Recorder, kms: &Client, region: &str) -> KmsData {
@@ -30,13 +37,19 @@ pub async fn read(rec: &Recorder, kms: &Client, region: &str) -> KmsData {
         let api = Api::new("kms", "DescribeKey").in_region(region).on(&arn);
         let meta = rec.call(api, kms.describe_key().key_id(id).send()).await?.key_metadata?;
         // AWS-managed keys rotate yearly by AWS's own rule; asking is for customer keys.
-        let rotation = if meta.key_manager() == Some(&KeyManagerType::Customer) {
-            let api = Api::new("kms", "GetKeyRotationStatus").in_region(region).on(&arn);
-            rec.call(api, kms.get_key_rotation_status().key_id(id).send()).await.map(|r| r.key_rotation_enabled)
-        } else {
-            Some(true)
+        let rotation = async {
+            if meta.key_manager() == Some(&KeyManagerType::Customer) {
+                let api = Api::new("kms", "GetKeyRotationStatus").in_region(region).on(&arn);
+                rec.call(api, kms.get_key_rotation_status().key_id(id).send()).await.map(|r| r.key_rotation_enabled)
+            } else {
+                Some(true)
+            }
         };
-        Some((meta, rotation))
+        // Every key has exactly one policy, named `default`.
+        let api = Api::new("kms", "GetKeyPolicy").in_region(region).on(&arn);
+        let policy = rec.call(api, kms.get_key_policy().key_id(id).policy_name("default").send());
+        let (rotation, policy) = tokio::join!(rotation, policy);
+        Some(KeyData { meta, rotation, policy: policy.and_then(|p| p.policy) })
     }))
     .await;
     KmsData { keys: Some(described.into_iter().flatten().collect()), aliases }

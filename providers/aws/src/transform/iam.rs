@@ -118,6 +118,7 @@ pub fn transform(out: &mut Out, d: &IamData, s3: &S3Data) -> HashMap<String, Str
             groups: u.group_list().iter().filter_map(|g| group_arns.get(g.as_str()).cloned()).collect(),
             attached_policies: attached(u.attached_managed_policies()),
             inline_policies: inline(out, &id, u.user_policy_list()),
+            permissions_boundary: u.permissions_boundary().and_then(|b| b.permissions_boundary_arn()).map(AssetId::new),
         };
         let t = tags(u.tags().iter().map(|t| (Some(t.key()), Some(t.value()))));
         out.add(id, name.to_string(), None, t, Attributes::AwsIamUser(attrs));
@@ -135,6 +136,7 @@ pub fn transform(out: &mut Out, d: &IamData, s3: &S3Data) -> HashMap<String, Str
             attached_policies: attached(r.attached_managed_policies()),
             inline_policies: inline(out, &id, r.role_policy_list()),
             last_used: r.role_last_used().and_then(|l| l.last_used_date()).and_then(time),
+            permissions_boundary: r.permissions_boundary().and_then(|b| b.permissions_boundary_arn()).map(AssetId::new),
         };
         let t = tags(r.tags().iter().map(|t| (Some(t.key()), Some(t.value()))));
         out.add(id, name.to_string(), None, t, Attributes::AwsIamRole(attrs));
@@ -145,8 +147,11 @@ pub fn transform(out: &mut Out, d: &IamData, s3: &S3Data) -> HashMap<String, Str
         // moto leaves PolicyName out; the ARN ends with it.
         let name = p.policy_name().unwrap_or_else(|| arn.rsplit('/').next().unwrap_or(arn));
         let aws_managed = arn.starts_with("arn:aws:iam::aws:");
-        // AWS's own policies are many; only those in use belong to the estate.
-        if aws_managed && p.attachment_count().unwrap_or(0) == 0 {
+        // AWS's own policies are many; only those in use (attached or bounding) belong to the estate.
+        if aws_managed
+            && p.attachment_count().unwrap_or(0) == 0
+            && p.permissions_boundary_usage_count().unwrap_or(0) == 0
+        {
             continue;
         }
         let id = AssetId::new(arn);

@@ -1,4 +1,4 @@
-//! KMS keys to model assets, named by their first alias.
+//! KMS keys to model assets, named by their first alias, with their key policies.
 
 use std::collections::HashMap;
 
@@ -15,8 +15,10 @@ pub fn transform(out: &mut Out, d: &KmsData, region: &str) {
             aliases.entry(key).or_default().push(name.trim_start_matches("alias/"));
         }
     }
-    for (meta, rotation) in d.keys.iter().flatten() {
+    for key in d.keys.iter().flatten() {
+        let meta = &key.meta;
         let Some(arn) = meta.arn() else { continue };
+        let id = AssetId::new(arn);
         let key_id = meta.key_id();
         let mut names = aliases.get(key_id).cloned().unwrap_or_default();
         names.sort();
@@ -25,9 +27,10 @@ pub fn transform(out: &mut Out, d: &KmsData, region: &str) {
         let attrs = aws::KmsKey {
             key_manager: meta.key_manager().map(|m| m.as_str().to_string()).unwrap_or_default(),
             state: meta.key_state().map(|s| s.as_str().to_string()).unwrap_or_default(),
-            rotation_enabled: *rotation,
+            rotation_enabled: key.rotation,
             key_spec: meta.key_spec().map(|s| s.as_str().to_string()),
+            policy: key.policy.as_deref().and_then(|text| out.policy(&id, "kms", "GetKeyPolicy", text)),
         };
-        out.add(AssetId::new(arn), name, Some(region), tags, Attributes::AwsKmsKey(attrs));
+        out.add(id, name, Some(region), tags, Attributes::AwsKmsKey(attrs));
     }
 }

@@ -1,0 +1,319 @@
+//! The AWS principals of the estate with every policy that bears on their
+//! requests (their own, their groups', their permissions boundary), the resource
+//! side of what they ask for (bucket, key and trust policies), and `ask`, which
+//! puts one request to the IAM evaluator. Callers outside the estate (another
+//! account, anyone) are principals here too, with whatever their own side allows.
+
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap;
+
+use auditgraph_model::aws::InlinePolicy;
+use auditgraph_model::policy::PolicyDocument;
+use auditgraph_model::{AssetId, AssetKind, Attributes};
+
+use crate::graph::AssetGraph;
+use crate::iam::{decide, Boundary, Caller, Context, Decision, Named, Policies, Request, ResourcePolicy, Scps};
+
+/// Who makes a request.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Actor {
+    /// A user or role of the estate, or a compute asset acting as its role.
+    Asset(AssetId),
+    /// Some principal of an account outside the estate (or the one named).
+    Outside(String),
+    /// Anyone: an anonymous request or any AWS account.
+    Anyone,
+    /// Users of an identity provider (SAML or OIDC), as a trust policy names it.
+    Federated(String),
+}
+
+impl Actor {
+    /// The actor in words, naming estate assets by `name_of`.
+    pub fn describe(&self, name_of: &dyn Fn(&AssetId) -> String) -> String {
+        match self {
+            Actor::Asset(id) => {
+                let what = match id.as_str().split(':').nth(5).and_then(|r| r.split('/').next()) {
+                    Some("user") => "user",
+                    Some("role") => "role",
+                    Some("instance") => "instance",
+                    _ => "asset",
+                };
+                format!("{what} {}", name_of(id))
+            }
+            Actor::Outside(who) => format!("{who} (outside the estate)"),
+            Actor::Anyone => "anyone (anonymous or any AWS account)".into(),
+            Actor::Federated(provider) => format!("users of identity provider {provider}"),
+        }
+    }
+}
+
+/// A user or role with the policies that apply to its requests.
+pub struct Principal<'g> {
+    pub id: &'g AssetId,
+    pub account: &'g str,
+    pub kind: AssetKind,
+    identity: Vec<Named<'g>>,
+    boundary: Option<Vec<Named<'g>>>,
+    boundary_unread: bool,
+    context: Context,
+}
+
+/// One caller's side of every request, ready to put to the evaluator.
+pub struct Asker<'p> {
+    caller: Caller,
+    identity: &'p [Named<'p>],
+    boundary: Boundary<'p>,
+    context: &'p Context,
+}
+
+/// What a resource adds to a request about it: its own policy, if it has one.
+#[derive(Clone, Copy)]
+pub struct ResourceSide<'g> {
+    pub account: &'g str,
+    pub policy: Option<ResourcePolicy<'g>>,
+    /// The policy exists but was not read: what it would deny is not known.
+    pub unread: Option<&'static str>,
+}
+
+/// Each principal's policies with the labels evidence names them by (`policy
+/// read via group devs`): gathered first, so that `Principals` can lend the
+/// evaluator borrowed names.
+pub struct PolicySets<'g> {
+    sets: Vec<PolicySet<'g>>,
+}
+
+struct PolicySet<'g> {
+    asset: &'g auditgraph_model::Asset,
+    identity: Vec<(String, &'g PolicyDocument)>,
+    /// The boundary's label, and its document if it was read.
+    boundary: Option<(String, Option<&'g PolicyDocument>)>,
+}
+
+impl<'g> PolicySets<'g> {
+    pub fn of(graph: &'g AssetGraph) -> Self {
+        let policies = managed_policies(graph);
+        let name = |id: &AssetId| super::name_in(graph, id);
+        let mut sets = Vec::new();
+        for a in graph.assets_of(&[AssetKind::AwsIamUser, AssetKind::AwsIamRole]) {
+            let (attached, inline, groups, boundary) = match &a.attributes {
+                Attributes::AwsIamUser(u) => {
+                    (&u.attached_policies, &u.inline_policies, &u.groups[..], &u.permissions_boundary)
+                }
+                Attributes::AwsIamRole(r) => {
+                    (&r.attached_policies, &r.inline_policies, &[][..], &r.permissions_boundary)
+                }
+                _ => continue,
+            };
+            let mut identity = Vec::new();
+            let mut add = |via: &str, attached: &'g [AssetId], inline: &'g [InlinePolicy]| {
+                for p in attached {
+                    if let Some(doc) = policies.get(p) {
+                        identity.push((format!("policy {}{via}", name(p)), *doc));
+                    }
+                }
+                for p in inline {
+                    identity.push((format!("inline policy {}{via}", p.name), &p.document));
+                }
+            };
+            add("", attached, inline);
+            for g in groups {
+                if let Some(Attributes::AwsIamGroup(group)) = graph.asset(g).map(|a| &a.attributes) {
+                    add(&format!(" via group {}", name(g)), &group.attached_policies, &group.inline_policies);
+                }
+            }
+            let boundary =
+                boundary.as_ref().map(|b| (format!("permissions boundary {}", name(b)), policies.get(b).copied()));
+            sets.push(PolicySet { asset: a, identity, boundary });
+        }
+        PolicySets { sets }
+    }
+}
+
+fn managed_policies(graph: &AssetGraph) -> FxHashMap<&AssetId, &PolicyDocument> {
+    graph
+        .assets_of(&[AssetKind::AwsIamPolicy])
+        .into_iter()
+        .filter_map(|a| match &a.attributes {
+            Attributes::AwsIamPolicy(p) => Some((&a.id, &p.document)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The estate's principals, by id and by account.
+pub struct Principals<'g> {
+    pub list: Vec<Principal<'g>>,
+    index: FxHashMap<&'g AssetId, usize>,
+    by_account: FxHashMap<&'g str, Vec<usize>>,
+    /// Every AWS account the estate holds.
+    pub estate_accounts: BTreeSet<&'g str>,
+}
+
+impl<'g> Principals<'g> {
+    pub fn new(graph: &'g AssetGraph, sets: &'g PolicySets<'g>) -> Self {
+        let named = |(name, doc): &'g (String, &'g PolicyDocument)| Named { name, doc };
+        let list: Vec<Principal> = sets
+            .sets
+            .iter()
+            .map(|set| Principal {
+                id: &set.asset.id,
+                account: &set.asset.account,
+                kind: set.asset.kind(),
+                identity: set.identity.iter().map(named).collect(),
+                boundary: set.boundary.as_ref().and_then(|(name, doc)| doc.map(|doc| vec![Named { name, doc }])),
+                boundary_unread: set.boundary.as_ref().is_some_and(|(_, doc)| doc.is_none()),
+                context: context_of(set.asset),
+            })
+            .collect();
+        let mut estate_accounts: BTreeSet<&str> = list.iter().map(|p| p.account).collect();
+        for a in graph.assets_of(&[AssetKind::AwsAccount]) {
+            if let Attributes::AwsAccount(acc) = &a.attributes {
+                estate_accounts.insert(acc.account_id.as_str());
+            }
+        }
+        let index = list.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+        let mut by_account: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+        for (i, p) in list.iter().enumerate() {
+            by_account.entry(p.account).or_default().push(i);
+        }
+        Principals { list, index, by_account, estate_accounts }
+    }
+
+    pub fn get(&self, id: &AssetId) -> Option<&Principal<'g>> {
+        self.index.get(id).map(|&i| &self.list[i])
+    }
+
+    pub fn of_account(&self, account: &str) -> impl Iterator<Item = &Principal<'g>> {
+        self.by_account.get(account).into_iter().flatten().map(|&i| &self.list[i])
+    }
+}
+
+/// What every request asked about is assumed to be: sent over TLS, as any
+/// caller may choose to. Everything else about a session (MFA, source address,
+/// tags) stays unknown, so grants that depend on it are conditional.
+pub fn request_context() -> Context {
+    Context::default().with("aws:SecureTransport", &["true"])
+}
+
+/// A principal's requests: who it is, besides `request_context`.
+fn context_of(a: &auditgraph_model::Asset) -> Context {
+    let ctx = request_context().with("aws:PrincipalArn", &[a.id.as_str()]).with("aws:PrincipalAccount", &[&a.account]);
+    match a.kind() {
+        AssetKind::AwsIamUser => ctx.with("aws:username", &[&a.name]).with("aws:PrincipalType", &["User"]),
+        _ => ctx.with_absent("aws:username").with("aws:PrincipalType", &["AssumedRole"]),
+    }
+}
+
+impl<'g> Principal<'g> {
+    pub fn asker(&self) -> Asker<'_> {
+        Asker {
+            caller: Caller::Principal { arn: self.id.to_string(), account: self.account.to_string() },
+            identity: &self.identity,
+            boundary: match (&self.boundary, self.boundary_unread) {
+                (_, true) => Boundary::NotRead,
+                (Some(b), false) => Boundary::Policies(b),
+                (None, false) => Boundary::None,
+            },
+            context: &self.context,
+        }
+    }
+
+    /// Whether any of its identity policies mentions this service in an Allow,
+    /// a cheap test before asking the evaluator about each of its actions.
+    pub fn may_allow_service(&self, service: &str) -> bool {
+        self.identity.iter().flat_map(|p| &p.doc.statements).any(|s| {
+            s.effect == auditgraph_model::policy::Effect::Allow
+                && (!s.not_action.is_empty() || s.action.iter().any(|a| action_names_service(a, service)))
+        })
+    }
+}
+
+/// Whether an action pattern may match an action of `service`.
+fn action_names_service(pattern: &str, service: &str) -> bool {
+    match pattern.split_once(':') {
+        Some((svc, _)) => crate::iam::pattern::glob(svc, service, true),
+        None => pattern.contains('*'),
+    }
+}
+
+/// The label of an outside caller's own policies, which evidence leaves out.
+const OUTSIDE_OWN: &str = "its own account's policies";
+
+/// An identity outside the estate holds some policy of its own that may allow anything.
+fn anything() -> &'static PolicyDocument {
+    static ANYTHING: std::sync::OnceLock<PolicyDocument> = std::sync::OnceLock::new();
+    ANYTHING.get_or_init(|| {
+        serde_json::from_str(r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#).expect("valid")
+    })
+}
+
+/// A caller of another account (`arn` a principal of it, or its root for any of
+/// them), whose own side may allow anything, or an anonymous one, who has none.
+pub fn outside_asker(caller: Caller, context: &Context) -> Asker<'_> {
+    static ANY: std::sync::OnceLock<[Named<'static>; 1]> = std::sync::OnceLock::new();
+    let identity: &'static [Named<'static>] = match caller {
+        Caller::Anonymous => &[],
+        Caller::Principal { .. } => ANY.get_or_init(|| [Named { name: OUTSIDE_OWN, doc: anything() }]),
+    };
+    Asker { caller, identity, boundary: Boundary::None, context }
+}
+
+impl Asker<'_> {
+    /// The caller's own policy documents.
+    pub fn documents(&self) -> impl Iterator<Item = &PolicyDocument> {
+        self.identity.iter().map(|n| n.doc)
+    }
+
+    /// The evaluator's decision on `action` against `resource` (an ARN of the
+    /// resource or inside it, such as an object of a bucket). SCPs are not read
+    /// yet: answers are what identity, boundary and resource policies allow.
+    pub fn ask(&self, action: &str, resource: &str, side: &ResourceSide) -> Decision {
+        let policies =
+            Policies { identity: self.identity, boundary: self.boundary, scps: Scps::None, resource: side.policy };
+        let req = Request {
+            caller: self.caller.clone(),
+            action,
+            resource,
+            resource_account: side.account,
+            context: self.context,
+        };
+        let mut decision = decide(&req, &policies);
+        if let Decision::Allowed(grants) | Decision::Conditional { grants, .. } = &mut decision {
+            grants.retain(|g| g.policy != OUTSIDE_OWN);
+        }
+        match (decision, side.unread) {
+            (Decision::Allowed(grants), Some(why)) => Decision::Conditional { on: [why.to_string()].into(), grants },
+            (Decision::Conditional { mut on, grants }, Some(why)) => {
+                on.insert(why.to_string());
+                Decision::Conditional { on, grants }
+            }
+            (d, _) => d,
+        }
+    }
+}
+
+/// The resource side of requests about an asset: bucket policies may allow, key
+/// and trust policies must.
+pub fn resource_side(a: &auditgraph_model::Asset) -> ResourceSide<'_> {
+    let (policy, must_allow, unread) = match &a.attributes {
+        Attributes::AwsS3Bucket(b) => (b.policy.as_ref(), false, "bucket policy (not read)"),
+        Attributes::AwsKmsKey(k) => (k.policy.as_ref(), true, "key policy (not read)"),
+        Attributes::AwsIamRole(r) => (Some(&r.trust_policy), true, ""),
+        _ => return ResourceSide { account: &a.account, policy: None, unread: None },
+    };
+    ResourceSide {
+        account: &a.account,
+        policy: policy.map(|doc| ResourcePolicy { policy: Named { name: side_label(a.kind()), doc }, must_allow }),
+        unread: policy.is_none().then_some(unread),
+    }
+}
+
+fn side_label(kind: AssetKind) -> &'static str {
+    match kind {
+        AssetKind::AwsS3Bucket => "its bucket policy",
+        AssetKind::AwsKmsKey => "its key policy",
+        _ => "its trust policy",
+    }
+}

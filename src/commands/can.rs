@@ -1,0 +1,112 @@
+//! `can`: what a principal (or an instance, through its role) can reach: every
+//! data store it has any access level to, directly or through a chain of roles.
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Result};
+use serde::Serialize;
+
+use super::{load, select};
+use crate::analysis::access_graph::{conditional_note, reach_of, role_steps, Access};
+use crate::analysis::name_in;
+use crate::analysis::principals::{PolicySets, Principals};
+use crate::cli::{CanArgs, TextOrJson};
+use crate::terminal::field;
+use auditgraph_model::AssetKind;
+
+#[derive(Serialize)]
+struct Answer {
+    principal: String,
+    name: String,
+    reaches: Vec<StoreRecord>,
+}
+
+#[derive(Serialize)]
+struct StoreRecord {
+    store: String,
+    name: String,
+    kind: AssetKind,
+    /// How the principal comes to act as the identity with this access (empty: itself).
+    chain: Vec<String>,
+    access: Vec<Access>,
+}
+
+pub fn run(args: CanArgs) -> Result<ExitCode> {
+    let snap = load(args.snapshot.path())?;
+    let graph = snap.graph();
+    let acting = [AssetKind::AwsIamUser, AssetKind::AwsIamRole, AssetKind::AwsEc2Instance];
+    let starts: Vec<_> = select(&graph, &args.principal)
+        .into_iter()
+        .filter(|id| graph.asset(id).is_some_and(|a| acting.contains(&a.kind())))
+        .collect();
+    if starts.is_empty() {
+        bail!("the selector matches no IAM user, role or EC2 instance");
+    }
+    let sets = PolicySets::of(&graph);
+    let principals = Principals::new(&graph, &sets);
+    let steps = role_steps(&graph, &principals);
+    let name_of = |id: &auditgraph_model::AssetId| name_in(&graph, id);
+    let answers: Vec<Answer> = starts
+        .iter()
+        .map(|start| {
+            let mut reaches: Vec<StoreRecord> = reach_of(&graph, &principals, &steps, start)
+                .into_iter()
+                .filter_map(|r| {
+                    let store = graph.asset(&r.store)?;
+                    Some(StoreRecord {
+                        store: r.store.to_string(),
+                        name: name_of(&r.store),
+                        kind: store.kind(),
+                        chain: r.path.iter().map(|s| s.describe(&name_of)).collect(),
+                        access: r.access,
+                    })
+                })
+                .collect();
+            reaches.sort_by(|a, b| {
+                (a.chain.len(), &a.chain, &a.name, &a.store).cmp(&(b.chain.len(), &b.chain, &b.name, &b.store))
+            });
+            Answer { principal: start.to_string(), name: name_of(start), reaches }
+        })
+        .collect();
+    match args.format {
+        TextOrJson::Json => {
+            let out = serde_json::json!({"answers": answers, "not_considered": super::who_can::NOT_CONSIDERED});
+            crate::sayln!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        TextOrJson::Text => {
+            for a in &answers {
+                crate::sayln!(
+                    "{} ({}): {} data store access(es)",
+                    field(&a.name),
+                    field(&a.principal),
+                    a.reaches.len()
+                );
+                let mut chain: Option<&Vec<String>> = None;
+                for r in &a.reaches {
+                    if chain != Some(&r.chain) && !r.chain.is_empty() {
+                        crate::sayln!("  through:");
+                        for step in &r.chain {
+                            crate::sayln!("      {}", field(step));
+                        }
+                    }
+                    chain = Some(&r.chain);
+                    let levels: Vec<&str> = r.access.iter().map(|x| x.level.as_str()).collect();
+                    crate::sayln!("  {} ({}): {}", field(&r.name), r.kind, levels.join(", "));
+                    for x in &r.access {
+                        let by: Vec<String> =
+                            x.grants.iter().map(|g| format!("{}: {}", g.policy, g.statement)).collect();
+                        crate::sayln!(
+                            "      {}: {} (allowed by {}){}",
+                            x.level.as_str(),
+                            x.actions.join(", "),
+                            field(&by.join("; ")),
+                            conditional_note(&x.conditional_on)
+                        );
+                    }
+                }
+            }
+            crate::sayln!("Not considered: {}.", super::who_can::NOT_CONSIDERED);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

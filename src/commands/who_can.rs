@@ -1,0 +1,131 @@
+//! `who-can`: every actor that can perform one action on the selected resources,
+//! directly or through a chain of roles, with the statements that allow it.
+
+use std::collections::BTreeSet;
+use std::process::ExitCode;
+
+use anyhow::{bail, Result};
+use serde::Serialize;
+
+use super::{load, select};
+use crate::analysis::access_graph::{applies_to, role_steps, who_can, Holder};
+use crate::analysis::name_in;
+use crate::analysis::principals::{Actor, PolicySets, Principals};
+use crate::cli::{TextOrJson, WhoCanArgs};
+use crate::graph::AssetGraph;
+use crate::iam::Grant;
+use crate::terminal::field;
+use auditgraph_model::Asset;
+
+/// What every answer leaves out, said with it.
+pub const NOT_CONSIDERED: &str = "service control policies and S3 ACLs are not evaluated (the scan does not read \
+    SCPs; public ACLs are the bucket-public control's): an answer may allow more than AWS would, never less";
+
+#[derive(Serialize)]
+struct Answer<'a> {
+    action: &'a str,
+    resource: &'a str,
+    resource_name: String,
+    holders: Vec<HolderRecord>,
+}
+
+#[derive(Serialize)]
+struct HolderRecord {
+    actor: Actor,
+    name: String,
+    /// `allowed`, or `conditional` on the keys below.
+    status: &'static str,
+    conditional_on: BTreeSet<String>,
+    /// How the actor comes to act as the identity that is allowed, step by step.
+    chain: Vec<String>,
+    grants: Vec<Grant>,
+}
+
+pub fn run(args: WhoCanArgs) -> Result<ExitCode> {
+    let snap = load(args.snapshot.path())?;
+    let graph = snap.graph();
+    let matched = select(&graph, &args.on);
+    if matched.is_empty() {
+        bail!("--on matches no asset");
+    }
+    let targets: Vec<&Asset> =
+        matched.iter().filter_map(|id| graph.asset(id)).filter(|a| applies_to(&args.action, a)).collect();
+    let gcp = matched.iter().filter(|id| !id.as_str().starts_with("arn:")).count();
+    if targets.is_empty() {
+        let why = if gcp > 0 { " (Google Cloud IAM is not evaluated by who-can yet)" } else { "" };
+        bail!("--on matches {} asset(s), none of which {} is about{why}", matched.len(), args.action);
+    }
+    let sets = PolicySets::of(&graph);
+    let principals = Principals::new(&graph, &sets);
+    let steps = role_steps(&graph, &principals);
+    let name_of = |id: &auditgraph_model::AssetId| name_in(&graph, id);
+    let answers: Vec<Answer> = targets
+        .iter()
+        .map(|target| Answer {
+            action: &args.action,
+            resource: target.id.as_str(),
+            resource_name: name_of(&target.id),
+            holders: who_can(&principals, &steps, &args.action, target)
+                .into_iter()
+                .map(|h| record(&graph, &h))
+                .collect(),
+        })
+        .collect();
+    match args.format {
+        TextOrJson::Json => {
+            let out = serde_json::json!({"answers": answers, "not_considered": NOT_CONSIDERED});
+            crate::sayln!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        TextOrJson::Text => {
+            for a in &answers {
+                let count = match a.holders.len() {
+                    0 => "no one can".to_string(),
+                    1 => "1 can".to_string(),
+                    n => format!("{n} can"),
+                };
+                crate::sayln!("{} on {} ({}): {count}", a.action, field(&a.resource_name), field(a.resource));
+                for h in &a.holders {
+                    crate::sayln!("  {}: {}", field(&h.name), status_text(&h.conditional_on));
+                    for step in &h.chain {
+                        crate::sayln!("      {}", field(step));
+                    }
+                    for g in &h.grants {
+                        crate::sayln!("      allowed by {}: {}", field(&g.policy), field(&g.statement));
+                    }
+                }
+            }
+            let skipped = matched.len() - targets.len();
+            if skipped > 0 {
+                crate::sayln!("Skipped {skipped} selected asset(s) that {} is not about.", args.action);
+            }
+            crate::sayln!("Not considered: {NOT_CONSIDERED}.");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `allowed`, or `conditional on K1, K2`.
+pub fn status_text(on: &BTreeSet<String>) -> String {
+    if on.is_empty() {
+        "allowed".into()
+    } else {
+        format!("conditional on {}", on.iter().cloned().collect::<Vec<_>>().join(", "))
+    }
+}
+
+fn record(graph: &AssetGraph, h: &Holder) -> HolderRecord {
+    let name_of = |id: &auditgraph_model::AssetId| name_in(graph, id);
+    let on = h.conditional_on();
+    let identity = match h.path.last() {
+        Some(step) => format!(", as role {}", name_of(&step.role)),
+        None => String::new(),
+    };
+    HolderRecord {
+        actor: h.actor.clone(),
+        name: format!("{}{identity}", h.actor.describe(&name_of)),
+        status: if on.is_empty() { "allowed" } else { "conditional" },
+        conditional_on: on,
+        chain: h.path.iter().map(|s| s.describe(&name_of)).collect(),
+        grants: h.permit.grants.clone(),
+    }
+}
