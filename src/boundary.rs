@@ -10,10 +10,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use auditgraph_model::{Asset, AssetClass, AssetId, RelationKind};
 use serde::Serialize;
 
+use crate::analysis::access_graph::{
+    access_to, conditional_note, role_steps, through_chains, Holder, Level, Permit, Step,
+};
 use crate::analysis::network::{Link, Networks};
+use crate::analysis::principals::{via_group, Actor, PolicySets, Principals};
 use crate::analysis::reachability::link_between;
 use crate::analysis::Facts;
 use crate::graph::AssetGraph;
+use crate::iam::Grant;
 use crate::selector::Selector;
 use crate::terminal::field;
 
@@ -35,6 +40,74 @@ pub struct Crossing {
     pub ports: String,
 }
 
+/// Access to a seed by someone outside the estate (another account, anyone): a
+/// boundary crossing by identity rather than by network.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OutsideAccess {
+    pub who: String,
+    pub to: AssetId,
+    pub access: String,
+}
+
+/// One actor with access to a seed, directly or as the last role of `path`.
+struct SeedAccess {
+    actor: Actor,
+    path: Vec<Step>,
+    levels: Vec<&'static str>,
+    granted_by: String,
+    on: BTreeSet<String>,
+}
+
+/// For each seed that is a data store: who can read, write or change the
+/// permissions of it (by the IAM evaluator), directly or through a chain of roles.
+fn access_holders(graph: &AssetGraph, seeds: &[AssetId]) -> BTreeMap<AssetId, Vec<SeedAccess>> {
+    let sets = PolicySets::of(graph);
+    let principals = Principals::new(graph, &sets);
+    let stores: Vec<&Asset> = seeds.iter().filter_map(|id| graph.asset(id)).collect();
+    let direct = access_to(&principals, &stores);
+    let steps = if direct.is_empty() { Vec::new() } else { role_steps(graph, &principals) };
+    let mut out = BTreeMap::new();
+    for (store, actors) in direct {
+        let holders: Vec<Holder> = actors
+            .into_iter()
+            .filter_map(|(actor, mut access)| {
+                // Listing and tagging touch no data: they do not put a principal in scope.
+                access.retain(|a| matches!(a.level, Level::Read | Level::Write | Level::Permissions));
+                (!access.is_empty()).then_some((actor, access))
+            })
+            .map(|(actor, access)| {
+                let levels: Vec<&'static str> = access.iter().map(|a| a.level.as_str()).collect();
+                let mut grants: Vec<Grant> = access.iter().flat_map(|a| a.grants.iter().cloned()).collect();
+                grants.sort();
+                grants.dedup();
+                // Conditional only if every level is.
+                let on = if access.iter().any(|a| a.conditional_on.is_empty()) {
+                    BTreeSet::new()
+                } else {
+                    access.iter().flat_map(|a| a.conditional_on.iter().cloned()).collect()
+                };
+                Holder { actor, path: Vec::new(), permit: Permit { conditional_on: on, grants }, levels }
+            })
+            .collect();
+        let found = through_chains(holders, &steps)
+            .into_iter()
+            .map(|h| {
+                let granted_by = h
+                    .permit
+                    .grants
+                    .iter()
+                    .map(|g| format!("{}: {}", g.policy, g.statement))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let on = h.conditional_on();
+                SeedAccess { actor: h.actor, path: h.path, levels: h.levels, granted_by, on }
+            })
+            .collect();
+        out.insert(store, found);
+    }
+    out
+}
+
 /// The ports of a link whose path a cloud's network model could not decide.
 pub const UNDECIDED: &str = "undecided";
 
@@ -43,6 +116,8 @@ pub struct Boundary {
     pub seeds: Vec<String>,
     pub components: Vec<Component>,
     pub crossings: Vec<Crossing>,
+    /// Access to seeds from outside the estate.
+    pub outside_access: Vec<OutsideAccess>,
     /// Network links between in-scope components: (from, to, ports, or `UNDECIDED`).
     pub links: Vec<(AssetId, AssetId, String)>,
 }
@@ -51,6 +126,7 @@ struct Scope<'g> {
     graph: &'g AssetGraph,
     reasons: BTreeMap<AssetId, Vec<String>>,
     crossings: BTreeSet<Crossing>,
+    outside: BTreeSet<OutsideAccess>,
     links: BTreeSet<(AssetId, AssetId, String)>,
 }
 
@@ -93,7 +169,13 @@ impl Scope<'_> {
 }
 
 pub fn compute(graph: &AssetGraph, facts: &Facts, seeds: &[Selector], seed_text: &[String]) -> Boundary {
-    let mut scope = Scope { graph, reasons: BTreeMap::new(), crossings: BTreeSet::new(), links: BTreeSet::new() };
+    let mut scope = Scope {
+        graph,
+        reasons: BTreeMap::new(),
+        crossings: BTreeSet::new(),
+        outside: BTreeSet::new(),
+        links: BTreeSet::new(),
+    };
     let seed_ids: Vec<AssetId> =
         graph.assets().into_iter().filter(|a| seeds.iter().any(|s| s.matches(a))).map(|a| a.id.clone()).collect();
     for (id, text) in seed_ids.iter().flat_map(|id| {
@@ -112,7 +194,7 @@ pub fn compute(graph: &AssetGraph, facts: &Facts, seeds: &[Selector], seed_text:
             }
         }
     }
-    let access = crate::analysis::access::access_to_data_stores(graph);
+    let access = access_holders(graph, &seed_ids);
     for seed in &seed_ids {
         let seed_name = scope.name(seed);
         scope.entries_of(facts, seed);
@@ -145,10 +227,29 @@ pub fn compute(graph: &AssetGraph, facts: &Facts, seeds: &[Selector], seed_text:
             }
             scope.entries_of(facts, &candidate.id);
         }
-        for (principal, actions) in access.get(seed).into_iter().flatten() {
-            scope.add(principal, format!("its policies allow {actions} on {seed_name}"));
-            for member in graph.incoming(principal, RelationKind::MemberOfGroup) {
-                scope.add(member, format!("member of {}, which can access {seed_name}", scope.name(principal)));
+        for holder in access.get(seed).into_iter().flatten() {
+            let levels = holder.levels.join(", ");
+            let via = match holder.path.last() {
+                Some(step) => format!(" as role {}", scope.name(&step.role)),
+                None => String::new(),
+            };
+            let why = format!("can {levels} {seed_name}{via} ({})", holder.granted_by) + &conditional_note(&holder.on);
+            match &holder.actor {
+                Actor::Asset(id) => {
+                    scope.add(id, why);
+                    // The groups whose policies grant it are in scope with their member.
+                    for group in graph.outgoing(id, RelationKind::MemberOfGroup) {
+                        let group_name = scope.name(group);
+                        if holder.granted_by.contains(&via_group(&group_name)) {
+                            let member = scope.name(id);
+                            scope.add(group, format!("its policies let member {member} {levels} {seed_name}"));
+                        }
+                    }
+                }
+                outside => {
+                    let who = outside.describe(&|id| scope.name(id));
+                    scope.outside.insert(OutsideAccess { who, to: seed.clone(), access: why });
+                }
             }
         }
         for key in graph.outgoing(seed, RelationKind::EncryptedWith) {
@@ -188,6 +289,7 @@ pub fn compute(graph: &AssetGraph, facts: &Facts, seeds: &[Selector], seed_text:
         seeds: seed_text.to_vec(),
         components,
         crossings: scope.crossings.into_iter().collect(),
+        outside_access: scope.outside.into_iter().collect(),
         links: scope.links.into_iter().collect(),
     }
 }
@@ -216,6 +318,10 @@ impl Boundary {
                 .map(|a| format!("{} ({})", a.name, a.kind()))
                 .unwrap_or_else(|| x.entry.to_string());
             out.push_str(&format!("  internet -> {} [{}]\n", field(&name), x.ports));
+        }
+        out.push_str(&format!("\nAccess from outside the estate: {}\n", self.outside_access.len()));
+        for x in &self.outside_access {
+            out.push_str(&format!("  {}: {}\n", field(&x.who), field(&x.access)));
         }
         out
     }

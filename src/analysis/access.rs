@@ -139,14 +139,6 @@ pub fn admin_statements(doc: &PolicyDocument) -> Vec<String> {
         .collect()
 }
 
-/// Whether a `NotAction` pattern takes every action of these services out of the grant.
-fn excludes_service(pattern: &str, services: &[&str]) -> bool {
-    pattern == "*"
-        || pattern
-            .split_once(':')
-            .is_some_and(|(svc, op)| op == "*" && services.iter().any(|s| svc.eq_ignore_ascii_case(s)))
-}
-
 /// Whether a `NotAction` pattern takes IAM actions out of the grant.
 fn excludes_iam(pattern: &str) -> bool {
     pattern == "*" || pattern.split_once(':').is_some_and(|(service, _)| service.eq_ignore_ascii_case("iam"))
@@ -413,104 +405,21 @@ fn account_of(principal: &str) -> Option<&str> {
     principal.strip_prefix("arn:aws:iam::")?.split(':').next()
 }
 
-/// The service prefixes whose actions touch a data store's contents or config.
-fn services_of(kind: AssetKind) -> &'static [&'static str] {
-    match kind {
-        AssetKind::AwsS3Bucket => &["s3"],
-        AssetKind::AwsRdsInstance => &["rds", "rds-db"],
-        AssetKind::AwsKmsKey => &["kms"],
-        _ => &[],
-    }
-}
-
-/// Whether an action pattern reaches a store of these services. `Describe*` actions
-/// read metadata only, not the data, so they do not count.
-fn action_matches(action: &str, services: &[&str]) -> bool {
-    action == "*"
-        || services.iter().any(|s| {
-            action.split_once(':').is_some_and(|(svc, op)| svc.eq_ignore_ascii_case(s) && !op.starts_with("Describe"))
-        })
-}
-
-fn resource_matches(pattern: &str, arn: &str) -> bool {
-    crate::selector::glob_match(pattern, arn) || crate::selector::glob_match(pattern, &format!("{arn}/x"))
-}
-
-/// For every AWS bucket, database and key: the users, groups and roles of its
-/// account whose own policies allow actions on it, with the actions.
-pub fn access_to_data_stores(graph: &AssetGraph) -> BTreeMap<AssetId, Vec<(AssetId, String)>> {
-    let policies: FxHashMap<&AssetId, &PolicyDocument> = graph
-        .assets_of(&[AssetKind::AwsIamPolicy])
+/// Who may assume each role: the principals of the estate the IAM evaluator
+/// allows `sts:AssumeRole` on it (the trust policy, and the caller's own policies
+/// where they must allow too), conditional grants included.
+pub fn assumers(graph: &AssetGraph) -> Vec<(AssetId, AssetId)> {
+    use super::access_graph::{role_steps, StepKind};
+    use super::principals::{Actor, PolicySets, Principals};
+    let sets = PolicySets::of(graph);
+    let principals = Principals::new(graph, &sets);
+    let mut out: Vec<(AssetId, AssetId)> = role_steps(graph, &principals)
         .into_iter()
-        .filter_map(|a| match &a.attributes {
-            Attributes::AwsIamPolicy(p) => Some((&a.id, &p.document)),
+        .filter_map(|s| match (s.from, s.kind) {
+            (Actor::Asset(from), StepKind::Assume(_)) => Some((from, s.role)),
             _ => None,
         })
         .collect();
-    let mut principals: Vec<(&AssetId, &str, Vec<&PolicyDocument>)> = Vec::new();
-    for a in graph.assets_of(&[AssetKind::AwsIamUser, AssetKind::AwsIamGroup, AssetKind::AwsIamRole]) {
-        let (attached, inline) = match &a.attributes {
-            Attributes::AwsIamUser(u) => (&u.attached_policies, &u.inline_policies),
-            Attributes::AwsIamGroup(g) => (&g.attached_policies, &g.inline_policies),
-            Attributes::AwsIamRole(r) => (&r.attached_policies, &r.inline_policies),
-            _ => continue,
-        };
-        let mut docs: Vec<&PolicyDocument> = attached.iter().filter_map(|p| policies.get(p).copied()).collect();
-        docs.extend(inline.iter().map(|p| &p.document));
-        principals.push((&a.id, &a.account, docs));
-    }
-    let mut out: BTreeMap<AssetId, Vec<(AssetId, String)>> = BTreeMap::new();
-    for store in graph.assets_of(&[AssetKind::AwsS3Bucket, AssetKind::AwsRdsInstance, AssetKind::AwsKmsKey]) {
-        let services = services_of(store.kind());
-        if services.is_empty() {
-            continue;
-        }
-        for (principal, account, docs) in &principals {
-            if *account != store.account {
-                continue;
-            }
-            let mut actions: BTreeSet<String> = BTreeSet::new();
-            for s in docs.iter().flat_map(|d| &d.statements).filter(|s| s.effect == Effect::Allow) {
-                let on_store = if s.not_resource.is_empty() {
-                    s.resource.iter().any(|r| resource_matches(r, store.id.as_str()))
-                } else {
-                    !s.not_resource.iter().any(|r| resource_matches(r, store.id.as_str()))
-                };
-                if !on_store {
-                    continue;
-                }
-                if s.not_action.is_empty() {
-                    actions.extend(s.action.iter().filter(|a| action_matches(a, services)).cloned());
-                } else if !s.not_action.iter().any(|a| excludes_service(a, services)) {
-                    // Every action but the listed ones: the store's service is among what is left.
-                    actions.insert(format!("* but {}", s.not_action.join(", ")));
-                }
-            }
-            if !actions.is_empty() {
-                out.entry(store.id.clone())
-                    .or_default()
-                    .push(((*principal).clone(), actions.into_iter().collect::<Vec<_>>().join(", ")));
-            }
-        }
-    }
-    out
-}
-
-/// Who may assume each role: principals of the estate named in its trust policy
-/// (an account root stands for the whole account).
-pub fn assumers(graph: &AssetGraph) -> Vec<(AssetId, AssetId)> {
-    let mut out = Vec::new();
-    for a in graph.assets_of(&[AssetKind::AwsIamRole]) {
-        let Attributes::AwsIamRole(r) = &a.attributes else { continue };
-        for s in r.trust_policy.statements.iter().filter(|s| s.effect == Effect::Allow) {
-            for p in s.principal.iter().flat_map(|p| p.values("AWS")) {
-                let id = AssetId::new(p);
-                if graph.asset(&id).is_some() {
-                    out.push((id, a.id.clone()));
-                }
-            }
-        }
-    }
     out.sort();
     out.dedup();
     out

@@ -42,6 +42,9 @@ impl Level {
     }
 }
 
+/// The kinds of asset access levels are derived for.
+pub const STORE_KINDS: [AssetKind; 3] = [AssetKind::AwsS3Bucket, AssetKind::AwsRdsInstance, AssetKind::AwsKmsKey];
+
 /// The actions that stand for each access level on a kind of data store: a level
 /// is granted when any of its actions is.
 pub fn level_actions(kind: AssetKind) -> &'static [(Level, &'static [&'static str])] {
@@ -406,6 +409,8 @@ pub struct Holder {
     pub actor: Actor,
     pub path: Vec<Step>,
     pub permit: Permit,
+    /// The access levels the permit stands for, where it stands for levels.
+    pub levels: Vec<&'static str>,
 }
 
 impl Holder {
@@ -433,6 +438,7 @@ pub fn who_can(principals: &Principals, steps: &[Step], action: &str, target: &A
                 actor: Actor::Asset(p.id.clone()),
                 path: Vec::new(),
                 permit,
+                levels: Vec::new(),
             })
         })
         .collect();
@@ -445,7 +451,7 @@ pub fn who_can(principals: &Principals, steps: &[Step], action: &str, target: &A
                 }
             });
             if let Some(permit) = found {
-                direct.push(Holder { actor, path: Vec::new(), permit });
+                direct.push(Holder { actor, path: Vec::new(), permit, levels: Vec::new() });
             }
         }
     }
@@ -454,7 +460,7 @@ pub fn who_can(principals: &Principals, steps: &[Step], action: &str, target: &A
 }
 
 /// Extends holders that are roles with every actor that can come to act as them.
-fn through_chains(direct: Vec<Holder>, steps: &[Step]) -> Vec<Holder> {
+pub fn through_chains(direct: Vec<Holder>, steps: &[Step]) -> Vec<Holder> {
     let mut into: BTreeMap<&AssetId, Vec<&Step>> = BTreeMap::new();
     for s in steps {
         into.entry(&s.role).or_default().push(s);
@@ -473,7 +479,7 @@ fn through_chains(direct: Vec<Holder>, steps: &[Step]) -> Vec<Holder> {
             }
             let mut path = vec![(*step).clone()];
             path.extend(h.path.iter().cloned());
-            let holder = Holder { actor: step.from.clone(), path, permit: h.permit.clone() };
+            let holder = Holder { actor: step.from.clone(), path, permit: h.permit.clone(), levels: h.levels.clone() };
             queue.push_back(holder.clone());
             out.push(holder);
         }
@@ -518,7 +524,7 @@ pub fn reach_of(graph: &AssetGraph, principals: &Principals, steps: &[Step], sta
             queue.push_back((Actor::Asset(step.role.clone()), next));
         }
     }
-    let stores = graph.assets_of(&[AssetKind::AwsS3Bucket, AssetKind::AwsRdsInstance, AssetKind::AwsKmsKey]);
+    let stores = graph.assets_of(&STORE_KINDS);
     identities
         .par_iter()
         .flat_map_iter(|(id, path)| {

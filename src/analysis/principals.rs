@@ -120,7 +120,7 @@ impl<'g> PolicySets<'g> {
             add("", attached, inline);
             for g in groups {
                 if let Some(Attributes::AwsIamGroup(group)) = graph.asset(g).map(|a| &a.attributes) {
-                    add(&format!(" via group {}", name(g)), &group.attached_policies, &group.inline_policies);
+                    add(&via_group(&name(g)), &group.attached_policies, &group.inline_policies);
                 }
             }
             let boundary =
@@ -129,6 +129,11 @@ impl<'g> PolicySets<'g> {
         }
         PolicySets { sets }
     }
+}
+
+/// How a policy label says that a group's policy applies: ` via group devs`.
+pub fn via_group(group_name: &str) -> String {
+    format!(" via group {group_name}")
 }
 
 fn managed_policies(graph: &AssetGraph) -> FxHashMap<&AssetId, &PolicyDocument> {

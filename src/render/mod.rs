@@ -203,14 +203,19 @@ fn select(scene: &Scene, view: View) -> (BTreeSet<AssetId>, Vec<Edge>) {
                     style: EdgeStyle::Structure,
                 });
             }
-            for (store, principals) in crate::analysis::access::access_to_data_stores(g) {
-                for (principal, why) in principals {
+            let sets = crate::analysis::principals::PolicySets::of(g);
+            let principals = crate::analysis::principals::Principals::new(g, &sets);
+            let stores = g.assets_of(&crate::analysis::access_graph::STORE_KINDS);
+            for (store, actors) in crate::analysis::access_graph::access_to(&principals, &stores) {
+                for (actor, access) in actors {
+                    let crate::analysis::principals::Actor::Asset(principal) = actor else { continue };
                     nodes.insert(principal.clone());
                     nodes.insert(store.clone());
+                    let levels: Vec<&str> = access.iter().map(|a| a.level.as_str()).collect();
                     edges.push(Edge {
                         from: principal.to_string(),
                         to: store.to_string(),
-                        label: why,
+                        label: levels.join(", "),
                         style: EdgeStyle::Access,
                     });
                 }
