@@ -1,13 +1,13 @@
 //! Access analyses: which buckets anyone on the internet can read or write (policy,
 //! ACL, GCS IAM, minus what public access blocks and prevention neutralise), which
-//! principals hold administrator rights, and which roles accounts outside the
-//! estate can assume without an ExternalId.
+//! accept plain HTTP, which roles accounts outside the estate can assume without
+//! an ExternalId, and who may assume each role.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use rustc_hash::FxHashMap;
 
-use auditgraph_model::aws::{AclGrant, InlinePolicy, PublicAccessBlock, S3Bucket};
+use auditgraph_model::aws::{AclGrant, PublicAccessBlock, S3Bucket};
 use auditgraph_model::gcp::StorageBucket;
 use auditgraph_model::policy::{condition_values, operator_parts, Effect, PolicyDocument, Statement};
 use auditgraph_model::{AssetId, AssetKind, Attributes};
@@ -27,8 +27,6 @@ pub enum Verdict {
 #[derive(Default)]
 pub struct AccessFacts {
     pub public: FxHashMap<AssetId, Verdict>,
-    /// Principals with `Allow * on *`, with the policies that grant it.
-    pub admins: FxHashMap<AssetId, Vec<String>>,
     /// Roles that principals outside the estate can assume without an ExternalId.
     pub untrusted_assumers: FxHashMap<AssetId, Vec<String>>,
     /// (principal, role) pairs inside the estate that trust policies allow.
@@ -41,39 +39,15 @@ impl AccessFacts {
     pub fn derive(graph: &AssetGraph) -> Self {
         let mut facts = AccessFacts { assumers: assumers(graph), ..AccessFacts::default() };
         let mut account_blocks: FxHashMap<&str, Option<PublicAccessBlock>> = FxHashMap::default();
-        let mut policies: FxHashMap<&AssetId, &PolicyDocument> = FxHashMap::default();
         let mut estate_accounts: BTreeSet<&str> = BTreeSet::new();
-        for a in graph.assets_of(&[AssetKind::AwsAccount, AssetKind::AwsIamPolicy]) {
-            match &a.attributes {
-                Attributes::AwsAccount(acc) => {
-                    account_blocks.insert(&a.account, acc.s3_public_access_block);
-                    estate_accounts.insert(&acc.account_id);
-                }
-                Attributes::AwsIamPolicy(p) => {
-                    policies.insert(&a.id, &p.document);
-                }
-                _ => {}
-            }
-        }
-        let admin_grants = |attached: &[AssetId], inline: &[InlinePolicy]| -> Vec<String> {
-            let mut v: Vec<String> = attached
-                .iter()
-                .filter_map(|p| policies.get(p).map(|d| (p, d)))
-                .flat_map(|(p, d)| admin_statements(d).into_iter().map(move |why| format!("policy {p} {why}")))
-                .collect();
-            v.extend(inline.iter().flat_map(|p| {
-                admin_statements(&p.document).into_iter().map(move |why| format!("inline policy {} {why}", p.name))
-            }));
-            v
-        };
-        let mut group_grants: FxHashMap<&AssetId, Vec<String>> = FxHashMap::default();
-        for a in graph.assets_of(&[AssetKind::AwsIamGroup]) {
-            if let Attributes::AwsIamGroup(g) = &a.attributes {
-                group_grants.insert(&a.id, admin_grants(&g.attached_policies, &g.inline_policies));
+        for a in graph.assets_of(&[AssetKind::AwsAccount]) {
+            if let Attributes::AwsAccount(acc) = &a.attributes {
+                account_blocks.insert(&a.account, acc.s3_public_access_block);
+                estate_accounts.insert(&acc.account_id);
             }
         }
         use AssetKind::*;
-        for a in graph.assets_of(&[AwsS3Bucket, GcpStorageBucket, AwsIamUser, AwsIamRole, AwsIamGroup]) {
+        for a in graph.assets_of(&[AwsS3Bucket, GcpStorageBucket, AwsIamRole]) {
             match &a.attributes {
                 Attributes::AwsS3Bucket(b) => {
                     let account = account_blocks.get(a.account.as_str()).copied();
@@ -83,30 +57,10 @@ impl AccessFacts {
                 Attributes::GcpStorageBucket(b) => {
                     facts.public.insert(a.id.clone(), gcs_public(b));
                 }
-                Attributes::AwsIamUser(u) => {
-                    let mut grants = admin_grants(&u.attached_policies, &u.inline_policies);
-                    for g in &u.groups {
-                        for grant in group_grants.get(g).into_iter().flatten() {
-                            grants.push(format!("through group {g}: {grant}"));
-                        }
-                    }
-                    if !grants.is_empty() {
-                        facts.admins.insert(a.id.clone(), grants);
-                    }
-                }
                 Attributes::AwsIamRole(r) => {
-                    let grants = admin_grants(&r.attached_policies, &r.inline_policies);
-                    if !grants.is_empty() {
-                        facts.admins.insert(a.id.clone(), grants);
-                    }
                     let outsiders = untrusted_assumers(&r.trust_policy, &estate_accounts);
                     if !outsiders.is_empty() {
                         facts.untrusted_assumers.insert(a.id.clone(), outsiders);
-                    }
-                }
-                Attributes::AwsIamGroup(_) if a.kind() == AssetKind::AwsIamGroup => {
-                    if let Some(g) = group_grants.get(&a.id).filter(|g| !g.is_empty()) {
-                        facts.admins.insert(a.id.clone(), g.clone());
                     }
                 }
                 _ => {}
@@ -114,34 +68,6 @@ impl AccessFacts {
         }
         facts
     }
-}
-
-/// The statements that allow (close to) every action on every resource, each
-/// worded as evidence: `Action: "*"`, or a `NotAction` that leaves IAM itself
-/// allowed (whoever may change IAM may grant themselves the rest). A condition
-/// does not make such a grant harmless, so it counts, with its keys named. Deny
-/// statements are not subtracted here: this over-states, never under-states.
-pub fn admin_statements(doc: &PolicyDocument) -> Vec<String> {
-    doc.statements
-        .iter()
-        .filter(|s| s.effect == Effect::Allow && s.resource.iter().any(|r| r == "*"))
-        .filter_map(|s| {
-            let what = if s.action.iter().any(|a| a == "*") {
-                "allows * on *".to_string()
-            } else if !s.not_action.is_empty() && !s.not_action.iter().any(|a| excludes_iam(a)) {
-                format!("allows every action but {} on * (IAM included)", s.not_action.join(", "))
-            } else {
-                return None;
-            };
-            let keys: Vec<&str> = s.condition.values().flat_map(|m| m.keys()).map(String::as_str).collect();
-            Some(if keys.is_empty() { what } else { format!("{what} when {}", keys.join(", ")) })
-        })
-        .collect()
-}
-
-/// Whether a `NotAction` pattern takes IAM actions out of the grant.
-fn excludes_iam(pattern: &str) -> bool {
-    pattern == "*" || pattern.split_once(':').is_some_and(|(service, _)| service.eq_ignore_ascii_case("iam"))
 }
 
 /// Whether a bucket accepts a request over plain HTTP (`aws:SecureTransport`
@@ -517,25 +443,6 @@ mod tests {
         assert!(
             matches!(accepts_insecure_transport(&id, "1", &unread), Verdict::Unknown(w) if w.starts_with("not collected"))
         );
-    }
-
-    #[test]
-    fn admin_includes_not_action_and_conditional_grants() {
-        let doc = |statement: &str| -> PolicyDocument {
-            serde_json::from_str(&format!(r#"{{"Statement":[{statement}]}}"#)).unwrap()
-        };
-        let star = admin_statements(&doc(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#));
-        assert_eq!(star, vec!["allows * on *"]);
-        let not_s3 = admin_statements(&doc(r#"{"Effect":"Allow","NotAction":"s3:*","Resource":"*"}"#));
-        assert_eq!(not_s3, vec!["allows every action but s3:* on * (IAM included)"]);
-        assert!(admin_statements(&doc(r#"{"Effect":"Allow","NotAction":["iam:*","organizations:*"],"Resource":"*"}"#))
-            .is_empty());
-        let mfa = admin_statements(&doc(
-            r#"{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}"#,
-        ));
-        assert_eq!(mfa, vec!["allows * on * when aws:MultiFactorAuthPresent"]);
-        assert!(admin_statements(&doc(r#"{"Effect":"Deny","Action":"*","Resource":"*"}"#)).is_empty());
-        assert!(admin_statements(&doc(r#"{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b"}"#)).is_empty());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Access edges on small hand-built estates, one rule each (boundaries, denies,
 //! groups, bucket-policy grants, accounts, role chains, instance profiles, key
-//! policies), and a property test that checks `who_can` against a brute-force
-//! search that asks the evaluator about every pair of actors.
+//! policies), a property test that checks `who_can` against a brute-force search
+//! that asks the evaluator about every pair of actors, and administrators and
+//! escalation steps (`privilege`).
 
 use std::collections::BTreeSet;
 
@@ -478,4 +479,85 @@ proptest! {
         prop_assert!(mapped.is_subset(&direct), "{:?} not in {:?}", mapped, direct);
         prop_assert!(anyone || direct == mapped, "{:?} != {:?}", direct, mapped);
     }
+}
+
+/// Who the privilege analysis calls an administrator, and who can become one.
+fn privilege(e: &Estate) -> (BTreeSet<String>, BTreeSet<String>) {
+    let facts = super::privilege::PrivilegeFacts::derive(&e.graph());
+    let names =
+        |ids: Vec<&AssetId>| ids.into_iter().map(|id| id.as_str().rsplit('/').next().unwrap().to_string()).collect();
+    (names(facts.admins.keys().collect()), names(facts.escalations.keys().collect()))
+}
+
+const EVERYTHING: &str = "*";
+
+#[test]
+fn an_administrator_is_allowed_everything_after_denies_and_boundaries() {
+    let mut e = Estate::default();
+    e.add(
+        A,
+        "arn:aws:iam::111111111111:policy/s3-only",
+        "aws_iam_policy",
+        json!({"document": policy(json!([allow("s3:*", "*")]))}),
+    )
+    .user(A, "root-like", json!([allow(EVERYTHING, "*")]), json!({}))
+    .user(
+        A,
+        "denied-iam",
+        json!([allow(EVERYTHING, "*"), {"Effect": "Deny", "Action": "iam:*", "Resource": "*"}]),
+        json!({}),
+    )
+    .user(
+        A,
+        "bounded",
+        json!([allow(EVERYTHING, "*")]),
+        json!({"permissions_boundary": "arn:aws:iam::111111111111:policy/s3-only"}),
+    )
+    .user(
+        A,
+        "not-action",
+        json!([{"Effect": "Allow", "NotAction": "s3:DeleteBucket", "Resource": "*"}]),
+        json!({}),
+    );
+    let (admins, _) = privilege(&e);
+    assert_eq!(admins, BTreeSet::from(["root-like".to_string(), "not-action".to_string()]));
+}
+
+#[test]
+fn each_escalation_step_is_found_and_a_deny_or_boundary_breaks_it() {
+    let admin_role = role_arn(A, "admin-role");
+    let mut e = Estate::default();
+    e.add(A, "arn:aws:iam::111111111111:policy/own", "aws_iam_policy", json!({"document": policy(json!([allow("s3:GetObject", "*")]))}))
+        .add(A, "arn:aws:iam::111111111111:policy/s3-and-iam", "aws_iam_policy",
+            json!({"document": policy(json!([allow("s3:*", "*"), allow("iam:PutUserPolicy", "*")]))}))
+        .add(A, "arn:aws:iam::111111111111:group/admins", "aws_iam_group",
+            json!({"inline_policies": [{"name": "all", "document": policy(json!([allow(EVERYTHING, "*")]))}]}))
+        .user(A, "boss", json!([allow(EVERYTHING, "*")]), json!({}))
+        .role(A, "admin-role", json!([{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]),
+            json!([allow(EVERYTHING, "*")]))
+        .add(A, "arn:aws:ec2:eu-west-1:111111111111:instance/i-9", "aws_ec2_instance",
+            json!({"state": "running", "subnet": "sn", "instance_role": admin_role}))
+        .user(A, "self-writer", json!([allow("iam:PutUserPolicy", &user_arn(A, "self-writer"))]), json!({}))
+        .user(A, "bounded-writer", json!([allow("iam:PutUserPolicy", &user_arn(A, "bounded-writer"))]),
+            json!({"permissions_boundary": "arn:aws:iam::111111111111:policy/s3-and-iam"}))
+        .add(A, "arn:aws:iam::111111111111:policy/removable", "aws_iam_policy",
+            json!({"document": policy(json!([allow("iam:PutUserPolicy", "*"), allow("iam:DeleteUserPermissionsBoundary", "*")]))}))
+        .user(A, "unbounding-writer", json!([allow("iam:PutUserPolicy", "*"), allow("iam:DeleteUserPermissionsBoundary", "*")]),
+            json!({"permissions_boundary": "arn:aws:iam::111111111111:policy/removable"}))
+        .user(A, "versioner", json!([allow("iam:CreatePolicyVersion", "arn:aws:iam::111111111111:policy/own")]),
+            json!({"attached_policies": ["arn:aws:iam::111111111111:policy/own"]}))
+        .user(A, "joiner", json!([allow("iam:AddUserToGroup", "*")]), json!({}))
+        .user(A, "key-maker", json!([allow("iam:CreateAccessKey", &user_arn(A, "boss"))]), json!({}))
+        .user(A, "passer", json!([allow("iam:PassRole", "*"), allow("ec2:RunInstances", "*")]), json!({}))
+        .user(A, "denied-passer", json!([allow("iam:PassRole", "*"), allow("ec2:RunInstances", "*"),
+            {"Effect": "Deny", "Action": "iam:PassRole", "Resource": admin_role}]), json!({}))
+        .user(A, "pass-only", json!([allow("iam:PassRole", "*")]), json!({}))
+        .user(A, "ssm", json!([allow("ssm:SendCommand", "*")]), json!({}))
+        .user(A, "trust-writer", json!([allow("iam:UpdateAssumeRolePolicy", &admin_role)]), json!({}))
+        .user(A, "reader", json!([allow("s3:GetObject", "*")]), json!({}));
+    let (admins, escalating) = privilege(&e);
+    assert_eq!(admins, BTreeSet::from(["boss".to_string(), "admin-role".to_string()]));
+    let expected =
+        ["self-writer", "unbounding-writer", "versioner", "joiner", "key-maker", "passer", "ssm", "trust-writer"];
+    assert_eq!(escalating, expected.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>());
 }

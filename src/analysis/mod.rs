@@ -12,6 +12,7 @@ pub mod flows;
 pub mod gcp_network;
 pub mod network;
 pub mod principals;
+pub mod privilege;
 pub mod reachability;
 
 use rustc_hash::FxHashMap;
@@ -89,25 +90,27 @@ pub struct Facts {
     /// could not be decided: why.
     pub via_exposed_host_undecided: FxHashMap<AssetId, String>,
     pub access: access::AccessFacts,
+    pub privilege: privilege::PrivilegeFacts,
 }
 
 impl Facts {
     /// Reachability and access are independent of each other: derived side by side.
     pub fn derive(graph: &AssetGraph) -> Facts {
-        let ((from_internet, exposed), access) = rayon::join(
+        let ((from_internet, exposed), (access, privilege)) = rayon::join(
             || {
                 let nets = Networks::new(graph);
                 let from_internet = reachability::from_internet(graph, &nets);
                 let exposed = reachability::via_exposed_hosts(graph, &nets, &from_internet);
                 (from_internet, exposed)
             },
-            || access::AccessFacts::derive(graph),
+            || rayon::join(|| access::AccessFacts::derive(graph), || privilege::PrivilegeFacts::derive(graph)),
         );
         Facts {
             from_internet,
             via_exposed_host: exposed.reaches,
             via_exposed_host_undecided: exposed.undecided,
             access,
+            privilege,
         }
     }
 

@@ -225,6 +225,17 @@ impl<'g> Principal<'g> {
         }
     }
 
+    /// Its identity policies (own and its groups').
+    pub fn identity(&self) -> &[Named<'g>] {
+        &self.identity
+    }
+
+    /// Its side of requests if its identity policies were `identity` instead:
+    /// for "what if it attached a policy".
+    pub fn asker_with<'a>(&'a self, identity: &'a [Named<'a>]) -> Asker<'a> {
+        Asker { identity, ..self.asker() }
+    }
+
     /// Whether any of its identity policies mentions this service in an Allow,
     /// a cheap test before asking the evaluator about each of its actions.
     pub fn may_allow_service(&self, service: &str) -> bool {

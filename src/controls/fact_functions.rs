@@ -92,9 +92,16 @@ pub const FACT_FUNCTIONS: &[FactFunction] = &[
     FactFunction {
         name: "is_admin",
         call: "is_admin(asset)",
-        meaning: "a user, group or role allowed every action on `*` (`*`, or a NotAction that leaves IAM), directly or through a group, conditions named",
+        meaning: "a user or role the IAM evaluator allows every administrative action probed (IAM, data, compute, keys, the audit trail) after its denies and boundary, through any of its or its groups' policies; conditions named",
         eval: is_admin,
         evidence: admin_evidence,
+    },
+    FactFunction {
+        name: "can_become_admin",
+        call: "can_become_admin(asset)",
+        meaning: "a user or role that is not an administrator but can become one by a chain of escalation steps (its own policies, a group, another user's credentials, a trust policy, PassRole to a service that runs code, SSM on an instance, assuming a role), each allowed by the IAM evaluator",
+        eval: can_become_admin,
+        evidence: escalation_evidence,
     },
     FactFunction {
         name: "untrusted_assumers",
@@ -204,7 +211,11 @@ fn accepts_insecure_transport(f: &Facts, ftx: &FunctionContext) -> Result<Value,
 }
 
 fn is_admin(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
-    Ok(Value::Bool(f.access.admins.contains_key(&asset_arg(ftx)?)))
+    Ok(Value::Bool(f.privilege.admins.contains_key(&asset_arg(ftx)?)))
+}
+
+fn can_become_admin(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
+    Ok(Value::Bool(f.privilege.escalations.contains_key(&asset_arg(ftx)?)))
 }
 
 fn untrusted_assumers(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
@@ -238,8 +249,13 @@ fn insecure_transport_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> V
     verdict_evidence(&facts.access.insecure_transport, id)
 }
 
+fn escalation_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence> {
+    let Some(chain) = facts.privilege.escalations.get(id) else { return Vec::new() };
+    vec![Evidence { summary: chain.join("; then "), hops: Vec::new() }]
+}
+
 fn admin_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence> {
-    facts.access.admins.get(id).into_iter().flatten().map(Evidence::note).collect()
+    facts.privilege.admins.get(id).into_iter().flatten().map(Evidence::note).collect()
 }
 
 fn untrusted_assumer_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence> {
