@@ -46,6 +46,7 @@ pub const PLANTED: &[(&str, u64)] = &[
     ("public bucket (policy)", 3),
     ("publicly accessible, unencrypted database", 4),
     ("console user without MFA", 10),
+    ("CI user that can pass an administrator role to EC2 (privilege escalation)", 10),
 ];
 
 struct Writer {
@@ -133,10 +134,47 @@ fn aws_account(n: usize, regions: usize, rng: &mut Rng) -> (String, Value) {
             );
         }
     }
-    for r in 0..6 {
-        w.add(format!("arn:aws:iam::{acct}:role/role-{r}"), "aws_iam_role", format!("role-{r}"), None, json!({
-            "trust_policy": {"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
-            "attached_policies": [read]}));
+    // Roles: instance roles that read, one that writes the account's buckets (bounded
+    // by the read policy, so it cannot), and a break-glass administrator that the
+    // account's principals may assume with MFA.
+    let data = w.add(
+        format!("arn:aws:iam::{acct}:policy/data-{n}"),
+        "aws_iam_policy",
+        format!("data-{n}"),
+        None,
+        json!({"document": {"Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+            "Resource": format!("arn:aws:s3:::bucket-{n}-*")}]}}),
+    );
+    let ec2_trust = json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    for r in 0..5 {
+        let mut attrs = json!({"trust_policy": ec2_trust, "attached_policies": [if r == 1 { &data } else { &read }]});
+        if r == 2 {
+            attrs["attached_policies"] = json!([data]);
+            attrs["permissions_boundary"] = json!(read);
+        }
+        w.add(format!("arn:aws:iam::{acct}:role/role-{r}"), "aws_iam_role", format!("role-{r}"), None, attrs);
+    }
+    w.add(format!("arn:aws:iam::{acct}:role/break-glass"), "aws_iam_role", "break-glass".into(), None, json!({
+        "trust_policy": {"Statement": [{"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{acct}:root")}, "Action": "sts:AssumeRole",
+            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]},
+        "attached_policies": [admin]}));
+    if rng.chance(10) {
+        w.add(
+            format!("arn:aws:iam::{acct}:role/ops-automation"),
+            "aws_iam_role",
+            "ops-automation".into(),
+            None,
+            json!({"trust_policy": ec2_trust, "attached_policies": [admin]}),
+        );
+        let runner = w.add(format!("arn:aws:iam::{acct}:policy/ci-runner"), "aws_iam_policy", "ci-runner".into(), None,
+            json!({"document": {"Statement": [{"Effect": "Allow", "Action": ["iam:PassRole", "ec2:RunInstances"], "Resource": "*"}]}}));
+        w.add(
+            format!("arn:aws:iam::{acct}:user/ci"),
+            "aws_iam_user",
+            "ci".into(),
+            None,
+            json!({"created": "2025-06-01T00:00:00Z", "console_access": false, "attached_policies": [runner]}),
+        );
     }
     for (ri, region) in REGIONS.iter().cycle().take(regions).enumerate() {
         let key = w.add(
