@@ -7,7 +7,8 @@
 #   (an estate: auditgraph synth --assets 1000000 --seed 1 -o /tmp/estate-1m)
 set -euo pipefail
 old=$1; new=$2; estate=$3; pairs=${4:-5}
-queries="$(cd "$(dirname "$0")/.." && pwd)/queries"
+# QUERIES: another controls folder (both binaries must know its functions).
+queries=${QUERIES:-"$(cd "$(dirname "$0")/.." && pwd)/queries"}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

@@ -10,9 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use auditgraph_model::{Asset, AssetClass, AssetId, RelationKind};
 use serde::Serialize;
 
-use crate::analysis::access_graph::{
-    access_to, conditional_note, role_steps, through_chains, Holder, Level, Permit, Step,
-};
+use crate::analysis::access_graph::{access_to, conditional_note, role_steps, Holder, Level, Permit, Step, StepsInto};
 use crate::analysis::network::{Link, Networks};
 use crate::analysis::principals::{via_group, Actor, PolicySets, Principals};
 use crate::analysis::reachability::link_between;
@@ -66,6 +64,7 @@ fn access_holders(graph: &AssetGraph, seeds: &[AssetId]) -> BTreeMap<AssetId, Ve
     let stores: Vec<&Asset> = seeds.iter().filter_map(|id| graph.asset(id)).collect();
     let direct = access_to(&principals, &stores);
     let steps = if direct.is_empty() { Vec::new() } else { role_steps(graph, &principals) };
+    let chains = StepsInto::new(&steps);
     let mut out = BTreeMap::new();
     for (store, actors) in direct {
         let holders: Vec<Holder> = actors
@@ -89,7 +88,8 @@ fn access_holders(graph: &AssetGraph, seeds: &[AssetId]) -> BTreeMap<AssetId, Ve
                 Holder { actor, path: Vec::new(), permit: Permit { conditional_on: on, grants }, levels }
             })
             .collect();
-        let found = through_chains(holders, &steps)
+        let found = chains
+            .extend(holders)
             .into_iter()
             .map(|h| {
                 let granted_by = h

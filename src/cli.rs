@@ -252,6 +252,9 @@ pub struct WhoCanArgs {
     pub snapshot: SnapshotArg,
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
     pub format: TextOrJson,
+    /// Print how long each stage took (to standard error).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -263,6 +266,9 @@ pub struct CanArgs {
     pub snapshot: SnapshotArg,
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
     pub format: TextOrJson,
+    /// Print how long each stage took (to standard error).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -324,6 +330,9 @@ pub struct BoundaryArgs {
     /// Also draw the boundary view to this file (.dot, .svg or .png).
     #[arg(long)]
     pub diagram: Option<PathBuf>,
+    /// Print how long each stage took (to standard error).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(clap::Args, Debug)]

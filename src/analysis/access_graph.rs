@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use auditgraph_model::policy::{Effect, PolicyDocument, Principal as PolicyPrincipal};
@@ -456,35 +457,47 @@ pub fn who_can(principals: &Principals, steps: &[Step], action: &str, target: &A
         }
     }
     direct.sort_by(|a, b| a.actor.cmp(&b.actor));
-    through_chains(direct, steps)
+    StepsInto::new(steps).extend(direct)
 }
 
-/// Extends holders that are roles with every actor that can come to act as them.
-pub fn through_chains(direct: Vec<Holder>, steps: &[Step]) -> Vec<Holder> {
-    let mut into: BTreeMap<&AssetId, Vec<&Step>> = BTreeMap::new();
-    for s in steps {
-        into.entry(&s.role).or_default().push(s);
-    }
-    let mut seen: BTreeSet<Actor> = direct.iter().map(|h| h.actor.clone()).collect();
-    let mut out = direct.clone();
-    let mut queue: VecDeque<Holder> = direct.into_iter().collect();
-    while let Some(h) = queue.pop_front() {
-        let Actor::Asset(role) = &h.actor else { continue };
-        if h.path.len() >= MAX_CHAIN {
-            continue;
+/// The steps into each role, for following chains backwards.
+pub struct StepsInto<'s> {
+    into: FxHashMap<&'s AssetId, Vec<&'s Step>>,
+}
+
+impl<'s> StepsInto<'s> {
+    pub fn new(steps: &'s [Step]) -> Self {
+        let mut into: FxHashMap<&AssetId, Vec<&Step>> = FxHashMap::default();
+        for s in steps {
+            into.entry(&s.role).or_default().push(s);
         }
-        for step in into.get(role).into_iter().flatten() {
-            if !seen.insert(step.from.clone()) {
+        StepsInto { into }
+    }
+
+    /// Extends holders that are roles with every actor that can come to act as them.
+    pub fn extend(&self, direct: Vec<Holder>) -> Vec<Holder> {
+        let mut seen: BTreeSet<Actor> = direct.iter().map(|h| h.actor.clone()).collect();
+        let mut out = direct.clone();
+        let mut queue: VecDeque<Holder> = direct.into_iter().collect();
+        while let Some(h) = queue.pop_front() {
+            let Actor::Asset(role) = &h.actor else { continue };
+            if h.path.len() >= MAX_CHAIN {
                 continue;
             }
-            let mut path = vec![(*step).clone()];
-            path.extend(h.path.iter().cloned());
-            let holder = Holder { actor: step.from.clone(), path, permit: h.permit.clone(), levels: h.levels.clone() };
-            queue.push_back(holder.clone());
-            out.push(holder);
+            for step in self.into.get(role).into_iter().flatten() {
+                if !seen.insert(step.from.clone()) {
+                    continue;
+                }
+                let mut path = vec![(*step).clone()];
+                path.extend(h.path.iter().cloned());
+                let holder =
+                    Holder { actor: step.from.clone(), path, permit: h.permit.clone(), levels: h.levels.clone() };
+                queue.push_back(holder.clone());
+                out.push(holder);
+            }
         }
+        out
     }
-    out
 }
 
 /// What one identity the principal can act as may do to one data store.

@@ -33,23 +33,10 @@ const ADMIN_PROBES: &[(&str, &str)] = &[
     ("cloudtrail:StopLogging", "arn:aws:cloudtrail:us-east-1:{account}:trail/any-trail"),
 ];
 
-/// The services whose actions can change what a principal may do; a principal
-/// whose policies name none of them cannot escalate by any step below but
-/// `sts:AssumeRole`.
-const ESCALATING_SERVICES: &[&str] = &[
-    "iam",
-    "sts",
-    "ssm",
-    "lambda",
-    "ec2",
-    "cloudformation",
-    "glue",
-    "codebuild",
-    "sagemaker",
-    "datapipeline",
-    "ecs",
-    "autoscaling",
-];
+/// The services every escalation step but `sts:AssumeRole` needs an action of
+/// (`iam:PassRole` included): a principal whose policies allow none of them is
+/// not asked about those steps.
+const ESCALATING_SERVICES: &[&str] = &["iam", "ssm"];
 
 /// Services that run code as a role passed to them, and what starting that code takes.
 const PASS_ROLE_SERVICES: &[(&str, &[&str])] = &[
@@ -148,11 +135,12 @@ fn escalations(
     let name = |id: &AssetId| super::name_in(graph, id);
     let instances_by_role = instances_by_role(graph);
     let trusted_services = trusted_services(graph);
+    let admin_groups = admin_groups(graph, principals);
     let mut edges: Vec<Escalation> = principals
         .list
         .par_iter()
         .filter(|p| !admins.contains_key(p.id) && ESCALATING_SERVICES.iter().any(|s| p.may_allow_service(s)))
-        .flat_map_iter(|p| steps_of(graph, principals, p, &instances_by_role, &trusted_services))
+        .flat_map_iter(|p| steps_of(graph, principals, p, &instances_by_role, &trusted_services, &admin_groups))
         .collect();
     // Assuming a role (trust and identity both allowing) is a step too.
     for s in role_steps(graph, principals) {
@@ -245,6 +233,7 @@ fn steps_of(
     p: &Principal,
     instances_by_role: &BTreeMap<&AssetId, Vec<&AssetId>>,
     trusted_services: &BTreeMap<&AssetId, BTreeSet<String>>,
+    admin_groups: &FxHashMap<&str, Vec<&AssetId>>,
 ) -> Vec<Escalation> {
     let asker = p.asker();
     let side = no_resource_policy(p.account);
@@ -287,7 +276,7 @@ fn steps_of(
     }
     // Joining a group whose policies make its members administrators.
     if p.kind == AssetKind::AwsIamUser {
-        for group in admin_groups(graph, principals) {
+        for group in admin_groups.get(p.account).into_iter().flatten() {
             if let Some((g, on)) = can("iam:AddUserToGroup", group.as_str()) {
                 if !boundary_binds {
                     step(
@@ -381,10 +370,9 @@ fn service_prefix(service: &str) -> &str {
     service.split('.').next().unwrap_or(service)
 }
 
-/// Groups of the estate whose members the evaluator would make administrators:
-/// the groups an administrator user belongs to and whose policies grant it.
-fn admin_groups<'g>(graph: &'g AssetGraph, principals: &Principals) -> Vec<&'g AssetId> {
-    let mut out = Vec::new();
+/// Groups whose members the evaluator would make administrators, by account.
+fn admin_groups<'g>(graph: &'g AssetGraph, principals: &Principals) -> FxHashMap<&'g str, Vec<&'g AssetId>> {
+    let mut out: FxHashMap<&str, Vec<&AssetId>> = FxHashMap::default();
     for g in graph.assets_of(&[AssetKind::AwsIamGroup]) {
         let Attributes::AwsIamGroup(group) = &g.attributes else { continue };
         let docs: Vec<Named> = group
@@ -401,7 +389,7 @@ fn admin_groups<'g>(graph: &'g AssetGraph, principals: &Principals) -> Vec<&'g A
             continue;
         };
         if admin_evidence(&member.asker_with(&docs), &g.account).is_some() {
-            out.push(&g.id);
+            out.entry(g.account.as_str()).or_default().push(&g.id);
         }
     }
     out

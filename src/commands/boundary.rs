@@ -13,9 +13,12 @@ use crate::render::{self, Scene, View};
 use crate::terminal;
 
 pub fn run(args: BoundaryArgs) -> Result<ExitCode> {
+    let mut timer = crate::scan::Timer::new(args.timings);
     let snap = load(args.snapshot.path())?;
     let (graph, facts) = graph_and_facts(&snap);
+    timer.lap("read snapshot, derive facts");
     let b = boundary::compute(&graph, &facts, &seeds(&args.seed)?, &args.seed);
+    timer.lap("boundary (network, access)");
     if b.components.is_empty() {
         bail!("no asset matches the seeds {}", args.seed.join(", "));
     }

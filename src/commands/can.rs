@@ -32,8 +32,10 @@ struct StoreRecord {
 }
 
 pub fn run(args: CanArgs) -> Result<ExitCode> {
+    let mut timer = crate::scan::Timer::new(args.timings);
     let snap = load(args.snapshot.path())?;
     let graph = snap.graph();
+    timer.lap("read snapshot, build graph");
     let acting = [AssetKind::AwsIamUser, AssetKind::AwsIamRole, AssetKind::AwsEc2Instance];
     let starts: Vec<_> = select(&graph, &args.principal)
         .into_iter()
@@ -45,6 +47,7 @@ pub fn run(args: CanArgs) -> Result<ExitCode> {
     let sets = PolicySets::of(&graph);
     let principals = Principals::new(&graph, &sets);
     let steps = role_steps(&graph, &principals);
+    timer.lap("principals and role chains");
     let name_of = |id: &auditgraph_model::AssetId| name_in(&graph, id);
     let answers: Vec<Answer> = starts
         .iter()
@@ -68,6 +71,7 @@ pub fn run(args: CanArgs) -> Result<ExitCode> {
             Answer { principal: start.to_string(), name: name_of(start), reaches }
         })
         .collect();
+    timer.lap("decide");
     match args.format {
         TextOrJson::Json => {
             let out = serde_json::json!({"answers": answers, "not_considered": super::who_can::NOT_CONSIDERED});

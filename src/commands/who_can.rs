@@ -42,8 +42,10 @@ struct HolderRecord {
 }
 
 pub fn run(args: WhoCanArgs) -> Result<ExitCode> {
+    let mut timer = crate::scan::Timer::new(args.timings);
     let snap = load(args.snapshot.path())?;
     let graph = snap.graph();
+    timer.lap("read snapshot, build graph");
     let matched = select(&graph, &args.on);
     if matched.is_empty() {
         bail!("--on matches no asset");
@@ -58,6 +60,7 @@ pub fn run(args: WhoCanArgs) -> Result<ExitCode> {
     let sets = PolicySets::of(&graph);
     let principals = Principals::new(&graph, &sets);
     let steps = role_steps(&graph, &principals);
+    timer.lap("principals and role chains");
     let name_of = |id: &auditgraph_model::AssetId| name_in(&graph, id);
     let answers: Vec<Answer> = targets
         .iter()
@@ -71,6 +74,7 @@ pub fn run(args: WhoCanArgs) -> Result<ExitCode> {
                 .collect(),
         })
         .collect();
+    timer.lap("decide");
     match args.format {
         TextOrJson::Json => {
             let out = serde_json::json!({"answers": answers, "not_considered": NOT_CONSIDERED});
