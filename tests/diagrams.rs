@@ -106,6 +106,8 @@ fn the_boundary_of_customer_data() {
         "aws_ec2_instance prod-legacy-web",
         "aws_iam_group Admins",
         "aws_iam_group Developers",
+        "aws_iam_role github-deploy",
+        "aws_iam_role github-docs",
         "aws_iam_role ops-automation",
         "aws_iam_role ops-break-glass",
         "aws_iam_role partner-sync",
@@ -237,7 +239,7 @@ fn boundary_command_prints_scope_and_crossings() {
         auditgraph(dir.path(), &["boundary", "--seed", "tag:data=customer", "--format", "csv", "--diagram", "b.dot"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.starts_with("id,kind,name,account,region,why\n"));
-    assert_eq!(run.stdout.lines().count(), 47, "a header and 46 components (dana and frank by NotAction grants)");
+    assert_eq!(run.stdout.lines().count(), 49, "a header and 48 components (dana and frank by NotAction grants)");
     assert!(std::fs::read_to_string(dir.path().join("b.dot")).unwrap().contains("boundary view"));
     let table = auditgraph(dir.path(), &["boundary", "--seed", "tag:data=customer"]);
     assert!(table.stdout.contains("internet -> prod-legacy-web (aws_ec2_instance) [tcp/443]"), "{}", table.stdout);

@@ -284,26 +284,80 @@ fn gcs_public(b: &StorageBucket) -> Verdict {
     }
 }
 
-/// The principals outside `estate` that a trust policy lets assume the role with
-/// no `sts:ExternalId` condition.
+/// The callers outside `estate` that a trust policy lets assume the role without
+/// proving who they are: AWS accounts (or anyone) with no fixed `sts:ExternalId`
+/// unless the statement limits callers to the organisation (`aws:PrincipalOrgID`),
+/// and users of an identity provider with no condition on the token's subject
+/// (OIDC: `…:sub`) or audience (SAML: `SAML:aud`), which would admit every user of
+/// the provider (for GitHub's, every repository on GitHub).
 fn untrusted_assumers(trust: &PolicyDocument, estate: &BTreeSet<&str>) -> Vec<String> {
     let mut out = BTreeMap::new();
     for s in trust.statements.iter().filter(|s| s.effect == Effect::Allow) {
-        if requires_external_id(s) {
+        if let Some(p) = &s.principal {
+            for provider in p.values("Federated") {
+                if !names_federated_subject(s, provider) {
+                    let what = if provider.contains(":saml-provider/") { "SAML:aud" } else { "the token's sub" };
+                    out.insert(
+                        format!(
+                            "users of identity provider {provider} may assume the role with no condition on {what}"
+                        ),
+                        (),
+                    );
+                }
+            }
+        }
+        if requires_external_id(s) || limits_to_organization(s) {
             continue;
         }
         if s.not_principal.is_some() {
-            out.insert("anyone not named in its NotPrincipal".to_string(), ());
+            out.insert(
+                "anyone not named in its NotPrincipal may assume the role without an ExternalId".to_string(),
+                (),
+            );
         }
         let Some(p) = &s.principal else { continue };
         for principal in p.values("AWS") {
             let account = account_of(principal);
             if principal == "*" || account.is_some_and(|a| !estate.contains(a)) {
-                out.insert(principal.to_string(), ());
+                out.insert(format!("{principal} may assume the role without an ExternalId"), ());
             }
         }
     }
-    out.into_keys().map(|p| format!("{p} may assume the role without an ExternalId")).collect()
+    out.into_keys().collect()
+}
+
+/// Whether a statement fixes, with a narrowing operator (no `IfExists`), a value of
+/// one of the condition keys whose name ends with one of `suffixes`.
+fn fixes_key(s: &Statement, suffixes: &[&str], allow_patterns: bool) -> bool {
+    s.condition.iter().any(|(operator, keys)| {
+        let (base, if_exists, _) = operator_parts(operator);
+        let narrowing =
+            matches!(base, "StringEquals" | "StringEqualsIgnoreCase") || (allow_patterns && base == "StringLike");
+        !if_exists
+            && narrowing
+            && keys.iter().any(|(key, value)| {
+                let key = key.to_ascii_lowercase();
+                let values = condition_values(value);
+                suffixes.iter().any(|suffix| key.ends_with(suffix))
+                    && !values.is_empty()
+                    && values.iter().all(|v| v.as_str().is_some_and(|t| !t.is_empty() && t != "*" && !t.contains("${")))
+            })
+    })
+}
+
+/// Whether a trust statement limits callers to principals of one organisation.
+fn limits_to_organization(s: &Statement) -> bool {
+    fixes_key(s, &["aws:principalorgid"], false)
+}
+
+/// Whether a trust statement for an identity provider names whose tokens it takes:
+/// a subject (OIDC, a pattern such as `repo:org/app:*` counts) or, for SAML, an audience.
+fn names_federated_subject(s: &Statement, provider: &str) -> bool {
+    if provider.contains(":saml-provider/") {
+        fixes_key(s, &["saml:aud", "saml:sub"], true)
+    } else {
+        fixes_key(s, &[":sub"], true)
+    }
 }
 
 /// Whether a statement demands an `sts:ExternalId` a caller must know: compared for
@@ -455,6 +509,10 @@ mod tests {
             .unwrap()
         };
         assert_eq!(untrusted_assumers(&doc(""), &estate).len(), 1);
+        let org = r#","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123"}}"#;
+        assert!(untrusted_assumers(&doc(org), &estate).is_empty(), "limited to the organisation");
+        let any_org = r#","Condition":{"StringLike":{"aws:PrincipalOrgID":"*"}}"#;
+        assert_eq!(untrusted_assumers(&doc(any_org), &estate).len(), 1, "a wildcard organisation limits nothing");
         assert!(untrusted_assumers(&doc(r#","Condition":{"StringEquals":{"sts:ExternalId":"x"}}"#), &estate).is_empty());
         for weak in [
             r#"{"StringLike":{"sts:ExternalId":"*"}}"#,
@@ -469,5 +527,31 @@ mod tests {
         )
         .unwrap();
         assert!(untrusted_assumers(&own, &estate).is_empty());
+    }
+
+    #[test]
+    fn federated_trust_needs_a_subject() {
+        let estate = BTreeSet::from(["111111111111"]);
+        let github = "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com";
+        let doc = |provider: &str, cond: &str| -> PolicyDocument {
+            serde_json::from_str(&format!(
+                r#"{{"Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{provider}"}},"Action":"sts:AssumeRoleWithWebIdentity"{cond}}}]}}"#
+            ))
+            .unwrap()
+        };
+        let aud_only =
+            r#","Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"}}"#;
+        let found = untrusted_assumers(&doc(github, aud_only), &estate);
+        assert_eq!(found.len(), 1, "every repository on GitHub may assume it: {found:?}");
+        assert!(found[0].contains("no condition on the token's sub"));
+        let repo =
+            r#","Condition":{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:northwind/deploy:*"}}"#;
+        assert!(untrusted_assumers(&doc(github, repo), &estate).is_empty());
+        let any_repo = r#","Condition":{"StringLike":{"token.actions.githubusercontent.com:sub":"*"}}"#;
+        assert_eq!(untrusted_assumers(&doc(github, any_repo), &estate).len(), 1);
+        let saml = "arn:aws:iam::111111111111:saml-provider/okta";
+        assert_eq!(untrusted_assumers(&doc(saml, ""), &estate).len(), 1);
+        let saml_aud = r#","Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}"#;
+        assert!(untrusted_assumers(&doc(saml, saml_aud), &estate).is_empty());
     }
 }

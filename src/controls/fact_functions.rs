@@ -106,7 +106,7 @@ pub const FACT_FUNCTIONS: &[FactFunction] = &[
     FactFunction {
         name: "untrusted_assumers",
         call: "untrusted_assumers(asset)",
-        meaning: "accounts outside the estate (or anyone, by NotPrincipal) that may assume the role without a fixed ExternalId",
+        meaning: "who may assume the role from outside the estate without proving who they are: accounts (or anyone) with no fixed ExternalId unless limited to the organisation (`aws:PrincipalOrgID`), identity providers with no condition on the token's subject (SAML: audience)",
         eval: untrusted_assumers,
         evidence: untrusted_assumer_evidence,
     },
