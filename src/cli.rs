@@ -249,12 +249,7 @@ pub struct WhoCanArgs {
     #[arg(long, value_parser = parse_selector)]
     pub on: Selector,
     #[command(flatten)]
-    pub snapshot: SnapshotArg,
-    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
-    pub format: TextOrJson,
-    /// Print how long each stage took (to standard error).
-    #[arg(long)]
-    pub timings: bool,
+    pub common: AccessArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -262,6 +257,13 @@ pub struct CanArgs {
     /// The principals (users, roles) or instances to ask about.
     #[arg(value_parser = parse_selector)]
     pub principal: Selector,
+    #[command(flatten)]
+    pub common: AccessArgs,
+}
+
+/// What `who-can` and `can` share: the snapshot, the output format, timings.
+#[derive(clap::Args, Debug)]
+pub struct AccessArgs {
     #[command(flatten)]
     pub snapshot: SnapshotArg,
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]

@@ -6,11 +6,12 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use serde::Serialize;
 
-use super::{load, select};
-use crate::analysis::access_graph::{conditional_note, reach_of, role_steps, Access};
+use super::select;
+use crate::analysis::access_graph::{conditional_note, reach_of, Access, Step};
 use crate::analysis::name_in;
-use crate::analysis::principals::{PolicySets, Principals};
+use crate::analysis::principals::Principals;
 use crate::cli::{CanArgs, TextOrJson};
+use crate::graph::AssetGraph;
 use crate::terminal::field;
 use auditgraph_model::AssetKind;
 
@@ -32,27 +33,23 @@ struct StoreRecord {
 }
 
 pub fn run(args: CanArgs) -> Result<ExitCode> {
-    let mut timer = crate::scan::Timer::new(args.timings);
-    let snap = load(args.snapshot.path())?;
-    let graph = snap.graph();
-    timer.lap("read snapshot, build graph");
+    super::who_can::with_principals(&args.common, |graph, principals, steps| answer(&args, graph, principals, steps))
+}
+
+fn answer(args: &CanArgs, graph: &AssetGraph, principals: &Principals, steps: &[Step]) -> Result<ExitCode> {
     let acting = [AssetKind::AwsIamUser, AssetKind::AwsIamRole, AssetKind::AwsEc2Instance];
-    let starts: Vec<_> = select(&graph, &args.principal)
+    let starts: Vec<_> = select(graph, &args.principal)
         .into_iter()
         .filter(|id| graph.asset(id).is_some_and(|a| acting.contains(&a.kind())))
         .collect();
     if starts.is_empty() {
         bail!("the selector matches no IAM user, role or EC2 instance");
     }
-    let sets = PolicySets::of(&graph);
-    let principals = Principals::new(&graph, &sets);
-    let steps = role_steps(&graph, &principals);
-    timer.lap("principals and role chains");
-    let name_of = |id: &auditgraph_model::AssetId| name_in(&graph, id);
+    let name_of = |id: &auditgraph_model::AssetId| name_in(graph, id);
     let answers: Vec<Answer> = starts
         .iter()
         .map(|start| {
-            let mut reaches: Vec<StoreRecord> = reach_of(&graph, &principals, &steps, start)
+            let mut reaches: Vec<StoreRecord> = reach_of(graph, principals, steps, start)
                 .into_iter()
                 .filter_map(|r| {
                     let store = graph.asset(&r.store)?;
@@ -71,8 +68,7 @@ pub fn run(args: CanArgs) -> Result<ExitCode> {
             Answer { principal: start.to_string(), name: name_of(start), reaches }
         })
         .collect();
-    timer.lap("decide");
-    match args.format {
+    match args.common.format {
         TextOrJson::Json => {
             let out = serde_json::json!({"answers": answers, "not_considered": super::who_can::NOT_CONSIDERED});
             crate::sayln!("{}", serde_json::to_string_pretty(&out)?);

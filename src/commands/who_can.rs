@@ -8,10 +8,10 @@ use anyhow::{bail, Result};
 use serde::Serialize;
 
 use super::{load, select};
-use crate::analysis::access_graph::{applies_to, role_steps, who_can, Holder};
+use crate::analysis::access_graph::{applies_to, role_steps, who_can, Holder, Step};
 use crate::analysis::name_in;
 use crate::analysis::principals::{Actor, PolicySets, Principals};
-use crate::cli::{TextOrJson, WhoCanArgs};
+use crate::cli::{AccessArgs, TextOrJson, WhoCanArgs};
 use crate::graph::AssetGraph;
 use crate::iam::Grant;
 use crate::terminal::field;
@@ -41,12 +41,31 @@ struct HolderRecord {
     grants: Vec<Grant>,
 }
 
-pub fn run(args: WhoCanArgs) -> Result<ExitCode> {
+/// Reads the snapshot, gathers the estate's principals and role chains, and hands
+/// them to `answer`: the start of `who-can` and `can` alike.
+pub fn with_principals<T>(
+    args: &AccessArgs,
+    answer: impl FnOnce(&AssetGraph, &Principals, &[Step]) -> Result<T>,
+) -> Result<T> {
     let mut timer = crate::scan::Timer::new(args.timings);
     let snap = load(args.snapshot.path())?;
     let graph = snap.graph();
     timer.lap("read snapshot, build graph");
-    let matched = select(&graph, &args.on);
+    let sets = PolicySets::of(&graph);
+    let principals = Principals::new(&graph, &sets);
+    let steps = role_steps(&graph, &principals);
+    timer.lap("principals and role chains");
+    let out = answer(&graph, &principals, &steps);
+    timer.lap("decide and print");
+    out
+}
+
+pub fn run(args: WhoCanArgs) -> Result<ExitCode> {
+    with_principals(&args.common, |graph, principals, steps| answer(&args, graph, principals, steps))
+}
+
+fn answer(args: &WhoCanArgs, graph: &AssetGraph, principals: &Principals, steps: &[Step]) -> Result<ExitCode> {
+    let matched = select(graph, &args.on);
     if matched.is_empty() {
         bail!("--on matches no asset");
     }
@@ -57,25 +76,17 @@ pub fn run(args: WhoCanArgs) -> Result<ExitCode> {
         let why = if gcp > 0 { " (Google Cloud IAM is not evaluated by who-can yet)" } else { "" };
         bail!("--on matches {} asset(s), none of which {} is about{why}", matched.len(), args.action);
     }
-    let sets = PolicySets::of(&graph);
-    let principals = Principals::new(&graph, &sets);
-    let steps = role_steps(&graph, &principals);
-    timer.lap("principals and role chains");
-    let name_of = |id: &auditgraph_model::AssetId| name_in(&graph, id);
+    let name_of = |id: &auditgraph_model::AssetId| name_in(graph, id);
     let answers: Vec<Answer> = targets
         .iter()
         .map(|target| Answer {
             action: &args.action,
             resource: target.id.as_str(),
             resource_name: name_of(&target.id),
-            holders: who_can(&principals, &steps, &args.action, target)
-                .into_iter()
-                .map(|h| record(&graph, &h))
-                .collect(),
+            holders: who_can(principals, steps, &args.action, target).into_iter().map(|h| record(graph, &h)).collect(),
         })
         .collect();
-    timer.lap("decide");
-    match args.format {
+    match args.common.format {
         TextOrJson::Json => {
             let out = serde_json::json!({"answers": answers, "not_considered": NOT_CONSIDERED});
             crate::sayln!("{}", serde_json::to_string_pretty(&out)?);
