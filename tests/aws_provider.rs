@@ -277,6 +277,33 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
             .map(|h| h["name"].as_str().unwrap().to_string())
             .collect()
     };
+    // The staging account's SCP denies writing to S3, whatever its roles allow.
+    let staging_account = asset(&stage, &format!("arn:aws:iam::{staging}:root"));
+    let levels = &staging_account["attributes"]["organization"]["service_control_policies"];
+    let scp_names: Vec<&str> = levels
+        .as_array()
+        .expect("the management account read the staging account's SCPs")
+        .iter()
+        .flat_map(|level| level["policies"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()))
+        .collect();
+    assert!(scp_names.contains(&"no-s3-writes"), "{levels}");
+    let on_staging = |action: &str| -> BTreeSet<String> {
+        let args =
+            ["who-can", action, "--on", "name:northwind-staging-data", "--snapshot", "snap.json", "--format", "json"];
+        let run = common::auditgraph(dir.path(), &args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let out: Value = serde_json::from_str(&run.stdout).unwrap();
+        out["answers"][0]["holders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let staging_ci = "user staging-ci";
+    assert!(on_staging("s3:GetObject").contains(staging_ci), "{:?}", on_staging("s3:GetObject"));
+    assert!(!on_staging("s3:PutObject").contains(staging_ci), "the SCP denies it: {:?}", on_staging("s3:PutObject"));
+
     let readers = holders("s3:GetObject");
     for who in ["role deployer", "user ci-deploy, as role deployer", "user alice"] {
         assert!(readers.contains(who), "{who} can read: {readers:?}");

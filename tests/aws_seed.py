@@ -210,6 +210,10 @@ def seed_staging(acct, out):
     s3.create_bucket(Bucket="northwind-staging-data")
     s3.put_bucket_encryption(Bucket="northwind-staging-data", ServerSideEncryptionConfiguration={
         "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+    iam = acct.client("iam")
+    iam.create_user(UserName="staging-ci")
+    iam.put_user_policy(UserName="staging-ci", PolicyName="all-of-s3", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
 
 
 def assume(endpoint, account, role):
@@ -225,6 +229,10 @@ def estate(endpoint):
     orgs.create_organization(FeatureSet="ALL")
     created = orgs.create_account(Email="staging@example.com", AccountName="staging")
     staging_id = created["CreateAccountStatus"]["AccountId"]
+    # A service control policy on the staging account: nothing may write to S3 there.
+    scp = orgs.create_policy(Name="no-s3-writes", Type="SERVICE_CONTROL_POLICY", Description="staging", Content=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:PutObject", "Resource": "*"}]}))
+    orgs.attach_policy(PolicyId=scp["Policy"]["PolicySummary"]["Id"], TargetId=staging_id)
     out = {"management": MANAGEMENT, "staging": staging_id}
     seed_management(management, out)
     # moto creates OrganizationAccountAccessRole in new accounts, as AWS does.

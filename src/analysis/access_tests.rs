@@ -561,3 +561,49 @@ fn each_escalation_step_is_found_and_a_deny_or_boundary_breaks_it() {
         ["self-writer", "unbounding-writer", "versioner", "joiner", "key-maker", "passer", "ssm", "trust-writer"];
     assert_eq!(escalating, expected.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>());
 }
+
+#[test]
+fn service_control_policies_bind_where_read_and_the_organisation_decides_principal_org_id() {
+    let full_access =
+        json!({"id": "p-FullAWSAccess", "name": "FullAWSAccess", "document": policy(json!([allow("*", "*")]))});
+    let no_writes = json!({"id": "p-1", "name": "no-s3-writes",
+        "document": policy(json!([{"Effect": "Deny", "Action": "s3:PutObject", "Resource": "*"}]))});
+    let with_org = |scps: Option<Value>, management: &str| {
+        let mut org = json!({"id": "o-north", "management_account": management});
+        if let Some(levels) = scps {
+            org["service_control_policies"] = levels;
+        }
+        let mut e = Estate::default();
+        e.add(A, &format!("arn:aws:iam::{A}:root"), "aws_account", json!({"account_id": A, "organization": org}))
+            .user(A, "u", json!([allow("s3:*", "*"), allow("sts:AssumeRole", "*")]), json!({}))
+            .bucket(A, "data", json!([]))
+            .role(
+                A,
+                "org-wide",
+                json!([{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-north"}}}]),
+                json!([]),
+            )
+            .role(
+                A,
+                "other-org",
+                json!([{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-elsewhere"}}}]),
+                json!([]),
+            );
+        e
+    };
+    let levels =
+        json!([{"target": "r-1", "policies": [full_access]}, {"target": A, "policies": [full_access, no_writes]}]);
+    let bound = with_org(Some(levels.clone()), B).graph();
+    let u = user_arn(A, "u");
+    assert_eq!(holders(&bound, "s3:GetObject", BUCKET), [(u.clone(), false)]);
+    assert!(holders(&bound, "s3:PutObject", BUCKET).is_empty(), "the account's SCP denies it");
+    // The organisation is known, so the trust limited to it is decided both ways.
+    assert!(holders(&bound, "sts:AssumeRole", &role_arn(A, "org-wide")).contains(&(u.clone(), false)));
+    let other = holders(&bound, "sts:AssumeRole", &role_arn(A, "other-org"));
+    assert!(!other.iter().any(|(who, _)| who == &u), "{other:?}");
+    // The management account is not bound by SCPs; unread SCPs make every grant conditional.
+    assert_eq!(holders(&with_org(Some(levels), A).graph(), "s3:PutObject", BUCKET), [(u.clone(), false)]);
+    assert_eq!(holders(&with_org(None, B).graph(), "s3:GetObject", BUCKET), [(u, true)]);
+}

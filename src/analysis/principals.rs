@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use rustc_hash::FxHashMap;
 
-use auditgraph_model::aws::InlinePolicy;
+use auditgraph_model::aws::{InlinePolicy, Organization};
 use auditgraph_model::policy::PolicyDocument;
 use auditgraph_model::{AssetId, AssetKind, Attributes};
 
@@ -57,7 +57,18 @@ pub struct Principal<'g> {
     identity: Vec<Named<'g>>,
     boundary: Option<Vec<Named<'g>>>,
     boundary_unread: bool,
+    scps: OrgPolicies<'g>,
     context: Context,
+}
+
+/// The service control policies that bind a principal's account.
+enum OrgPolicies<'g> {
+    /// Not in an organisation (as far as the scan read), or its management account.
+    None,
+    /// Root first; each level must allow.
+    Levels(Vec<Vec<Named<'g>>>),
+    /// In an organisation whose policies the scan could not read.
+    NotRead,
 }
 
 /// One caller's side of every request, ready to put to the evaluator.
@@ -65,6 +76,7 @@ pub struct Asker<'p> {
     caller: Caller,
     identity: &'p [Named<'p>],
     boundary: Boundary<'p>,
+    scps: Scps<'p>,
     context: &'p Context,
 }
 
@@ -159,6 +171,15 @@ pub struct Principals<'g> {
 impl<'g> Principals<'g> {
     pub fn new(graph: &'g AssetGraph, sets: &'g PolicySets<'g>) -> Self {
         let named = |(name, doc): &'g (String, &'g PolicyDocument)| Named { name, doc };
+        let organizations: FxHashMap<&str, &Organization> = graph
+            .assets_of(&[AssetKind::AwsAccount])
+            .into_iter()
+            .filter_map(|a| match &a.attributes {
+                Attributes::AwsAccount(acc) => acc.organization.as_ref().map(|o| (acc.account_id.as_str(), o)),
+                _ => None,
+            })
+            .collect();
+        let org_of = |account: &str| organizations.get(account).copied();
         let list: Vec<Principal> = sets
             .sets
             .iter()
@@ -169,7 +190,8 @@ impl<'g> Principals<'g> {
                 identity: set.identity.iter().map(named).collect(),
                 boundary: set.boundary.as_ref().and_then(|(name, doc)| doc.map(|doc| vec![Named { name, doc }])),
                 boundary_unread: set.boundary.as_ref().is_some_and(|(_, doc)| doc.is_none()),
-                context: context_of(set.asset),
+                scps: org_policies(org_of(&set.asset.account), &set.asset.account),
+                context: context_of(set.asset, org_of(&set.asset.account)),
             })
             .collect();
         let mut estate_accounts: BTreeSet<&str> = list.iter().map(|p| p.account).collect();
@@ -202,9 +224,31 @@ pub fn request_context() -> Context {
     Context::default().with("aws:SecureTransport", &["true"])
 }
 
-/// A principal's requests: who it is, besides `request_context`.
-fn context_of(a: &auditgraph_model::Asset) -> Context {
-    let ctx = request_context().with("aws:PrincipalArn", &[a.id.as_str()]).with("aws:PrincipalAccount", &[&a.account]);
+/// The SCPs that bind principals of `account`, as its organisation was read.
+fn org_policies<'g>(org: Option<&'g Organization>, account: &str) -> OrgPolicies<'g> {
+    let Some(org) = org else { return OrgPolicies::None };
+    if org.management_account == account {
+        return OrgPolicies::None;
+    }
+    match &org.service_control_policies {
+        Some(levels) => OrgPolicies::Levels(
+            levels
+                .iter()
+                .map(|level| level.policies.iter().map(|p| Named { name: &p.name, doc: &p.document }).collect())
+                .collect(),
+        ),
+        None => OrgPolicies::NotRead,
+    }
+}
+
+/// A principal's requests: who it is (and its organisation, where read), besides
+/// `request_context`.
+fn context_of(a: &auditgraph_model::Asset, org: Option<&Organization>) -> Context {
+    let mut ctx =
+        request_context().with("aws:PrincipalArn", &[a.id.as_str()]).with("aws:PrincipalAccount", &[&a.account]);
+    if let Some(org) = org {
+        ctx = ctx.with("aws:PrincipalOrgID", &[&org.id]);
+    }
     match a.kind() {
         AssetKind::AwsIamUser => ctx.with("aws:username", &[&a.name]).with("aws:PrincipalType", &["User"]),
         _ => ctx.with_absent("aws:username").with("aws:PrincipalType", &["AssumedRole"]),
@@ -220,6 +264,11 @@ impl<'g> Principal<'g> {
                 (_, true) => Boundary::NotRead,
                 (Some(b), false) => Boundary::Policies(b),
                 (None, false) => Boundary::None,
+            },
+            scps: match &self.scps {
+                OrgPolicies::None => Scps::None,
+                OrgPolicies::Levels(levels) => Scps::Levels(levels),
+                OrgPolicies::NotRead => Scps::NotRead,
             },
             context: &self.context,
         }
@@ -273,7 +322,8 @@ pub fn outside_asker(caller: Caller, context: &Context) -> Asker<'_> {
         Caller::Anonymous => &[],
         Caller::Principal { .. } => ANY.get_or_init(|| [Named { name: OUTSIDE_OWN, doc: anything() }]),
     };
-    Asker { caller, identity, boundary: Boundary::None, context }
+    // Another account's SCPs are not the estate's to read: what they deny is not seen.
+    Asker { caller, identity, boundary: Boundary::None, scps: Scps::None, context }
 }
 
 impl Asker<'_> {
@@ -283,11 +333,11 @@ impl Asker<'_> {
     }
 
     /// The evaluator's decision on `action` against `resource` (an ARN of the
-    /// resource or inside it, such as an object of a bucket). SCPs are not read
-    /// yet: answers are what identity, boundary and resource policies allow.
+    /// resource or inside it, such as an object of a bucket), after its SCPs,
+    /// identity policies, boundary and the resource's policy.
     pub fn ask(&self, action: &str, resource: &str, side: &ResourceSide) -> Decision {
         let policies =
-            Policies { identity: self.identity, boundary: self.boundary, scps: Scps::None, resource: side.policy };
+            Policies { identity: self.identity, boundary: self.boundary, scps: self.scps, resource: side.policy };
         let req = Request {
             caller: self.caller.clone(),
             action,

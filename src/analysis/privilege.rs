@@ -1,7 +1,8 @@
 //! Administrators and privilege escalation, decided by the IAM evaluator. A
 //! principal is an administrator when every probe of administration (changing
-//! IAM, reading data, running compute, decrypting, stopping the audit trail) is
-//! allowed after its denies and boundary. It can become one when a chain of
+//! IAM, reading data, running compute, decrypting) is allowed after its denies,
+//! boundary and SCPs (guardrails such as "never stop CloudTrail" do not make an
+//! administrator less of one, so they are not probed). It can become one when a chain of
 //! escalation steps leads to an administrator: changing its own policies,
 //! joining a group, taking another user's credentials, rewriting a trust policy,
 //! passing a role to a service that runs code, running commands on an instance,
@@ -30,7 +31,6 @@ const ADMIN_PROBES: &[(&str, &str)] = &[
     ("s3:GetObject", "arn:aws:s3:::any-bucket/any-object"),
     ("ec2:RunInstances", "arn:aws:ec2:us-east-1:{account}:instance/any-instance"),
     ("kms:Decrypt", "arn:aws:kms:us-east-1:{account}:key/any-key"),
-    ("cloudtrail:StopLogging", "arn:aws:cloudtrail:us-east-1:{account}:trail/any-trail"),
 ];
 
 /// The services every escalation step but `sts:AssumeRole` needs an action of

@@ -18,8 +18,10 @@ use crate::terminal::field;
 use auditgraph_model::Asset;
 
 /// What every answer leaves out, said with it.
-pub const NOT_CONSIDERED: &str = "service control policies and S3 ACLs are not evaluated (the scan does not read \
-    SCPs; public ACLs are the bucket-public control's): an answer may allow more than AWS would, never less";
+pub const NOT_CONSIDERED: &str = "S3 ACLs are not evaluated (public ones are the bucket-public control's), and \
+    service control policies only where the scan read them (as the organisation's management account; an account \
+    in an organisation whose policies were not read gives conditional answers): an answer may allow more than AWS \
+    would, never less";
 
 #[derive(Serialize)]
 struct Answer<'a> {

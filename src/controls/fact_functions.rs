@@ -92,7 +92,7 @@ pub const FACT_FUNCTIONS: &[FactFunction] = &[
     FactFunction {
         name: "is_admin",
         call: "is_admin(asset)",
-        meaning: "a user or role the IAM evaluator allows every administrative action probed (IAM, data, compute, keys, the audit trail) after its denies and boundary, through any of its or its groups' policies; conditions named",
+        meaning: "a user or role the IAM evaluator allows every administrative action probed (changing IAM, reading data, running compute, decrypting) after its denies, boundary and SCPs, through any of its or its groups' policies; conditions named",
         eval: is_admin,
         evidence: admin_evidence,
     },

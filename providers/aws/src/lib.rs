@@ -14,7 +14,7 @@ pub mod transform;
 use auditgraph_model::{CoverageStatus, Inventory, Provider, ProviderError};
 use futures::future::join_all;
 
-use calls::{Api, Budget, Recorder};
+use calls::{Api, Budget, Recorder, RequestCounter};
 use get::{AccountData, RegionData};
 use session::AccountSession;
 
@@ -142,12 +142,17 @@ impl AwsProvider {
         };
         budget.add_parts(regions.len());
         let iam_client = client!(aws_sdk_iam, &session.global(), session.counter());
-        let (iam, s3, regions) = tokio::join!(
+        // The scan's own credentials may list the organisation's policies (they must be
+        // the management account's): asked for every account, denied when they are not.
+        let own_org = client!(aws_sdk_organizations, &session.global(), session.counter());
+        let management_org = client!(aws_sdk_organizations, base, RequestCounter(budget.clone()));
+        let (iam, s3, regions, organization) = tokio::join!(
             get::iam::read(&rec, &iam_client, account),
             get::s3::read(&rec, &session),
             join_all(regions.iter().map(|r| region(&rec, &session, r))),
+            get::organizations::read(&rec, &own_org, &management_org, account),
         );
-        let data = AccountData { account_id: account.to_string(), iam, s3, regions };
+        let data = AccountData { account_id: account.to_string(), iam, s3, regions, organization };
         transform::inventory(&data, rec.into_records(), collected_at)
     }
 }

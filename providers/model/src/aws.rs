@@ -28,6 +28,41 @@ pub struct Account {
     pub root_access_keys: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_policy: Option<PasswordPolicy>,
+    /// The organisation the account belongs to (`None`: not read, or in none; the
+    /// coverage record of `organizations:DescribeOrganization` says which).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<Organization>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Organization {
+    /// `o-…`, what `aws:PrincipalOrgID` compares with.
+    pub id: String,
+    /// The management account, to which service control policies do not apply.
+    pub management_account: String,
+    /// The service control policies from the root down to the account, one level
+    /// per entry, each of which must allow (`None`: not read; only the management
+    /// account may list them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_control_policies: Option<Vec<ScpLevel>>,
+}
+
+/// The SCPs attached at one level of the organisation: its root, an OU, the account.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScpLevel {
+    /// `r-…`, `ou-…` or the account id.
+    pub target: String,
+    pub policies: Vec<ScpPolicy>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScpPolicy {
+    pub id: String,
+    pub name: String,
+    pub document: PolicyDocument,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

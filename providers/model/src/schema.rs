@@ -23,6 +23,9 @@ pub fn nested_names() -> &'static BTreeSet<&'static str> {
     NAMES.get_or_init(|| {
         let lists: &[&[&str]] = &[
             field_names::<aws::PasswordPolicy>(),
+            field_names::<aws::Organization>(),
+            field_names::<aws::ScpLevel>(),
+            field_names::<aws::ScpPolicy>(),
             field_names::<aws::Route>(),
             field_names::<aws::RouteTargetKind>(),
             field_names::<aws::NaclEntry>(),

@@ -7,6 +7,7 @@ pub mod ec2;
 pub mod elb;
 pub mod iam;
 pub mod kms;
+pub mod organizations;
 pub mod rds;
 pub mod s3;
 
@@ -34,4 +35,5 @@ pub struct AccountData {
     pub iam: iam::IamData,
     pub s3: s3::S3Data,
     pub regions: Vec<RegionData>,
+    pub organization: Option<organizations::OrgData>,
 }

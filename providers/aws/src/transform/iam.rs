@@ -10,6 +10,7 @@ use aws_sdk_iam::types::{AttachedPolicy, PolicyDetail};
 
 use super::{public_access_block, tags, time, Out};
 use crate::get::iam::IamData;
+use crate::get::organizations::OrgData;
 use crate::get::s3::S3Data;
 
 /// One row of the credential report, by column name.
@@ -36,9 +37,9 @@ fn report_rows(csv: &str) -> HashMap<&str, ReportRow<'_>> {
 }
 
 /// Adds the account and its identities; returns instance profile ARN → role ARN.
-pub fn transform(out: &mut Out, d: &IamData, s3: &S3Data) -> HashMap<String, String> {
+pub fn transform(out: &mut Out, d: &IamData, s3: &S3Data, org: Option<&OrgData>) -> HashMap<String, String> {
     let report = d.credential_report.as_deref().map(report_rows).unwrap_or_default();
-    account(out, d, s3, report.get("<root_account>"));
+    account(out, d, s3, org, report.get("<root_account>"));
     let mut profiles = HashMap::new();
     let Some(pages) = &d.details else { return profiles };
     let account = out.account.clone();
@@ -167,6 +168,35 @@ pub fn transform(out: &mut Out, d: &IamData, s3: &S3Data) -> HashMap<String, Str
     profiles
 }
 
+/// The organisation, with each SCP's document parsed (one that does not parse is a
+/// coverage gap, and the levels count as not read: a deny in it is not known).
+fn organization(out: &mut Out, o: &OrgData) -> aws::Organization {
+    let account_id = AssetId::new(format!("arn:aws:iam::{}:root", out.account));
+    let mut parse_failed = false;
+    let levels = o.levels.as_ref().map(|levels| {
+        levels
+            .iter()
+            .map(|level| aws::ScpLevel {
+                target: level.target.clone(),
+                policies: level
+                    .policies
+                    .iter()
+                    .filter_map(|p| {
+                        let document = out.policy(&account_id, "organizations", "DescribePolicy", &p.content);
+                        parse_failed |= document.is_none();
+                        Some(aws::ScpPolicy { id: p.id.clone(), name: p.name.clone(), document: document? })
+                    })
+                    .collect(),
+            })
+            .collect()
+    });
+    aws::Organization {
+        id: o.id.clone(),
+        management_account: o.management_account.clone(),
+        service_control_policies: levels.filter(|_| !parse_failed),
+    }
+}
+
 fn inline(out: &mut Out, owner: &AssetId, list: &[PolicyDetail]) -> Vec<InlinePolicy> {
     list.iter()
         .filter_map(|p| {
@@ -179,7 +209,7 @@ fn inline(out: &mut Out, owner: &AssetId, list: &[PolicyDetail]) -> Vec<InlinePo
 
 /// The account asset: root user facts from the account summary (or the credential
 /// report), the password policy, the alias and S3's account-wide public access block.
-fn account(out: &mut Out, d: &IamData, s3: &S3Data, root: Option<&ReportRow>) {
+fn account(out: &mut Out, d: &IamData, s3: &S3Data, org: Option<&OrgData>, root: Option<&ReportRow>) {
     let summary = |key: &str| d.summary.as_ref().and_then(|s| s.get(key).copied());
     let root_mfa_enabled = summary("AccountMFAEnabled")
         .map(|n| n > 0)
@@ -218,6 +248,7 @@ fn account(out: &mut Out, d: &IamData, s3: &S3Data, root: Option<&ReportRow>) {
         root_mfa_enabled,
         root_access_keys,
         password_policy,
+        organization: org.map(|o| organization(out, o)),
     };
     let id = AssetId::new(format!("arn:aws:iam::{}:root", out.account));
     let name = alias.unwrap_or_else(|| out.account.clone());

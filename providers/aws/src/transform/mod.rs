@@ -102,7 +102,7 @@ fn time(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
 /// The inventory of one account: every family's assets, and the coverage records.
 pub fn inventory(data: &AccountData, coverage: Vec<CoverageRecord>, collected_at: DateTime<Utc>) -> Inventory {
     let mut out = Out::new(&data.account_id);
-    let profiles = iam::transform(&mut out, &data.iam, &data.s3);
+    let profiles = iam::transform(&mut out, &data.iam, &data.s3, data.organization.as_ref());
     s3::transform(&mut out, &data.s3);
     for region in &data.regions {
         let r = region.region.as_str();
