@@ -45,7 +45,7 @@ fn main() {
     let bucket = graph.assets_of(&[AssetKind::AwsS3Bucket]).into_iter().next().expect("a bucket");
     let holders = who_can(&principals, &steps, "s3:GetObject", bucket);
     lap(&format!("one who-can s3:GetObject ({} holders)", holders.len()), &mut t);
-    let privilege = PrivilegeFacts::derive(&graph);
+    let privilege = PrivilegeFacts::derive(&graph, &principals, &steps);
     lap(
         &format!("privilege ({} admins, {} can escalate)", privilege.admins.len(), privilege.escalations.len()),
         &mut t,

@@ -12,6 +12,8 @@ use auditgraph_model::gcp::StorageBucket;
 use auditgraph_model::policy::{condition_values, operator_parts, Effect, PolicyDocument, Statement};
 use auditgraph_model::{AssetId, AssetKind, Attributes};
 
+use super::access_graph::{Step, StepKind};
+use super::principals::Actor;
 use crate::graph::AssetGraph;
 
 /// A yes/no fact that may not be decidable from what was collected.
@@ -36,8 +38,9 @@ pub struct AccessFacts {
 }
 
 impl AccessFacts {
-    pub fn derive(graph: &AssetGraph) -> Self {
-        let mut facts = AccessFacts { assumers: assumers(graph), ..AccessFacts::default() };
+    /// `steps`: every way an actor comes to act as a role (`role_steps`).
+    pub fn derive(graph: &AssetGraph, steps: &[Step]) -> Self {
+        let mut facts = AccessFacts { assumers: assumers(steps), ..AccessFacts::default() };
         let mut account_blocks: FxHashMap<&str, Option<PublicAccessBlock>> = FxHashMap::default();
         let mut estate_accounts: BTreeSet<&str> = BTreeSet::new();
         for a in graph.assets_of(&[AssetKind::AwsAccount]) {
@@ -388,15 +391,11 @@ fn account_of(principal: &str) -> Option<&str> {
 /// Who may assume each role: the principals of the estate the IAM evaluator
 /// allows `sts:AssumeRole` on it (the trust policy, and the caller's own policies
 /// where they must allow too), conditional grants included.
-pub fn assumers(graph: &AssetGraph) -> Vec<(AssetId, AssetId)> {
-    use super::access_graph::{role_steps, StepKind};
-    use super::principals::{Actor, PolicySets, Principals};
-    let sets = PolicySets::of(graph);
-    let principals = Principals::new(graph, &sets);
-    let mut out: Vec<(AssetId, AssetId)> = role_steps(graph, &principals)
-        .into_iter()
-        .filter_map(|s| match (s.from, s.kind) {
-            (Actor::Asset(from), StepKind::Assume(_)) => Some((from, s.role)),
+fn assumers(steps: &[Step]) -> Vec<(AssetId, AssetId)> {
+    let mut out: Vec<(AssetId, AssetId)> = steps
+        .iter()
+        .filter_map(|s| match (&s.from, &s.kind) {
+            (Actor::Asset(from), StepKind::Assume(_)) => Some((from.clone(), s.role.clone())),
             _ => None,
         })
         .collect();

@@ -483,7 +483,10 @@ proptest! {
 
 /// Who the privilege analysis calls an administrator, and who can become one.
 fn privilege(e: &Estate) -> (BTreeSet<String>, BTreeSet<String>) {
-    let facts = super::privilege::PrivilegeFacts::derive(&e.graph());
+    let graph = e.graph();
+    let sets = PolicySets::of(&graph);
+    let principals = Principals::new(&graph, &sets);
+    let facts = super::privilege::PrivilegeFacts::derive(&graph, &principals, &role_steps(&graph, &principals));
     let names =
         |ids: Vec<&AssetId>| ids.into_iter().map(|id| id.as_str().rsplit('/').next().unwrap().to_string()).collect();
     (names(facts.admins.keys().collect()), names(facts.escalations.keys().collect()))

@@ -103,7 +103,15 @@ impl Facts {
                 let exposed = reachability::via_exposed_hosts(graph, &nets, &from_internet);
                 (from_internet, exposed)
             },
-            || rayon::join(|| access::AccessFacts::derive(graph), || privilege::PrivilegeFacts::derive(graph)),
+            || {
+                let sets = principals::PolicySets::of(graph);
+                let principals = principals::Principals::new(graph, &sets);
+                let steps = access_graph::role_steps(graph, &principals);
+                rayon::join(
+                    || access::AccessFacts::derive(graph, &steps),
+                    || privilege::PrivilegeFacts::derive(graph, &principals, &steps),
+                )
+            },
         );
         Facts {
             from_internet,

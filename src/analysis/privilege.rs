@@ -17,8 +17,8 @@ use rustc_hash::FxHashMap;
 use auditgraph_model::policy::{Effect, PolicyDocument};
 use auditgraph_model::{AssetId, AssetKind, Attributes};
 
-use super::access_graph::{role_steps, StepKind};
-use super::principals::{Actor, Asker, PolicySets, Principal, Principals, ResourceSide};
+use super::access_graph::{Step, StepKind};
+use super::principals::{Actor, Asker, Principal, Principals, ResourceSide};
 use crate::graph::AssetGraph;
 use crate::iam::{Decision, Grant, Named};
 
@@ -112,15 +112,14 @@ fn everything() -> &'static PolicyDocument {
 }
 
 impl PrivilegeFacts {
-    pub fn derive(graph: &AssetGraph) -> Self {
-        let sets = PolicySets::of(graph);
-        let principals = Principals::new(graph, &sets);
+    /// `steps`: every way an actor comes to act as a role (`role_steps`).
+    pub fn derive(graph: &AssetGraph, principals: &Principals, steps: &[Step]) -> Self {
         let admins: FxHashMap<AssetId, Vec<String>> = principals
             .list
             .par_iter()
             .filter_map(|p| admin_evidence(&p.asker(), p.account).map(|why| (p.id.clone(), why)))
             .collect();
-        let escalations = escalations(graph, &principals, &admins);
+        let escalations = escalations(graph, principals, steps, &admins);
         PrivilegeFacts { admins, escalations }
     }
 }
@@ -130,6 +129,7 @@ impl PrivilegeFacts {
 fn escalations(
     graph: &AssetGraph,
     principals: &Principals,
+    steps: &[Step],
     admins: &FxHashMap<AssetId, Vec<String>>,
 ) -> FxHashMap<AssetId, Vec<String>> {
     let name = |id: &AssetId| super::name_in(graph, id);
@@ -143,7 +143,7 @@ fn escalations(
         .flat_map_iter(|p| steps_of(graph, principals, p, &instances_by_role, &trusted_services, &admin_groups))
         .collect();
     // Assuming a role (trust and identity both allowing) is a step too.
-    for s in role_steps(graph, principals) {
+    for s in steps {
         if let (Actor::Asset(from), StepKind::Assume(permit)) = (&s.from, &s.kind) {
             if principals.get(from).is_some() {
                 let how = format!(
