@@ -242,7 +242,7 @@ pub struct PathsArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct WhoCanArgs {
-    /// One IAM action, such as s3:GetObject (no wildcards).
+    /// One IAM action, such as s3:GetObject, or a Google Cloud permission, such as storage.objects.get.
     #[arg(value_parser = parse_action)]
     pub action: String,
     /// The resources to ask about.
@@ -366,11 +366,18 @@ fn parse_selector(s: &str) -> Result<Selector, String> {
     s.parse()
 }
 
-/// One action, `service:Operation`, as a request names it.
+/// One action as a request names it: AWS's `service:Operation`, or a Google Cloud
+/// permission, `service.resource.verb`.
 fn parse_action(s: &str) -> Result<String, String> {
     let valid = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    match s.split_once(':') {
-        Some((service, op)) if valid(service) && valid(op) => Ok(s.to_string()),
-        _ => Err(format!("{s:?} is not one action: write service:Operation, such as s3:GetObject (no wildcards)")),
+    let aws = s.split_once(':').is_some_and(|(service, op)| valid(service) && valid(op));
+    let gcp = s.split('.').count() >= 3 && s.split('.').all(valid);
+    if aws || gcp {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "{s:?} is not one action: write service:Operation, such as s3:GetObject, or a Google Cloud \
+             permission such as storage.objects.get (no wildcards)"
+        ))
     }
 }

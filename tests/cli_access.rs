@@ -64,6 +64,19 @@ fn who_can_read_the_customer_data() {
 }
 
 #[test]
+fn who_can_read_a_google_cloud_bucket() {
+    let dir = scanned();
+    let readers = holders(dir.path(), "storage.objects.get", "name:northwind-open-datasets");
+    let anyone = "anyone on the internet (allUsers), as roles/storage.objectViewer on the bucket";
+    assert_eq!(readers.get(anyone).map(String::as_str), Some("allowed"), "{readers:?}");
+    let analysts = "group:analysts@northwind.example, as roles/viewer on the project";
+    assert_eq!(readers.get(analysts).map(String::as_str), Some("allowed"), "inherited from the project: {readers:?}");
+    let writers = holders(dir.path(), "storage.objects.create", "name:northwind-open-datasets");
+    assert!(!writers.contains_key(analysts), "Viewer does not write: {writers:?}");
+    assert!(writers.contains_key("user:data-contractor@gmail.com, as roles/editor on the project"), "{writers:?}");
+}
+
+#[test]
 fn can_lists_what_a_principal_reaches_by_level() {
     let dir = scanned();
     let run = auditgraph(dir.path(), &["can", "name:carol", "--snapshot", "s.json", "--format", "json"]);
@@ -93,7 +106,14 @@ fn what_who_can_and_can_cannot_answer_is_a_one_line_error() {
         (vec!["who-can", "s3:*", "--on", "class:data_store"], "is not one action"),
         (vec!["who-can", "s3:GetObject", "--on", "name:no-such-thing"], "--on matches no asset"),
         (vec!["who-can", "s3:GetObject", "--on", "kind:aws_subnet"], "none of which s3:GetObject is about"),
-        (vec!["who-can", "s3:GetObject", "--on", "kind:gcp_storage_bucket"], "Google Cloud IAM is not evaluated"),
+        (
+            vec!["who-can", "s3:GetObject", "--on", "kind:gcp_storage_bucket"],
+            "a Google Cloud permission is written like",
+        ),
+        (
+            vec!["who-can", "storage.objects.get", "--on", "kind:aws_s3_bucket"],
+            "none of which storage.objects.get is about",
+        ),
         (vec!["can", "kind:aws_s3_bucket"], "matches no IAM user, role or EC2 instance"),
     ] {
         let mut full = args.clone();

@@ -273,7 +273,7 @@ fn ask_outside(actor: &Actor, f: &mut dyn FnMut(&Asker)) {
             };
             vec![Caller::Principal { arn, account }]
         }
-        Actor::Asset(_) | Actor::Federated(_) => vec![],
+        Actor::Asset(_) | Actor::Federated(_) | Actor::Member(_) => vec![],
     };
     for caller in callers {
         f(&outside_asker(caller, &ctx));

@@ -103,6 +103,7 @@ fn holders(graph: &AssetGraph, action: &str, target: &str) -> Vec<(String, bool)
                 Actor::Outside(w) => format!("outside {w}"),
                 Actor::Anyone => "anyone".into(),
                 Actor::Federated(p) => format!("federated {p}"),
+                Actor::Member(m) => format!("member {m}"),
             };
             (who, !h.conditional_on().is_empty())
         })

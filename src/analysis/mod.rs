@@ -9,6 +9,7 @@ pub mod access_graph;
 pub mod addrs;
 pub mod aws_network;
 pub mod flows;
+pub mod gcp_access;
 pub mod gcp_network;
 pub mod network;
 pub mod principals;

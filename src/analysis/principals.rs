@@ -27,6 +27,8 @@ pub enum Actor {
     Anyone,
     /// Users of an identity provider (SAML or OIDC), as a trust policy names it.
     Federated(String),
+    /// A Google Cloud IAM member (`user:…`, `serviceAccount:…`, `allUsers`).
+    Member(String),
 }
 
 impl Actor {
@@ -45,6 +47,7 @@ impl Actor {
             Actor::Outside(who) => format!("{who} (outside the estate)"),
             Actor::Anyone => "anyone (anonymous or any AWS account)".into(),
             Actor::Federated(provider) => format!("users of identity provider {provider}"),
+            Actor::Member(member) => super::gcp_access::describe_member(member),
         }
     }
 }

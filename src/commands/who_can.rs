@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::{load, select};
 use crate::analysis::access_graph::{applies_to, role_steps, who_can, Holder, Step};
-use crate::analysis::name_in;
 use crate::analysis::principals::{Actor, PolicySets, Principals};
+use crate::analysis::{gcp_access, name_in};
 use crate::cli::{AccessArgs, TextOrJson, WhoCanArgs};
 use crate::graph::AssetGraph;
 use crate::iam::Grant;
@@ -20,8 +20,8 @@ use auditgraph_model::Asset;
 /// What every answer leaves out, said with it.
 pub const NOT_CONSIDERED: &str = "S3 ACLs are not evaluated (public ones are the bucket-public control's), and \
     service control policies only where the scan read them (as the organisation's management account; an account \
-    in an organisation whose policies were not read gives conditional answers): an answer may allow more than AWS \
-    would, never less";
+    in an organisation whose policies were not read gives conditional answers); on Google Cloud, the bindings of the \
+    organisation and folders and deny policies are not read: an answer may allow more than the cloud would, never less";
 
 #[derive(Serialize)]
 struct Answer<'a> {
@@ -29,6 +29,9 @@ struct Answer<'a> {
     resource: &'a str,
     resource_name: String,
     holders: Vec<HolderRecord>,
+    /// Why who holds it could not be decided (what was not read): then `holders` is no answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    undecided: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -71,21 +74,34 @@ fn answer(args: &WhoCanArgs, graph: &AssetGraph, principals: &Principals, steps:
     if matched.is_empty() {
         bail!("--on matches no asset");
     }
-    let targets: Vec<&Asset> =
-        matched.iter().filter_map(|id| graph.asset(id)).filter(|a| applies_to(&args.action, a)).collect();
-    let gcp = matched.iter().filter(|id| !id.as_str().starts_with("arn:")).count();
+    // A Google Cloud permission is written `storage.objects.get`, an AWS action `s3:GetObject`.
+    let gcp = !args.action.contains(':');
+    let about = |a: &Asset| if gcp { gcp_access::applies_to(&args.action, a) } else { applies_to(&args.action, a) };
+    let targets: Vec<&Asset> = matched.iter().filter_map(|id| graph.asset(id)).filter(|a| about(a)).collect();
     if targets.is_empty() {
-        let why = if gcp > 0 { " (Google Cloud IAM is not evaluated by who-can yet)" } else { "" };
-        bail!("--on matches {} asset(s), none of which {} is about{why}", matched.len(), args.action);
+        let hint = if gcp { "" } else { " (a Google Cloud permission is written like storage.objects.get)" };
+        bail!("--on matches {} asset(s), none of which {} is about{hint}", matched.len(), args.action);
     }
     let name_of = |id: &auditgraph_model::AssetId| name_in(graph, id);
     let answers: Vec<Answer> = targets
         .iter()
-        .map(|target| Answer {
-            action: &args.action,
-            resource: target.id.as_str(),
-            resource_name: name_of(&target.id),
-            holders: who_can(principals, steps, &args.action, target).into_iter().map(|h| record(graph, &h)).collect(),
+        .map(|target| {
+            let (holders, undecided) = if gcp {
+                match gcp_access::who_can(graph, &args.action, target) {
+                    Ok(bindings) => (bindings.iter().map(gcp_record).collect(), None),
+                    Err(why) => (Vec::new(), Some(why)),
+                }
+            } else {
+                let found = who_can(principals, steps, &args.action, target);
+                (found.iter().map(|h| record(graph, h)).collect(), None)
+            };
+            Answer {
+                action: &args.action,
+                resource: target.id.as_str(),
+                resource_name: name_of(&target.id),
+                holders,
+                undecided,
+            }
         })
         .collect();
     match args.common.format {
@@ -100,6 +116,16 @@ fn answer(args: &WhoCanArgs, graph: &AssetGraph, principals: &Principals, steps:
                     1 => "1 can".to_string(),
                     n => format!("{n} can"),
                 };
+                if let Some(why) = &a.undecided {
+                    crate::sayln!(
+                        "{} on {} ({}): undecided: {}",
+                        a.action,
+                        field(&a.resource_name),
+                        field(a.resource),
+                        field(why)
+                    );
+                    continue;
+                }
                 crate::sayln!("{} on {} ({}): {count}", a.action, field(&a.resource_name), field(a.resource));
                 for h in &a.holders {
                     crate::sayln!("  {}: {}", field(&h.name), status_text(&h.conditional_on));
@@ -127,6 +153,20 @@ pub fn status_text(on: &BTreeSet<String>) -> String {
         "allowed".into()
     } else {
         format!("conditional on {}", on.iter().cloned().collect::<Vec<_>>().join(", "))
+    }
+}
+
+fn gcp_record(b: &gcp_access::Binding) -> HolderRecord {
+    HolderRecord {
+        actor: Actor::Member(b.member.clone()),
+        name: format!("{}, as {} on the {}", gcp_access::describe_member(&b.member), b.role, b.at),
+        status: if b.conditional_on.is_empty() { "allowed" } else { "conditional" },
+        conditional_on: b.conditional_on.clone(),
+        chain: Vec::new(),
+        grants: vec![Grant {
+            policy: format!("the {}'s IAM policy", b.at),
+            statement: format!("binding of {}", b.role),
+        }],
     }
 }
 
