@@ -92,13 +92,7 @@ fn access_holders(graph: &AssetGraph, seeds: &[AssetId]) -> BTreeMap<AssetId, Ve
             .extend(holders)
             .into_iter()
             .map(|h| {
-                let granted_by = h
-                    .permit
-                    .grants
-                    .iter()
-                    .map(|g| format!("{}: {}", g.policy, g.statement))
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                let granted_by = Grant::list(&h.permit.grants);
                 let on = h.conditional_on();
                 SeedAccess { actor: h.actor, path: h.path, levels: h.levels, granted_by, on }
             })

@@ -12,7 +12,7 @@ use auditgraph_model::gcp::StorageBucket;
 use auditgraph_model::policy::{condition_values, operator_parts, Effect, PolicyDocument, Statement};
 use auditgraph_model::{AssetId, AssetKind, Attributes};
 
-use super::access_graph::{Step, StepKind};
+use super::access_graph::{account_of, Step, StepKind};
 use super::principals::Actor;
 use crate::graph::AssetGraph;
 
@@ -378,14 +378,6 @@ fn requires_external_id(s: &Statement) -> bool {
                     && values.iter().all(|v| v.as_str().is_some_and(|t| !t.is_empty() && !t.contains("${")))
             })
     })
-}
-
-/// The account of `arn:aws:iam::123456789012:root` or of a bare account id.
-fn account_of(principal: &str) -> Option<&str> {
-    if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(principal);
-    }
-    principal.strip_prefix("arn:aws:iam::")?.split(':').next()
 }
 
 /// Who may assume each role: the principals of the estate the IAM evaluator

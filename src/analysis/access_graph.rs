@@ -119,6 +119,17 @@ pub struct Permit {
     pub grants: Vec<Grant>,
 }
 
+impl Permit {
+    /// An allowed or conditional decision as a permit; `None` when not allowed.
+    pub fn of(decision: Decision) -> Option<Permit> {
+        match decision {
+            Decision::Allowed(grants) => Some(Permit { conditional_on: BTreeSet::new(), grants }),
+            Decision::Conditional { on, grants } => Some(Permit { conditional_on: on, grants }),
+            Decision::NotAllowed | Decision::Denied(_) => None,
+        }
+    }
+}
+
 /// The decision on `action` by `asker` about `store`, where for an object action
 /// some object of the bucket counts: the objects the policies name are tried too.
 fn permit(asker: &Asker, action: &str, store: &Asset, side: &ResourceSide) -> Option<Permit> {
@@ -136,14 +147,12 @@ fn permit(asker: &Asker, action: &str, store: &Asset, side: &ResourceSide) -> Op
     }
     let mut best: Option<Permit> = None;
     for r in &resources {
-        match asker.ask(action, r, side) {
-            Decision::Allowed(grants) => return Some(Permit { conditional_on: BTreeSet::new(), grants }),
-            Decision::Conditional { on, grants } => {
-                if best.as_ref().is_none_or(|b| on.len() < b.conditional_on.len()) {
-                    best = Some(Permit { conditional_on: on, grants });
-                }
-            }
-            Decision::NotAllowed | Decision::Denied(_) => {}
+        let Some(p) = Permit::of(asker.ask(action, r, side)) else { continue };
+        if p.conditional_on.is_empty() {
+            return Some(p);
+        }
+        if best.as_ref().is_none_or(|b| p.conditional_on.len() < b.conditional_on.len()) {
+            best = Some(p);
         }
     }
     best
@@ -302,8 +311,7 @@ impl Step {
         match &self.kind {
             StepKind::RunsAs => format!("{} runs as role {role}", self.from.describe(name_of)),
             StepKind::Assume(p) => {
-                let why: Vec<String> = p.grants.iter().map(|g| format!("{}: {}", g.policy, g.statement)).collect();
-                format!("{} can assume role {role} ({})", self.from.describe(name_of), why.join("; "))
+                format!("{} can assume role {role} ({})", self.from.describe(name_of), Grant::list(&p.grants))
                     + &conditional_note(&p.conditional_on)
             }
         }

@@ -50,6 +50,12 @@ impl Estate {
         self
     }
 
+    /// A customer-managed policy `arn:aws:iam::ACCOUNT:policy/NAME`.
+    fn managed(&mut self, account: &str, name: &str, statements: Value) -> &mut Self {
+        let id = format!("arn:aws:iam::{account}:policy/{name}");
+        self.add(account, &id, "aws_iam_policy", json!({"document": policy(statements)}))
+    }
+
     fn user(&mut self, account: &str, name: &str, inline: Value, extra: Value) -> &mut Self {
         let mut attrs = json!({"created": "2026-01-01T00:00:00Z", "console_access": false,
             "inline_policies": [{"name": "own", "document": policy(inline)}]});
@@ -121,19 +127,14 @@ const BUCKET: &str = "arn:aws:s3:::data";
 #[test]
 fn a_permissions_boundary_limits_what_identity_policies_grant() {
     let mut e = Estate::default();
-    e.add(
-        A,
-        "arn:aws:iam::111111111111:policy/read-only",
-        "aws_iam_policy",
-        json!({"document": policy(json!([allow("s3:Get*", "*")]))}),
-    )
-    .user(
-        A,
-        "ci",
-        json!([allow("s3:*", "*")]),
-        json!({"permissions_boundary": "arn:aws:iam::111111111111:policy/read-only"}),
-    )
-    .bucket(A, "data", json!([]));
+    e.managed(A, "read-only", json!([allow("s3:Get*", "*")]))
+        .user(
+            A,
+            "ci",
+            json!([allow("s3:*", "*")]),
+            json!({"permissions_boundary": "arn:aws:iam::111111111111:policy/read-only"}),
+        )
+        .bucket(A, "data", json!([]));
     let g = e.graph();
     assert_eq!(names(&holders(&g, "s3:GetObject", BUCKET)), [user_arn(A, "ci")]);
     assert!(holders(&g, "s3:PutObject", BUCKET).is_empty(), "the boundary does not allow writing");
@@ -498,31 +499,26 @@ const EVERYTHING: &str = "*";
 #[test]
 fn an_administrator_is_allowed_everything_after_denies_and_boundaries() {
     let mut e = Estate::default();
-    e.add(
-        A,
-        "arn:aws:iam::111111111111:policy/s3-only",
-        "aws_iam_policy",
-        json!({"document": policy(json!([allow("s3:*", "*")]))}),
-    )
-    .user(A, "root-like", json!([allow(EVERYTHING, "*")]), json!({}))
-    .user(
-        A,
-        "denied-iam",
-        json!([allow(EVERYTHING, "*"), {"Effect": "Deny", "Action": "iam:*", "Resource": "*"}]),
-        json!({}),
-    )
-    .user(
-        A,
-        "bounded",
-        json!([allow(EVERYTHING, "*")]),
-        json!({"permissions_boundary": "arn:aws:iam::111111111111:policy/s3-only"}),
-    )
-    .user(
-        A,
-        "not-action",
-        json!([{"Effect": "Allow", "NotAction": "s3:DeleteBucket", "Resource": "*"}]),
-        json!({}),
-    );
+    e.managed(A, "s3-only", json!([allow("s3:*", "*")]))
+        .user(A, "root-like", json!([allow(EVERYTHING, "*")]), json!({}))
+        .user(
+            A,
+            "denied-iam",
+            json!([allow(EVERYTHING, "*"), {"Effect": "Deny", "Action": "iam:*", "Resource": "*"}]),
+            json!({}),
+        )
+        .user(
+            A,
+            "bounded",
+            json!([allow(EVERYTHING, "*")]),
+            json!({"permissions_boundary": "arn:aws:iam::111111111111:policy/s3-only"}),
+        )
+        .user(
+            A,
+            "not-action",
+            json!([{"Effect": "Allow", "NotAction": "s3:DeleteBucket", "Resource": "*"}]),
+            json!({}),
+        );
     let (admins, _) = privilege(&e);
     assert_eq!(admins, BTreeSet::from(["root-like".to_string(), "not-action".to_string()]));
 }
@@ -531,30 +527,61 @@ fn an_administrator_is_allowed_everything_after_denies_and_boundaries() {
 fn each_escalation_step_is_found_and_a_deny_or_boundary_breaks_it() {
     let admin_role = role_arn(A, "admin-role");
     let mut e = Estate::default();
-    e.add(A, "arn:aws:iam::111111111111:policy/own", "aws_iam_policy", json!({"document": policy(json!([allow("s3:GetObject", "*")]))}))
-        .add(A, "arn:aws:iam::111111111111:policy/s3-and-iam", "aws_iam_policy",
-            json!({"document": policy(json!([allow("s3:*", "*"), allow("iam:PutUserPolicy", "*")]))}))
-        .add(A, "arn:aws:iam::111111111111:group/admins", "aws_iam_group",
-            json!({"inline_policies": [{"name": "all", "document": policy(json!([allow(EVERYTHING, "*")]))}]}))
+    e.managed(A, "own", json!([allow("s3:GetObject", "*")]))
+        .managed(A, "s3-and-iam", json!([allow("s3:*", "*"), allow("iam:PutUserPolicy", "*")]))
+        .add(
+            A,
+            "arn:aws:iam::111111111111:group/admins",
+            "aws_iam_group",
+            json!({"inline_policies": [{"name": "all", "document": policy(json!([allow(EVERYTHING, "*")]))}]}),
+        )
         .user(A, "boss", json!([allow(EVERYTHING, "*")]), json!({}))
-        .role(A, "admin-role", json!([{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]),
-            json!([allow(EVERYTHING, "*")]))
-        .add(A, "arn:aws:ec2:eu-west-1:111111111111:instance/i-9", "aws_ec2_instance",
-            json!({"state": "running", "subnet": "sn", "instance_role": admin_role}))
+        .role(
+            A,
+            "admin-role",
+            json!([{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]),
+            json!([allow(EVERYTHING, "*")]),
+        )
+        .add(
+            A,
+            "arn:aws:ec2:eu-west-1:111111111111:instance/i-9",
+            "aws_ec2_instance",
+            json!({"state": "running", "subnet": "sn", "instance_role": admin_role}),
+        )
         .user(A, "self-writer", json!([allow("iam:PutUserPolicy", &user_arn(A, "self-writer"))]), json!({}))
-        .user(A, "bounded-writer", json!([allow("iam:PutUserPolicy", &user_arn(A, "bounded-writer"))]),
-            json!({"permissions_boundary": "arn:aws:iam::111111111111:policy/s3-and-iam"}))
-        .add(A, "arn:aws:iam::111111111111:policy/removable", "aws_iam_policy",
-            json!({"document": policy(json!([allow("iam:PutUserPolicy", "*"), allow("iam:DeleteUserPermissionsBoundary", "*")]))}))
-        .user(A, "unbounding-writer", json!([allow("iam:PutUserPolicy", "*"), allow("iam:DeleteUserPermissionsBoundary", "*")]),
-            json!({"permissions_boundary": "arn:aws:iam::111111111111:policy/removable"}))
-        .user(A, "versioner", json!([allow("iam:CreatePolicyVersion", "arn:aws:iam::111111111111:policy/own")]),
-            json!({"attached_policies": ["arn:aws:iam::111111111111:policy/own"]}))
+        .user(
+            A,
+            "bounded-writer",
+            json!([allow("iam:PutUserPolicy", &user_arn(A, "bounded-writer"))]),
+            json!({"permissions_boundary": "arn:aws:iam::111111111111:policy/s3-and-iam"}),
+        )
+        .managed(
+            A,
+            "removable",
+            json!([allow("iam:PutUserPolicy", "*"), allow("iam:DeleteUserPermissionsBoundary", "*")]),
+        )
+        .user(
+            A,
+            "unbounding-writer",
+            json!([allow("iam:PutUserPolicy", "*"), allow("iam:DeleteUserPermissionsBoundary", "*")]),
+            json!({"permissions_boundary": "arn:aws:iam::111111111111:policy/removable"}),
+        )
+        .user(
+            A,
+            "versioner",
+            json!([allow("iam:CreatePolicyVersion", "arn:aws:iam::111111111111:policy/own")]),
+            json!({"attached_policies": ["arn:aws:iam::111111111111:policy/own"]}),
+        )
         .user(A, "joiner", json!([allow("iam:AddUserToGroup", "*")]), json!({}))
         .user(A, "key-maker", json!([allow("iam:CreateAccessKey", &user_arn(A, "boss"))]), json!({}))
         .user(A, "passer", json!([allow("iam:PassRole", "*"), allow("ec2:RunInstances", "*")]), json!({}))
-        .user(A, "denied-passer", json!([allow("iam:PassRole", "*"), allow("ec2:RunInstances", "*"),
-            {"Effect": "Deny", "Action": "iam:PassRole", "Resource": admin_role}]), json!({}))
+        .user(
+            A,
+            "denied-passer",
+            json!([allow("iam:PassRole", "*"), allow("ec2:RunInstances", "*"),
+            {"Effect": "Deny", "Action": "iam:PassRole", "Resource": admin_role}]),
+            json!({}),
+        )
         .user(A, "pass-only", json!([allow("iam:PassRole", "*")]), json!({}))
         .user(A, "ssm", json!([allow("ssm:SendCommand", "*")]), json!({}))
         .user(A, "trust-writer", json!([allow("iam:UpdateAssumeRolePolicy", &admin_role)]), json!({}))

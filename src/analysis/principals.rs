@@ -309,8 +309,9 @@ fn action_names_service(pattern: &str, service: &str) -> bool {
 /// The label of an outside caller's own policies, which evidence leaves out.
 const OUTSIDE_OWN: &str = "its own account's policies";
 
-/// An identity outside the estate holds some policy of its own that may allow anything.
-fn anything() -> &'static PolicyDocument {
+/// A policy allowing every action on everything: what an identity outside the
+/// estate may hold, and what a principal that rewrites its own policies may attach.
+pub fn allow_everything() -> &'static PolicyDocument {
     static ANYTHING: std::sync::OnceLock<PolicyDocument> = std::sync::OnceLock::new();
     ANYTHING.get_or_init(|| {
         serde_json::from_str(r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#).expect("valid")
@@ -323,7 +324,7 @@ pub fn outside_asker(caller: Caller, context: &Context) -> Asker<'_> {
     static ANY: std::sync::OnceLock<[Named<'static>; 1]> = std::sync::OnceLock::new();
     let identity: &'static [Named<'static>] = match caller {
         Caller::Anonymous => &[],
-        Caller::Principal { .. } => ANY.get_or_init(|| [Named { name: OUTSIDE_OWN, doc: anything() }]),
+        Caller::Principal { .. } => ANY.get_or_init(|| [Named { name: OUTSIDE_OWN, doc: allow_everything() }]),
     };
     // Another account's SCPs are not the estate's to read: what they deny is not seen.
     Asker { caller, identity, boundary: Boundary::None, scps: Scps::None, context }

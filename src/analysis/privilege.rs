@@ -14,13 +14,13 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use auditgraph_model::policy::{Effect, PolicyDocument};
+use auditgraph_model::policy::Effect;
 use auditgraph_model::{AssetId, AssetKind, Attributes};
 
-use super::access_graph::{Step, StepKind};
-use super::principals::{Actor, Asker, Principal, Principals, ResourceSide};
+use super::access_graph::{Permit, Step, StepKind};
+use super::principals::{allow_everything, Actor, Asker, Principal, Principals, ResourceSide};
 use crate::graph::AssetGraph;
-use crate::iam::{Decision, Grant, Named};
+use crate::iam::{Grant, Named};
 
 /// Actions whose allowance together means "administrator", each asked about a
 /// resource of the principal's own account.
@@ -74,15 +74,11 @@ fn no_resource_policy<'a>(account: &'a str) -> ResourceSide<'a> {
 
 /// The allow of one action, with the statements, or why not.
 fn allowed(asker: &Asker, action: &str, resource: &str, side: &ResourceSide) -> Option<(Vec<Grant>, BTreeSet<String>)> {
-    match asker.ask(action, resource, side) {
-        Decision::Allowed(grants) => Some((grants, BTreeSet::new())),
-        Decision::Conditional { on, grants } => Some((grants, on)),
-        Decision::NotAllowed | Decision::Denied(_) => None,
-    }
+    Permit::of(asker.ask(action, resource, side)).map(|p| (p.grants, p.conditional_on))
 }
 
 fn grant_text(grants: &[Grant], on: &BTreeSet<String>) -> String {
-    let mut text = grants.iter().map(|g| format!("{}: {}", g.policy, g.statement)).collect::<Vec<_>>().join("; ");
+    let mut text = Grant::list(grants);
     if !on.is_empty() {
         text.push_str(&format!(" when {}", on.iter().cloned().collect::<Vec<_>>().join(", ")));
     }
@@ -101,14 +97,6 @@ fn admin_evidence(asker: &Asker, account: &str) -> Option<Vec<String>> {
     }
     let grants: Vec<Grant> = grants.into_iter().collect();
     Some(vec![format!("allowed every administrative action probed, by {}", grant_text(&grants, &on))])
-}
-
-/// A document allowing everything, for "what if it attached an administrator policy".
-fn everything() -> &'static PolicyDocument {
-    static DOC: std::sync::OnceLock<PolicyDocument> = std::sync::OnceLock::new();
-    DOC.get_or_init(|| {
-        serde_json::from_str(r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#).expect("valid")
-    })
 }
 
 impl PrivilegeFacts {
@@ -245,7 +233,7 @@ fn steps_of(
     // Changing its own policies makes it an administrator unless its boundary
     // still binds (and it cannot remove the boundary).
     let mut with_everything = p.identity().to_vec();
-    with_everything.push(Named { name: "an administrator policy it attached", doc: everything() });
+    with_everything.push(Named { name: "an administrator policy it attached", doc: allow_everything() });
     let boundary_binds = admin_evidence(&p.asker_with(&with_everything), p.account).is_none();
     let (put, attach, drop_boundary) = match p.kind {
         AssetKind::AwsIamUser => ("iam:PutUserPolicy", "iam:AttachUserPolicy", "iam:DeleteUserPermissionsBoundary"),

@@ -12,6 +12,7 @@ use crate::analysis::name_in;
 use crate::analysis::principals::Principals;
 use crate::cli::{CanArgs, TextOrJson};
 use crate::graph::AssetGraph;
+use crate::iam::Grant;
 use crate::terminal::field;
 use auditgraph_model::AssetKind;
 
@@ -93,13 +94,11 @@ fn answer(args: &CanArgs, graph: &AssetGraph, principals: &Principals, steps: &[
                     let levels: Vec<&str> = r.access.iter().map(|x| x.level.as_str()).collect();
                     crate::sayln!("  {} ({}): {}", field(&r.name), r.kind, levels.join(", "));
                     for x in &r.access {
-                        let by: Vec<String> =
-                            x.grants.iter().map(|g| format!("{}: {}", g.policy, g.statement)).collect();
                         crate::sayln!(
                             "      {}: {} (allowed by {}){}",
                             x.level.as_str(),
                             x.actions.join(", "),
-                            field(&by.join("; ")),
+                            field(&Grant::list(&x.grants)),
                             conditional_note(&x.conditional_on)
                         );
                     }

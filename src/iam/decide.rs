@@ -96,6 +96,19 @@ pub struct Grant {
     pub statement: String,
 }
 
+impl std::fmt::Display for Grant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.policy, self.statement)
+    }
+}
+
+impl Grant {
+    /// Grants as evidence names them: `policy read: statement 1; …`.
+    pub fn list(grants: &[Grant]) -> String {
+        grants.iter().map(Grant::to_string).collect::<Vec<_>>().join("; ")
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decision {
     Allowed(Vec<Grant>),
