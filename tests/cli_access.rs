@@ -67,13 +67,20 @@ fn who_can_read_the_customer_data() {
 fn who_can_read_a_google_cloud_bucket() {
     let dir = scanned();
     let readers = holders(dir.path(), "storage.objects.get", "name:northwind-open-datasets");
-    let anyone = "anyone on the internet (allUsers), as roles/storage.objectViewer on the bucket";
+    let anyone = "anyone on the internet (allUsers), as roles/storage.objectViewer on bucket northwind-open-datasets";
     assert_eq!(readers.get(anyone).map(String::as_str), Some("allowed"), "{readers:?}");
-    let analysts = "group:analysts@northwind.example, as roles/viewer on the project";
+    let analysts = "group:analysts@northwind.example, as roles/viewer on project northwind-analytics";
     assert_eq!(readers.get(analysts).map(String::as_str), Some("allowed"), "inherited from the project: {readers:?}");
+    let auditors = "group:security-audit@northwind.example, as roles/viewer on organization 707000000001";
+    assert_eq!(readers.get(auditors).map(String::as_str), Some("allowed"), "from the organisation: {readers:?}");
+    let science = "group:data-science@northwind.example, as roles/storage.objectViewer on folder 515000000001";
+    assert_eq!(readers.get(science).map(String::as_str), Some("allowed"), "from the folder: {readers:?}");
     let writers = holders(dir.path(), "storage.objects.create", "name:northwind-open-datasets");
     assert!(!writers.contains_key(analysts), "Viewer does not write: {writers:?}");
-    assert!(writers.contains_key("user:data-contractor@gmail.com, as roles/editor on the project"), "{writers:?}");
+    assert!(
+        writers.contains_key("user:data-contractor@gmail.com, as roles/editor on project northwind-analytics"),
+        "{writers:?}"
+    );
 }
 
 #[test]

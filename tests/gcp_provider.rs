@@ -119,10 +119,42 @@ fn scans_a_project_through_the_real_client() {
     let snap2: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("again.json")).unwrap()).unwrap();
     assert_eq!(snap2["assets"], snap["assets"]);
 
-    // Read-only: every call was a GET, or the read-only getIamPolicy POST.
-    for r in api.requests.lock().unwrap().iter() {
-        assert!(r.starts_with("GET ") || r.ends_with(":getIamPolicy"), "a call that may write: {r}");
+    // The bindings of the folder and organisation above the project are inherited.
+    let project = bucket("acme-data");
+    let ancestors: Vec<&str> = project["attributes"]["ancestors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["resource"].as_str().unwrap())
+        .collect();
+    assert_eq!(ancestors, ["folders/2001", "organizations/1001"], "nearest first");
+    let who = auditgraph(
+        dir.path(),
+        &["who-can", "storage.objects.get", "--on", "name:acme-cmek", "--snapshot", "snap.json", "--format", "json"],
+    );
+    assert_eq!(who.code, 0, "{}", who.stderr);
+    let who: Value = serde_json::from_str(&who.stdout).unwrap();
+    let answer = &who["answers"][0];
+    assert!(answer.get("undecided").is_none(), "every policy on the way up was read: {answer}");
+    let status_of = |name: &str| {
+        let holders = answer["holders"].as_array().unwrap();
+        holders.iter().find(|h| h["name"] == name).map(|h| h["status"].as_str().unwrap().to_string())
+    };
+    let folder = "group:data-platform@acme.example, as roles/storage.objectViewer on folder 2001";
+    assert_eq!(status_of(folder).as_deref(), Some("allowed"), "{answer}");
+    let auditors = "group:security-auditors@acme.example, as roles/viewer on organization 1001";
+    assert_eq!(status_of(auditors).as_deref(), Some("allowed"), "{answer}");
+    let oncall = "user:oncall@acme.example, as roles/storage.admin on organization 1001";
+    assert_eq!(status_of(oncall).as_deref(), Some("conditional"), "a time condition: {answer}");
+
+    // Read-only: every call was a GET, or a read-only POST (getIamPolicy, getAncestry).
+    let requests = api.requests.lock().unwrap();
+    for r in requests.iter() {
+        let read_only_post = r.ends_with(":getIamPolicy") || r.ends_with(":getAncestry");
+        assert!(r.starts_with("GET ") || read_only_post, "a call that may write: {r}");
     }
+    // The organisation's policy is read once (the cache serves every later project under it).
+    assert_eq!(requests.iter().filter(|r| r.ends_with("organizations/1001:getIamPolicy")).count(), 1);
 }
 
 #[test]

@@ -1,9 +1,10 @@
 //! Google Cloud IAM: who holds a permission on a resource, from the allow
-//! bindings of the resource and of its project (inherited downwards). A binding
-//! with an IAM condition grants conditionally, and so does a role whose
-//! permissions auditgraph does not know (a custom role): never silently granted,
-//! never silently dropped. The organisation's and folders' bindings and deny
-//! policies are not read: an answer may allow more than Google Cloud would.
+//! bindings of the resource, its project and the folders and organisation above
+//! (inherited downwards). A binding with an IAM condition grants conditionally, and
+//! so does a role whose permissions auditgraph does not know (a custom role): never
+//! silently granted, never silently dropped. A policy on the way up that was not
+//! read leaves the answer open ("and whoever that policy names"). Deny policies are
+//! not read: an answer may allow more than Google Cloud would, never less.
 
 use std::collections::BTreeSet;
 
@@ -17,8 +18,8 @@ use crate::graph::AssetGraph;
 pub struct Binding {
     pub member: String,
     pub role: String,
-    /// Where the binding is: `bucket` or `project`.
-    pub at: &'static str,
+    /// Where the binding is: `bucket`, `project`, `folder 12`, `organization 34`.
+    pub at: String,
     /// Empty when it grants outright; else what it depends on.
     pub conditional_on: BTreeSet<String>,
 }
@@ -83,29 +84,54 @@ pub fn applies_to(permission: &str, target: &Asset) -> bool {
     }
 }
 
-/// Every member that holds `permission` on `target`, by binding: the target's own
-/// (a bucket's) and its project's. `Err` names the bindings that were not read.
-pub fn who_can(graph: &AssetGraph, permission: &str, target: &Asset) -> Result<Vec<Binding>, String> {
-    let project = graph.assets_of(&[AssetKind::GcpProject]).into_iter().find(|p| p.account == target.account);
-    let project_bindings = match project.map(|p| &p.attributes) {
-        Some(Attributes::GcpProject(p)) => p.iam_bindings.as_deref(),
-        _ => None,
-    };
-    let Some(project_bindings) = project_bindings else {
-        return Err(format!("the IAM policy of project {} was not read", target.account));
-    };
-    let mut out = Vec::new();
-    if let Attributes::GcpStorageBucket(b) = &target.attributes {
-        let Some(bucket_bindings) = &b.iam_bindings else {
-            return Err(format!("the IAM policy of bucket {} was not read", target.name));
-        };
-        out.extend(holders(bucket_bindings, permission, "bucket"));
-    }
-    out.extend(holders(project_bindings, permission, "project"));
-    Ok(out)
+/// Who holds a permission on a resource, and which policies above it were not read.
+#[derive(Debug, Default)]
+pub struct Holders {
+    pub found: Vec<Binding>,
+    /// The IAM policies on the way up that were not read (`the IAM policy of folder 12`):
+    /// whoever they name may hold the permission too.
+    pub unread: Vec<String>,
 }
 
-fn holders(bindings: &[IamBinding], permission: &str, at: &'static str) -> Vec<Binding> {
+/// Every member that holds `permission` on `target`, by binding: the target's own
+/// (a bucket's), its project's, and its folders' and organisation's.
+pub fn who_can(graph: &AssetGraph, permission: &str, target: &Asset) -> Holders {
+    let mut out = Holders::default();
+    let mut read = |bindings: Option<&[IamBinding]>, at: String| match bindings {
+        Some(b) => out.found.extend(holders(b, permission, &at)),
+        None => out.unread.push(format!("the IAM policy of {at}")),
+    };
+    if let Attributes::GcpStorageBucket(b) = &target.attributes {
+        read(b.iam_bindings.as_deref(), format!("bucket {}", target.name));
+    }
+    let project = graph.assets_of(&[AssetKind::GcpProject]).into_iter().find(|p| p.account == target.account);
+    match project.map(|p| &p.attributes) {
+        Some(Attributes::GcpProject(p)) => {
+            read(p.iam_bindings.as_deref(), format!("project {}", p.project_id));
+            match &p.ancestors {
+                Some(chain) => {
+                    for a in chain {
+                        read(a.iam_bindings.as_deref(), describe_resource(&a.resource));
+                    }
+                }
+                None => out.unread.push(format!("the folders and organisation above project {}", p.project_id)),
+            }
+        }
+        _ => out.unread.push(format!("the IAM policy of project {}", target.account)),
+    }
+    out
+}
+
+/// `folders/12` → `folder 12`, `organizations/34` → `organization 34`.
+fn describe_resource(resource: &str) -> String {
+    match resource.split_once('/') {
+        Some(("folders", id)) => format!("folder {id}"),
+        Some(("organizations", id)) => format!("organization {id}"),
+        _ => resource.to_string(),
+    }
+}
+
+fn holders(bindings: &[IamBinding], permission: &str, at: &str) -> Vec<Binding> {
     let mut out = Vec::new();
     for b in bindings {
         let mut on = BTreeSet::new();
@@ -120,7 +146,12 @@ fn holders(bindings: &[IamBinding], permission: &str, at: &'static str) -> Vec<B
             on.insert(format!("the binding's condition {condition}"));
         }
         for member in &b.members {
-            out.push(Binding { member: member.clone(), role: b.role.clone(), at, conditional_on: on.clone() });
+            out.push(Binding {
+                member: member.clone(),
+                role: b.role.clone(),
+                at: at.to_string(),
+                conditional_on: on.clone(),
+            });
         }
     }
     out
@@ -176,5 +207,52 @@ mod tests {
         let members: Vec<(&str, bool)> =
             found.iter().map(|b| (b.member.as_str(), b.conditional_on.is_empty())).collect();
         assert_eq!(members, [("allUsers", true), ("user:a@x.example", false), ("group:g@x.example", false)]);
+    }
+
+    /// A project with a bucket, as inventory JSON, with the project's `ancestors` as given.
+    fn estate(ancestors: Option<serde_json::Value>) -> AssetGraph {
+        let mut project = serde_json::json!({"project_id": "p", "iam_bindings": []});
+        if let Some(a) = ancestors {
+            project["ancestors"] = a;
+        }
+        let text = serde_json::json!({"format": "auditgraph-inventory/1", "cloud": "gcp", "scope": "p",
+            "collected_at": "2026-11-01T00:00:00Z", "assets": [
+                {"id": "//cloudresourcemanager.googleapis.com/projects/p", "kind": "gcp_project", "name": "p",
+                 "account": "p", "attributes": project},
+                {"id": "//storage.googleapis.com/projects/_/buckets/b", "kind": "gcp_storage_bucket", "name": "b",
+                 "account": "p", "attributes": {"location": "EU", "iam_bindings": []}}]})
+        .to_string();
+        let inventory = auditgraph_model::Inventory::from_json(&text).unwrap();
+        AssetGraph::from_inventories(vec![crate::source::SourcedInventory::new(inventory, "test")])
+    }
+
+    fn holders_of_bucket(graph: &AssetGraph) -> Holders {
+        let bucket = graph.assets_of(&[AssetKind::GcpStorageBucket])[0];
+        who_can(graph, "storage.objects.get", bucket)
+    }
+
+    #[test]
+    fn bindings_are_inherited_from_folders_and_the_organisation() {
+        let graph = estate(Some(serde_json::json!([
+            {"resource": "folders/1", "iam_bindings": [{"role": "roles/storage.objectViewer", "members": ["group:f@x"]}]},
+            {"resource": "organizations/2", "iam_bindings": [{"role": "roles/viewer", "members": ["group:o@x"]}]}
+        ])));
+        let found = holders_of_bucket(&graph);
+        let at: Vec<(&str, &str)> = found.found.iter().map(|b| (b.member.as_str(), b.at.as_str())).collect();
+        assert_eq!(at, [("group:f@x", "folder 1"), ("group:o@x", "organization 2")]);
+        assert!(found.unread.is_empty());
+    }
+
+    #[test]
+    fn a_policy_not_read_on_the_way_up_leaves_the_answer_open() {
+        let graph = estate(None);
+        assert_eq!(holders_of_bucket(&graph).unread, ["the folders and organisation above project p"]);
+        let graph = estate(Some(serde_json::json!([
+            {"resource": "folders/1"},
+            {"resource": "organizations/2", "iam_bindings": [{"role": "roles/viewer", "members": ["group:o@x"]}]}
+        ])));
+        let found = holders_of_bucket(&graph);
+        assert_eq!(found.unread, ["the IAM policy of folder 1"]);
+        assert_eq!(found.found.len(), 1, "what was read still answers");
     }
 }

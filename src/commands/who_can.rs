@@ -20,8 +20,8 @@ use auditgraph_model::Asset;
 /// What every answer leaves out, said with it.
 pub const NOT_CONSIDERED: &str = "S3 ACLs are not evaluated (public ones are the bucket-public control's), and \
     service control policies only where the scan read them (as the organisation's management account; an account \
-    in an organisation whose policies were not read gives conditional answers); on Google Cloud, the bindings of the \
-    organisation and folders and deny policies are not read: an answer may allow more than the cloud would, never less";
+    in an organisation whose policies were not read gives conditional answers); on Google Cloud, deny policies are not \
+    read: an answer may allow more than the cloud would, never less";
 
 #[derive(Serialize)]
 struct Answer<'a> {
@@ -29,7 +29,7 @@ struct Answer<'a> {
     resource: &'a str,
     resource_name: String,
     holders: Vec<HolderRecord>,
-    /// Why who holds it could not be decided (what was not read): then `holders` is no answer.
+    /// What was not read, so that others may hold it too: `holders` is then not the whole answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     undecided: Option<String>,
 }
@@ -87,10 +87,9 @@ fn answer(args: &WhoCanArgs, graph: &AssetGraph, principals: &Principals, steps:
         .iter()
         .map(|target| {
             let (holders, undecided) = if gcp {
-                match gcp_access::who_can(graph, &args.action, target) {
-                    Ok(bindings) => (bindings.iter().map(gcp_record).collect(), None),
-                    Err(why) => (Vec::new(), Some(why)),
-                }
+                let found = gcp_access::who_can(graph, &args.action, target);
+                let unread = (!found.unread.is_empty()).then(|| format!("{} not read", found.unread.join(", ")));
+                (found.found.iter().map(gcp_record).collect(), unread)
             } else {
                 let found = who_can(principals, steps, &args.action, target);
                 (found.iter().map(|h| record(graph, h)).collect(), None)
@@ -116,7 +115,7 @@ fn answer(args: &WhoCanArgs, graph: &AssetGraph, principals: &Principals, steps:
                     1 => "1 can".to_string(),
                     n => format!("{n} can"),
                 };
-                if let Some(why) = &a.undecided {
+                if let Some(why) = a.undecided.as_ref().filter(|_| a.holders.is_empty()) {
                     crate::sayln!(
                         "{} on {} ({}): undecided: {}",
                         a.action,
@@ -127,6 +126,9 @@ fn answer(args: &WhoCanArgs, graph: &AssetGraph, principals: &Principals, steps:
                     continue;
                 }
                 crate::sayln!("{} on {} ({}): {count}", a.action, field(&a.resource_name), field(a.resource));
+                if let Some(why) = &a.undecided {
+                    crate::sayln!("  and possibly others: {}", field(why));
+                }
                 for h in &a.holders {
                     crate::sayln!("  {}: {}", field(&h.name), status_text(&h.conditional_on));
                     for step in &h.chain {
@@ -159,12 +161,12 @@ pub fn status_text(on: &BTreeSet<String>) -> String {
 fn gcp_record(b: &gcp_access::Binding) -> HolderRecord {
     HolderRecord {
         actor: Actor::Member(b.member.clone()),
-        name: format!("{}, as {} on the {}", gcp_access::describe_member(&b.member), b.role, b.at),
+        name: format!("{}, as {} on {}", gcp_access::describe_member(&b.member), b.role, b.at),
         status: if b.conditional_on.is_empty() { "allowed" } else { "conditional" },
         conditional_on: b.conditional_on.clone(),
         chain: Vec::new(),
         grants: vec![Grant {
-            policy: format!("the {}'s IAM policy", b.at),
+            policy: format!("the IAM policy of {}", b.at),
             statement: format!("binding of {}", b.role),
         }],
     }

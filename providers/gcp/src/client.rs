@@ -16,6 +16,8 @@ pub struct Endpoints {
     pub compute: String,
     pub sql: String,
     pub resource_manager: String,
+    /// Resource Manager v2, for folders (v1 has none).
+    pub folders: String,
 }
 
 impl Default for Endpoints {
@@ -25,6 +27,7 @@ impl Default for Endpoints {
             compute: "https://compute.googleapis.com/compute/v1".into(),
             sql: "https://sqladmin.googleapis.com/v1".into(),
             resource_manager: "https://cloudresourcemanager.googleapis.com/v1".into(),
+            folders: "https://cloudresourcemanager.googleapis.com/v2".into(),
         }
     }
 }
@@ -38,6 +41,7 @@ impl Endpoints {
             compute: format!("{base}/compute/v1"),
             sql: format!("{base}/v1"),
             resource_manager: format!("{base}/v1"),
+            folders: format!("{base}/v2"),
         }
     }
 }

@@ -1,7 +1,11 @@
-//! The API calls, per project: Resource Manager (project, IAM policy), Cloud Storage
+//! The API calls, per project: Resource Manager (project, IAM policy, the folders
+//! and organisation above it and their IAM policies, each read once), Cloud Storage
 //! (buckets and each bucket's IAM policy), Compute Engine (networks, subnetworks,
 //! routes, firewalls, instances) and Cloud SQL. Every call leaves a coverage record;
 //! a failed call leaves a gap and the crawl goes on.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 use auditgraph_crawl::{Api, Recorder};
 use auditgraph_model::{AssetId, CoverageStatus};
@@ -15,6 +19,9 @@ use crate::client::{CallError, Client};
 pub struct ProjectData {
     pub project: Option<Value>,
     pub project_iam: Option<Value>,
+    /// The folders and organisation above the project, nearest first, each with its
+    /// IAM policy (`None`: not read); `None` when the ancestry was not read.
+    pub ancestors: Option<Vec<(String, Option<Value>)>>,
     pub buckets: Vec<Value>,
     /// Bucket name → its IAM policy (absent when the call failed).
     pub bucket_iam: Vec<(String, Option<Value>)>,
@@ -46,8 +53,54 @@ pub async fn list_projects(client: &Client, organization: Option<&str>) -> Resul
     Ok(projects.iter().filter_map(|p| p["projectId"].as_str().map(str::to_string)).collect())
 }
 
+/// The IAM policies of folders and organisations, read once for all the projects
+/// under them (`folders/1` → the call's outcome).
+#[derive(Default)]
+pub struct AncestorPolicies(Mutex<HashMap<String, Result<Value, CallError>>>);
+
+impl AncestorPolicies {
+    /// The policy of `resource` (`folders/1`, `organizations/2`), read on first use;
+    /// its outcome is recorded for every project that inherits it.
+    async fn policy(&self, client: &Client, rec: &Recorder, resource: &str) -> Option<Value> {
+        let known = self.0.lock().expect("not poisoned").get(resource).cloned();
+        let result = match known {
+            Some(r) => r,
+            None => {
+                let base = if resource.starts_with("folders/") {
+                    &client.endpoints.folders
+                } else {
+                    &client.endpoints.resource_manager
+                };
+                let r = client.post_read(&format!("{base}/{resource}:getIamPolicy")).await;
+                self.0.lock().expect("not poisoned").insert(resource.to_string(), r.clone());
+                r
+            }
+        };
+        let api = if resource.starts_with("folders/") { "folders.getIamPolicy" } else { "organizations.getIamPolicy" };
+        let id = AssetId::new(format!("//cloudresourcemanager.googleapis.com/{resource}"));
+        record(rec, Api::new("cloudresourcemanager", api).on(&id), &result);
+        result.ok()
+    }
+}
+
+/// The folders and organisation above a project, nearest first, as `folders/N` and
+/// `organizations/N`, from `projects.getAncestry` (which lists the project first).
+fn ancestors_of(ancestry: &Value) -> Vec<String> {
+    let chain = ancestry["ancestor"].as_array().into_iter().flatten();
+    chain
+        .filter_map(|a| {
+            let id = a["resourceId"]["id"].as_str()?;
+            match a["resourceId"]["type"].as_str()? {
+                "folder" => Some(format!("folders/{id}")),
+                "organization" => Some(format!("organizations/{id}")),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 /// Reads one project, recording every call's outcome in `rec`; calls run concurrently.
-pub async fn project(client: &Client, rec: &Recorder, project: &str) -> ProjectData {
+pub async fn project(client: &Client, rec: &Recorder, above: &AncestorPolicies, project: &str) -> ProjectData {
     let e = &client.endpoints;
     let crm = format!("{}/projects/{project}", e.resource_manager);
     let compute = format!("{}/projects/{project}", e.compute);
@@ -61,9 +114,11 @@ pub async fn project(client: &Client, rec: &Recorder, project: &str) -> ProjectD
         format!("{}/projects/{project}/instances", e.sql),
     );
     let crm_iam = format!("{crm}:getIamPolicy");
-    let (proj, iam, buckets, networks, subnetworks, routes, firewalls, instances, sql) = tokio::join!(
+    let crm_ancestry = format!("{crm}:getAncestry");
+    let (proj, iam, ancestry, buckets, networks, subnetworks, routes, firewalls, instances, sql) = tokio::join!(
         client.get(&crm),
         client.post_read(&crm_iam),
+        client.post_read(&crm_ancestry),
         client.list(&urls.0, "items"),
         client.list(&urls.1, "items"),
         client.list(&urls.2, "items"),
@@ -73,8 +128,11 @@ pub async fn project(client: &Client, rec: &Recorder, project: &str) -> ProjectD
         client.list(&urls.6, "items"),
     );
     let mut data = ProjectData::default();
-    let calls: [(&str, &str, &Result<_, _>); 2] =
-        [("cloudresourcemanager", "projects.get", &proj), ("cloudresourcemanager", "projects.getIamPolicy", &iam)];
+    let calls: [(&str, &str, &Result<_, _>); 3] = [
+        ("cloudresourcemanager", "projects.get", &proj),
+        ("cloudresourcemanager", "projects.getIamPolicy", &iam),
+        ("cloudresourcemanager", "projects.getAncestry", &ancestry),
+    ];
     for (service, api, result) in calls {
         record(rec, Api::new(service, api), result);
     }
@@ -99,6 +157,14 @@ pub async fn project(client: &Client, rec: &Recorder, project: &str) -> ProjectD
     data.firewalls = firewalls.unwrap_or_default();
     data.instances = instances.unwrap_or_default();
     data.sql_instances = sql.unwrap_or_default();
+    if let Ok(ancestry) = &ancestry {
+        let mut ancestors = Vec::new();
+        for resource in ancestors_of(ancestry) {
+            let policy = above.policy(client, rec, &resource).await;
+            ancestors.push((resource, policy));
+        }
+        data.ancestors = Some(ancestors);
+    }
 
     let names: Vec<String> = data.buckets.iter().filter_map(|b| b["name"].as_str().map(str::to_string)).collect();
     let iam_urls: Vec<String> = names.iter().map(|n| format!("{}/b/{n}/iam", e.storage)).collect();

@@ -48,14 +48,15 @@ impl GcpProvider {
         };
         budget.add_scopes(projects.len());
         let collected_at = chrono::Utc::now();
+        let above = get::AncestorPolicies::default();
         // A project whose calls fail, or whose resources do not read, still gives an
         // inventory: its coverage records say what is missing.
         let mut inventories: Vec<Inventory> = join_all(projects.iter().map(|p| {
-            let (client, budget) = (&client, &budget);
+            let (client, budget, above) = (&client, &budget, &above);
             async move {
                 let _permit = budget.permit().await;
                 let rec = Recorder::new(budget.clone());
-                let data = get::project(client, &rec, p).await;
+                let data = get::project(client, &rec, above, p).await;
                 budget.scope_done();
                 transform::inventory(p, &data, rec.into_records(), collected_at)
             }

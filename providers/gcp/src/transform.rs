@@ -123,6 +123,13 @@ fn project_asset(project: &str, d: &ProjectData) -> Made {
         project_id: project.to_string(),
         project_number: d.project.as_ref().and_then(|v| v["projectNumber"].as_str()).map(str::to_string),
         iam_bindings: d.project_iam.as_ref().map(bindings),
+        ancestors: d.ancestors.as_ref().map(|chain| {
+            let ancestor = |(resource, policy): &(String, Option<Value>)| gcp::Ancestor {
+                resource: resource.clone(),
+                iam_bindings: policy.as_ref().map(bindings),
+            };
+            chain.iter().map(ancestor).collect()
+        }),
     };
     let id = format!("//cloudresourcemanager.googleapis.com/projects/{project}");
     (id, project.to_string(), None, BTreeMap::new(), Attributes::GcpProject(attrs))

@@ -30,6 +30,22 @@ pub struct Project {
     /// The project IAM policy (`None`: not read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iam_bindings: Option<Vec<IamBinding>>,
+    /// The folders and organisation above the project, nearest first, whose
+    /// bindings the project and everything in it inherit (`None`: the ancestry was
+    /// not read; empty: the project has no parent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ancestors: Option<Vec<Ancestor>>,
+}
+
+/// A folder or organisation above a project.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ancestor {
+    /// `folders/123` or `organizations/456`.
+    pub resource: String,
+    /// Its IAM policy (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iam_bindings: Option<Vec<IamBinding>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

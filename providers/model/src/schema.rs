@@ -39,6 +39,7 @@ pub fn nested_names() -> &'static BTreeSet<&'static str> {
             field_names::<aws::Target>(),
             field_names::<aws::InlinePolicy>(),
             field_names::<gcp::IamBinding>(),
+            field_names::<gcp::Ancestor>(),
             field_names::<gcp::FirewallMatch>(),
             field_names::<gcp::GcpNetworkInterface>(),
             field_names::<gcp::AuthorizedNetwork>(),
