@@ -188,6 +188,8 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
     asset(&prod, "arn:aws:iam::aws:policy/AdministratorAccess");
     let deployer = asset(&prod, &format!("arn:aws:iam::{management}:role/deployer"));
     assert_eq!(deployer["attributes"]["permissions_boundary"], seeded["boundary"]);
+    let runner_policy = asset(&prod, &format!("arn:aws:iam::{management}:policy/report-runner"));
+    assert_eq!(runner_policy["attributes"]["other_versions"][0]["version_id"], "v1", "{runner_policy}");
     asset(&prod, seeded["boundary"].as_str().unwrap());
     let key = asset(&prod, seeded["key_without_rotation"].as_str().unwrap());
     assert!(key["attributes"]["policy"]["Statement"].is_array(), "the key policy was read: {key}");
@@ -247,6 +249,7 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
         ("iam-admin-user", "alice"),
         ("role-external-trust-without-external-id", "vendor-audit"),
         ("kms-rotation-disabled", "prod-data"),
+        ("iam-privilege-escalation", "report-runner"),
     ] {
         assert!(has(&found, control, name, "fail"), "{control} should fail on {name}: {found:#?}");
     }
@@ -257,6 +260,8 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
         ("admin-port-internet", "prod-app"),
         ("kms-rotation-disabled", "prod-eu"),
         ("cloudtrail-not-logging", "org-audit"),
+        ("iam-privilege-escalation", "ci-deploy"),
+        ("iam-admin-user", "report-runner"),
     ] {
         assert!(!has(&found, control, name, "fail"), "{control} should not fail on {name}");
     }

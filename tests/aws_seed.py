@@ -171,6 +171,17 @@ def seed_management(acct, out):
         "Statement": [{"Effect": "Allow", "Principal": {"AWS": ci_arn}, "Action": "sts:AssumeRole"}]}))
     iam.attach_role_policy(RoleName="deployer", PolicyArn=all_s3)
     out["boundary"] = read_only
+    # report-runner's policy once allowed everything (v1); its default (v2) reads S3
+    # and lets it choose the default version: it can make v1 the default again.
+    runner_policy = iam.create_policy(PolicyName="report-runner", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))["Policy"]["Arn"]
+    iam.create_policy_version(PolicyArn=runner_policy, SetAsDefault=True, PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+                      {"Effect": "Allow", "Action": "iam:SetDefaultPolicyVersion", "Resource": runner_policy}]}))
+    iam.create_user(UserName="report-runner")
+    iam.attach_user_policy(UserName="report-runner", PolicyArn=runner_policy)
     iam.create_role(RoleName="vendor-audit", AssumeRolePolicyDocument=json.dumps({
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999999999999:root"},

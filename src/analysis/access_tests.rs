@@ -594,6 +594,40 @@ fn each_escalation_step_is_found_and_a_deny_or_boundary_breaks_it() {
 }
 
 #[test]
+fn setting_an_older_default_version_escalates_only_when_that_version_is_stronger() {
+    let set_default = |policy: &str| {
+        json!([
+            allow("iam:SetDefaultPolicyVersion", &format!("arn:aws:iam::111111111111:policy/{policy}")),
+            allow("s3:GetObject", "*")
+        ])
+    };
+    let version = |id: &str, statements: Value| json!({"version_id": id, "document": policy(statements)});
+    let mut e = Estate::default();
+    for (name, versions) in [
+        ("was-admin", Some(json!([version("v1", json!([allow(EVERYTHING, "*")]))]))),
+        ("was-reader", Some(json!([version("v1", json!([allow("s3:ListBucket", "*")]))]))),
+        ("unread", None),
+    ] {
+        let mut attrs = json!({"document": policy(set_default(name))});
+        if let Some(v) = versions {
+            attrs["other_versions"] = v;
+        }
+        e.add(A, &format!("arn:aws:iam::111111111111:policy/{name}"), "aws_iam_policy", attrs);
+        let attached = json!({"attached_policies": [format!("arn:aws:iam::111111111111:policy/{name}")],
+            "inline_policies": []});
+        e.add(A, &user_arn(A, &format!("user-{name}")), "aws_iam_user", {
+            let mut u = json!({"created": "2026-01-01T00:00:00Z", "console_access": false});
+            merge(&mut u, attached);
+            u
+        });
+    }
+    let (admins, escalating) = privilege(&e);
+    assert!(admins.is_empty(), "{admins:?}");
+    // An unread version may be the stronger one: it is reported (never a silent pass).
+    assert_eq!(escalating, BTreeSet::from(["user-was-admin".to_string(), "user-unread".to_string()]));
+}
+
+#[test]
 fn service_control_policies_bind_where_read_and_the_organisation_decides_principal_org_id() {
     let full_access =
         json!({"id": "p-FullAWSAccess", "name": "FullAWSAccess", "document": policy(json!([allow("*", "*")]))});

@@ -253,6 +253,16 @@ fn steps_of(
                     format!("can iam:CreatePolicyVersion on its policy {} ({})", name(policy), grant_text(&g, &on)),
                 );
             }
+            if let Some((g, on)) = can("iam:SetDefaultPolicyVersion", policy.as_str()) {
+                if let Some(version) = stronger_version(graph, p, policy) {
+                    let how = format!(
+                        "can iam:SetDefaultPolicyVersion on its policy {} to {version} ({})",
+                        name(policy),
+                        grant_text(&g, &on)
+                    );
+                    step(p.id, how);
+                }
+            }
         }
         for group in graph.outgoing(p.id, auditgraph_model::RelationKind::MemberOfGroup) {
             for action in ["iam:PutGroupPolicy", "iam:AttachGroupPolicy"] {
@@ -335,6 +345,24 @@ fn steps_of(
         }
     }
     out
+}
+
+/// The version of `policy` that, made the default, would make `p` an administrator
+/// (`v1`), or `its other versions, which were not read`; `None` when no version would.
+fn stronger_version(graph: &AssetGraph, p: &Principal, policy: &AssetId) -> Option<String> {
+    let Some(Attributes::AwsIamPolicy(attrs)) = graph.asset(policy).map(|a| &a.attributes) else { return None };
+    let Some(versions) = &attrs.other_versions else {
+        return Some("one of its other versions, which were not read".into());
+    };
+    versions.iter().find_map(|v| {
+        // Its identity with this version in place of the default one (held directly or via a group).
+        let identity: Vec<Named> = p
+            .identity()
+            .iter()
+            .map(|n| if std::ptr::eq(n.doc, &attrs.document) { Named { name: n.name, doc: &v.document } } else { *n })
+            .collect();
+        admin_evidence(&p.asker_with(&identity), p.account).map(|_| v.version_id.clone())
+    })
 }
 
 /// The customer-managed policies that apply to a principal (its own and its

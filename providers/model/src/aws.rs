@@ -496,10 +496,24 @@ pub struct IamRole {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IamPolicy {
+    /// The default version's document: what the policy grants now.
     pub document: PolicyDocument,
     /// Managed by AWS (`arn:aws:iam::aws:policy/...`) rather than the customer.
     #[serde(default)]
     pub aws_managed: bool,
+    /// The versions that are not the default, which `iam:SetDefaultPolicyVersion`
+    /// can make the default (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_versions: Option<Vec<PolicyVersion>>,
+}
+
+/// A stored version of a managed policy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyVersion {
+    /// `v1`, `v2`, ...
+    pub version_id: String,
+    pub document: PolicyDocument,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

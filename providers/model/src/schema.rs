@@ -38,6 +38,7 @@ pub fn nested_names() -> &'static BTreeSet<&'static str> {
             field_names::<aws::ListenerAction>(),
             field_names::<aws::Target>(),
             field_names::<aws::InlinePolicy>(),
+            field_names::<aws::PolicyVersion>(),
             field_names::<gcp::IamBinding>(),
             field_names::<gcp::Ancestor>(),
             field_names::<gcp::FirewallMatch>(),

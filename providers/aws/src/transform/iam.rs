@@ -161,7 +161,17 @@ pub fn transform(out: &mut Out, d: &IamData, s3: &S3Data, org: Option<&OrgData>)
         else {
             continue;
         };
-        let attrs = aws::IamPolicy { document, aws_managed };
+        // A version that does not parse is a coverage gap, and the versions count as not read.
+        let other_versions: Option<Vec<aws::PolicyVersion>> = p
+            .policy_version_list()
+            .iter()
+            .filter(|v| !v.is_default_version())
+            .map(|v| {
+                let document = out.policy(&id, "iam", "GetAccountAuthorizationDetails", v.document()?)?;
+                Some(aws::PolicyVersion { version_id: v.version_id().unwrap_or_default().to_string(), document })
+            })
+            .collect();
+        let attrs = aws::IamPolicy { document, aws_managed, other_versions };
         // AWS-managed policies are the same in every account: the first account wins on merge.
         out.add(id, name.to_string(), None, BTreeMap::new(), Attributes::AwsIamPolicy(attrs));
     }
