@@ -62,21 +62,20 @@ impl AncestorPolicies {
     /// The policy of `resource` (`folders/1`, `organizations/2`), read on first use;
     /// its outcome is recorded for every project that inherits it.
     async fn policy(&self, client: &Client, rec: &Recorder, resource: &str) -> Option<Value> {
+        let (base, api) = if resource.starts_with("folders/") {
+            (&client.endpoints.folders, "folders.getIamPolicy")
+        } else {
+            (&client.endpoints.resource_manager, "organizations.getIamPolicy")
+        };
         let known = self.0.lock().expect("not poisoned").get(resource).cloned();
         let result = match known {
             Some(r) => r,
             None => {
-                let base = if resource.starts_with("folders/") {
-                    &client.endpoints.folders
-                } else {
-                    &client.endpoints.resource_manager
-                };
                 let r = client.post_read(&format!("{base}/{resource}:getIamPolicy")).await;
                 self.0.lock().expect("not poisoned").insert(resource.to_string(), r.clone());
                 r
             }
         };
-        let api = if resource.starts_with("folders/") { "folders.getIamPolicy" } else { "organizations.getIamPolicy" };
         let id = AssetId::new(format!("//cloudresourcemanager.googleapis.com/{resource}"));
         record(rec, Api::new("cloudresourcemanager", api).on(&id), &result);
         result.ok()
