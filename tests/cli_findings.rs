@@ -295,3 +295,47 @@ fn scan_says_which_controls_it_ran() {
     let line = run.stdout.lines().find(|l| l.starts_with("Controls: ")).unwrap();
     assert!(line.contains(" from ") && line.contains("queries"), "{line}");
 }
+
+#[test]
+fn a_personal_owner_bound_above_the_project_is_found_and_unread_ancestors_are_unknown() {
+    let dir = scratch();
+    let project = |id: &str, ancestors: Value| {
+        let mut attributes = serde_json::json!({"project_id": id,
+            "iam_bindings": [{"role": "roles/owner", "members": ["user:cto@acme.example"]}]});
+        if !ancestors.is_null() {
+            attributes["ancestors"] = ancestors;
+        }
+        let inventory = serde_json::json!({"format": "auditgraph-inventory/1", "cloud": "gcp", "scope": id,
+            "collected_at": "2026-11-01T00:00:00Z", "assets": [{"id": format!("//cloudresourcemanager.googleapis.com/projects/{id}"),
+            "kind": "gcp_project", "name": id, "account": id, "attributes": attributes}]});
+        std::fs::write(dir.path().join("estate").join(format!("{id}.json")), inventory.to_string()).unwrap();
+    };
+    std::fs::create_dir(dir.path().join("estate")).unwrap();
+    let gmail_owner = serde_json::json!([{"role": "roles/owner", "members": ["user:founder@gmail.com"]}]);
+    project("clean", serde_json::json!([{"resource": "organizations/1", "iam_bindings": []}]));
+    project(
+        "inherits",
+        serde_json::json!([{"resource": "folders/2", "iam_bindings": []},
+        {"resource": "organizations/1", "iam_bindings": gmail_owner}]),
+    );
+    project("unread", serde_json::json!([{"resource": "organizations/1"}]));
+    project("no-ancestry", Value::Null);
+    let run = auditgraph(dir.path(), &["scan", "estate", "--out", "s.json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let snap: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("s.json")).unwrap()).unwrap();
+    let outcome = |project: &str| -> Option<String> {
+        snap["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["control"] == "gcp-primitive-role-external" && f["asset_name"] == project)
+            .map(|f| f["outcome"].as_str().unwrap().to_string())
+    };
+    assert_eq!(outcome("clean"), None, "passes");
+    assert_eq!(outcome("inherits").as_deref(), Some("fail"), "the organisation's binding is inherited");
+    assert_eq!(outcome("unread").as_deref(), Some("unknown"), "an unread policy above is no pass");
+    assert_eq!(outcome("no-ancestry").as_deref(), Some("unknown"));
+    let results = snap["controls"].as_array().unwrap().iter().find(|c| c["control"] == "gcp-primitive-role-external");
+    let counts = results.map(|c| (c["passed"].as_u64(), c["failed"].as_u64(), c["unknown"].as_u64()));
+    assert_eq!(counts, Some((Some(1), Some(1), Some(2))), "the clean project was evaluated and passed");
+}
