@@ -85,7 +85,8 @@ pub enum Command {
     /// What a principal (or an instance, through its role) can reach: data stores by access level.
     #[command(after_help = "Access levels: list, read, write, permissions, tagging; each with the actions and \
         statements that grant it, through every role the principal can come to act as.\n\n\
-        Examples:\n  auditgraph can name:alice\n  auditgraph can name:prod-app --format json")]
+        Examples:\n  auditgraph can name:alice\n  auditgraph can name:prod-app --format json\n  \
+        auditgraph can --member group:analysts@northwind.example")]
     Can(CanArgs),
     /// Write a synthetic estate (ordinary inventories) for scale tests and benchmarks.
     #[command(after_help = "Examples:\n  auditgraph synth --assets 100000 --seed 1 -o /tmp/estate-100k\n  \
@@ -255,8 +256,12 @@ pub struct WhoCanArgs {
 #[derive(clap::Args, Debug)]
 pub struct CanArgs {
     /// The principals (users, roles) or instances to ask about.
-    #[arg(value_parser = parse_selector)]
-    pub principal: Selector,
+    #[arg(value_parser = parse_selector, required_unless_present = "member")]
+    pub principal: Option<Selector>,
+    /// A Google Cloud member instead (`user:ana@example.com`, `group:…`,
+    /// `serviceAccount:…`, `allUsers`): what its IAM bindings give it.
+    #[arg(long, conflicts_with = "principal")]
+    pub member: Option<String>,
     #[command(flatten)]
     pub common: AccessArgs,
 }

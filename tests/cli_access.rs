@@ -132,3 +132,34 @@ fn what_who_can_and_can_cannot_answer_is_a_one_line_error() {
         assert!(first.contains(message), "{args:?}: {}", run.stderr);
     }
 }
+
+#[test]
+fn can_lists_what_a_google_cloud_member_reaches_by_level() {
+    let dir = scanned();
+    let levels_of = |member: &str| -> BTreeMap<String, Vec<String>> {
+        let run = auditgraph(dir.path(), &["can", "--member", member, "--snapshot", "s.json", "--format", "json"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let out: Value = serde_json::from_str(&run.stdout).unwrap();
+        let reaches = out["answers"][0]["reaches"].as_array().unwrap().clone();
+        reaches
+            .iter()
+            .map(|r| {
+                let levels = r["access"].as_array().unwrap().iter().map(|a| a["level"].as_str().unwrap().to_string());
+                (r["name"].as_str().unwrap().to_string(), levels.collect())
+            })
+            .collect()
+    };
+    // Bound on the folder above the project: reads every bucket, nothing else.
+    let science = levels_of("group:data-science@northwind.example");
+    assert_eq!(science.get("northwind-exports"), Some(&vec!["list".to_string(), "read".to_string()]), "{science:?}");
+    assert!(science.keys().all(|k| k.starts_with("northwind-")), "buckets only: {science:?}");
+    // Anyone on the internet: only the bucket bound to allUsers.
+    let anyone = levels_of("allUsers");
+    assert_eq!(anyone.keys().collect::<Vec<_>>(), ["northwind-open-datasets"], "{anyone:?}");
+    // An Owner on the organisation holds every level, IAM included.
+    let admins = levels_of("group:gcp-org-admins@northwind.example");
+    assert_eq!(admins.get("raw-data").map(|l| l.contains(&"permissions".to_string())), Some(true), "{admins:?}");
+    // Neither or both: a selector and a member are different questions.
+    let both = auditgraph(dir.path(), &["can", "name:carol", "--member", "allUsers", "--snapshot", "s.json"]);
+    assert_ne!(both.code, 0);
+}

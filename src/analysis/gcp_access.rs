@@ -9,9 +9,11 @@
 use std::collections::BTreeSet;
 
 use auditgraph_model::gcp::IamBinding;
-use auditgraph_model::{Asset, AssetKind, Attributes};
+use auditgraph_model::{Asset, AssetId, AssetKind, Attributes};
 
+use super::access_graph::{Access, Level};
 use crate::graph::AssetGraph;
+use crate::iam::Grant;
 
 /// One member that holds the permission, through one binding.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,6 +24,91 @@ pub struct Binding {
     pub at: String,
     /// Empty when it grants outright; else what it depends on.
     pub conditional_on: BTreeSet<String>,
+}
+
+impl Binding {
+    /// The binding as the grant that gives the access.
+    pub fn grant(&self) -> Grant {
+        Grant { policy: format!("the IAM policy of {}", self.at), statement: format!("binding of {}", self.role) }
+    }
+}
+
+/// The permissions that give each access level to a Google Cloud data store.
+pub fn level_permissions(kind: AssetKind) -> &'static [(Level, &'static [&'static str])] {
+    use Level::*;
+    match kind {
+        AssetKind::GcpStorageBucket => &[
+            (List, &["storage.objects.list"]),
+            (Read, &["storage.objects.get"]),
+            (Write, &["storage.objects.create", "storage.objects.delete"]),
+            (Permissions, &["storage.buckets.setIamPolicy"]),
+        ],
+        AssetKind::GcpSqlInstance => &[
+            (List, &["cloudsql.instances.get"]),
+            (Read, &["cloudsql.instances.connect", "cloudsql.instances.export"]),
+            (Write, &["cloudsql.instances.update", "cloudsql.instances.delete"]),
+        ],
+        AssetKind::GcpKmsKey => &[
+            (List, &["cloudkms.cryptoKeys.get"]),
+            (Read, &["cloudkms.cryptoKeyVersions.useToDecrypt"]),
+            (Write, &["cloudkms.cryptoKeyVersions.useToEncrypt", "cloudkms.cryptoKeyVersions.destroy"]),
+            (Permissions, &["cloudkms.cryptoKeys.setIamPolicy"]),
+        ],
+        _ => &[],
+    }
+}
+
+/// What one member can do to one data store.
+pub struct MemberReach {
+    pub store: AssetId,
+    pub access: Vec<Access>,
+    /// Policies on the way up that were not read: the member may hold more.
+    pub unread: BTreeSet<String>,
+}
+
+/// Every Google Cloud data store a member holds some access level to, from the
+/// bindings that name it; bindings to `allUsers` (and, for a member with a Google
+/// identity, `allAuthenticatedUsers`) count for it too. The groups a user belongs
+/// to are not read, so a user's access through a group is not found here: ask
+/// about the group.
+pub fn reach_of_member(graph: &AssetGraph, member: &str) -> Vec<MemberReach> {
+    let names = |m: &str| m == member || m == "allUsers" || (m == "allAuthenticatedUsers" && member != "allUsers");
+    let kinds = [AssetKind::GcpStorageBucket, AssetKind::GcpSqlInstance, AssetKind::GcpKmsKey];
+    let mut out = Vec::new();
+    for store in graph.assets_of(&kinds) {
+        let mut reach = MemberReach { store: store.id.clone(), access: Vec::new(), unread: BTreeSet::new() };
+        for (level, permissions) in level_permissions(store.kind()) {
+            let mut access =
+                Access { level: *level, actions: Vec::new(), conditional_on: BTreeSet::new(), grants: Vec::new() };
+            let mut outright = false;
+            for permission in *permissions {
+                let holders = who_can(graph, permission, store);
+                reach.unread.extend(holders.unread);
+                let mine: Vec<&Binding> = holders.found.iter().filter(|b| names(&b.member)).collect();
+                if mine.is_empty() {
+                    continue;
+                }
+                access.actions.push(permission.to_string());
+                for b in mine {
+                    outright |= b.conditional_on.is_empty();
+                    access.conditional_on.extend(b.conditional_on.iter().cloned());
+                    access.grants.push(b.grant());
+                }
+            }
+            if !access.actions.is_empty() {
+                if outright {
+                    access.conditional_on.clear();
+                }
+                access.grants.sort();
+                access.grants.dedup();
+                reach.access.push(access);
+            }
+        }
+        if !reach.access.is_empty() || !reach.unread.is_empty() {
+            out.push(reach);
+        }
+    }
+    out
 }
 
 /// The permissions of the roles auditgraph knows, as patterns (`storage.objects.*`),

@@ -1,6 +1,8 @@
 //! `can`: what a principal (or an instance, through its role) can reach: every
-//! data store it has any access level to, directly or through a chain of roles.
+//! data store it has any access level to, directly or through a chain of roles;
+//! or, for a Google Cloud member (`--member`), what its IAM bindings give it.
 
+use std::collections::BTreeSet;
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
@@ -8,8 +10,8 @@ use serde::Serialize;
 
 use super::select;
 use crate::analysis::access_graph::{conditional_note, reach_of, Access, Step};
-use crate::analysis::name_in;
 use crate::analysis::principals::Principals;
+use crate::analysis::{gcp_access, name_in};
 use crate::cli::{CanArgs, TextOrJson};
 use crate::graph::AssetGraph;
 use crate::iam::Grant;
@@ -21,6 +23,9 @@ struct Answer {
     principal: String,
     name: String,
     reaches: Vec<StoreRecord>,
+    /// Policies that were not read, through which it may reach more.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    unread: BTreeSet<String>,
 }
 
 #[derive(Serialize)]
@@ -38,8 +43,11 @@ pub fn run(args: CanArgs) -> Result<ExitCode> {
 }
 
 fn answer(args: &CanArgs, graph: &AssetGraph, principals: &Principals, steps: &[Step]) -> Result<ExitCode> {
+    let (Some(selector), None) = (&args.principal, &args.member) else {
+        return print(&args.common.format, &[member_answer(graph, args.member.as_deref().unwrap_or_default())]);
+    };
     let acting = [AssetKind::AwsIamUser, AssetKind::AwsIamRole, AssetKind::AwsEc2Instance];
-    let starts: Vec<_> = select(graph, &args.principal)
+    let starts: Vec<_> = select(graph, selector)
         .into_iter()
         .filter(|id| graph.asset(id).is_some_and(|a| acting.contains(&a.kind())))
         .collect();
@@ -66,16 +74,41 @@ fn answer(args: &CanArgs, graph: &AssetGraph, principals: &Principals, steps: &[
             reaches.sort_by(|a, b| {
                 (a.chain.len(), &a.chain, &a.name, &a.store).cmp(&(b.chain.len(), &b.chain, &b.name, &b.store))
             });
-            Answer { principal: start.to_string(), name: name_of(start), reaches }
+            Answer { principal: start.to_string(), name: name_of(start), reaches, unread: BTreeSet::new() }
         })
         .collect();
-    match args.common.format {
+    print(&args.common.format, &answers)
+}
+
+/// What a Google Cloud member's bindings give it, as one answer.
+fn member_answer(graph: &AssetGraph, member: &str) -> Answer {
+    let mut unread = BTreeSet::new();
+    let mut reaches: Vec<StoreRecord> = gcp_access::reach_of_member(graph, member)
+        .into_iter()
+        .filter_map(|r| {
+            unread.extend(r.unread);
+            let store = graph.asset(&r.store)?;
+            (!r.access.is_empty()).then(|| StoreRecord {
+                store: r.store.to_string(),
+                name: name_in(graph, &r.store),
+                kind: store.kind(),
+                chain: Vec::new(),
+                access: r.access,
+            })
+        })
+        .collect();
+    reaches.sort_by(|a, b| (&a.name, &a.store).cmp(&(&b.name, &b.store)));
+    Answer { principal: member.to_string(), name: gcp_access::describe_member(member), reaches, unread }
+}
+
+fn print(format: &TextOrJson, answers: &[Answer]) -> Result<ExitCode> {
+    match format {
         TextOrJson::Json => {
             let out = serde_json::json!({"answers": answers, "not_considered": super::who_can::NOT_CONSIDERED});
             crate::sayln!("{}", serde_json::to_string_pretty(&out)?);
         }
         TextOrJson::Text => {
-            for a in &answers {
+            for a in answers {
                 crate::sayln!(
                     "{} ({}): {} data store access(es)",
                     field(&a.name),
@@ -102,6 +135,10 @@ fn answer(args: &CanArgs, graph: &AssetGraph, principals: &Principals, steps: &[
                             conditional_note(&x.conditional_on)
                         );
                     }
+                }
+                if !a.unread.is_empty() {
+                    let unread: Vec<&str> = a.unread.iter().map(String::as_str).collect();
+                    crate::sayln!("  and possibly more: {} not read", field(&unread.join(", ")));
                 }
             }
             crate::sayln!("Not considered: {}.", super::who_can::NOT_CONSIDERED);

@@ -165,10 +165,7 @@ fn gcp_record(b: &gcp_access::Binding) -> HolderRecord {
         status: if b.conditional_on.is_empty() { "allowed" } else { "conditional" },
         conditional_on: b.conditional_on.clone(),
         chain: Vec::new(),
-        grants: vec![Grant {
-            policy: format!("the IAM policy of {}", b.at),
-            statement: format!("binding of {}", b.role),
-        }],
+        grants: vec![b.grant()],
     }
 }
 
