@@ -1,5 +1,6 @@
 //! Access analyses: which buckets anyone on the internet can read or write (policy,
-//! ACL, GCS IAM, minus what public access blocks and prevention neutralise), which
+//! with its denies asked of the IAM evaluator for a stranger; ACL; GCS IAM; minus
+//! what public access blocks and prevention neutralise), which
 //! accept plain HTTP, which roles accounts outside the estate can assume without
 //! an ExternalId, and who may assume each role.
 
@@ -54,7 +55,7 @@ impl AccessFacts {
             match &a.attributes {
                 Attributes::AwsS3Bucket(b) => {
                     let account = account_blocks.get(a.account.as_str()).copied();
-                    facts.public.insert(a.id.clone(), s3_public(b, account));
+                    facts.public.insert(a.id.clone(), s3_public(&a.id, &a.account, b, account));
                     facts.insecure_transport.insert(a.id.clone(), accepts_insecure_transport(&a.id, &a.account, b));
                 }
                 Attributes::GcpStorageBucket(b) => {
@@ -134,6 +135,23 @@ fn accepts_insecure_transport(id: &AssetId, account: &str, b: &S3Bucket) -> Verd
     }
 }
 
+/// Condition keys that name the caller's network or identity.
+const CALLER_KEYS: [&str; 13] = [
+    "aws:sourceip",
+    "aws:sourcearn",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:sourceowner",
+    "aws:sourceaccount",
+    "aws:userid",
+    "aws:principalorgid",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "s3:x-amz-server-side-encryption-aws-kms-key-id",
+    "s3:dataaccesspointarn",
+    "s3:dataaccesspointaccount",
+];
+
 /// Whether a statement is limited to known callers by a condition, as S3 and IAM
 /// Access Analyzer decide what is *not* public: a non-negated operator, without
 /// `IfExists` (an anonymous request lacks the key and would pass), on a key that
@@ -142,21 +160,6 @@ fn accepts_insecure_transport(id: &AssetId, account: &str, b: &S3Bucket) -> Verd
 /// Any other condition (`aws:SecureTransport`, `aws:UserAgent`, an unrecognised key)
 /// leaves the statement public.
 fn restricts_callers(s: &Statement) -> bool {
-    const CALLER_KEYS: [&str; 13] = [
-        "aws:sourceip",
-        "aws:sourcearn",
-        "aws:sourcevpc",
-        "aws:sourcevpce",
-        "aws:sourceowner",
-        "aws:sourceaccount",
-        "aws:userid",
-        "aws:principalorgid",
-        "aws:principalaccount",
-        "aws:principalarn",
-        "s3:x-amz-server-side-encryption-aws-kms-key-id",
-        "s3:dataaccesspointarn",
-        "s3:dataaccesspointaccount",
-    ];
     const NARROWING: [&str; 6] =
         ["StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike", "IpAddress"];
     s.condition.iter().any(|(operator, keys)| {
@@ -197,7 +200,7 @@ fn applies_to_anyone(s: &Statement) -> bool {
 /// One of the four switches of a public access block.
 type BlockFlag = fn(&PublicAccessBlock) -> bool;
 
-fn s3_public(b: &S3Bucket, account: Option<Option<PublicAccessBlock>>) -> Verdict {
+fn s3_public(id: &AssetId, owner: &str, b: &S3Bucket, account: Option<Option<PublicAccessBlock>>) -> Verdict {
     // `account`: None when the estate has no account asset; Some(None) when not read.
     let account_block = account.flatten();
     let bucket_block = b.public_access_block;
@@ -206,17 +209,19 @@ fn s3_public(b: &S3Bucket, account: Option<Option<PublicAccessBlock>>) -> Verdic
         // Known not to block: both levels read and neither sets the flag.
         bucket_block.is_some() && account_block.is_some() && !either(f)
     };
+    let mut undecided = BTreeSet::new();
     let public_statements = |doc: &PolicyDocument| -> Vec<String> {
         doc.statements
             .iter()
             .filter(|s| s.effect == Effect::Allow && applies_to_anyone(s) && !restricts_callers(s))
-            .map(|s| {
+            .filter_map(|s| {
                 let sid = s.sid.as_deref().unwrap_or("(no Sid)");
-                let actions = if s.action.is_empty() {
-                    format!("every action but {}", s.not_action.join(", "))
-                } else {
-                    s.action.join(", ")
-                };
+                let (open, depends_on) = open_to_strangers(id, owner, s, doc);
+                undecided.extend(depends_on);
+                if open.is_empty() {
+                    return None;
+                }
+                let actions = open.join(", ");
                 let whom = match &s.not_principal {
                     Some(_) => "anyone not named in its NotPrincipal",
                     None => "anyone",
@@ -227,7 +232,7 @@ fn s3_public(b: &S3Bucket, account: Option<Option<PublicAccessBlock>>) -> Verdic
                 } else {
                     format!(" (its condition on {} does not limit who calls)", keys.join(", "))
                 };
-                format!("bucket policy statement {sid} allows {actions} to {whom}{unless}")
+                Some(format!("bucket policy statement {sid} allows {actions} to {whom}{unless}"))
             })
             .collect()
     };
@@ -258,9 +263,77 @@ fn s3_public(b: &S3Bucket, account: Option<Option<PublicAccessBlock>>) -> Verdic
     } else if !missing.is_empty() {
         missing.dedup();
         Verdict::Unknown(format!("not collected: {}", missing.join("; ")))
+    } else if !undecided.is_empty() {
+        let keys: Vec<String> = undecided.into_iter().collect();
+        Verdict::Unknown(format!("undecided: whether a deny stops a public grant depends on {}", keys.join(", ")))
     } else {
         Verdict::No
     }
+}
+
+/// The S3 actions (of the access levels) that a public Allow statement still opens
+/// to a stranger once the policy's own Deny statements have their say, and the keys
+/// an answer depends on. The Allow counts without its condition (it was judged not
+/// to limit who calls); a Deny binds as IAM evaluates it, for an anonymous caller and
+/// for a principal of an account outside the organisation, each setting the keys it
+/// controls to dodge the deny (so a data-perimeter deny on `aws:PrincipalOrgID`
+/// closes the grant, one on `aws:SecureTransport` does not).
+fn open_to_strangers(
+    bucket: &AssetId,
+    owner: &str,
+    public: &Statement,
+    doc: &PolicyDocument,
+) -> (Vec<String>, BTreeSet<String>) {
+    use crate::iam::{decide, Boundary, Caller, Context, Decision, Named, Policies, Request, ResourcePolicy, Scps};
+    let allow = Statement { condition: Default::default(), ..public.clone() };
+    let mut statements = vec![allow];
+    statements.extend(doc.statements.iter().filter(|s| s.effect == Effect::Deny).cloned());
+    let only_this = PolicyDocument { statements, ..doc.clone() };
+    // Who the stranger is not: no organisation, network, endpoint or service of the estate.
+    let mut context = Context::chosen_by_caller();
+    for key in CALLER_KEYS.iter().filter(|k| **k != "aws:sourceip") {
+        context = context.with_absent(key);
+    }
+    let stranger_account = "000000000000";
+    let stranger_context = context.clone().with("aws:PrincipalAccount", &[stranger_account]);
+    let object = format!("{bucket}/any-object");
+    let mut open = BTreeSet::new();
+    let mut depends_on = BTreeSet::new();
+    for (_, actions) in super::access_graph::level_actions(AssetKind::AwsS3Bucket) {
+        for action in *actions {
+            let resource = if action.contains("Object") { object.as_str() } else { bucket.as_str() };
+            let callers = [
+                (Caller::Anonymous, &context),
+                (
+                    Caller::Principal {
+                        arn: format!("arn:aws:iam::{stranger_account}:role/stranger"),
+                        account: stranger_account.into(),
+                    },
+                    &stranger_context,
+                ),
+            ];
+            for (caller, context) in callers {
+                let policies = Policies {
+                    identity: &[Named { name: "its own policies", doc: super::principals::allow_everything() }],
+                    boundary: Boundary::None,
+                    scps: Scps::None,
+                    resource: Some(ResourcePolicy {
+                        policy: Named { name: "bucket policy", doc: &only_this },
+                        must_allow: false,
+                    }),
+                };
+                let req = Request { caller, action, resource, resource_account: owner, context };
+                match decide(&req, &policies) {
+                    Decision::Allowed(_) => {
+                        open.insert(action.to_string());
+                    }
+                    Decision::Conditional { on, .. } => depends_on.extend(on),
+                    Decision::NotAllowed | Decision::Denied(_) => {}
+                }
+            }
+        }
+    }
+    (open.into_iter().collect(), depends_on)
 }
 
 fn gcs_public(b: &StorageBucket) -> Verdict {
@@ -417,19 +490,75 @@ mod tests {
     fn public_policy_unless_restricted() {
         let open = PublicAccessBlock::default();
         let restrict = PublicAccessBlock { restrict_public_buckets: true, ..open };
-        assert!(matches!(s3_public(&bucket(PUBLIC_POLICY, "[]", Some(open)), Some(Some(open))), Verdict::Yes(_)));
-        assert_eq!(s3_public(&bucket(PUBLIC_POLICY, "[]", Some(open)), Some(Some(restrict))), Verdict::No);
-        assert_eq!(s3_public(&bucket(PUBLIC_POLICY, "[]", Some(restrict)), Some(None)), Verdict::No);
-        assert!(matches!(s3_public(&bucket(PUBLIC_POLICY, "[]", Some(open)), Some(None)), Verdict::Unknown(_)));
-        assert_eq!(s3_public(&bucket(NO_POLICY, "[]", Some(open)), Some(Some(open))), Verdict::No);
+        assert!(matches!(
+            s3_public(
+                &AssetId::new("arn:aws:s3:::b"),
+                "111111111111",
+                &bucket(PUBLIC_POLICY, "[]", Some(open)),
+                Some(Some(open))
+            ),
+            Verdict::Yes(_)
+        ));
+        assert_eq!(
+            s3_public(
+                &AssetId::new("arn:aws:s3:::b"),
+                "111111111111",
+                &bucket(PUBLIC_POLICY, "[]", Some(open)),
+                Some(Some(restrict))
+            ),
+            Verdict::No
+        );
+        assert_eq!(
+            s3_public(
+                &AssetId::new("arn:aws:s3:::b"),
+                "111111111111",
+                &bucket(PUBLIC_POLICY, "[]", Some(restrict)),
+                Some(None)
+            ),
+            Verdict::No
+        );
+        assert!(matches!(
+            s3_public(
+                &AssetId::new("arn:aws:s3:::b"),
+                "111111111111",
+                &bucket(PUBLIC_POLICY, "[]", Some(open)),
+                Some(None)
+            ),
+            Verdict::Unknown(_)
+        ));
+        assert_eq!(
+            s3_public(
+                &AssetId::new("arn:aws:s3:::b"),
+                "111111111111",
+                &bucket(NO_POLICY, "[]", Some(open)),
+                Some(Some(open))
+            ),
+            Verdict::No
+        );
     }
 
     #[test]
     fn public_acl_unless_ignored() {
         let open = PublicAccessBlock::default();
         let ignore = PublicAccessBlock { ignore_public_acls: true, ..open };
-        assert!(matches!(s3_public(&bucket(NO_POLICY, PUBLIC_ACL, Some(open)), Some(Some(open))), Verdict::Yes(_)));
-        assert_eq!(s3_public(&bucket(NO_POLICY, PUBLIC_ACL, Some(ignore)), Some(Some(open))), Verdict::No);
+        assert!(matches!(
+            s3_public(
+                &AssetId::new("arn:aws:s3:::b"),
+                "111111111111",
+                &bucket(NO_POLICY, PUBLIC_ACL, Some(open)),
+                Some(Some(open))
+            ),
+            Verdict::Yes(_)
+        ));
+        assert_eq!(
+            s3_public(
+                &AssetId::new("arn:aws:s3:::b"),
+                "111111111111",
+                &bucket(NO_POLICY, PUBLIC_ACL, Some(ignore)),
+                Some(Some(open))
+            ),
+            Verdict::No
+        );
     }
 
     #[test]
@@ -437,7 +566,15 @@ mod tests {
         let open = PublicAccessBlock::default();
         let public = |statement: &str| -> bool {
             let policy = format!(r#"{{"Statement":[{statement}]}}"#);
-            matches!(s3_public(&bucket(&policy, "[]", Some(open)), Some(Some(open))), Verdict::Yes(_))
+            matches!(
+                s3_public(
+                    &AssetId::new("arn:aws:s3:::b"),
+                    "111111111111",
+                    &bucket(&policy, "[]", Some(open)),
+                    Some(Some(open))
+                ),
+                Verdict::Yes(_)
+            )
         };
         let allow = r#""Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*""#;
         let with = |cond: &str| format!(r#"{{{allow},"Principal":"*","Condition":{cond}}}"#);
@@ -455,6 +592,51 @@ mod tests {
         assert!(public(&with(r#"{"StringLike":{"aws:userid":"AROA123:*"}}"#)));
         assert!(public(&with(r#"{"StringEquals":{"aws:UserAgent":"x"}}"#)));
         assert!(!public(&format!(r#"{{{allow},"Principal":{{"AWS":"arn:aws:iam::1:root"}}}}"#)));
+    }
+
+    #[test]
+    fn a_deny_in_the_same_policy_closes_a_public_grant_only_for_the_strangers_it_binds() {
+        let open = PublicAccessBlock::default();
+        let verdict = |deny: &str| {
+            let policy = format!(
+                r#"{{"Statement":[{{"Sid":"Pub","Effect":"Allow","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"]}},{deny}]}}"#
+            );
+            s3_public(
+                &AssetId::new("arn:aws:s3:::b"),
+                "111111111111",
+                &bucket(&policy, "[]", Some(open)),
+                Some(Some(open)),
+            )
+        };
+        let deny = |condition: &str| {
+            format!(
+                r#"{{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],"Condition":{condition}}}"#
+            )
+        };
+        // A data perimeter: everyone outside the organisation is denied.
+        assert_eq!(verdict(&deny(r#"{"StringNotEquals":{"aws:PrincipalOrgID":"o-123"}}"#)), Verdict::No);
+        assert_eq!(verdict(&deny(r#"{"StringNotEqualsIfExists":{"aws:SourceVpce":"vpce-1"}}"#)), Verdict::No);
+        assert_eq!(verdict(&deny(r#"{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#)), Verdict::No);
+        // A deny the stranger dodges leaves it public: it uses TLS, it is not in the narrow range.
+        assert!(matches!(verdict(&deny(r#"{"Bool":{"aws:SecureTransport":"false"}}"#)), Verdict::Yes(_)));
+        assert!(matches!(verdict(&deny(r#"{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#)), Verdict::Yes(_)));
+        // A deny of some actions leaves the others open, and names them.
+        let reads_denied = r#"{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}"#;
+        match verdict(reads_denied) {
+            Verdict::Yes(why) => {
+                assert!(why[0].contains("s3:PutObject") && !why[0].contains("s3:GetObject"), "{why:?}")
+            }
+            other => panic!("{other:?}"),
+        }
+        // An absent organisation fails every StringNotEquals, whatever the value it is compared with.
+        assert_eq!(
+            verdict(&deny(r#"{"StringNotEquals":{"aws:PrincipalOrgID":"${aws:ResourceTag/org}"}}"#)),
+            Verdict::No
+        );
+        // A deny whose resource the scan cannot resolve: unknown, never a pass.
+        let unresolved =
+            r#"{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::${aws:PrincipalTag/x}*"}"#;
+        assert!(matches!(verdict(unresolved), Verdict::Unknown(w) if w.starts_with("undecided")), "never a pass");
     }
 
     #[test]

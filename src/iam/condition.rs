@@ -14,14 +14,26 @@ use super::context::{Context, Known};
 use super::pattern::{glob, substitute};
 use super::truth::{all, Truth};
 
-/// The truth of a whole condition block (true when there is none).
-pub fn evaluate(block: &BTreeMap<String, BTreeMap<String, Value>>, ctx: &Context) -> Truth {
+/// The truth of a whole condition block (true when there is none) in a statement
+/// that allows (`in_allow`) or denies.
+pub fn evaluate(block: &BTreeMap<String, BTreeMap<String, Value>>, ctx: &Context, in_allow: bool) -> Truth {
     all(block.iter().flat_map(|(operator, keys)| {
-        keys.iter().map(move |(key, value)| one(operator, key, &condition_values(value), ctx))
+        keys.iter().map(move |(key, value)| one(operator, key, &condition_values(value), ctx, in_allow))
     }))
 }
 
-fn one(operator: &str, key: &str, policy_values: &[&Value], ctx: &Context) -> Truth {
+/// Whether a typical internet address chosen by a stranger is in one of the
+/// policy's ranges: it is in every range wider than a /8 (IPv6: /32), and in no
+/// narrower one (those name someone's network, as S3 decides what is public).
+fn typical_address_in(policy_values: &[&Value]) -> bool {
+    policy_values.iter().any(|v| match text(v).parse::<ipnet::IpNet>() {
+        Ok(ipnet::IpNet::V4(n)) => n.prefix_len() < 8,
+        Ok(ipnet::IpNet::V6(n)) => n.prefix_len() < 32,
+        Err(_) => false,
+    })
+}
+
+fn one(operator: &str, key: &str, policy_values: &[&Value], ctx: &Context, in_allow: bool) -> Truth {
     let (base, if_exists, qualifier) = operator_parts(operator);
     let negated = matches!(
         base,
@@ -36,6 +48,10 @@ fn one(operator: &str, key: &str, policy_values: &[&Value], ctx: &Context) -> Tr
     );
     let request = match ctx.get(key) {
         Known::Unknown => return Truth::unknown(key),
+        Known::Chosen if matches!(base, "IpAddress" | "NotIpAddress") => {
+            return Truth::from_bool(typical_address_in(policy_values) != negated);
+        }
+        Known::Chosen => return Truth::from_bool(in_allow),
         Known::Absent => {
             if base == "Null" {
                 return Truth::from_bool(policy_values.iter().any(|v| text(v).eq_ignore_ascii_case("true")));
@@ -164,7 +180,7 @@ mod tests {
             .with("aws:TagKeys", &["env", "team"])
             .with("s3:max-keys", &["50"])
             .with_absent("aws:SourceVpce");
-        let t = |json: &str| evaluate(&block(json), &ctx);
+        let t = |json: &str| evaluate(&block(json), &ctx, true);
         assert_eq!(t(r#"{"Bool":{"aws:SecureTransport":"false"}}"#), Truth::True);
         assert_eq!(t(r#"{"Bool":{"aws:SecureTransport":false}}"#), Truth::True, "a JSON boolean reads as its text");
         assert_eq!(t(r#"{"IpAddress":{"aws:SourceIp":["10.0.0.0/8","203.0.113.0/24"]}}"#), Truth::True);
@@ -191,5 +207,19 @@ mod tests {
         );
         assert_eq!(t(r#"{"Bool":{"aws:SecureTransport":"true","aws:MultiFactorAuthPresent":"true"}}"#), Truth::False);
         assert_eq!(t("{}"), Truth::True);
+    }
+
+    #[test]
+    fn a_key_the_caller_chooses_passes_its_allows_and_dodges_its_denies() {
+        let ctx = Context::chosen_by_caller().with_absent("aws:PrincipalOrgID");
+        let t = |json: &str, in_allow: bool| evaluate(&block(json), &ctx, in_allow);
+        assert_eq!(t(r#"{"Bool":{"aws:SecureTransport":"false"}}"#, false), Truth::False, "it uses TLS");
+        assert_eq!(t(r#"{"StringEquals":{"aws:UserAgent":"x"}}"#, true), Truth::True, "it sends that agent");
+        assert_eq!(t(r#"{"StringNotEquals":{"aws:PrincipalOrgID":"o-1"}}"#, false), Truth::True, "set: absent");
+        // Its address is a typical internet one: in wide ranges, outside narrow ones, in allows and denies alike.
+        assert_eq!(t(r#"{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}}"#, false), Truth::True);
+        assert_eq!(t(r#"{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#, true), Truth::False);
+        assert_eq!(t(r#"{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#, false), Truth::True);
+        assert_eq!(t(r#"{"NotIpAddress":{"aws:SourceIp":["::/0","0.0.0.0/1"]}}"#, true), Truth::False);
     }
 }

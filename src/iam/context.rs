@@ -1,5 +1,6 @@
 //! What the scan knows of a request's context: for each condition key, its values,
-//! that it is absent, or (for any key not set) that the scan cannot know it.
+//! that it is absent, that the caller sets it as it likes, or (for any key not set)
+//! that the scan cannot know it.
 
 use std::collections::BTreeMap;
 
@@ -7,6 +8,9 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, Default)]
 pub struct Context {
     keys: BTreeMap<String, Known>,
+    /// What a key not set is: `Unknown`, unless the caller is a stranger who sets
+    /// every other key as it likes (`chosen_by_caller`).
+    others_chosen: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,6 +18,10 @@ pub enum Known {
     Values(Vec<String>),
     Absent,
     Unknown,
+    /// The caller sets it to whatever serves it: a condition on it holds in an Allow
+    /// and fails in a Deny. An IP address so chosen is a typical internet address:
+    /// inside every range wider than a /8 (IPv6: /32), outside every narrower one.
+    Chosen,
 }
 
 impl Context {
@@ -27,7 +35,13 @@ impl Context {
         self
     }
 
+    /// A context in which every key not set is the caller's to choose.
+    pub fn chosen_by_caller() -> Self {
+        Context { keys: BTreeMap::new(), others_chosen: true }
+    }
+
     pub fn get(&self, key: &str) -> Known {
-        self.keys.get(&key.to_ascii_lowercase()).cloned().unwrap_or(Known::Unknown)
+        let otherwise = if self.others_chosen { Known::Chosen } else { Known::Unknown };
+        self.keys.get(&key.to_ascii_lowercase()).cloned().unwrap_or(otherwise)
     }
 }

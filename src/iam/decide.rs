@@ -164,7 +164,7 @@ fn applies(s: &Statement, req: &Request) -> Truth {
     } else {
         any_matches(&s.resource, req.resource, false, req.context)
     };
-    action.and(resource).and(condition::evaluate(&s.condition, req.context))
+    action.and(resource).and(condition::evaluate(&s.condition, req.context, s.effect == Effect::Allow))
 }
 
 fn label(policy: &str, i: usize, s: &Statement) -> Grant {

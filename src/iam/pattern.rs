@@ -64,7 +64,8 @@ pub fn substitute<'p>(pattern: &'p str, ctx: &Context) -> Result<Cow<'p, str>, T
             _ => match ctx.get(key) {
                 Known::Values(values) if values.len() == 1 => out.push_str(&values[0]),
                 Known::Values(_) | Known::Absent => return Err(Truth::False),
-                Known::Unknown => return Err(Truth::unknown(key)),
+                // A value the caller chooses may or may not match: undecided.
+                Known::Unknown | Known::Chosen => return Err(Truth::unknown(key)),
             },
         }
         rest = &rest[start + end + 1..];
