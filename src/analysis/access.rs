@@ -482,6 +482,11 @@ mod tests {
         .unwrap()
     }
 
+    /// Whether bucket `b` of account 111111111111 is public.
+    fn s3_public_b(b: &S3Bucket, account: Option<Option<PublicAccessBlock>>) -> Verdict {
+        s3_public(&AssetId::new("arn:aws:s3:::b"), "111111111111", b, account)
+    }
+
     const PUBLIC_POLICY: &str = r#"{"Statement":[{"Sid":"Pub","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#;
     const NO_POLICY: &str = r#"{"Statement":[]}"#;
     const PUBLIC_ACL: &str = r#"[{"grantee":"group:AllUsers","permission":"READ"}]"#;
@@ -490,75 +495,19 @@ mod tests {
     fn public_policy_unless_restricted() {
         let open = PublicAccessBlock::default();
         let restrict = PublicAccessBlock { restrict_public_buckets: true, ..open };
-        assert!(matches!(
-            s3_public(
-                &AssetId::new("arn:aws:s3:::b"),
-                "111111111111",
-                &bucket(PUBLIC_POLICY, "[]", Some(open)),
-                Some(Some(open))
-            ),
-            Verdict::Yes(_)
-        ));
-        assert_eq!(
-            s3_public(
-                &AssetId::new("arn:aws:s3:::b"),
-                "111111111111",
-                &bucket(PUBLIC_POLICY, "[]", Some(open)),
-                Some(Some(restrict))
-            ),
-            Verdict::No
-        );
-        assert_eq!(
-            s3_public(
-                &AssetId::new("arn:aws:s3:::b"),
-                "111111111111",
-                &bucket(PUBLIC_POLICY, "[]", Some(restrict)),
-                Some(None)
-            ),
-            Verdict::No
-        );
-        assert!(matches!(
-            s3_public(
-                &AssetId::new("arn:aws:s3:::b"),
-                "111111111111",
-                &bucket(PUBLIC_POLICY, "[]", Some(open)),
-                Some(None)
-            ),
-            Verdict::Unknown(_)
-        ));
-        assert_eq!(
-            s3_public(
-                &AssetId::new("arn:aws:s3:::b"),
-                "111111111111",
-                &bucket(NO_POLICY, "[]", Some(open)),
-                Some(Some(open))
-            ),
-            Verdict::No
-        );
+        assert!(matches!(s3_public_b(&bucket(PUBLIC_POLICY, "[]", Some(open)), Some(Some(open))), Verdict::Yes(_)));
+        assert_eq!(s3_public_b(&bucket(PUBLIC_POLICY, "[]", Some(open)), Some(Some(restrict))), Verdict::No);
+        assert_eq!(s3_public_b(&bucket(PUBLIC_POLICY, "[]", Some(restrict)), Some(None)), Verdict::No);
+        assert!(matches!(s3_public_b(&bucket(PUBLIC_POLICY, "[]", Some(open)), Some(None)), Verdict::Unknown(_)));
+        assert_eq!(s3_public_b(&bucket(NO_POLICY, "[]", Some(open)), Some(Some(open))), Verdict::No);
     }
 
     #[test]
     fn public_acl_unless_ignored() {
         let open = PublicAccessBlock::default();
         let ignore = PublicAccessBlock { ignore_public_acls: true, ..open };
-        assert!(matches!(
-            s3_public(
-                &AssetId::new("arn:aws:s3:::b"),
-                "111111111111",
-                &bucket(NO_POLICY, PUBLIC_ACL, Some(open)),
-                Some(Some(open))
-            ),
-            Verdict::Yes(_)
-        ));
-        assert_eq!(
-            s3_public(
-                &AssetId::new("arn:aws:s3:::b"),
-                "111111111111",
-                &bucket(NO_POLICY, PUBLIC_ACL, Some(ignore)),
-                Some(Some(open))
-            ),
-            Verdict::No
-        );
+        assert!(matches!(s3_public_b(&bucket(NO_POLICY, PUBLIC_ACL, Some(open)), Some(Some(open))), Verdict::Yes(_)));
+        assert_eq!(s3_public_b(&bucket(NO_POLICY, PUBLIC_ACL, Some(ignore)), Some(Some(open))), Verdict::No);
     }
 
     #[test]
@@ -566,15 +515,7 @@ mod tests {
         let open = PublicAccessBlock::default();
         let public = |statement: &str| -> bool {
             let policy = format!(r#"{{"Statement":[{statement}]}}"#);
-            matches!(
-                s3_public(
-                    &AssetId::new("arn:aws:s3:::b"),
-                    "111111111111",
-                    &bucket(&policy, "[]", Some(open)),
-                    Some(Some(open))
-                ),
-                Verdict::Yes(_)
-            )
+            matches!(s3_public_b(&bucket(&policy, "[]", Some(open)), Some(Some(open))), Verdict::Yes(_))
         };
         let allow = r#""Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*""#;
         let with = |cond: &str| format!(r#"{{{allow},"Principal":"*","Condition":{cond}}}"#);
@@ -601,12 +542,7 @@ mod tests {
             let policy = format!(
                 r#"{{"Statement":[{{"Sid":"Pub","Effect":"Allow","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"]}},{deny}]}}"#
             );
-            s3_public(
-                &AssetId::new("arn:aws:s3:::b"),
-                "111111111111",
-                &bucket(&policy, "[]", Some(open)),
-                Some(Some(open)),
-            )
+            s3_public_b(&bucket(&policy, "[]", Some(open)), Some(Some(open)))
         };
         let deny = |condition: &str| {
             format!(
