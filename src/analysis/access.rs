@@ -11,10 +11,10 @@ use rustc_hash::FxHashMap;
 use auditgraph_model::aws::{AclGrant, PublicAccessBlock, S3Bucket};
 use auditgraph_model::gcp::StorageBucket;
 use auditgraph_model::policy::{condition_values, operator_parts, Effect, PolicyDocument, Statement};
-use auditgraph_model::{AssetId, AssetKind, Attributes};
+use auditgraph_model::{Asset, AssetId, AssetKind, Attributes};
 
-use super::access_graph::{account_of, Step, StepKind};
-use super::principals::Actor;
+use super::access_graph::{account_of, level_actions, permit, Step, StepKind};
+use super::principals::{outside_asker, Actor, ResourceSide};
 use crate::graph::AssetGraph;
 
 /// A yes/no fact that may not be decidable from what was collected.
@@ -55,7 +55,7 @@ impl AccessFacts {
             match &a.attributes {
                 Attributes::AwsS3Bucket(b) => {
                     let account = account_blocks.get(a.account.as_str()).copied();
-                    facts.public.insert(a.id.clone(), s3_public(&a.id, &a.account, b, account));
+                    facts.public.insert(a.id.clone(), s3_public(a, b, account));
                     facts.insecure_transport.insert(a.id.clone(), accepts_insecure_transport(&a.id, &a.account, b));
                 }
                 Attributes::GcpStorageBucket(b) => {
@@ -200,7 +200,7 @@ fn applies_to_anyone(s: &Statement) -> bool {
 /// One of the four switches of a public access block.
 type BlockFlag = fn(&PublicAccessBlock) -> bool;
 
-fn s3_public(id: &AssetId, owner: &str, b: &S3Bucket, account: Option<Option<PublicAccessBlock>>) -> Verdict {
+fn s3_public(bucket: &Asset, b: &S3Bucket, account: Option<Option<PublicAccessBlock>>) -> Verdict {
     // `account`: None when the estate has no account asset; Some(None) when not read.
     let account_block = account.flatten();
     let bucket_block = b.public_access_block;
@@ -216,7 +216,7 @@ fn s3_public(id: &AssetId, owner: &str, b: &S3Bucket, account: Option<Option<Pub
             .filter(|s| s.effect == Effect::Allow && applies_to_anyone(s) && !restricts_callers(s))
             .filter_map(|s| {
                 let sid = s.sid.as_deref().unwrap_or("(no Sid)");
-                let (open, depends_on) = open_to_strangers(id, owner, s, doc);
+                let (open, depends_on) = open_to_strangers(bucket, s, doc);
                 undecided.extend(depends_on);
                 if open.is_empty() {
                     return None;
@@ -278,17 +278,17 @@ fn s3_public(id: &AssetId, owner: &str, b: &S3Bucket, account: Option<Option<Pub
 /// for a principal of an account outside the organisation, each setting the keys it
 /// controls to dodge the deny (so a data-perimeter deny on `aws:PrincipalOrgID`
 /// closes the grant, one on `aws:SecureTransport` does not).
-fn open_to_strangers(
-    bucket: &AssetId,
-    owner: &str,
-    public: &Statement,
-    doc: &PolicyDocument,
-) -> (Vec<String>, BTreeSet<String>) {
-    use crate::iam::{decide, Boundary, Caller, Context, Decision, Named, Policies, Request, ResourcePolicy, Scps};
+fn open_to_strangers(bucket: &Asset, public: &Statement, doc: &PolicyDocument) -> (Vec<String>, BTreeSet<String>) {
+    use crate::iam::{Caller, Context, Named, ResourcePolicy};
     let allow = Statement { condition: Default::default(), ..public.clone() };
     let mut statements = vec![allow];
     statements.extend(doc.statements.iter().filter(|s| s.effect == Effect::Deny).cloned());
     let only_this = PolicyDocument { statements, ..doc.clone() };
+    let side = ResourceSide {
+        account: &bucket.account,
+        policy: Some(ResourcePolicy { policy: Named { name: "bucket policy", doc: &only_this }, must_allow: false }),
+        unread: None,
+    };
     // Who the stranger is not: no organisation, network, endpoint or service of the estate.
     let mut context = Context::chosen_by_caller();
     for key in CALLER_KEYS.iter().filter(|k| **k != "aws:sourceip") {
@@ -296,39 +296,22 @@ fn open_to_strangers(
     }
     let stranger_account = "000000000000";
     let stranger_context = context.clone().with("aws:PrincipalAccount", &[stranger_account]);
-    let object = format!("{bucket}/any-object");
+    let stranger = Caller::Principal {
+        arn: format!("arn:aws:iam::{stranger_account}:role/stranger"),
+        account: stranger_account.into(),
+    };
+    let strangers = [outside_asker(Caller::Anonymous, &context), outside_asker(stranger, &stranger_context)];
     let mut open = BTreeSet::new();
     let mut depends_on = BTreeSet::new();
-    for (_, actions) in super::access_graph::level_actions(AssetKind::AwsS3Bucket) {
+    for (_, actions) in level_actions(AssetKind::AwsS3Bucket) {
         for action in *actions {
-            let resource = if action.contains("Object") { object.as_str() } else { bucket.as_str() };
-            let callers = [
-                (Caller::Anonymous, &context),
-                (
-                    Caller::Principal {
-                        arn: format!("arn:aws:iam::{stranger_account}:role/stranger"),
-                        account: stranger_account.into(),
-                    },
-                    &stranger_context,
-                ),
-            ];
-            for (caller, context) in callers {
-                let policies = Policies {
-                    identity: &[Named { name: "its own policies", doc: super::principals::allow_everything() }],
-                    boundary: Boundary::None,
-                    scps: Scps::None,
-                    resource: Some(ResourcePolicy {
-                        policy: Named { name: "bucket policy", doc: &only_this },
-                        must_allow: false,
-                    }),
-                };
-                let req = Request { caller, action, resource, resource_account: owner, context };
-                match decide(&req, &policies) {
-                    Decision::Allowed(_) => {
+            for asker in &strangers {
+                match permit(asker, action, bucket, &side) {
+                    Some(p) if p.conditional_on.is_empty() => {
                         open.insert(action.to_string());
                     }
-                    Decision::Conditional { on, .. } => depends_on.extend(on),
-                    Decision::NotAllowed | Decision::Denied(_) => {}
+                    Some(p) => depends_on.extend(p.conditional_on),
+                    None => {}
                 }
             }
         }
@@ -484,7 +467,15 @@ mod tests {
 
     /// Whether bucket `b` of account 111111111111 is public.
     fn s3_public_b(b: &S3Bucket, account: Option<Option<PublicAccessBlock>>) -> Verdict {
-        s3_public(&AssetId::new("arn:aws:s3:::b"), "111111111111", b, account)
+        let asset = Asset {
+            id: AssetId::new("arn:aws:s3:::b"),
+            name: "b".into(),
+            account: "111111111111".into(),
+            region: None,
+            tags: Default::default(),
+            attributes: Attributes::AwsS3Bucket(b.clone()),
+        };
+        s3_public(&asset, b, account)
     }
 
     const PUBLIC_POLICY: &str = r#"{"Statement":[{"Sid":"Pub","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#;
@@ -549,6 +540,9 @@ mod tests {
                 r#"{{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],"Condition":{condition}}}"#
             )
         };
+        // A grant on one prefix only is public too (the objects under it).
+        let prefix = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/public/*"}]}"#;
+        assert!(matches!(s3_public_b(&bucket(prefix, "[]", Some(open)), Some(Some(open))), Verdict::Yes(_)));
         // A data perimeter: everyone outside the organisation is denied.
         assert_eq!(verdict(&deny(r#"{"StringNotEquals":{"aws:PrincipalOrgID":"o-123"}}"#)), Verdict::No);
         assert_eq!(verdict(&deny(r#"{"StringNotEqualsIfExists":{"aws:SourceVpce":"vpce-1"}}"#)), Verdict::No);

@@ -132,7 +132,7 @@ impl Permit {
 
 /// The decision on `action` by `asker` about `store`, where for an object action
 /// some object of the bucket counts: the objects the policies name are tried too.
-fn permit(asker: &Asker, action: &str, store: &Asset, side: &ResourceSide) -> Option<Permit> {
+pub(super) fn permit(asker: &Asker, action: &str, store: &Asset, side: &ResourceSide) -> Option<Permit> {
     let arn = store.id.as_str();
     let mut resources = vec![arn.to_string()];
     if store.kind() == AssetKind::AwsS3Bucket && object_action(action) {
