@@ -173,29 +173,36 @@ fn object_samples<'d>(bucket: &str, docs: impl Iterator<Item = &'d PolicyDocumen
 
 /// Every level of access an actor has to a store.
 fn levels_of(asker: &Asker, store: &Asset, side: &ResourceSide) -> Vec<Access> {
-    let mut out = Vec::new();
-    for (level, actions) in level_actions(store.kind()) {
-        let mut access =
-            Access { level: *level, actions: Vec::new(), conditional_on: BTreeSet::new(), grants: Vec::new() };
+    level_actions(store.kind())
+        .iter()
+        .filter_map(|(level, actions)| {
+            Access::gather(*level, actions.iter().filter_map(|a| Some((*a, permit(asker, a, store, side)?))))
+        })
+        .collect()
+}
+
+impl Access {
+    /// A level from the permits of its actions: outright when one action is allowed
+    /// outright, else conditional on what they depend on; `None` when none is permitted.
+    pub fn gather<'a>(level: Level, permits: impl IntoIterator<Item = (&'a str, Permit)>) -> Option<Access> {
+        let mut access = Access { level, actions: Vec::new(), conditional_on: BTreeSet::new(), grants: Vec::new() };
         let mut outright = false;
-        for action in *actions {
-            if let Some(p) = permit(asker, action, store, side) {
-                outright |= p.conditional_on.is_empty();
-                access.conditional_on.extend(p.conditional_on);
-                access.actions.push(action.to_string());
-                access.grants.extend(p.grants);
-            }
+        for (action, p) in permits {
+            outright |= p.conditional_on.is_empty();
+            access.conditional_on.extend(p.conditional_on);
+            access.actions.push(action.to_string());
+            access.grants.extend(p.grants);
         }
-        if !access.actions.is_empty() {
-            if outright {
-                access.conditional_on.clear();
-            }
-            access.grants.sort();
-            access.grants.dedup();
-            out.push(access);
+        if access.actions.is_empty() {
+            return None;
         }
+        if outright {
+            access.conditional_on.clear();
+        }
+        access.grants.sort();
+        access.grants.dedup();
+        Some(access)
     }
-    out
 }
 
 /// The callers a resource policy names that are not principals of the estate:

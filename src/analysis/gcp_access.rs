@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use auditgraph_model::gcp::IamBinding;
 use auditgraph_model::{Asset, AssetId, AssetKind, Attributes};
 
-use super::access_graph::{Access, Level};
+use super::access_graph::{Access, Level, Permit};
 use crate::graph::AssetGraph;
 use crate::iam::Grant;
 
@@ -78,31 +78,25 @@ pub fn reach_of_member(graph: &AssetGraph, member: &str) -> Vec<MemberReach> {
     for store in graph.assets_of(&kinds) {
         let mut reach = MemberReach { store: store.id.clone(), access: Vec::new(), unread: BTreeSet::new() };
         for (level, permissions) in level_permissions(store.kind()) {
-            let mut access =
-                Access { level: *level, actions: Vec::new(), conditional_on: BTreeSet::new(), grants: Vec::new() };
-            let mut outright = false;
+            let mut permits = Vec::new();
             for permission in *permissions {
                 let holders = who_can(graph, permission, store);
                 reach.unread.extend(holders.unread);
+                // The member's bindings for this permission, as one permit: outright if one is.
                 let mine: Vec<&Binding> = holders.found.iter().filter(|b| names(&b.member)).collect();
                 if mine.is_empty() {
                     continue;
                 }
-                access.actions.push(permission.to_string());
-                for b in mine {
-                    outright |= b.conditional_on.is_empty();
-                    access.conditional_on.extend(b.conditional_on.iter().cloned());
-                    access.grants.push(b.grant());
-                }
+                let outright = mine.iter().any(|b| b.conditional_on.is_empty());
+                let conditional_on = if outright {
+                    BTreeSet::new()
+                } else {
+                    mine.iter().flat_map(|b| b.conditional_on.clone()).collect()
+                };
+                permits
+                    .push((*permission, Permit { conditional_on, grants: mine.iter().map(|b| b.grant()).collect() }));
             }
-            if !access.actions.is_empty() {
-                if outright {
-                    access.conditional_on.clear();
-                }
-                access.grants.sort();
-                access.grants.dedup();
-                reach.access.push(access);
-            }
+            reach.access.extend(Access::gather(*level, permits));
         }
         if !reach.access.is_empty() || !reach.unread.is_empty() {
             out.push(reach);
