@@ -159,6 +159,10 @@ fn can_lists_what_a_google_cloud_member_reaches_by_level() {
     // An Owner on the organisation holds every level, IAM included.
     let admins = levels_of("group:gcp-org-admins@northwind.example");
     assert_eq!(admins.get("raw-data").map(|l| l.contains(&"permissions".to_string())), Some(true), "{admins:?}");
+    // A member is written with its type, as IAM policies write it.
+    let untyped = auditgraph(dir.path(), &["can", "--member", "ana@example.com", "--snapshot", "s.json"]);
+    assert_ne!(untyped.code, 0);
+    assert!(untyped.stderr.contains("is not a Google Cloud member: write user:"), "{}", untyped.stderr);
     // Neither or both: a selector and a member are different questions.
     let both = auditgraph(dir.path(), &["can", "name:carol", "--member", "allUsers", "--snapshot", "s.json"]);
     assert_ne!(both.code, 0);

@@ -44,7 +44,15 @@ pub fn run(args: CanArgs) -> Result<ExitCode> {
 
 fn answer(args: &CanArgs, graph: &AssetGraph, principals: &Principals, steps: &[Step]) -> Result<ExitCode> {
     let (Some(selector), None) = (&args.principal, &args.member) else {
-        return print(&args.common.format, &[member_answer(graph, args.member.as_deref().unwrap_or_default())]);
+        let member = args.member.as_deref().unwrap_or_default();
+        let typed = ["user:", "group:", "serviceAccount:", "domain:", "principal://", "principalSet://"];
+        if !matches!(member, "allUsers" | "allAuthenticatedUsers") && !typed.iter().any(|t| member.starts_with(t)) {
+            bail!(
+                "--member {member:?} is not a Google Cloud member: write user:…, group:…, serviceAccount:…, \
+                 domain:…, allUsers or allAuthenticatedUsers"
+            );
+        }
+        return print(&args.common.format, &[member_answer(graph, member)]);
     };
     let acting = [AssetKind::AwsIamUser, AssetKind::AwsIamRole, AssetKind::AwsEc2Instance];
     let starts: Vec<_> = select(graph, selector)
