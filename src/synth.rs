@@ -314,7 +314,8 @@ fn gcp_project(n: usize, rng: &mut Rng) -> (String, Value) {
         p.clone(),
         None,
         json!({"project_id": p, "iam_bindings": [{"role": "roles/owner", "members": ["group:admins@example.com"]}],
-            "ancestors": [{"resource": "organizations/100000000001",
+            "deny_rules": [],
+            "ancestors": [{"resource": "organizations/100000000001", "deny_rules": [],
                 "iam_bindings": [{"role": "roles/viewer", "members": ["group:security@example.com"]}]}]}),
     );
     let net = w.add(format!("{compute}/global/networks/main"), "gcp_network", "main".into(), None, json!({}));

@@ -181,6 +181,15 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
     let public_bucket = asset(&prod, "arn:aws:s3:::northwind-public-assets");
     assert_eq!(public_bucket["attributes"]["policy"]["Statement"][0]["Principal"], "*");
     assert_eq!(asset(&prod, "arn:aws:s3:::northwind-audit-logs")["tags"]["data"], "audit");
+    let inbox = &asset(&prod, "arn:aws:s3:::northwind-partner-inbox")["attributes"];
+    let owner = inbox["owner_canonical_id"].as_str().expect("the ACL's owner was read");
+    assert!(
+        inbox["acl_grants"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!({"grantee": format!("canonical_user:{owner}"), "permission": "FULL_CONTROL"})),
+        "{inbox}"
+    );
     assert_eq!(asset(&stage, "arn:aws:s3:::northwind-staging-data")["account"], staging);
     let alice = asset(&prod, &format!("arn:aws:iam::{management}:user/alice"));
     assert_eq!(alice["attributes"]["console_access"], true);
@@ -244,6 +253,7 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
         ("rds-backup-retention-short", "prod-customers"),
         ("plaintext-internet", "prod-web"),
         ("bucket-public", "northwind-public-assets"),
+        ("bucket-public", "northwind-partner-inbox"),
         ("ebs-unencrypted", "prod-app-data"),
         ("iam-console-without-mfa", "alice"),
         ("iam-admin-user", "alice"),
@@ -293,6 +303,14 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
     assert!(staging_readers.contains(staging_ci), "{staging_readers:?}");
     let staging_writers = holders("s3:PutObject", "name:northwind-staging-data");
     assert!(!staging_writers.contains(staging_ci), "the SCP denies it: {staging_writers:?}");
+
+    // A bucket ACL grant: any AWS account may upload, no one outside may list; the
+    // owner's own FULL_CONTROL grant names its account, not an outsider.
+    let uploaders = holders("s3:PutObject", "name:northwind-partner-inbox");
+    assert!(uploaders.contains("any AWS account (outside the estate)"), "{uploaders:?}");
+    assert!(!uploaders.iter().any(|u| u.contains("canonical_user")), "{uploaders:?}");
+    let listers = holders("s3:ListBucket", "name:northwind-partner-inbox");
+    assert!(!listers.iter().any(|l| l.starts_with("any AWS account") || l.starts_with("anyone")), "{listers:?}");
 
     // Who can read and write the audit logs, from what the scan read: the
     // deployer role's boundary lets it (and ci-deploy, who may assume it) read

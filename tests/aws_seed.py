@@ -150,6 +150,14 @@ def seed_management(acct, out):
     s3.put_bucket_versioning(Bucket="northwind-audit-logs", VersioningConfiguration={"Status": "Enabled"})
     s3.put_bucket_tagging(Bucket="northwind-audit-logs", Tagging={"TagSet": [{"Key": "data", "Value": "audit"}]})
 
+    # Any AWS account may upload: an ACL grant to AuthenticatedUsers, besides the owner's own.
+    s3.create_bucket(Bucket="northwind-partner-inbox")
+    owner = s3.get_bucket_acl(Bucket="northwind-partner-inbox")["Owner"]
+    s3.put_bucket_acl(Bucket="northwind-partner-inbox", AccessControlPolicy={"Owner": owner, "Grants": [
+        {"Grantee": {"Type": "CanonicalUser", "ID": owner["ID"]}, "Permission": "FULL_CONTROL"},
+        {"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"},
+         "Permission": "WRITE"}]})
+
     iam.create_group(GroupName="Admins")
     iam.attach_group_policy(GroupName="Admins", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
     iam.create_user(UserName="alice")

@@ -84,6 +84,58 @@ fn who_can_read_a_google_cloud_bucket() {
 }
 
 #[test]
+fn bucket_acl_grants_count_for_whom_they_name() {
+    let dir = scanned();
+    let listers = holders(dir.path(), "s3:ListBucket", "name:northwind-prod-legacy-exports");
+    assert_eq!(
+        listers.get("anyone (anonymous or any AWS account)").map(String::as_str),
+        Some("allowed"),
+        "{listers:?}"
+    );
+    assert!(
+        !listers.keys().any(|k| k.contains("canonical_user")),
+        "the owner's grant is its own account's: {listers:?}"
+    );
+    let readers = holders(dir.path(), "s3:GetObject", "name:northwind-prod-legacy-exports");
+    assert!(!readers.keys().any(|k| k.starts_with("anyone")), "a bucket's READ reads no object: {readers:?}");
+    let writers = holders(dir.path(), "s3:PutObject", "name:northwind-prod-logs");
+    assert_eq!(
+        writers.get("group:LogDelivery (outside the estate)").map(String::as_str),
+        Some("allowed"),
+        "{writers:?}"
+    );
+}
+
+#[test]
+fn google_cloud_deny_policies_stop_or_qualify_grants() {
+    let dir = scanned();
+    let answer = |permission: &str| -> Value {
+        let args =
+            ["who-can", permission, "--on", "name:northwind-analytics-raw", "--snapshot", "s.json", "--format", "json"];
+        let run = auditgraph(dir.path(), &args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        serde_json::from_str::<Value>(&run.stdout).unwrap()["answers"][0].clone()
+    };
+    let contractor = "user:data-contractor@gmail.com, as roles/editor on project northwind-analytics";
+    let reads = answer("storage.objects.get");
+    let names: Vec<&str> = reads["holders"].as_array().unwrap().iter().map(|h| h["name"].as_str().unwrap()).collect();
+    assert!(!names.contains(&contractor), "the project's deny policy stops the contractor: {reads}");
+    let denied = reads["denied"].as_array().unwrap();
+    assert!(denied.iter().any(|d| d.as_str().unwrap().starts_with(contractor)), "{reads}");
+
+    let deletes = answer("storage.objects.delete");
+    let status: BTreeMap<&str, &str> = deletes["holders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["name"].as_str().unwrap(), h["status"].as_str().unwrap()))
+        .collect();
+    let admins = "group:gcp-org-admins@northwind.example, as roles/owner on organization 707000000001";
+    assert_eq!(status.get(admins), Some(&"allowed"), "the deny rule's exception: {deletes}");
+    assert_eq!(status.get(contractor), Some(&"conditional"), "unless in the admins' group: {deletes}");
+}
+
+#[test]
 fn can_lists_what_a_principal_reaches_by_level() {
     let dir = scanned();
     let run = auditgraph(dir.path(), &["can", "name:carol", "--snapshot", "s.json", "--format", "json"]);

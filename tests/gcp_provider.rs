@@ -146,6 +146,19 @@ fn scans_a_project_through_the_real_client() {
     assert_eq!(status_of(auditors).as_deref(), Some("allowed"), "{answer}");
     let oncall = "user:oncall@acme.example, as roles/storage.admin on organization 1001";
     assert_eq!(status_of(oncall).as_deref(), Some("conditional"), "a time condition: {answer}");
+    // The project's deny policy: the freelancer's Editor role no longer reads objects,
+    // and the compute service account's reads hang on a tag condition the scan cannot decide.
+    let freelancer = "user:freelancer@gmail.com, as roles/editor on project acme-data";
+    assert_eq!(status_of(freelancer), None, "{answer}");
+    let denied = answer["denied"].as_array().expect("the denied grants are listed");
+    assert!(
+        denied.iter().any(|d| d.as_str().unwrap().starts_with(freelancer)
+            && d.as_str().unwrap().contains("deny policy no-freelancer-reads on project acme-data")),
+        "{answer}"
+    );
+    let compute =
+        "serviceAccount:555000111-compute@developer.gserviceaccount.com, as roles/editor on project acme-data";
+    assert_eq!(status_of(compute).as_deref(), Some("conditional"), "{answer}");
 
     // Read-only: every call was a GET, or a read-only POST (getIamPolicy, getAncestry).
     let requests = api.requests.lock().unwrap();
@@ -155,6 +168,7 @@ fn scans_a_project_through_the_real_client() {
     }
     // The organisation's policy is read once (the cache serves every later project under it).
     assert_eq!(requests.iter().filter(|r| r.ends_with("organizations/1001:getIamPolicy")).count(), 1);
+    assert_eq!(requests.iter().filter(|r| r.ends_with("organizations%2F1001/denypolicies")).count(), 1);
 }
 
 #[test]

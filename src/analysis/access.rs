@@ -116,6 +116,7 @@ fn accepts_insecure_transport(id: &AssetId, account: &str, b: &S3Bucket) -> Verd
                     policy: Named { name: "bucket policy", doc: policy },
                     must_allow: false,
                 }),
+                acl: &[],
             };
             let req = Request { caller, action, resource, resource_account: account, context: &plain_http };
             match decide(&req, &policies) {
@@ -287,6 +288,7 @@ fn open_to_strangers(bucket: &Asset, public: &Statement, doc: &PolicyDocument) -
     let side = ResourceSide {
         account: &bucket.account,
         policy: Some(ResourcePolicy { policy: Named { name: "bucket policy", doc: &only_this }, must_allow: false }),
+        acl: Some(Vec::new()),
         unread: None,
     };
     // Who the stranger is not: no organisation, network, endpoint or service of the estate.

@@ -15,7 +15,7 @@ use auditgraph_model::{Asset, AssetId, AssetKind, Attributes};
 
 use super::principals::{outside_asker, request_context, resource_side, Actor, Asker, Principals, ResourceSide};
 use crate::graph::AssetGraph;
-use crate::iam::{Caller, Decision, Grant};
+use crate::iam::{Caller, Decision, Grant, Grantee};
 
 /// How far role chains are followed (a principal, then up to this many roles).
 pub const MAX_CHAIN: usize = 5;
@@ -233,6 +233,23 @@ fn outsiders_named(doc: &PolicyDocument, principals: &Principals) -> BTreeSet<Ac
     out
 }
 
+/// The callers outside the estate a resource's policy or ACL names.
+fn outsiders_of(side: &ResourceSide, principals: &Principals) -> BTreeSet<Actor> {
+    let mut out = side.policy.map(|p| outsiders_named(p.policy.doc, principals)).unwrap_or_default();
+    for entry in side.acl.iter().flatten() {
+        match &entry.grantee {
+            Grantee::Anyone => out.insert(Actor::Anyone),
+            Grantee::AnyAccount => out.insert(Actor::Outside(ANY_ACCOUNT.into())),
+            Grantee::Account(a) if principals.estate_accounts.contains(a.as_str()) => false,
+            Grantee::Account(a) => out.insert(Actor::Outside(a.clone())),
+        };
+    }
+    out
+}
+
+/// How an outsider that stands for every AWS account is named.
+const ANY_ACCOUNT: &str = "any AWS account";
+
 /// The estate principals a resource policy names by ARN or by account.
 fn estate_principals_named<'p, 'g>(doc: &PolicyDocument, principals: &'p Principals<'g>) -> Vec<&'p AssetId> {
     let mut out = BTreeSet::new();
@@ -280,8 +297,9 @@ fn ask_outside(actor: &Actor, f: &mut dyn FnMut(&Asker)) {
                 account: "000000000000".into(),
             },
         ],
+        // An outsider named by no ARN (any account, an ACL's canonical user) is its own account.
         Actor::Outside(who) => {
-            let account = account_of(who).unwrap_or("000000000000").to_string();
+            let account = account_of(who).unwrap_or(who).to_string();
             let arn = if is_account_itself(who, &account) {
                 format!("arn:aws:iam::{account}:role/any-principal")
             } else {
@@ -458,17 +476,15 @@ pub fn who_can(principals: &Principals, steps: &[Step], action: &str, target: &A
             })
         })
         .collect();
-    if let Some(policy) = side.policy {
-        for actor in outsiders_named(policy.policy.doc, principals) {
-            let mut found = None;
-            ask_outside(&actor, &mut |asker| {
-                if found.is_none() {
-                    found = permit(asker, action, target, &side);
-                }
-            });
-            if let Some(permit) = found {
-                direct.push(Holder { actor, path: Vec::new(), permit, levels: Vec::new() });
+    for actor in outsiders_of(&side, principals) {
+        let mut found = None;
+        ask_outside(&actor, &mut |asker| {
+            if found.is_none() {
+                found = permit(asker, action, target, &side);
             }
+        });
+        if let Some(permit) = found {
+            direct.push(Holder { actor, path: Vec::new(), permit, levels: Vec::new() });
         }
     }
     direct.sort_by(|a, b| a.actor.cmp(&b.actor));
@@ -603,17 +619,17 @@ pub fn access_to(principals: &Principals, stores: &[&Asset]) -> BTreeMap<AssetId
             let mut found: Vec<(Actor, Vec<Access>)> = Vec::new();
             if let Some(policy) = side.policy {
                 candidates.extend(estate_principals_named(policy.policy.doc, principals));
-                for actor in outsiders_named(policy.policy.doc, principals) {
-                    let mut best: Vec<Access> = Vec::new();
-                    ask_outside(&actor, &mut |asker| {
-                        let levels = levels_of(asker, store, &side);
-                        if levels.len() > best.len() {
-                            best = levels;
-                        }
-                    });
-                    if !best.is_empty() {
-                        found.push((actor, best));
+            }
+            for actor in outsiders_of(&side, principals) {
+                let mut best: Vec<Access> = Vec::new();
+                ask_outside(&actor, &mut |asker| {
+                    let levels = levels_of(asker, store, &side);
+                    if levels.len() > best.len() {
+                        best = levels;
                     }
+                });
+                if !best.is_empty() {
+                    found.push((actor, best));
                 }
             }
             for id in candidates {

@@ -3,8 +3,9 @@
 //! (inherited downwards). A binding with an IAM condition grants conditionally, and
 //! so does a role whose permissions auditgraph does not know (a custom role): never
 //! silently granted, never silently dropped. A policy on the way up that was not
-//! read leaves the answer open ("and whoever that policy names"). Deny policies are
-//! not read: an answer may allow more than Google Cloud would, never less.
+//! read leaves the answer open ("and whoever that policy names"). The deny rules
+//! above the resource (`gcp_deny`) remove the grants they surely stop and make
+//! conditional those they may.
 
 use std::collections::BTreeSet;
 
@@ -12,8 +13,9 @@ use auditgraph_model::gcp::IamBinding;
 use auditgraph_model::{Asset, AssetId, AssetKind, Attributes};
 
 use super::access_graph::{Access, Level, Permit};
+use super::gcp_deny::{denial, DenyLevel};
 use crate::graph::AssetGraph;
-use crate::iam::Grant;
+use crate::iam::{Grant, Truth};
 
 /// One member that holds the permission, through one binding.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -172,11 +174,55 @@ pub struct Holders {
     /// The IAM policies on the way up that were not read (`the IAM policy of folder 12`):
     /// whoever they name may hold the permission too.
     pub unread: Vec<String>,
+    /// Bindings that grant the permission but a deny rule surely stops, with the rules.
+    pub denied: Vec<(Binding, Vec<String>)>,
 }
 
 /// Every member that holds `permission` on `target`, by binding: the target's own
-/// (a bucket's), its project's, and its folders' and organisation's.
+/// (a bucket's), its project's, and its folders' and organisation's; less what the
+/// deny rules of the project, folders and organisation stop.
 pub fn who_can(graph: &AssetGraph, permission: &str, target: &Asset) -> Holders {
+    let mut out = granted(graph, permission, target);
+    let levels = deny_levels(graph, target);
+    let mut kept = Vec::new();
+    for mut binding in std::mem::take(&mut out.found) {
+        match denial(&levels, &binding.member, permission) {
+            (Truth::True, rules) => out.denied.push((binding, rules)),
+            (Truth::False, _) => kept.push(binding),
+            (Truth::Unknown(on), _) => {
+                binding.conditional_on.extend(on);
+                kept.push(binding);
+            }
+        }
+    }
+    out.found = kept;
+    out
+}
+
+/// The deny rules that bear on a resource: its project's, then each ancestor's.
+fn deny_levels<'g>(graph: &'g AssetGraph, target: &Asset) -> Vec<DenyLevel<'g>> {
+    let Some(Attributes::GcpProject(p)) = project_of(graph, target).map(|p| &p.attributes) else {
+        return vec![DenyLevel { at: format!("project {}", target.account), rules: None }];
+    };
+    let mut levels = vec![DenyLevel { at: format!("project {}", p.project_id), rules: p.deny_rules.as_deref() }];
+    match &p.ancestors {
+        Some(chain) => levels.extend(
+            chain.iter().map(|a| DenyLevel { at: describe_resource(&a.resource), rules: a.deny_rules.as_deref() }),
+        ),
+        None => levels.push(DenyLevel {
+            at: format!("the folders and organisation above project {}", p.project_id),
+            rules: None,
+        }),
+    }
+    levels
+}
+
+fn project_of<'g>(graph: &'g AssetGraph, target: &Asset) -> Option<&'g Asset> {
+    graph.assets_of(&[AssetKind::GcpProject]).into_iter().find(|p| p.account == target.account)
+}
+
+/// The bindings that grant `permission` on `target`, before deny rules.
+fn granted(graph: &AssetGraph, permission: &str, target: &Asset) -> Holders {
     let mut out = Holders::default();
     let mut read = |bindings: Option<&[IamBinding]>, at: String| match bindings {
         Some(b) => out.found.extend(holders(b, permission, &at)),
@@ -185,8 +231,7 @@ pub fn who_can(graph: &AssetGraph, permission: &str, target: &Asset) -> Holders 
     if let Attributes::GcpStorageBucket(b) = &target.attributes {
         read(b.iam_bindings.as_deref(), format!("bucket {}", target.name));
     }
-    let project = graph.assets_of(&[AssetKind::GcpProject]).into_iter().find(|p| p.account == target.account);
-    match project.map(|p| &p.attributes) {
+    match project_of(graph, target).map(|p| &p.attributes) {
         Some(Attributes::GcpProject(p)) => {
             read(p.iam_bindings.as_deref(), format!("project {}", p.project_id));
             match &p.ancestors {

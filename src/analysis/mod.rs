@@ -10,6 +10,7 @@ pub mod addrs;
 pub mod aws_network;
 pub mod flows;
 pub mod gcp_access;
+pub mod gcp_deny;
 pub mod gcp_network;
 pub mod network;
 pub mod principals;

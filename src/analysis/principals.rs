@@ -8,12 +8,14 @@ use std::collections::BTreeSet;
 
 use rustc_hash::FxHashMap;
 
-use auditgraph_model::aws::{InlinePolicy, Organization};
+use auditgraph_model::aws::{AclGrant, InlinePolicy, Organization, S3Bucket};
 use auditgraph_model::policy::PolicyDocument;
 use auditgraph_model::{AssetId, AssetKind, Attributes};
 
 use crate::graph::AssetGraph;
-use crate::iam::{decide, Boundary, Caller, Context, Decision, Named, Policies, Request, ResourcePolicy, Scps};
+use crate::iam::{
+    decide, AclEntry, Boundary, Caller, Context, Decision, Grantee, Named, Policies, Request, ResourcePolicy, Scps,
+};
 
 /// Who makes a request.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -83,11 +85,14 @@ pub struct Asker<'p> {
     context: &'p Context,
 }
 
-/// What a resource adds to a request about it: its own policy, if it has one.
-#[derive(Clone, Copy)]
+/// What a resource adds to a request about it: its own policy, if it has one,
+/// and a bucket's ACL.
+#[derive(Clone)]
 pub struct ResourceSide<'g> {
     pub account: &'g str,
     pub policy: Option<ResourcePolicy<'g>>,
+    /// A bucket's ACL, empty for other resources (`None`: not read).
+    pub acl: Option<Vec<AclEntry>>,
     /// The policy exists but was not read: what it would deny is not known.
     pub unread: Option<&'static str>,
 }
@@ -340,8 +345,13 @@ impl Asker<'_> {
     /// resource or inside it, such as an object of a bucket), after its SCPs,
     /// identity policies, boundary and the resource's policy.
     pub fn ask(&self, action: &str, resource: &str, side: &ResourceSide) -> Decision {
-        let policies =
-            Policies { identity: self.identity, boundary: self.boundary, scps: self.scps, resource: side.policy };
+        let policies = Policies {
+            identity: self.identity,
+            boundary: self.boundary,
+            scps: self.scps,
+            resource: side.policy,
+            acl: side.acl.as_deref().unwrap_or_default(),
+        };
         let req = Request {
             caller: self.caller.clone(),
             action,
@@ -364,20 +374,70 @@ impl Asker<'_> {
     }
 }
 
-/// The resource side of requests about an asset: bucket policies may allow, key
-/// and trust policies must.
+/// The resource side of requests about an asset: bucket policies (and ACLs) may
+/// allow, key and trust policies must.
 pub fn resource_side(a: &auditgraph_model::Asset) -> ResourceSide<'_> {
     let (policy, must_allow, unread) = match &a.attributes {
         Attributes::AwsS3Bucket(b) => (b.policy.as_ref(), false, "bucket policy (not read)"),
         Attributes::AwsKmsKey(k) => (k.policy.as_ref(), true, "key policy (not read)"),
         Attributes::AwsIamRole(r) => (Some(&r.trust_policy), true, ""),
-        _ => return ResourceSide { account: &a.account, policy: None, unread: None },
+        _ => return ResourceSide { account: &a.account, policy: None, acl: Some(Vec::new()), unread: None },
+    };
+    let acl = match &a.attributes {
+        Attributes::AwsS3Bucket(b) => b.acl_grants.as_ref().map(|grants| acl_entries(b, grants, &a.account)),
+        _ => Some(Vec::new()),
     };
     ResourceSide {
         account: &a.account,
         policy: policy.map(|doc| ResourcePolicy { policy: Named { name: side_label(a.kind()), doc }, must_allow }),
+        acl,
         unread: policy.is_none().then_some(unread),
     }
+}
+
+impl ResourceSide<'_> {
+    /// What was not read that may grant callers outside the estate (whom no
+    /// question can then name): an unread bucket policy or ACL.
+    pub fn unread_grants(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = self.unread.into_iter().collect();
+        if self.acl.is_none() {
+            out.push("bucket ACL (not read)");
+        }
+        out
+    }
+}
+
+/// A bucket's ACL grants for the evaluator: the owner's canonical user is the
+/// bucket's account; a grant to another canonical user (or an e-mail address, or
+/// a group other than AllUsers and AuthenticatedUsers) names an account the scan
+/// cannot pin, kept as the ACL names it. With `ignore_public_acls` on the bucket,
+/// grants to AllUsers and AuthenticatedUsers do not count (the account-wide flag
+/// is judged by `bucket-public`, not here).
+fn acl_entries(b: &S3Bucket, grants: &[AclGrant], account: &str) -> Vec<AclEntry> {
+    let ignore_public = b.public_access_block.is_some_and(|p| p.ignore_public_acls);
+    grants
+        .iter()
+        .filter_map(|g| {
+            let grantee = match g.grantee.as_str() {
+                "group:AllUsers" => Grantee::Anyone,
+                "group:AuthenticatedUsers" => Grantee::AnyAccount,
+                other
+                    if other
+                        .strip_prefix("canonical_user:")
+                        .is_some_and(|id| Some(id) == b.owner_canonical_id.as_deref()) =>
+                {
+                    Grantee::Account(account.to_string())
+                }
+                other => Grantee::Account(other.to_string()),
+            };
+            let public = !matches!(grantee, Grantee::Account(_));
+            (!(public && ignore_public)).then(|| AclEntry {
+                grantee,
+                permission: g.permission.clone(),
+                label: format!("{} to {}", g.permission, g.grantee),
+            })
+        })
+        .collect()
 }
 
 fn side_label(kind: AssetKind) -> &'static str {

@@ -69,7 +69,7 @@ struct Escalation {
 }
 
 fn no_resource_policy<'a>(account: &'a str) -> ResourceSide<'a> {
-    ResourceSide { account, policy: None, unread: None }
+    ResourceSide { account, policy: None, acl: Some(Vec::new()), unread: None }
 }
 
 /// The allow of one action, with the statements, or why not.

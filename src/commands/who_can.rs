@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::{load, select};
 use crate::analysis::access_graph::{applies_to, role_steps, who_can, Holder, Step};
-use crate::analysis::principals::{Actor, PolicySets, Principals};
+use crate::analysis::principals::{resource_side, Actor, PolicySets, Principals};
 use crate::analysis::{gcp_access, name_in};
 use crate::cli::{AccessArgs, TextOrJson, WhoCanArgs};
 use crate::graph::AssetGraph;
@@ -18,10 +18,12 @@ use crate::terminal::field;
 use auditgraph_model::Asset;
 
 /// What every answer leaves out, said with it.
-pub const NOT_CONSIDERED: &str = "S3 ACLs are not evaluated (public ones are the bucket-public control's), and \
-    service control policies only where the scan read them (as the organisation's management account; an account \
-    in an organisation whose policies were not read gives conditional answers); on Google Cloud, deny policies are not \
-    read: an answer may allow more than the cloud would, never less";
+pub const NOT_CONSIDERED: &str = "S3 object ACLs are not read (bucket ACLs are); of the S3 public access blocks \
+    only a bucket's own IgnorePublicAcls applies here (account-wide blocks and RestrictPublicBuckets are the \
+    bucket-public control's); service control policies only where the scan read them (as the organisation's management account; an account \
+    in an organisation whose policies were not read gives conditional answers); on Google Cloud, group memberships \
+    are not read (a deny rule on a group makes its possible members conditional): an answer may allow more than \
+    the cloud would, never less";
 
 #[derive(Serialize)]
 struct Answer<'a> {
@@ -32,6 +34,9 @@ struct Answer<'a> {
     /// What was not read, so that others may hold it too: `holders` is then not the whole answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     undecided: Option<String>,
+    /// Grants that a deny rule stops, each with the rules (Google Cloud).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    denied: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -86,13 +91,20 @@ fn answer(args: &WhoCanArgs, graph: &AssetGraph, principals: &Principals, steps:
     let answers: Vec<Answer> = targets
         .iter()
         .map(|target| {
-            let (holders, undecided) = if gcp {
+            let (holders, undecided, denied) = if gcp {
                 let found = gcp_access::who_can(graph, &args.action, target);
                 let unread = (!found.unread.is_empty()).then(|| format!("{} not read", found.unread.join(", ")));
-                (found.found.iter().map(gcp_record).collect(), unread)
+                let denied = found
+                    .denied
+                    .iter()
+                    .map(|(b, rules)| format!("{} by {}", gcp_record(b).name, rules.join(", ")))
+                    .collect();
+                (found.found.iter().map(gcp_record).collect(), unread, denied)
             } else {
                 let found = who_can(principals, steps, &args.action, target);
-                (found.iter().map(|h| record(graph, h)).collect(), None)
+                let unread = resource_side(target).unread_grants();
+                let unread = (!unread.is_empty()).then(|| unread.join(", "));
+                (found.iter().map(|h| record(graph, h)).collect(), unread, Vec::new())
             };
             Answer {
                 action: &args.action,
@@ -100,6 +112,7 @@ fn answer(args: &WhoCanArgs, graph: &AssetGraph, principals: &Principals, steps:
                 resource_name: name_of(&target.id),
                 holders,
                 undecided,
+                denied,
             }
         })
         .collect();
@@ -137,6 +150,9 @@ fn answer(args: &WhoCanArgs, graph: &AssetGraph, principals: &Principals, steps:
                     for g in &h.grants {
                         crate::sayln!("      allowed by {}: {}", field(&g.policy), field(&g.statement));
                     }
+                }
+                for d in &a.denied {
+                    crate::sayln!("  denied: {}", field(d));
                 }
             }
             let skipped = matched.len() - targets.len();

@@ -12,6 +12,7 @@ use std::ops::Not;
 
 use auditgraph_model::policy::{Effect, PolicyDocument, Principal, Statement};
 
+use super::acl::{AclEntry, Grantee};
 use super::condition;
 use super::context::Context;
 use super::pattern::any_matches;
@@ -87,6 +88,8 @@ pub struct Policies<'a> {
     pub boundary: Boundary<'a>,
     pub scps: Scps<'a>,
     pub resource: Option<ResourcePolicy<'a>>,
+    /// The resource's ACL (S3 buckets); it allows as a bucket policy would.
+    pub acl: &'a [AclEntry],
 }
 
 /// A statement that took part in a decision, for evidence.
@@ -146,6 +149,25 @@ fn principal_match(p: &Principal, caller: &Caller) -> Option<PrincipalMatch> {
         }
     }
     best
+}
+
+/// How an ACL grantee matches the caller, like a policy's principal element.
+fn grantee_match(g: &Grantee, caller: &Caller) -> Option<PrincipalMatch> {
+    match (g, caller) {
+        (Grantee::Anyone, _) | (Grantee::AnyAccount, Caller::Principal { .. }) => Some(PrincipalMatch::Exactly),
+        (Grantee::Account(a), Caller::Principal { account, .. }) if a == account => Some(PrincipalMatch::ItsAccount),
+        _ => None,
+    }
+}
+
+/// Whether some ACL grant allows the request to the caller as `how` names it.
+fn acl_allows(acl: &[AclEntry], req: &Request, how: PrincipalMatch) -> (Truth, Vec<Grant>) {
+    let grants: Vec<Grant> = acl
+        .iter()
+        .filter(|e| e.allows(req.action) && grantee_match(&e.grantee, &req.caller) == Some(how))
+        .map(|e| Grant { policy: "its bucket ACL".into(), statement: e.label.clone() })
+        .collect();
+    (Truth::from_bool(!grants.is_empty()), grants)
 }
 
 /// Whether a statement applies to the request (without its principal element),
@@ -250,8 +272,10 @@ pub fn decide(req: &Request, policies: &Policies) -> Decision {
         some_statement(resource, Effect::Allow, req, |s| names_caller(s, &req.caller, PrincipalMatch::Exactly));
     let (delegated, delegated_grants) =
         some_statement(resource, Effect::Allow, req, |s| names_caller(s, &req.caller, PrincipalMatch::ItsAccount));
-    grants.extend(exact_grants);
-    grants.extend(delegated_grants);
+    let (acl_exact, acl_exact_grants) = acl_allows(policies.acl, req, PrincipalMatch::Exactly);
+    let (acl_delegated, acl_delegated_grants) = acl_allows(policies.acl, req, PrincipalMatch::ItsAccount);
+    let (exact, delegated) = (exact.or(acl_exact), delegated.or(acl_delegated));
+    grants.extend(exact_grants.into_iter().chain(acl_exact_grants));
 
     let same_account = req.caller.account() == Some(req.resource_account);
     let must_allow = policies.resource.as_ref().is_some_and(|r| r.must_allow);
@@ -261,6 +285,8 @@ pub fn decide(req: &Request, policies: &Policies) -> Decision {
     } else if same_account && !must_allow {
         scp_allow.and(exact.or(identity_side))
     } else {
+        // Only here does a grant to the caller's account take part (and is evidence).
+        grants.extend(delegated_grants.into_iter().chain(acl_delegated_grants));
         // A key or trust policy in the account, or any resource across accounts:
         // the resource side must allow, by name or by delegating to the account.
         let named = if same_account { exact } else { exact.and(identity_side.clone()) };

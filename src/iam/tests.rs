@@ -27,11 +27,17 @@ struct Case {
     scps: Option<Vec<Vec<PolicyDocument>>>,
     scps_read: bool,
     resource: Option<(PolicyDocument, bool)>,
+    acl: Vec<AclEntry>,
 }
 
 impl Case {
     fn new() -> Case {
-        Case { identity: Vec::new(), boundary: None, scps: None, scps_read: true, resource: None }
+        Case { identity: Vec::new(), boundary: None, scps: None, scps_read: true, resource: None, acl: Vec::new() }
+    }
+    fn acl(mut self, grantee: Grantee, permission: &str) -> Case {
+        let label = format!("{permission} to {grantee:?}");
+        self.acl.push(AclEntry { grantee, permission: permission.into(), label });
+        self
     }
     fn identity(mut self, s: &str) -> Case {
         self.identity.push(doc(s));
@@ -69,6 +75,7 @@ impl Case {
                 (Some(levels), true) => Scps::Levels(levels),
             },
             resource: self.resource.as_ref().map(|(d, must)| ResourcePolicy { policy: named(d), must_allow: *must }),
+            acl: &self.acl,
         };
         let req = Request { caller, action, resource, resource_account: "111111111111", context: ctx };
         decide(&req, &policies)
@@ -126,6 +133,7 @@ fn an_unread_boundary_makes_a_grant_conditional() {
         boundary: Boundary::NotRead,
         scps: Scps::None,
         resource: None,
+        acl: &[],
     };
     let req = Request {
         caller: me(),
@@ -233,6 +241,55 @@ fn policy_variables_are_the_caller_s() {
 
 // ---- the reference evaluator and the property tests ----
 
+const BUCKET: &str = "arn:aws:s3:::b";
+
+#[test]
+fn a_bucket_acl_allows_its_permission_s_actions_to_whom_it_names() {
+    let anyone_reads = Case::new().acl(Grantee::Anyone, "READ");
+    assert!(anyone_reads.allowed(Caller::Anonymous, "s3:ListBucket", BUCKET), "AllUsers includes anonymous requests");
+    assert!(anyone_reads.allowed(me(), "s3:ListBucket", BUCKET), "in its account a grant to anyone suffices");
+    assert!(!anyone_reads.allowed(Caller::Anonymous, "s3:GetObject", OBJ), "a bucket's READ lists, it reads no object");
+    assert!(!anyone_reads.allowed(Caller::Anonymous, "s3:PutObject", OBJ));
+
+    let signed_writes = Case::new().acl(Grantee::AnyAccount, "WRITE");
+    assert!(!signed_writes.allowed(Caller::Anonymous, "s3:PutObject", OBJ), "AuthenticatedUsers needs a signature");
+    assert!(signed_writes.allowed(me(), "s3:PutObject", OBJ));
+    assert!(!signed_writes.allowed(outsider(), "s3:PutObject", OBJ), "across accounts the caller's side must allow");
+    let theirs_allows =
+        Case::new().acl(Grantee::AnyAccount, "WRITE").identity(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#);
+    assert!(theirs_allows.allowed(outsider(), "s3:PutObject", OBJ));
+
+    let full = Case::new().acl(Grantee::Anyone, "FULL_CONTROL");
+    for action in ["s3:ListBucket", "s3:PutObject", "s3:DeleteObject", "s3:GetBucketAcl", "s3:PutBucketAcl"] {
+        assert!(full.allowed(Caller::Anonymous, action, BUCKET), "FULL_CONTROL allows {action}");
+    }
+    assert!(!full.allowed(Caller::Anonymous, "s3:PutBucketPolicy", BUCKET), "ACLs never grant the policy");
+}
+
+#[test]
+fn an_acl_grant_to_an_account_needs_that_account_s_own_policies_and_yields_to_a_deny() {
+    let to_them = Case::new().acl(Grantee::Account("222222222222".into()), "READ");
+    assert!(!to_them.allowed(outsider(), "s3:ListBucket", BUCKET), "the account's own policies must allow");
+    assert!(!to_them.allowed(me(), "s3:ListBucket", BUCKET), "it names another account");
+    let with_own = to_them.identity(r#"{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}"#);
+    match with_own.decide(outsider(), "s3:ListBucket", BUCKET, &Context::default()) {
+        Decision::Allowed(grants) => {
+            assert!(
+                grants.iter().any(|g| g.policy == "its bucket ACL" && g.statement.starts_with("READ")),
+                "{grants:?}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    let denied = Case::new()
+        .acl(Grantee::Anyone, "READ")
+        .resource(r#"{"Effect":"Deny","Principal":"*","Action":"s3:ListBucket","Resource":"*"}"#, false);
+    assert!(matches!(
+        denied.decide(Caller::Anonymous, "s3:ListBucket", BUCKET, &Context::default()),
+        Decision::Denied(_)
+    ));
+}
+
 /// The AWS flowchart with booleans and early returns, on contexts that know every key.
 mod reference {
     use auditgraph_model::policy::{Effect, PolicyDocument, Statement};
@@ -317,6 +374,28 @@ mod reference {
         }
     }
 
+    #[derive(Clone, Copy, Debug)]
+    pub enum AclWho {
+        AllUsers,
+        AuthenticatedUsers,
+        Account(&'static str),
+    }
+
+    /// AWS's table of bucket ACL permissions and the actions they allow.
+    fn acl_covers(permission: &str, action: &str) -> bool {
+        let read = ["s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads"];
+        let write = ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"];
+        let listed: Vec<&str> = match permission {
+            "READ" => read.to_vec(),
+            "WRITE" => write.to_vec(),
+            "READ_ACP" => vec!["s3:GetBucketAcl"],
+            "WRITE_ACP" => vec!["s3:PutBucketAcl"],
+            "FULL_CONTROL" => [&read[..], &write[..], &["s3:GetBucketAcl", "s3:PutBucketAcl"]].concat(),
+            _ => vec![],
+        };
+        listed.iter().any(|a| a.eq_ignore_ascii_case(action))
+    }
+
     fn any(docs: &[&PolicyDocument], effect: Effect, w: &World, principal: impl Fn(&Statement) -> bool) -> bool {
         docs.iter().flat_map(|d| &d.statements).any(|s| s.effect == effect && matches(s, w) && principal(s))
     }
@@ -328,6 +407,7 @@ mod reference {
         boundary: Option<&[&PolicyDocument]>,
         scps: Option<&[Vec<&PolicyDocument>]>,
         resource: Option<(&PolicyDocument, bool)>,
+        acl: &[(AclWho, &str)],
         resource_account: &str,
     ) -> Answer {
         let resource_docs: Vec<&PolicyDocument> = resource.iter().map(|(d, _)| *d).collect();
@@ -349,9 +429,21 @@ mod reference {
         if any(&resource_docs, Effect::Deny, w, |s| named(s, w) > 0) {
             return Answer::Deny;
         }
+        // An ACL grant counts as a resource policy statement naming its grantee.
+        let acl_names = |level: u8| {
+            acl.iter().any(|(who, permission)| {
+                acl_covers(permission, w.action)
+                    && match (who, w.caller) {
+                        (AclWho::AllUsers, _) => level == 2,
+                        (AclWho::AuthenticatedUsers, Some(_)) => level == 2,
+                        (AclWho::Account(a), Some((_, account))) => level == 1 && *a == account,
+                        _ => false,
+                    }
+            })
+        };
         // 2. Anonymous callers: only a grant to anyone.
         let Some((_, account)) = w.caller else {
-            return if any(&resource_docs, Effect::Allow, w, |s| named(s, w) == 2) {
+            return if any(&resource_docs, Effect::Allow, w, |s| named(s, w) == 2) || acl_names(2) {
                 Answer::Allow
             } else {
                 Answer::NotAllowed
@@ -363,8 +455,8 @@ mod reference {
                 return Answer::NotAllowed;
             }
         }
-        let by_name = any(&resource_docs, Effect::Allow, w, |s| named(s, w) == 2);
-        let by_account = any(&resource_docs, Effect::Allow, w, |s| named(s, w) == 1);
+        let by_name = any(&resource_docs, Effect::Allow, w, |s| named(s, w) == 2) || acl_names(2);
+        let by_account = any(&resource_docs, Effect::Allow, w, |s| named(s, w) == 1) || acl_names(1);
         let own = any(identity, Effect::Allow, w, all) && boundary.is_none_or(|b| any(b, Effect::Allow, w, all));
         let must_allow = resource.is_some_and(|(_, m)| m);
         let yes = if account == resource_account {
@@ -445,14 +537,31 @@ prop_compose! {
         boundary in prop::option::of(prop::collection::vec(identity_policy(), 1..2)),
         scps in prop::option::of(prop::collection::vec(identity_policy(), 1..3)),
         resource in prop::option::of((resource_policy(), any::<bool>())),
+        acl in prop::collection::vec(acl_grant(), 0..3),
         caller in 0..3usize,
-        action in prop::sample::select(vec!["s3:GetObject", "s3:PutObject", "iam:PassRole"]),
+        action in prop::sample::select(vec!["s3:GetObject", "s3:PutObject", "s3:ListBucket", "iam:PassRole"]),
         target in prop::sample::select(vec!["arn:aws:s3:::b/k", "arn:aws:s3:::c/k", "arn:aws:s3:::b"]),
         secure in any::<bool>(),
         org in prop::sample::select(vec!["o-1", "o-3"]),
-    ) -> (Vec<PolicyDocument>, Option<Vec<PolicyDocument>>, Option<Vec<PolicyDocument>>, Option<(PolicyDocument, bool)>, usize, &'static str, &'static str, bool, &'static str) {
-        (identity, boundary, scps, resource, caller, action, target, secure, org)
+    ) -> (Vec<PolicyDocument>, Option<Vec<PolicyDocument>>, Option<Vec<PolicyDocument>>, Option<(PolicyDocument, bool)>, Vec<(reference::AclWho, &'static str)>, usize, &'static str, &'static str, bool, &'static str) {
+        (identity, boundary, scps, resource, acl, caller, action, target, secure, org)
     }
+}
+
+fn acl_grant() -> impl Strategy<Value = (reference::AclWho, &'static str)> {
+    use reference::AclWho::*;
+    let who =
+        prop::sample::select(vec![AllUsers, AuthenticatedUsers, Account("111111111111"), Account("222222222222")]);
+    (who, prop::sample::select(vec!["READ", "WRITE", "READ_ACP", "FULL_CONTROL"]))
+}
+
+fn acl_entry(&(who, permission): &(reference::AclWho, &str)) -> AclEntry {
+    let grantee = match who {
+        reference::AclWho::AllUsers => Grantee::Anyone,
+        reference::AclWho::AuthenticatedUsers => Grantee::AnyAccount,
+        reference::AclWho::Account(a) => Grantee::Account(a.into()),
+    };
+    AclEntry { grantee, permission: permission.into(), label: permission.into() }
 }
 
 fn answer_of(d: &Decision) -> Option<reference::Answer> {
@@ -468,7 +577,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 3000, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn the_evaluator_agrees_with_the_reference((identity, boundary, scps, resource, caller, action, target, secure, org) in world_case()) {
+    fn the_evaluator_agrees_with_the_reference((identity, boundary, scps, resource, acl, caller, action, target, secure, org) in world_case()) {
         let callers = [("arn:aws:iam::111111111111:user/me", "111111111111"), ("arn:aws:iam::222222222222:user/them", "222222222222")];
         let who = callers.get(caller).copied();
         let case = Case {
@@ -477,6 +586,7 @@ proptest! {
             scps: scps.clone().map(|levels| levels.into_iter().map(|d| vec![d]).collect()),
             scps_read: true,
             resource: resource.clone(),
+            acl: acl.iter().map(acl_entry).collect(),
         };
         let caller_value = match who {
             Some((arn, account)) => Caller::Principal { arn: arn.into(), account: account.into() },
@@ -491,6 +601,7 @@ proptest! {
                 boundary.as_ref().map(|b| b.iter().collect::<Vec<_>>()).as_deref(),
                 scp_levels.as_deref(),
                 resource.as_ref().map(|(d, m)| (d, *m)),
+                &acl,
                 "111111111111",
             )
         };

@@ -18,6 +18,8 @@ pub struct Endpoints {
     pub resource_manager: String,
     /// Resource Manager v2, for folders (v1 has none).
     pub folders: String,
+    /// IAM v2, for deny policies.
+    pub iam: String,
 }
 
 impl Default for Endpoints {
@@ -28,6 +30,7 @@ impl Default for Endpoints {
             sql: "https://sqladmin.googleapis.com/v1".into(),
             resource_manager: "https://cloudresourcemanager.googleapis.com/v1".into(),
             folders: "https://cloudresourcemanager.googleapis.com/v2".into(),
+            iam: "https://iam.googleapis.com/v2".into(),
         }
     }
 }
@@ -42,6 +45,7 @@ impl Endpoints {
             sql: format!("{base}/v1"),
             resource_manager: format!("{base}/v1"),
             folders: format!("{base}/v2"),
+            iam: format!("{base}/iam/v2"),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The API calls, per project: Resource Manager (project, IAM policy, the folders
-//! and organisation above it and their IAM policies, each read once), Cloud Storage
+//! and organisation above it and their IAM policies, each read once), IAM v2 (the
+//! deny policies of the project and of each folder and organisation), Cloud Storage
 //! (buckets and each bucket's IAM policy), Compute Engine (networks, subnetworks,
 //! routes, firewalls, instances) and Cloud SQL. Every call leaves a coverage record;
 //! a failed call leaves a gap and the crawl goes on.
@@ -19,9 +20,11 @@ use crate::client::{CallError, Client};
 pub struct ProjectData {
     pub project: Option<Value>,
     pub project_iam: Option<Value>,
-    /// The folders and organisation above the project, nearest first, each with its
-    /// IAM policy (`None`: not read); `None` when the ancestry was not read.
-    pub ancestors: Option<Vec<(String, Option<Value>)>>,
+    /// The deny policies attached to the project, rules included (`None`: not read).
+    pub project_deny: Option<Vec<Value>>,
+    /// The folders and organisation above the project, nearest first; `None` when
+    /// the ancestry was not read.
+    pub ancestors: Option<Vec<AncestorData>>,
     pub buckets: Vec<Value>,
     /// Bucket name → its IAM policy (absent when the call failed).
     pub bucket_iam: Vec<(String, Option<Value>)>,
@@ -31,6 +34,16 @@ pub struct ProjectData {
     pub firewalls: Vec<Value>,
     pub instances: Vec<Value>,
     pub sql_instances: Vec<Value>,
+}
+
+/// A folder or organisation above a project, as read.
+pub struct AncestorData {
+    /// `folders/N` or `organizations/N`.
+    pub resource: String,
+    /// Its IAM policy (`None`: not read).
+    pub policy: Option<Value>,
+    /// Its deny policies (`None`: not read).
+    pub deny: Option<Vec<Value>>,
 }
 
 /// Records a call's outcome as coverage.
@@ -53,10 +66,16 @@ pub async fn list_projects(client: &Client, organization: Option<&str>) -> Resul
     Ok(projects.iter().filter_map(|p| p["projectId"].as_str().map(str::to_string)).collect())
 }
 
-/// The IAM policies of folders and organisations, read once for all the projects
-/// under them (`folders/1` → the call's outcome).
+/// A failed call with the API it was (`policies.get`).
+type Failure = (&'static str, CallError);
+
+/// The IAM and deny policies of folders and organisations, read once for all the
+/// projects under them (`folders/1` → the calls' outcome).
 #[derive(Default)]
-pub struct AncestorPolicies(Mutex<HashMap<String, Result<Value, CallError>>>);
+pub struct AncestorPolicies {
+    allow: Mutex<HashMap<String, Result<Value, CallError>>>,
+    deny: Mutex<HashMap<String, Result<Vec<Value>, Failure>>>,
+}
 
 impl AncestorPolicies {
     /// The policy of `resource` (`folders/1`, `organizations/2`), read on first use;
@@ -67,18 +86,57 @@ impl AncestorPolicies {
         } else {
             (&client.endpoints.resource_manager, "organizations.getIamPolicy")
         };
-        let known = self.0.lock().expect("not poisoned").get(resource).cloned();
+        let known = self.allow.lock().expect("not poisoned").get(resource).cloned();
         let result = match known {
             Some(r) => r,
             None => {
                 let r = client.post_read(&format!("{base}/{resource}:getIamPolicy")).await;
-                self.0.lock().expect("not poisoned").insert(resource.to_string(), r.clone());
+                self.allow.lock().expect("not poisoned").insert(resource.to_string(), r.clone());
                 r
             }
         };
         let id = AssetId::new(format!("//cloudresourcemanager.googleapis.com/{resource}"));
         record(rec, Api::new("cloudresourcemanager", api).on(&id), &result);
         result.ok()
+    }
+
+    /// The deny policies of `resource`, read on first use and recorded like `policy`.
+    async fn deny(&self, client: &Client, rec: &Recorder, resource: &str) -> Option<Vec<Value>> {
+        let known = self.deny.lock().expect("not poisoned").get(resource).cloned();
+        let result = match known {
+            Some(r) => r,
+            None => {
+                let r = deny_policies(client, resource).await;
+                self.deny.lock().expect("not poisoned").insert(resource.to_string(), r.clone());
+                r
+            }
+        };
+        record_deny(rec, resource, &result);
+        result.ok()
+    }
+}
+
+/// Every deny policy attached to `resource` (`projects/p`, `folders/1`), rules
+/// included: `policies.listPolicies` names them without their rules, so each is
+/// read with `policies.get`.
+async fn deny_policies(client: &Client, resource: &str) -> Result<Vec<Value>, Failure> {
+    let iam = &client.endpoints.iam;
+    // The attachment point is the resource's full name, URL-encoded.
+    let attachment = format!("cloudresourcemanager.googleapis.com/{resource}").replace('/', "%2F");
+    let url = format!("{iam}/policies/{attachment}/denypolicies");
+    let listed = client.list(&url, "policies").await.map_err(|e| ("policies.listPolicies", e))?;
+    let mut out = Vec::new();
+    for name in listed.iter().filter_map(|p| p["name"].as_str()) {
+        out.push(client.get(&format!("{iam}/{name}")).await.map_err(|e| ("policies.get", e))?);
+    }
+    Ok(out)
+}
+
+fn record_deny(rec: &Recorder, resource: &str, result: &Result<Vec<Value>, Failure>) {
+    let id = AssetId::new(format!("//cloudresourcemanager.googleapis.com/{resource}"));
+    match result {
+        Ok(_) => rec.record(Api::new("iam", "policies.listPolicies").on(&id), CoverageStatus::Read, None),
+        Err((api, e)) => rec.record(Api::new("iam", api).on(&id), e.status, Some(e.detail.clone())),
     }
 }
 
@@ -114,10 +172,12 @@ pub async fn project(client: &Client, rec: &Recorder, above: &AncestorPolicies, 
     );
     let crm_iam = format!("{crm}:getIamPolicy");
     let crm_ancestry = format!("{crm}:getAncestry");
-    let (proj, iam, ancestry, buckets, networks, subnetworks, routes, firewalls, instances, sql) = tokio::join!(
+    let project_resource = format!("projects/{project}");
+    let (proj, iam, ancestry, deny, buckets, networks, subnetworks, routes, firewalls, instances, sql) = tokio::join!(
         client.get(&crm),
         client.post_read(&crm_iam),
         client.post_read(&crm_ancestry),
+        deny_policies(client, &project_resource),
         client.list(&urls.0, "items"),
         client.list(&urls.1, "items"),
         client.list(&urls.2, "items"),
@@ -135,6 +195,8 @@ pub async fn project(client: &Client, rec: &Recorder, above: &AncestorPolicies, 
     for (service, api, result) in calls {
         record(rec, Api::new(service, api), result);
     }
+    record_deny(rec, &project_resource, &deny);
+    data.project_deny = deny.ok();
     let lists = [
         ("storage", "buckets.list", &buckets),
         ("compute", "networks.list", &networks),
@@ -160,7 +222,8 @@ pub async fn project(client: &Client, rec: &Recorder, above: &AncestorPolicies, 
         let mut ancestors = Vec::new();
         for resource in ancestors_of(ancestry) {
             let policy = above.policy(client, rec, &resource).await;
-            ancestors.push((resource, policy));
+            let deny = above.deny(client, rec, &resource).await;
+            ancestors.push(AncestorData { resource, policy, deny });
         }
         data.ancestors = Some(ancestors);
     }

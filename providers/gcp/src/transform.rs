@@ -14,7 +14,7 @@ use auditgraph_model::{Asset, AssetId, Attributes, Cloud, CoverageRecord, Covera
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::get::ProjectData;
+use crate::get::{AncestorData, ProjectData};
 
 /// `https://www.googleapis.com/compute/v1/projects/p/global/networks/n` (or a
 /// relative `projects/p/...`) → `//compute.googleapis.com/projects/p/global/networks/n`.
@@ -124,15 +124,41 @@ fn project_asset(project: &str, d: &ProjectData) -> Made {
         project_number: d.project.as_ref().and_then(|v| v["projectNumber"].as_str()).map(str::to_string),
         iam_bindings: d.project_iam.as_ref().map(bindings),
         ancestors: d.ancestors.as_ref().map(|chain| {
-            let ancestor = |(resource, policy): &(String, Option<Value>)| gcp::Ancestor {
-                resource: resource.clone(),
-                iam_bindings: policy.as_ref().map(bindings),
+            let ancestor = |a: &AncestorData| gcp::Ancestor {
+                resource: a.resource.clone(),
+                iam_bindings: a.policy.as_ref().map(bindings),
+                deny_rules: a.deny.as_deref().map(deny_rules),
             };
             chain.iter().map(ancestor).collect()
         }),
+        deny_rules: d.project_deny.as_deref().map(deny_rules),
     };
     let id = format!("//cloudresourcemanager.googleapis.com/projects/{project}");
     (id, project.to_string(), None, BTreeMap::new(), Attributes::GcpProject(attrs))
+}
+
+/// The rules of deny policies (IAM v2 `Policy` resources), each named by its policy.
+fn deny_rules(policies: &[Value]) -> Vec<gcp::DenyRule> {
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array().into_iter().flatten().filter_map(|s| s.as_str().map(str::to_string)).collect()
+    };
+    let mut out = Vec::new();
+    for p in policies {
+        // The policy's id: the last part of its name (`…/denypolicies/no-public-reads`).
+        let policy = last_segment(p["name"].as_str().unwrap_or_default());
+        for rule in p["rules"].as_array().into_iter().flatten() {
+            let d = &rule["denyRule"];
+            out.push(gcp::DenyRule {
+                policy: policy.to_string(),
+                denied_principals: strings(&d["deniedPrincipals"]),
+                exception_principals: strings(&d["exceptionPrincipals"]),
+                denied_permissions: strings(&d["deniedPermissions"]),
+                exception_permissions: strings(&d["exceptionPermissions"]),
+                condition: d["denialCondition"]["expression"].as_str().map(str::to_string),
+            });
+        }
+    }
+    out
 }
 
 fn bucket(b: &Value, policy: Option<&Value>) -> Read<Made> {

@@ -314,6 +314,10 @@ pub struct S3Bucket {
     /// ACL grants (`None`: not read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acl_grants: Option<Vec<AclGrant>>,
+    /// The canonical user id of the bucket's owner, from its ACL: grants to it
+    /// are grants to the bucket's own account (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_canonical_id: Option<String>,
     /// Bucket-level public access block; all `false` when not configured (`None`: not read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_access_block: Option<PublicAccessBlock>,

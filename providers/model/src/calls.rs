@@ -68,6 +68,8 @@ pub const CALLS: &[(Cloud, &str, &str)] = &[
     (Cloud::Gcp, "cloudresourcemanager", "projects.getAncestry"),
     (Cloud::Gcp, "cloudresourcemanager", "projects.getIamPolicy"),
     (Cloud::Gcp, "compute", "firewalls.list"),
+    (Cloud::Gcp, "iam", "policies.get"),
+    (Cloud::Gcp, "iam", "policies.listPolicies"),
     (Cloud::Gcp, "compute", "instances.aggregatedList"),
     (Cloud::Gcp, "compute", "networks.list"),
     (Cloud::Gcp, "compute", "routes.list"),

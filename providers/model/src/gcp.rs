@@ -35,6 +35,9 @@ pub struct Project {
     /// not read; empty: the project has no parent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ancestors: Option<Vec<Ancestor>>,
+    /// The rules of the deny policies attached to the project (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deny_rules: Option<Vec<DenyRule>>,
 }
 
 /// A folder or organisation above a project.
@@ -46,6 +49,28 @@ pub struct Ancestor {
     /// Its IAM policy (`None`: not read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iam_bindings: Option<Vec<IamBinding>>,
+    /// The rules of the deny policies attached to it (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deny_rules: Option<Vec<DenyRule>>,
+}
+
+/// One rule of an IAM deny policy (IAM v2), as the API writes it: principals as
+/// `principal://goog/subject/…` or `principalSet://…`, permissions as
+/// `storage.googleapis.com/objects.get` (the part after `/` may use `*`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DenyRule {
+    /// The deny policy's id (the last part of its name).
+    pub policy: String,
+    pub denied_principals: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exception_principals: Vec<String>,
+    pub denied_permissions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exception_permissions: Vec<String>,
+    /// The denial condition's CEL expression: the rule applies only when it holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

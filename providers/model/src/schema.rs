@@ -41,6 +41,7 @@ pub fn nested_names() -> &'static BTreeSet<&'static str> {
             field_names::<aws::PolicyVersion>(),
             field_names::<gcp::IamBinding>(),
             field_names::<gcp::Ancestor>(),
+            field_names::<gcp::DenyRule>(),
             field_names::<gcp::FirewallMatch>(),
             field_names::<gcp::GcpNetworkInterface>(),
             field_names::<gcp::AuthorizedNetwork>(),

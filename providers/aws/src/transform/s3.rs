@@ -30,6 +30,7 @@ pub fn transform(out: &mut Out, d: &S3Data) {
         let attrs = aws::S3Bucket {
             policy,
             acl_grants: b.acl.as_ref().map(|acl| acl.grants().iter().filter_map(grant).collect()),
+            owner_canonical_id: b.acl.as_ref().and_then(|acl| acl.owner()?.id().map(str::to_string)),
             public_access_block: b.public_access_block.as_ref().map(|p| {
                 p.as_ref()
                     .map(|p| {
