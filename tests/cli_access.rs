@@ -136,6 +136,26 @@ fn google_cloud_deny_policies_stop_or_qualify_grants() {
 }
 
 #[test]
+fn a_compute_instance_holds_what_its_service_account_holds() {
+    let dir = scanned();
+    let readers = holders(dir.path(), "storage.objects.get", "name:northwind-analytics-raw");
+    let runner = "serviceAccount:analytics-runner@northwind-analytics.iam.gserviceaccount.com";
+    let through = format!("{runner}, as roles/storage.objectViewer on bucket northwind-analytics-raw");
+    assert_eq!(readers.get(&through).map(String::as_str), Some("allowed"), "{readers:?}");
+    let jupyter = format!("instance jupyter-1, as {through}");
+    assert_eq!(readers.get(&jupyter).map(String::as_str), Some("allowed"), "{readers:?}");
+
+    let run = auditgraph(dir.path(), &["can", "name:jupyter-1", "--snapshot", "s.json", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out: Value = serde_json::from_str(&run.stdout).unwrap();
+    let reaches = out["answers"][0]["reaches"].as_array().expect("one answer per service account");
+    let raw = reaches.iter().find(|r| r["name"] == "northwind-analytics-raw").expect("the raw data, as its account");
+    assert_eq!(raw["chain"][0], format!("instance jupyter-1 runs as {runner}"));
+    let levels: Vec<&str> = raw["access"].as_array().unwrap().iter().map(|a| a["level"].as_str().unwrap()).collect();
+    assert_eq!(levels, ["list", "read"]);
+}
+
+#[test]
 fn can_lists_what_a_principal_reaches_by_level() {
     let dir = scanned();
     let run = auditgraph(dir.path(), &["can", "name:carol", "--snapshot", "s.json", "--format", "json"]);
@@ -173,7 +193,7 @@ fn what_who_can_and_can_cannot_answer_is_a_one_line_error() {
             vec!["who-can", "storage.objects.get", "--on", "kind:aws_s3_bucket"],
             "none of which storage.objects.get is about",
         ),
-        (vec!["can", "kind:aws_s3_bucket"], "matches no IAM user, role or EC2 instance"),
+        (vec!["can", "kind:aws_s3_bucket"], "matches no IAM user, role, EC2 instance or Compute Engine instance"),
     ] {
         let mut full = args.clone();
         full.extend(["--snapshot", "s.json"]);

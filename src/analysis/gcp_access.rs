@@ -5,7 +5,8 @@
 //! silently granted, never silently dropped. A policy on the way up that was not
 //! read leaves the answer open ("and whoever that policy names"). The deny rules
 //! above the resource (`gcp_deny`) remove the grants they surely stop and make
-//! conditional those they may.
+//! conditional those they may. A compute instance holds what the service account
+//! it runs as holds.
 
 use std::collections::BTreeSet;
 
@@ -26,6 +27,8 @@ pub struct Binding {
     pub at: String,
     /// Empty when it grants outright; else what it depends on.
     pub conditional_on: BTreeSet<String>,
+    /// A compute instance that holds it by running as `member` (a service account).
+    pub instance: Option<(AssetId, String)>,
 }
 
 impl Binding {
@@ -85,7 +88,8 @@ pub fn reach_of_member(graph: &AssetGraph, member: &str) -> Vec<MemberReach> {
                 let holders = who_can(graph, permission, store);
                 reach.unread.extend(holders.unread);
                 // The member's bindings for this permission, as one permit: outright if one is.
-                let mine: Vec<&Binding> = holders.found.iter().filter(|b| names(&b.member)).collect();
+                let mine: Vec<&Binding> =
+                    holders.found.iter().filter(|b| b.instance.is_none() && names(&b.member)).collect();
                 if mine.is_empty() {
                     continue;
                 }
@@ -195,7 +199,34 @@ pub fn who_can(graph: &AssetGraph, permission: &str, target: &Asset) -> Holders 
             }
         }
     }
-    out.found = kept;
+    out.found = runs_as(graph, target, kept);
+    out
+}
+
+/// The bindings, each followed by one for every compute instance of the target's
+/// project that runs as the service account it names: an instance acts as its
+/// service account, as an AWS instance acts as its role.
+fn runs_as(graph: &AssetGraph, target: &Asset, bindings: Vec<Binding>) -> Vec<Binding> {
+    let instances: Vec<(&Asset, &[String])> = graph
+        .assets_of(&[AssetKind::GcpComputeInstance])
+        .into_iter()
+        .filter(|a| a.account == target.account)
+        .filter_map(|a| match &a.attributes {
+            Attributes::GcpComputeInstance(vm) => Some((a, &vm.service_accounts[..])),
+            _ => None,
+        })
+        .collect();
+    let mut out = Vec::new();
+    for b in bindings {
+        let account = b.member.strip_prefix("serviceAccount:");
+        let on: Vec<Binding> = instances
+            .iter()
+            .filter(|(_, accounts)| account.is_some_and(|sa| accounts.iter().any(|a| a == sa)))
+            .map(|(vm, _)| Binding { instance: Some((vm.id.clone(), vm.name.clone())), ..b.clone() })
+            .collect();
+        out.push(b);
+        out.extend(on);
+    }
     out
 }
 
@@ -277,6 +308,7 @@ fn holders(bindings: &[IamBinding], permission: &str, at: &str) -> Vec<Binding> 
                 role: b.role.clone(),
                 at: at.to_string(),
                 conditional_on: on.clone(),
+                instance: None,
             });
         }
     }

@@ -16,7 +16,7 @@ use crate::cli::{CanArgs, TextOrJson};
 use crate::graph::AssetGraph;
 use crate::iam::Grant;
 use crate::terminal::field;
-use auditgraph_model::AssetKind;
+use auditgraph_model::{Asset, AssetKind, Attributes};
 
 #[derive(Serialize)]
 struct Answer {
@@ -55,13 +55,16 @@ fn answer(args: &CanArgs, graph: &AssetGraph, principals: &Principals, steps: &[
         return print(&args.common.format, &[member_answer(graph, member)]);
     };
     let acting = [AssetKind::AwsIamUser, AssetKind::AwsIamRole, AssetKind::AwsEc2Instance];
-    let starts: Vec<_> = select(graph, selector)
+    let selected = select(graph, selector);
+    let (starts, vms): (Vec<_>, Vec<_>) = selected
         .into_iter()
-        .filter(|id| graph.asset(id).is_some_and(|a| acting.contains(&a.kind())))
-        .collect();
-    if starts.is_empty() {
-        bail!("the selector matches no IAM user, role or EC2 instance");
+        .filter_map(|id| graph.asset(id))
+        .filter(|a| acting.contains(&a.kind()) || a.kind() == AssetKind::GcpComputeInstance)
+        .partition(|a| acting.contains(&a.kind()));
+    if starts.is_empty() && vms.is_empty() {
+        bail!("the selector matches no IAM user, role, EC2 instance or Compute Engine instance");
     }
+    let starts: Vec<_> = starts.into_iter().map(|a| a.id.clone()).collect();
     let name_of = |id: &auditgraph_model::AssetId| name_in(graph, id);
     let answers: Vec<Answer> = starts
         .iter()
@@ -84,8 +87,25 @@ fn answer(args: &CanArgs, graph: &AssetGraph, principals: &Principals, steps: &[
             });
             Answer { principal: start.to_string(), name: name_of(start), reaches, unread: BTreeSet::new() }
         })
+        .chain(vms.iter().flat_map(|vm| instance_answers(graph, vm)))
         .collect();
     print(&args.common.format, &answers)
+}
+
+/// What a Compute Engine instance reaches: what each service account it runs as holds.
+fn instance_answers(graph: &AssetGraph, vm: &Asset) -> Vec<Answer> {
+    let Attributes::GcpComputeInstance(i) = &vm.attributes else { return Vec::new() };
+    i.service_accounts
+        .iter()
+        .map(|sa| {
+            let member = format!("serviceAccount:{sa}");
+            let mut answer = member_answer(graph, &member);
+            for r in &mut answer.reaches {
+                r.chain = vec![format!("instance {} runs as {member}", vm.name)];
+            }
+            Answer { principal: vm.id.to_string(), name: vm.name.clone(), ..answer }
+        })
+        .collect()
 }
 
 /// What a Google Cloud member's bindings give it, as one answer.

@@ -175,12 +175,21 @@ pub fn status_text(on: &BTreeSet<String>) -> String {
 }
 
 fn gcp_record(b: &gcp_access::Binding) -> HolderRecord {
+    let through = format!("{}, as {} on {}", gcp_access::describe_member(&b.member), b.role, b.at);
+    let (actor, name, chain) = match &b.instance {
+        Some((id, name)) => (
+            Actor::Asset(id.clone()),
+            format!("instance {name}, as {through}"),
+            vec![format!("instance {name} runs as {}", b.member)],
+        ),
+        None => (Actor::Member(b.member.clone()), through, Vec::new()),
+    };
     HolderRecord {
-        actor: Actor::Member(b.member.clone()),
-        name: format!("{}, as {} on {}", gcp_access::describe_member(&b.member), b.role, b.at),
+        actor,
+        name,
         status: if b.conditional_on.is_empty() { "allowed" } else { "conditional" },
         conditional_on: b.conditional_on.clone(),
-        chain: Vec::new(),
+        chain,
         grants: vec![b.grant()],
     }
 }
