@@ -293,6 +293,31 @@ pub enum ImageFormat {
     Dot,
     Svg,
     Png,
+    Pdf,
+}
+
+impl ImageFormat {
+    /// The format a file name asks for: `.dot`/`.gv` (or none) DOT, else the image
+    /// type of its extension; `None` for an extension that is none of them.
+    pub fn of_path(path: &std::path::Path) -> Option<ImageFormat> {
+        match path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).as_deref() {
+            None | Some("dot" | "gv") => Some(ImageFormat::Dot),
+            Some("svg") => Some(ImageFormat::Svg),
+            Some("png") => Some(ImageFormat::Png),
+            Some("pdf") => Some(ImageFormat::Pdf),
+            Some(_) => None,
+        }
+    }
+
+    /// Graphviz's name for the output type (`dot -Tpdf`).
+    pub fn graphviz_type(self) -> &'static str {
+        match self {
+            ImageFormat::Dot => "dot",
+            ImageFormat::Svg => "svg",
+            ImageFormat::Png => "png",
+            ImageFormat::Pdf => "pdf",
+        }
+    }
 }
 
 #[derive(clap::Args, Debug)]

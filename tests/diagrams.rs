@@ -164,6 +164,32 @@ fn the_boundary_of_customer_data() {
 }
 
 #[test]
+fn every_format_asked_for_is_written_and_an_unknown_one_refused() {
+    let dir = scratch();
+    assert_eq!(auditgraph(dir.path(), &["scan", demo().to_str().unwrap()]).code, 0);
+    let magic: [(&str, &[u8]); 3] = [("pdf", b"%PDF-"), ("png", b"\x89PNG"), ("dot", b"digraph")];
+    for (ext, starts) in magic {
+        let file = format!("network.{ext}");
+        let run = auditgraph(dir.path(), &["diagram", "-o", &file]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let bytes = std::fs::read(dir.path().join(&file)).unwrap();
+        assert!(bytes.starts_with(starts), "{file} is not {ext}: {:?}", &bytes[..8.min(bytes.len())]);
+    }
+    let forced = auditgraph(dir.path(), &["diagram", "-o", "picture.out", "--format", "pdf"]);
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    assert!(std::fs::read(dir.path().join("picture.out")).unwrap().starts_with(b"%PDF-"));
+    for args in
+        [vec!["diagram", "-o", "network.jpg"], vec!["boundary", "--seed", "class:data_store", "--diagram", "b.jpeg"]]
+    {
+        let run = auditgraph(dir.path(), &args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stdout);
+        assert!(run.stderr.contains("names no diagram format"), "{}", run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "one line: {}", run.stderr);
+    }
+    assert!(!dir.path().join("network.jpg").exists() && !dir.path().join("b.jpeg").exists());
+}
+
+#[test]
 fn svg_is_rendered_by_graphviz_with_the_expected_clusters() {
     let dir = scratch();
     assert_eq!(auditgraph(dir.path(), &["scan", demo().to_str().unwrap()]).code, 0);

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 
-use super::diagram::write_diagram;
+use super::diagram::{format_for, write_diagram};
 use super::{graph_and_facts, load, seeds};
 use crate::boundary;
 use crate::cli::{BoundaryArgs, TableFormat};
@@ -14,6 +14,8 @@ use crate::terminal;
 
 pub fn run(args: BoundaryArgs) -> Result<ExitCode> {
     let mut timer = crate::scan::Timer::new(args.timings);
+    // A diagram file name that names no format is refused before any work.
+    let diagram_format = args.diagram.as_deref().map(|out| format_for(None, out)).transpose()?;
     let snap = load(args.snapshot.path())?;
     let (graph, facts) = graph_and_facts(&snap);
     timer.lap("read snapshot, derive facts");
@@ -27,7 +29,7 @@ pub fn run(args: BoundaryArgs) -> Result<ExitCode> {
         TableFormat::Csv => crate::say!("{}", b.to_csv()),
         TableFormat::Json => crate::sayln!("{}", serde_json::to_string_pretty(&b)?),
     }
-    if let Some(out) = &args.diagram {
+    if let (Some(out), Some(format)) = (&args.diagram, diagram_format) {
         let scene = Scene {
             graph: &graph,
             facts: &facts,
@@ -36,7 +38,7 @@ pub fn run(args: BoundaryArgs) -> Result<ExitCode> {
             boundary: Some(&b),
         };
         let (_, dot_text) = render::render(&scene, View::Boundary, &[], false).remove(0);
-        write_diagram(&dot_text, None, out)?;
+        write_diagram(&dot_text, format, out)?;
         eprintln!("wrote {}", out.display());
     }
     Ok(ExitCode::SUCCESS)

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 
 use super::{graph_and_facts, load, seeds};
 use crate::atomic_file;
@@ -11,21 +11,24 @@ use crate::boundary;
 use crate::cli::{DiagramArgs, ImageFormat};
 use crate::render::{self, Scene, View};
 
+/// The format to write `out` in: `--format`, else what its extension names; an
+/// extension that names no format is an error, never DOT under another name.
+pub fn format_for(format: Option<ImageFormat>, out: &Path) -> Result<ImageFormat> {
+    match format.or_else(|| ImageFormat::of_path(out)) {
+        Some(f) => Ok(f),
+        None => {
+            bail!("{}: the extension names no diagram format; use .dot, .svg, .png or .pdf, or --format", out.display())
+        }
+    }
+}
+
 /// Writes a diagram as DOT, or as an image through Graphviz.
-pub fn write_diagram(dot_text: &str, format: Option<ImageFormat>, out: &Path) -> Result<()> {
-    let format = format.unwrap_or(match out.extension().and_then(|e| e.to_str()) {
-        Some("svg") => ImageFormat::Svg,
-        Some("png") => ImageFormat::Png,
-        _ => ImageFormat::Dot,
-    });
+pub fn write_diagram(dot_text: &str, format: ImageFormat, out: &Path) -> Result<()> {
     match format {
         ImageFormat::Dot => atomic_file::write(out, "diagram", dot_text.as_bytes()),
-        ImageFormat::Svg => {
-            atomic_file::replace_with(out, "diagram", |at| render::graphviz::to_image(dot_text, "svg", at))
-        }
-        ImageFormat::Png => {
-            atomic_file::replace_with(out, "diagram", |at| render::graphviz::to_image(dot_text, "png", at))
-        }
+        image => atomic_file::replace_with(out, "diagram", |at| {
+            render::graphviz::to_image(dot_text, image.graphviz_type(), at)
+        }),
     }
 }
 
@@ -40,6 +43,7 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 }
 
 pub fn run(args: DiagramArgs) -> Result<ExitCode> {
+    let format = format_for(args.format, &args.out)?;
     let snap = load(args.snapshot.path())?;
     let (graph, facts) = graph_and_facts(&snap);
     let seed_text = if args.seed.is_empty() { vec!["class:data_store".to_string()] } else { args.seed.clone() };
@@ -55,7 +59,7 @@ pub fn run(args: DiagramArgs) -> Result<ExitCode> {
     };
     for (suffix, dot_text) in render::render(&scene, args.view, &args.focus, args.split) {
         let out = if suffix.is_empty() { args.out.clone() } else { with_suffix(&args.out, &suffix) };
-        write_diagram(&dot_text, args.format, &out)?;
+        write_diagram(&dot_text, format, &out)?;
         crate::sayln!("wrote {}", out.display());
     }
     Ok(ExitCode::SUCCESS)
