@@ -155,7 +155,7 @@ fn outputs_never_replace_inputs_nor_land_in_a_scanned_folder() {
         assert!(run.stderr.contains("which is being scanned"), "{}", run.stderr);
     }
     assert_eq!(std::fs::read_to_string(inv.join("a.json")).unwrap(), GOOD);
-    let run = auditgraph(dir.path(), &["diagram", "snap.json", "-o", "snap.json"]);
+    let run = auditgraph(dir.path(), &["diagram", "snap.json", "-o", "snap.json", "--format", "dot"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("snap.json: it is an input of this command"), "{}", run.stderr);
     assert!(std::fs::read_to_string(dir.path().join("snap.json")).unwrap().contains("auditgraph-snapshot/"));
