@@ -568,7 +568,9 @@ pub fn reach_of(graph: &AssetGraph, principals: &Principals, steps: &[Step], sta
             queue.push_back((Actor::Asset(step.role.clone()), next));
         }
     }
-    let stores = graph.assets_of(&STORE_KINDS);
+    // Each store's resource side once, for every identity that asks about it.
+    let stores: Vec<(&Asset, ResourceSide)> =
+        graph.assets_of(&STORE_KINDS).into_iter().map(|s| (s, resource_side(s))).collect();
     identities
         .par_iter()
         .flat_map_iter(|(id, path)| {
@@ -576,9 +578,9 @@ pub fn reach_of(graph: &AssetGraph, principals: &Principals, steps: &[Step], sta
             let asker = p.asker();
             stores
                 .iter()
-                .filter(|s| s.account == p.account || names_in_policy(s, p.id, p.account))
-                .filter_map(|store| {
-                    let access = levels_of(&asker, store, &resource_side(store));
+                .filter(|(s, side)| s.account == p.account || names_in_policy(side, p.id, p.account))
+                .filter_map(|(store, side)| {
+                    let access = levels_of(&asker, store, side);
                     (!access.is_empty()).then(|| Reached { path: path.clone(), store: store.id.clone(), access })
                 })
                 .collect()
@@ -587,8 +589,8 @@ pub fn reach_of(graph: &AssetGraph, principals: &Principals, steps: &[Step], sta
 }
 
 /// Whether a store's resource policy names the principal or its account (or anyone).
-fn names_in_policy(store: &Asset, principal: &AssetId, account: &str) -> bool {
-    let Some(policy) = resource_side(store).policy else { return false };
+fn names_in_policy(side: &ResourceSide, principal: &AssetId, account: &str) -> bool {
+    let Some(policy) = side.policy else { return false };
     policy.policy.doc.statements.iter().any(|s| {
         s.not_principal.is_some()
             || s.principal.as_ref().is_some_and(|p| {
