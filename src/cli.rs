@@ -60,7 +60,9 @@ pub enum Command {
         auditgraph diagram --view exposure --format png -o exposure.png\n  \
         auditgraph diagram --view boundary --seed tag:data=customer -o boundary.svg\n  \
         auditgraph diagram --view network --focus name:prod-customers -o customers.dot\n  \
-        auditgraph diagram --view network --split -o diagrams/network.svg   # one file per account")]
+        auditgraph diagram --view network --split -o diagrams/network.svg   # one file per account\n  \
+        auditgraph diagram --view network --max-nodes 120 -o network.pdf   # pages that print\n  \
+        auditgraph diagram --view exposure -o exposure.html   # pan, zoom, click for evidence")]
     Diagram(DiagramArgs),
     /// The audit boundary: what is in scope given the systems that hold customer data.
     #[command(
@@ -294,6 +296,8 @@ pub enum ImageFormat {
     Svg,
     Png,
     Pdf,
+    /// An interactive page: pan, zoom, click for evidence.
+    Html,
 }
 
 impl ImageFormat {
@@ -305,6 +309,7 @@ impl ImageFormat {
             Some("svg") => Some(ImageFormat::Svg),
             Some("png") => Some(ImageFormat::Png),
             Some("pdf") => Some(ImageFormat::Pdf),
+            Some("html" | "htm") => Some(ImageFormat::Html),
             Some(_) => None,
         }
     }
@@ -316,6 +321,7 @@ impl ImageFormat {
             ImageFormat::Svg => "svg",
             ImageFormat::Png => "png",
             ImageFormat::Pdf => "pdf",
+            ImageFormat::Html => "svg",
         }
     }
 }
@@ -335,9 +341,13 @@ pub struct DiagramArgs {
     /// Only what connects to these assets (repeatable).
     #[arg(long, value_parser = parse_selector)]
     pub focus: Vec<Selector>,
-    /// One file per account or project.
+    /// One file per account or project, and an overview linking them.
     #[arg(long)]
     pub split: bool,
+    /// At most this many nodes per diagram: a larger view is drawn as one diagram
+    /// per account or project (then per VPC or network) and an overview linking them.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_nodes: Option<u32>,
     /// Seeds of the boundary view [default: class:data_store].
     #[arg(long)]
     pub seed: Vec<String>,
@@ -359,7 +369,7 @@ pub struct BoundaryArgs {
     pub seed: Vec<String>,
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,
-    /// Also draw the boundary view to this file (.dot, .svg or .png).
+    /// Also draw the boundary view to this file (.dot, .svg, .png, .pdf or .html).
     #[arg(long)]
     pub diagram: Option<PathBuf>,
     /// Print how long each stage took (to standard error).

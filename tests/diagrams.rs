@@ -1,17 +1,23 @@
 //! Diagrams and the audit boundary on the demo estate: DOT snapshots of every view
-//! (deterministic), SVG rendered by the real Graphviz `dot`, the expected in-scope
-//! set, and a clear error when Graphviz is missing.
+//! (deterministic), what every picture claims checked against the analysis (on the
+//! demo and a synthetic estate, whole and split into pages), SVG rendered by the
+//! real Graphviz `dot`, the interactive page in headless Chromium, the expected
+//! in-scope set, and a clear error when Graphviz is missing.
 
 mod common;
 
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use auditgraph::boundary;
 use auditgraph::controls::load_dir;
-use auditgraph::render::{render, Scene, View};
+use auditgraph::findings::Outcome;
+use auditgraph::render::picture::{EdgeStyle, Look};
+use auditgraph::render::{self, Options, Scene, View};
 use auditgraph::scan::{self, Scan};
 use auditgraph::selector::Selector;
 use auditgraph::source::FixtureProvider;
+use auditgraph_model::RelationKind;
 use common::{auditgraph, demo, root, scratch};
 
 fn demo_scan() -> Scan {
@@ -22,6 +28,12 @@ fn demo_scan() -> Scan {
 
 fn scene<'a>(s: &'a Scan, boundary: Option<&'a boundary::Boundary>) -> Scene<'a> {
     Scene { graph: &s.graph, facts: &s.facts, findings: &s.evaluation.findings, scanned_at: s.scanned_at, boundary }
+}
+
+/// The view as DOT, one diagram, with `focus`.
+fn render(scene: &Scene, view: View, focus: &[Selector]) -> String {
+    let options = Options { focus: focus.to_vec(), ..Options::default() };
+    render::render(scene, view, &options).remove(0).1
 }
 
 fn golden(name: &str) -> PathBuf {
@@ -46,8 +58,8 @@ fn every_view_matches_its_snapshot_and_is_deterministic() {
     let b = boundary::compute(&s.graph, &s.facts, &seeds, &["tag:data=customer".to_string()]);
     let scene = scene(&s, Some(&b));
     for view in [View::Network, View::Exposure, View::Boundary, View::Iam] {
-        let first = render(&scene, view, &[], false).remove(0).1;
-        let again = render(&scene, view, &[], false).remove(0).1;
+        let first = render(&scene, view, &[]);
+        let again = render(&scene, view, &[]);
         assert_eq!(first, again, "{} view is not deterministic", view.name());
         assert_golden(&format!("demo-{}.dot", view.name()), &first);
     }
@@ -57,13 +69,13 @@ fn every_view_matches_its_snapshot_and_is_deterministic() {
 fn the_exposure_view_shows_only_what_the_internet_reaches() {
     let s = demo_scan();
     let scene = scene(&s, None);
-    let dot = render(&scene, View::Exposure, &[], false).remove(0).1;
+    let dot = render(&scene, View::Exposure, &[]);
     assert!(dot.contains("prod-bastion"));
+    let bastion =
+        r#""internet@aws/111111111111/eu-west-1" -> "arn:aws:ec2:eu-west-1:111111111111:instance/i-ac7f7e9de49bfab78""#;
     assert!(
-        dot.contains(
-            r#""internet" -> "arn:aws:ec2:eu-west-1:111111111111:instance/i-ac7f7e9de49bfab78" [label="tcp/22""#
-        ),
-        "{dot}"
+        dot.lines().any(|l| l.trim_start().starts_with(bastion) && l.contains(r#"xlabel="tcp/22""#)),
+        "the internet of eu-west-1 reaches the bastion on tcp/22:\n{dot}"
     );
     for decoy in ["prod-partner-ftp", "staging-sandbox-1", "win-reporting", "prod-orders"] {
         assert!(!dot.contains(decoy), "{decoy} is not exposed");
@@ -74,7 +86,7 @@ fn the_exposure_view_shows_only_what_the_internet_reaches() {
 fn focus_keeps_what_connects_to_the_selection() {
     let s = demo_scan();
     let scene = scene(&s, None);
-    let dot = render(&scene, View::Network, &["name:prod-customers".parse().unwrap()], false).remove(0).1;
+    let dot = render(&scene, View::Network, &["name:prod-customers".parse().unwrap()]);
     assert!(dot.contains("prod-legacy-web") && dot.contains("prod-data\\naws_kms_key"), "{dot}");
     assert!(!dot.contains("staging"), "staging does not connect to prod-customers");
 }
@@ -83,7 +95,7 @@ fn focus_keeps_what_connects_to_the_selection() {
 fn alike_assets_are_aggregated() {
     let s = demo_scan();
     let scene = scene(&s, None);
-    let dot = render(&scene, View::Network, &[], false).remove(0).1;
+    let dot = render(&scene, View::Network, &[]);
     assert!(dot.contains("3 × staging-app"), "the three staging app servers share subnet and groups");
 }
 
@@ -232,7 +244,13 @@ fn split_writes_one_file_per_account() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     files.sort();
-    assert_eq!(files, ["network-111111111111.dot", "network-222222222222.dot", "network-northwind-analytics.dot"]);
+    assert_eq!(
+        files,
+        ["network-111111111111.dot", "network-222222222222.dot", "network-northwind-analytics.dot", "network.dot"]
+    );
+    let overview = std::fs::read_to_string(dir.path().join("out/network.dot")).unwrap();
+    assert!(overview.contains("overview of 3 diagrams"), "{overview}");
+    assert!(overview.contains(r#"URL="network-111111111111.dot""#), "the overview links each part: {overview}");
 }
 
 #[test]
@@ -278,7 +296,7 @@ fn undecided_links_are_drawn_as_undecided_never_as_reach() {
     let s = demo_scan();
     let seed = "name:reporting-mysql".to_string();
     let b = boundary::compute(&s.graph, &s.facts, &[seed.parse().unwrap()], std::slice::from_ref(&seed));
-    let (_, dot) = render(&scene(&s, Some(&b)), View::Boundary, &[], false).remove(0);
+    let dot = render(&scene(&s, Some(&b)), View::Boundary, &[]);
     let store = "\"//sqladmin.googleapis.com/projects/northwind-analytics/instances/reporting-mysql\"";
     let into_store: Vec<&str> = dot.lines().filter(|l| l.contains(&format!("-> {store}"))).collect();
     assert!(into_store.len() >= 6, "every VM on its network links to it:\n{dot}");
@@ -325,14 +343,309 @@ fn hostile_names_give_well_formed_svg_and_huge_ids_still_render() {
 #[test]
 fn the_iam_view_draws_what_not_action_grants() {
     let s = demo_scan();
-    let dot = render(&scene(&s, None), View::Iam, &[], false).remove(0).1;
-    let edge = |from: &str, label: &str| {
-        dot.lines().any(|l| {
-            l.starts_with(&format!("  \"arn:aws:iam::111111111111:user/{from}\" -> \"arn:aws:s3:::"))
-                && l.contains(&format!("label=\"{label}\""))
-        })
-    };
+    let pictures = render::pictures(&scene(&s, None), View::Iam, &Options::default());
+    let claimed = claims(&pictures);
     let every_level = "list, read, write, permissions, tagging";
-    assert!(edge("frank", every_level), "every action but one still reaches the buckets");
-    assert!(edge("dana", every_level), "a power user reaches the buckets");
+    let holds = |user: &str, bucket: &str| {
+        claimed.contains(&(
+            format!("arn:aws:iam::111111111111:user/{user}"),
+            format!("arn:aws:s3:::{bucket}"),
+            every_level.to_string(),
+            EdgeStyle::Access,
+        ))
+    };
+    assert!(holds("frank", "northwind-prod-backups"), "every action but one still reaches the buckets");
+    assert!(holds("dana", "northwind-prod-backups"), "a power user reaches the buckets");
+}
+
+/// An edge a picture claims, between assets (or outside endpoints): from, to, label, style.
+type Claim = (String, String, String, EdgeStyle);
+
+/// Every edge the diagrams claim, each aggregated node expanded to the assets it
+/// stands for and each bundle to the actors into it and the stores out of it.
+/// Overviews (nodes standing for whole parts) are left out.
+fn claims(diagrams: &[render::Diagram]) -> BTreeSet<Claim> {
+    let mut all = BTreeSet::new();
+    for d in diagrams {
+        let nodes = d.picture.nodes();
+        if nodes.iter().any(|n| n.look == Look::Part) {
+            continue;
+        }
+        let stands: HashMap<&str, &[String]> = nodes.iter().map(|n| (n.id.as_str(), n.stands_for.as_slice())).collect();
+        let junctions: BTreeSet<&str> =
+            nodes.iter().filter(|n| n.look == Look::Junction).map(|n| n.id.as_str()).collect();
+        for e in &d.picture.edges {
+            if junctions.contains(e.to.as_str()) {
+                continue;
+            }
+            let into: Vec<(&str, &str)> = if junctions.contains(e.from.as_str()) {
+                d.picture.edges.iter().filter(|i| i.to == e.from).map(|i| (i.from.as_str(), i.label.as_str())).collect()
+            } else {
+                vec![(e.from.as_str(), e.label.as_str())]
+            };
+            for (from, label) in into {
+                for x in stands[from] {
+                    for y in stands[e.to.as_str()] {
+                        all.insert((x.clone(), y.clone(), label.to_string(), e.style));
+                    }
+                }
+            }
+        }
+    }
+    all
+}
+
+/// What the analysis says a view shows, read from the facts (not from the renderer).
+fn analysis_claims(s: &Scan, view: View, b: Option<&boundary::Boundary>) -> BTreeSet<Claim> {
+    use auditgraph::analysis::{access_graph, principals};
+    let g = &s.graph;
+    let mut all = BTreeSet::new();
+    let ports = |r: &auditgraph::analysis::Reach| r.flows.port_labels().join(", ");
+    let drawn = |id: &auditgraph_model::AssetId| g.asset(id).is_some_and(|a| render::select::drawn(view, a.kind()));
+    match view {
+        View::Network | View::Exposure => {
+            for r in s.facts.from_internet.values().flatten() {
+                let (from, style) = match &r.via {
+                    Some(lb) => (lb.to_string(), EdgeStyle::Reach),
+                    None => ("internet".to_string(), EdgeStyle::Crossing),
+                };
+                all.insert((from, r.to.to_string(), ports(r), style));
+            }
+            for r in s.facts.via_exposed_host.values().flatten() {
+                all.insert((r.from.to_string(), r.to.to_string(), ports(r), EdgeStyle::Reach));
+            }
+            if view == View::Network {
+                for r in g.relations().iter().filter(|r| r.kind == RelationKind::EncryptedWith) {
+                    if drawn(&r.from) && drawn(&r.to) {
+                        all.insert((
+                            r.from.to_string(),
+                            r.to.to_string(),
+                            "encrypted with".into(),
+                            EdgeStyle::Structure,
+                        ));
+                    }
+                }
+            }
+        }
+        View::Boundary => {
+            let b = b.unwrap();
+            for c in &b.crossings {
+                all.insert(("internet".into(), c.entry.to_string(), c.ports.clone(), EdgeStyle::Crossing));
+            }
+            let shown: BTreeSet<&auditgraph_model::AssetId> = b
+                .components
+                .iter()
+                .map(|c| &c.id)
+                .filter(|id| drawn(id))
+                .chain(b.crossings.iter().map(|c| &c.entry))
+                .collect();
+            for (from, to, p) in &b.links {
+                if shown.contains(from) && shown.contains(to) {
+                    let style = if p == boundary::UNDECIDED { EdgeStyle::Undecided } else { EdgeStyle::Reach };
+                    all.insert((from.to_string(), to.to_string(), p.clone(), style));
+                }
+            }
+            for o in &b.outside_access {
+                all.insert((format!("outside:{}", o.who), o.to.to_string(), o.access.clone(), EdgeStyle::Access));
+            }
+        }
+        View::Iam => {
+            for r in g.relations().iter().filter(|r| r.kind == RelationKind::MemberOfGroup) {
+                all.insert((r.from.to_string(), r.to.to_string(), "member of".into(), EdgeStyle::Structure));
+            }
+            let sets = principals::PolicySets::of(g);
+            let ps = principals::Principals::new(g, &sets);
+            for step in access_graph::role_steps(g, &ps) {
+                let label = if matches!(step.kind, access_graph::StepKind::RunsAs) { "runs as" } else { "can assume" };
+                let from = render::select::actor_id(&step.from);
+                all.insert((from, step.role.to_string(), label.into(), EdgeStyle::Structure));
+            }
+            let stores = g.assets_of(&access_graph::STORE_KINDS);
+            for (store, actors) in access_graph::access_to(&ps, &stores) {
+                for (actor, access) in actors {
+                    let levels: Vec<&str> = access.iter().map(|a| a.level.as_str()).collect();
+                    all.insert((
+                        render::select::actor_id(&actor),
+                        store.to_string(),
+                        levels.join(", "),
+                        EdgeStyle::Access,
+                    ));
+                }
+            }
+        }
+    }
+    all
+}
+
+/// Every node's findings line against its members' failed controls: all members
+/// fail the same ones, as many as the label says, and the red border means some.
+fn assert_findings_true(s: &Scan, diagrams: &[render::Diagram]) {
+    let mut failed: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    for f in s.evaluation.findings.iter().filter(|f| f.outcome == Outcome::Fail) {
+        failed.entry(f.asset.as_str()).or_default().insert(&f.control);
+    }
+    for d in diagrams {
+        for n in d.picture.nodes() {
+            if matches!(n.look, Look::Part | Look::Elsewhere | Look::Internet | Look::Outsider | Look::Junction) {
+                continue;
+            }
+            let sets: BTreeSet<Option<&BTreeSet<&str>>> = n.stands_for.iter().map(|m| failed.get(m.as_str())).collect();
+            assert_eq!(sets.len(), 1, "{} merges assets failing different controls", n.id);
+            let count = sets.into_iter().next().flatten().map_or(0, |c| c.len());
+            let said = n.label.lines().find_map(|l| l.split(" finding").next().filter(|_| l.contains(" finding")));
+            assert_eq!(said.map_or(0, |c| c.parse::<usize>().unwrap()), count, "{}: {}", n.id, n.label);
+            assert_eq!(n.flagged, count > 0, "{}", n.id);
+        }
+    }
+}
+
+/// Each view, whole and split into pages of at most `max` nodes, claims exactly
+/// what the analysis says.
+fn assert_pictures_true(s: &Scan, max: usize) {
+    let seeds = vec![Selector::Class(auditgraph_model::AssetClass::DataStore)];
+    let b = boundary::compute(&s.graph, &s.facts, &seeds, &["class:data_store".to_string()]);
+    let scene = scene(s, Some(&b));
+    for view in [View::Network, View::Exposure, View::Boundary, View::Iam] {
+        let expected = analysis_claims(s, view, Some(&b));
+        assert!(!expected.is_empty(), "{} view: the estate gives it something to draw", view.name());
+        for options in [Options::default(), Options { max_nodes: Some(max), ..Options::default() }] {
+            let diagrams = render::pictures(&scene, view, &options);
+            let claimed = claims(&diagrams);
+            let extra: Vec<&Claim> = claimed.difference(&expected).take(5).collect();
+            let missing: Vec<&Claim> = expected.difference(&claimed).take(5).collect();
+            assert!(
+                extra.is_empty() && missing.is_empty(),
+                "{} view ({} diagrams, max {:?}) claims more: {extra:?}\nor less: {missing:?}",
+                view.name(),
+                diagrams.len(),
+                options.max_nodes
+            );
+            assert_findings_true(s, &diagrams);
+            if options.max_nodes.is_some() && view == View::Network {
+                assert!(diagrams.len() > 2, "the network view is split into an overview and parts");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_picture_claims_what_the_analysis_says_on_the_demo() {
+    assert_pictures_true(&demo_scan(), 25);
+}
+
+#[test]
+fn every_picture_claims_what_the_analysis_says_on_a_synthetic_estate() {
+    let dir = scratch();
+    let estate = dir.path().join("estate");
+    let run = auditgraph(dir.path(), &["synth", "--assets", "2000", "--seed", "1", "-o", estate.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let controls = load_dir(&root().join("queries")).unwrap();
+    let s = scan::run(
+        FixtureProvider::new(&estate).collect_sourced().unwrap(),
+        &controls,
+        "2026-11-26T10:00:00Z".parse().unwrap(),
+    );
+    assert!(s.graph.assets().len() > 1_500);
+    assert_pictures_true(&s, 80);
+}
+
+#[test]
+fn alike_assets_with_different_exposure_are_not_merged() {
+    // prod-app-1 and -3 sit in one subnet under one security group and are reached by
+    // the same load balancer; a merged node must not carry an edge only one has.
+    let s = demo_scan();
+    let pictures = render::pictures(&scene(&s, None), View::Exposure, &Options::default());
+    for n in pictures[0].picture.nodes() {
+        if n.stands_for.len() > 1 {
+            let edges = |m: &String| {
+                claims(&pictures)
+                    .into_iter()
+                    .filter(|c| &c.0 == m || &c.1 == m)
+                    .map(|c| (c.2, c.3))
+                    .collect::<BTreeSet<_>>()
+            };
+            let first = edges(&n.stands_for[0]);
+            assert!(n.stands_for.iter().all(|m| edges(m) == first), "{} merges assets with different edges", n.id);
+        }
+    }
+}
+
+/// The page as headless Chromium leaves it after its scripts ran (`--dump-dom`),
+/// with a fresh profile; stopped if it takes over a minute.
+fn chromium_dom(page: &std::path::Path, fragment: &str) -> String {
+    let profile = scratch();
+    let mut child = std::process::Command::new("chromium")
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"])
+        .args(["--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}{fragment}", page.display()))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("Debian's chromium is installed (tests/run.sh installs it)");
+    // Read while it runs: the page is larger than a pipe holds.
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut out).map(|_| out)
+    });
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("chromium did not finish within a minute");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    reader.join().unwrap().unwrap()
+}
+
+#[test]
+fn the_interactive_page_shows_a_node_with_its_evidence_in_a_real_browser() {
+    let dir = scratch();
+    assert_eq!(auditgraph(dir.path(), &["scan", demo().to_str().unwrap()]).code, 0);
+    let run = auditgraph(dir.path(), &["diagram", "--view", "exposure", "-o", "exposure.html"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let page = dir.path().join("exposure.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains(r#"http-equiv="Content-Security-Policy" content="default-src 'none';"#));
+    for attribute in ["src=\"http", "href=\"http", "src='http", "url(http", "@import"] {
+        assert!(!html.contains(attribute), "the page loads nothing from elsewhere ({attribute})");
+    }
+    // The node of prod-bastion, by the id the page's data gives it.
+    let data_start = html.find(r#"<script id="data" type="application/json">"#).unwrap();
+    let data_text = &html[data_start..][html[data_start..].find('>').unwrap() + 1..];
+    let data_text = &data_text[..data_text.find("</script>").unwrap()];
+    let data: serde_json::Value = serde_json::from_str(data_text).unwrap();
+    let bastion = data
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, v)| v["members"].as_array().is_some_and(|m| m.iter().any(|m| m["name"] == "prod-bastion")))
+        .map(|(k, _)| k.clone())
+        .expect("prod-bastion has a node");
+    let dom = chromium_dom(&page, &format!("#select={bastion}"));
+    let panel = &dom[dom.find(r#"id="panel""#).expect("the panel is in the page")..];
+    let panel = &panel[..panel.find("</aside>").unwrap()];
+    assert!(panel.contains(&format!(r#"data-selected="{bastion}""#)), "{panel}");
+    assert!(panel.contains("prod-bastion") && panel.contains("admin-port-internet"), "{panel}");
+    assert!(
+        panel.contains("<li>internet → prod-public-a tcp/22: route table")
+            && panel.contains("<li>prod-public-a → prod-bastion tcp/22: security group"),
+        "the evidence hop by hop: {panel}"
+    );
+    assert!(dom.contains(&format!(r#"<g id="{bastion}" class="node picked""#)), "the node is marked as picked");
+    // An edge: the internet's tcp/22 into the bastion, with the rules that allow it.
+    let edge = data
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(k, v)| {
+            k.starts_with('e') && v["label"] == "tcp/22" && v["title"].as_str().unwrap().ends_with("prod-bastion")
+        })
+        .map(|(k, _)| k.clone())
+        .expect("the edge into prod-bastion");
+    let dom = chromium_dom(&page, &format!("#select={edge}"));
+    assert!(dom.contains("security group"), "the edge's rules are shown");
 }

@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Runs every check CI runs: formatting, lints, and all tests (unit, end-to-end).
 # Installs what the tests need first, when it is missing: Graphviz (`dot`) for the
-# diagram tests, gcp-storage-emulator for the GCP provider tests, moto's AWS server
-# and boto3 (for the seed script) for the AWS provider tests.
+# diagram tests, Debian's Chromium for the interactive diagram's browser test,
+# gcp-storage-emulator for the GCP provider tests, moto's AWS server and boto3 (for
+# the seed script) for the AWS provider tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v dot >/dev/null 2>&1; then
+missing=()
+command -v dot >/dev/null 2>&1 || missing+=(graphviz)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "installing Graphviz (dot) for the diagram tests"
+        echo "installing ${missing[*]} for the diagram tests"
         apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     else
-        echo "the diagram tests need Graphviz's dot: sudo apt-get install graphviz (or brew install graphviz)" >&2
+        echo "the diagram tests need ${missing[*]}: sudo apt-get install ${missing[*]} (macOS: brew install graphviz chromium)" >&2
         exit 1
     fi
 fi

@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 
-use super::diagram::{format_for, write_diagram};
+use super::diagram::{draw, format_for};
 use super::{graph_and_facts, load, seeds};
 use crate::boundary;
 use crate::cli::{BoundaryArgs, TableFormat};
-use crate::render::{self, Scene, View};
+use crate::render::{Options, Scene, View};
 use crate::terminal;
 
 pub fn run(args: BoundaryArgs) -> Result<ExitCode> {
@@ -37,9 +37,7 @@ pub fn run(args: BoundaryArgs) -> Result<ExitCode> {
             scanned_at: snap.scan.scanned_at,
             boundary: Some(&b),
         };
-        let (_, dot_text) = render::render(&scene, View::Boundary, &[], false).remove(0);
-        write_diagram(&dot_text, format, out)?;
-        eprintln!("wrote {}", out.display());
+        draw(&scene, View::Boundary, &Options::default(), format, out)?;
     }
     Ok(ExitCode::SUCCESS)
 }

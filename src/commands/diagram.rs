@@ -1,6 +1,7 @@
-//! `diagram`: draws a view of a snapshot as DOT, or as an image through Graphviz.
+//! `diagram`: draws a view of a snapshot as DOT, as an image through Graphviz, or
+//! as an interactive page; one file, or an overview and one per part.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
@@ -9,37 +10,44 @@ use super::{graph_and_facts, load, seeds};
 use crate::atomic_file;
 use crate::boundary;
 use crate::cli::{DiagramArgs, ImageFormat};
-use crate::render::{self, Scene, View};
+use crate::render::{self, pages::with_suffix, Diagram, Options, Scene, View};
 
 /// The format to write `out` in: `--format`, else what its extension names; an
 /// extension that names no format is an error, never DOT under another name.
 pub fn format_for(format: Option<ImageFormat>, out: &Path) -> Result<ImageFormat> {
     match format.or_else(|| ImageFormat::of_path(out)) {
         Some(f) => Ok(f),
-        None => {
-            bail!("{}: the extension names no diagram format; use .dot, .svg, .png or .pdf, or --format", out.display())
-        }
+        None => bail!(
+            "{}: the extension names no diagram format; use .dot, .svg, .png, .pdf or .html, or --format",
+            out.display()
+        ),
     }
 }
 
-/// Writes a diagram as DOT, or as an image through Graphviz.
-pub fn write_diagram(dot_text: &str, format: ImageFormat, out: &Path) -> Result<()> {
+/// Writes one diagram as DOT, as an image through Graphviz, or as an interactive page.
+pub fn write_diagram(scene: &Scene, diagram: &Diagram, format: ImageFormat, out: &Path) -> Result<()> {
+    let dot_text = render::dot::write(&diagram.picture);
     match format {
         ImageFormat::Dot => atomic_file::write(out, "diagram", dot_text.as_bytes()),
+        ImageFormat::Html => {
+            let svg = render::graphviz::to_svg(&dot_text)?;
+            atomic_file::write(out, "diagram", render::html::page(scene, &diagram.picture, &svg).as_bytes())
+        }
         image => atomic_file::replace_with(out, "diagram", |at| {
-            render::graphviz::to_image(dot_text, image.graphviz_type(), at)
+            render::graphviz::to_image(&dot_text, image.graphviz_type(), at)
         }),
     }
 }
 
-/// `dir/name.ext` → `dir/name-suffix.ext`.
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("diagram");
-    let name = match path.extension().and_then(|e| e.to_str()) {
-        Some(ext) => format!("{stem}-{suffix}.{ext}"),
-        None => format!("{stem}-{suffix}"),
-    };
-    path.with_file_name(name)
+/// Draws `view` to `out` (and its parts beside it), saying each file written.
+pub fn draw(scene: &Scene, view: View, options: &Options, format: ImageFormat, out: &Path) -> Result<()> {
+    let options = Options { file_name: out.file_name().map(|n| n.to_string_lossy().into_owned()), ..options.clone() };
+    for diagram in render::pictures(scene, view, &options) {
+        let path = with_suffix(out, &diagram.suffix);
+        write_diagram(scene, &diagram, format, &path)?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
 }
 
 pub fn run(args: DiagramArgs) -> Result<ExitCode> {
@@ -57,10 +65,12 @@ pub fn run(args: DiagramArgs) -> Result<ExitCode> {
         scanned_at: snap.scan.scanned_at,
         boundary: bound.as_ref(),
     };
-    for (suffix, dot_text) in render::render(&scene, args.view, &args.focus, args.split) {
-        let out = if suffix.is_empty() { args.out.clone() } else { with_suffix(&args.out, &suffix) };
-        write_diagram(&dot_text, format, &out)?;
-        crate::sayln!("wrote {}", out.display());
-    }
+    let options = Options {
+        focus: args.focus.clone(),
+        split: args.split,
+        max_nodes: args.max_nodes.map(|n| n as usize),
+        file_name: None,
+    };
+    draw(&scene, args.view, &options, format, &args.out)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -4,7 +4,8 @@
 
 use std::fmt::Write;
 
-use super::picture::{Cluster, Edge, EdgeStyle, Node, Picture};
+use super::legend::Legend;
+use super::picture::{Cluster, ClusterLook, Edge, Look, Node, Picture};
 
 /// Quotes a string for DOT (`"` and `\` escaped, newlines as `\n`). A character
 /// that could move a terminal's cursor or that XML forbids (controls, U+FFFE) is
@@ -93,29 +94,38 @@ pub fn write(picture: &Picture) -> String {
         ("rankdir", "LR".into()),
         ("compound", "true".into()),
         ("newrank", "true".into()),
+        ("forcelabels", "true".into()),
     ];
     let _ = writeln!(out, "  graph{};", attrs(&graph));
     let _ = writeln!(out, "  node [fontname=\"Helvetica\", fontsize=11];");
     let _ = writeln!(out, "  edge [fontname=\"Helvetica\", fontsize=9];");
+    let mut ids = 0..;
     for node in &picture.outside {
-        let _ = writeln!(out, "  {}", node_line(node));
+        let _ = writeln!(out, "  {}", node_line(node, ids.next().unwrap_or_default()));
     }
-    cluster_body(&mut out, &picture.clusters, "c", 1);
-    for edge in &picture.edges {
-        let _ = writeln!(out, "  {}", edge_line(edge));
+    cluster_body(&mut out, &picture.clusters, "c", 1, &mut ids);
+    for (i, edge) in picture.edges.iter().enumerate() {
+        let _ = writeln!(out, "  {}", edge_line(edge, i));
     }
-    legend(&mut out);
+    for column in &picture.columns {
+        let names: Vec<String> = column.iter().map(|id| node_name(id)).collect();
+        let _ = writeln!(out, "  {{rank=same; {};}}", names.join("; "));
+    }
+    legend(&mut out, &Legend::of(picture));
     let _ = writeln!(out, "}}");
     out
 }
 
-fn node_line(n: &Node) -> String {
-    let (label, tooltip) = fitted(&n.label);
+/// A node's line; `index` gives its SVG element id (`n7`), which the interactive
+/// page finds it by.
+fn node_line(n: &Node, index: usize) -> String {
+    let (label, cut) = fitted(&n.label);
     let mut list = vec![
+        ("id", format!("n{index}")),
         ("label", label),
-        ("shape", n.shape.to_string()),
+        ("shape", n.look.shape().to_string()),
         ("style", "filled".to_string()),
-        ("fillcolor", n.fill.to_string()),
+        ("fillcolor", n.look.fill().to_string()),
     ];
     if n.flagged {
         list.push(("color", "#cc0000".into()));
@@ -124,25 +134,35 @@ fn node_line(n: &Node) -> String {
     if n.double_border {
         list.push(("peripheries", "2".into()));
     }
-    if let Some(full) = tooltip {
-        list.push(("tooltip", full));
+    let tooltip = [cut, n.tooltip.clone()].into_iter().flatten().collect::<Vec<_>>().join("\n");
+    if !tooltip.is_empty() {
+        list.push(("tooltip", tooltip.chars().take(MAX_TEXT).collect()));
+    }
+    if let Some(url) = &n.url {
+        list.push(("URL", url.clone()));
     }
     format!("{}{};", node_name(&n.id), attrs(&list))
 }
 
-fn edge_line(e: &Edge) -> String {
-    let (color, style) = match e.style {
-        EdgeStyle::Crossing => ("#cc0000", "bold"),
-        EdgeStyle::Reach => ("#1f5fa8", "solid"),
-        EdgeStyle::Access => ("#7a4fa0", "solid"),
-        EdgeStyle::Structure => ("#888888", "dashed"),
-        EdgeStyle::Undecided => ("#b26b00", "dotted"),
-    };
-    let list = [("label", fitted(&e.label).0), ("color", color.into()), ("style", style.into())];
+/// An edge's line. Its label is an `xlabel`, placed beside the edge after layout
+/// rather than as a node of its own that the layout moves away; `index` gives its
+/// SVG element id (`e3`).
+fn edge_line(e: &Edge, index: usize) -> String {
+    let (color, style) = e.style.pen();
+    let mut list = vec![
+        ("id", format!("e{index}")),
+        ("xlabel", fitted(&e.label).0),
+        ("color", color.into()),
+        ("fontcolor", color.into()),
+        ("style", style.into()),
+    ];
+    if !e.detail.is_empty() {
+        list.push(("tooltip", e.detail.chars().take(MAX_TEXT).collect()));
+    }
     format!("{} -> {}{};", node_name(&e.from), node_name(&e.to), attrs(&list))
 }
 
-fn cluster(out: &mut String, c: &Cluster, name: &str, depth: usize) {
+fn cluster(out: &mut String, c: &Cluster, name: &str, depth: usize, ids: &mut std::ops::RangeFrom<usize>) {
     let pad = "  ".repeat(depth);
     let _ = writeln!(out, "{pad}subgraph {} {{", quote(&format!("cluster_{name}")));
     let (label, tooltip) = fitted(&c.label);
@@ -150,58 +170,92 @@ fn cluster(out: &mut String, c: &Cluster, name: &str, depth: usize) {
     if let Some(full) = tooltip {
         let _ = writeln!(out, "{pad}  tooltip={};", quote(&full));
     }
-    for (k, v) in [("style", "rounded,filled"), ("fillcolor", c.fill), ("color", "#999999")] {
+    let fill = c.look.map(ClusterLook::fill).unwrap_or("#ffffff");
+    for (k, v) in [("style", "rounded,filled"), ("fillcolor", fill), ("color", "#999999")] {
         let _ = writeln!(out, "{pad}  {k}={};", quote(v));
     }
-    cluster_body(out, c, name, depth + 1);
+    cluster_body(out, c, name, depth + 1, ids);
     let _ = writeln!(out, "{pad}}}");
 }
 
-fn cluster_body(out: &mut String, c: &Cluster, name: &str, depth: usize) {
+fn cluster_body(out: &mut String, c: &Cluster, name: &str, depth: usize, ids: &mut std::ops::RangeFrom<usize>) {
     let pad = "  ".repeat(depth);
     for n in &c.nodes {
-        let _ = writeln!(out, "{pad}{}", node_line(n));
+        let _ = writeln!(out, "{pad}{}", node_line(n, ids.next().unwrap_or_default()));
     }
     for (i, child) in c.children.values().enumerate() {
-        cluster(out, child, &format!("{name}_{i}"), depth);
+        cluster(out, child, &format!("{name}_{i}"), depth, ids);
     }
 }
 
-fn legend(out: &mut String) {
+/// Legend samples per row: rows are chains of invisible edges, so that the
+/// samples read left to right in a compact block.
+const LEGEND_ROW: usize = 4;
+
+/// The legend as a cluster of samples: a node per look and mark, a box per
+/// container fill, a short edge per edge style ending at its meaning.
+fn legend(out: &mut String, legend: &Legend) {
+    if legend.is_empty() {
+        return;
+    }
     let _ = writeln!(out, "  subgraph \"cluster_legend\" {{");
     let _ = writeln!(out, "    label=\"Legend\"; style=\"rounded\"; color=\"#999999\"; fontsize=12;");
-    let items = [
-        ("legend_compute", "host", "box", "#dbe9f6"),
-        ("legend_store", "data store", "cylinder", "#fde9b8"),
-        ("legend_lb", "load balancer", "hexagon", "#d9ead3"),
-        ("legend_gw", "gateway", "diamond", "#d9ead3"),
-        ("legend_identity", "principal", "ellipse", "#ece2f5"),
-        ("legend_key", "key", "note", "#eeeeee"),
-    ];
-    for (id, label, shape, fill) in items {
-        let node = Node { id: id.into(), label: label.into(), shape, fill, flagged: false, double_border: false };
-        let _ = writeln!(out, "    {}", node_line(&node));
+    // Each sample: its lines, and the names of its first and last node.
+    let mut samples: Vec<(Vec<String>, String, String)> = Vec::new();
+    let node = |id: &str, label: &str, list: Vec<(&str, String)>| {
+        let mut all = vec![("label", label.to_string())];
+        all.extend(list);
+        let name = quote(&format!("legend_{id}"));
+        (vec![format!("    {name}{};", attrs(&all))], name.clone(), name)
+    };
+    for look in &legend.looks {
+        let list = vec![("shape", look.shape().into()), ("style", "filled".into()), ("fillcolor", look.fill().into())];
+        let label = if *look == Look::Junction { String::new() } else { look.meaning().to_string() };
+        samples.push(node(&format!("{look:?}"), &label, list));
+        if *look == Look::Junction {
+            samples.push(node("junction_text", look.meaning(), vec![("shape", "plaintext".into())]));
+        }
     }
-    let _ = writeln!(
-        out,
-        "    \"legend_finding\" [label=\"has findings\", shape=\"box\", color=\"#cc0000\", penwidth=\"2.5\"];"
-    );
-    let _ = writeln!(out, "    \"legend_compute\" -> \"legend_store\" [label=\"reaches (ports)\", color=\"#1f5fa8\"];");
-    // Its own pair of nodes, so that its label does not print over the edge above.
-    for (id, label, shape, fill) in
-        [("legend_may_from", "host", "box", "#dbe9f6"), ("legend_may_to", "data store", "cylinder", "#fde9b8")]
-    {
-        let node = Node { id: id.into(), label: label.into(), shape, fill, flagged: false, double_border: false };
-        let _ = writeln!(out, "    {}", node_line(&node));
+    if legend.aggregated {
+        let text = "N × name: N assets alike in place,\nrules, findings and edges";
+        samples.push(node("aggregated", text, vec![("shape", "box".into())]));
     }
-    let _ = writeln!(
-        out,
-        "    \"legend_may_from\" -> \"legend_may_to\" [label=\"may reach (undecided)\", color=\"#b26b00\", style=\"dotted\"];"
-    );
-    let _ = writeln!(
-        out,
-        "    \"legend_gw\" -> \"legend_lb\" [label=\"from the internet\", color=\"#cc0000\", style=\"bold\"];"
-    );
+    if legend.flagged {
+        let list = vec![("shape", "box".into()), ("color", "#cc0000".into()), ("penwidth", "2.5".into())];
+        samples.push(node("flagged", "has failed findings", list));
+    }
+    if legend.exposed_store {
+        let list = vec![("shape", "cylinder".into()), ("peripheries", "2".into())];
+        samples.push(node("exposed", "data store the internet reaches", list));
+    }
+    for look in &legend.containers {
+        let list = vec![
+            ("shape", "box".into()),
+            ("style", "rounded,filled".into()),
+            ("fillcolor", look.fill().into()),
+            ("color", "#999999".into()),
+        ];
+        samples.push(node(&format!("{look:?}"), look.meaning(), list));
+    }
+    for (i, (style, meaning)) in legend.edges.iter().enumerate() {
+        let (color, line) = style.pen();
+        let (mut lines, from, _) =
+            node(&format!("edge{i}_from"), "", vec![("shape", "point".into()), ("width", "0.08".into())]);
+        let (text, _, to) = node(&format!("edge{i}"), meaning, vec![("shape", "plaintext".into())]);
+        lines.extend(text);
+        lines.push(format!("    {from} -> {to}{};", attrs(&[("color", color.into()), ("style", line.into())])));
+        samples.push((lines, from, to));
+    }
+    for row in samples.chunks(LEGEND_ROW) {
+        for (lines, _, _) in row {
+            for line in lines {
+                let _ = writeln!(out, "{line}");
+            }
+        }
+        for pair in row.windows(2) {
+            let _ = writeln!(out, "    {} -> {} [style=\"invis\"];", pair[0].2, pair[1].1);
+        }
+    }
     let _ = writeln!(out, "  }}");
 }
 

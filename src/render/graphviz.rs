@@ -1,38 +1,52 @@
-//! Runs Graphviz's `dot` to turn DOT text into an image (SVG, PNG), and says how
-//! to install it when it is missing.
+//! Runs Graphviz's `dot` to turn DOT text into an image (SVG, PNG, PDF), and says
+//! how to install it when it is missing.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 
-/// Runs Graphviz `dot` to turn DOT text into `format` (svg, png) at `out`. When
-/// `dot` fails (or stops reading), the error carries what it said.
+/// Runs Graphviz `dot` to turn DOT text into `format` (svg, png, pdf) at `out`.
+/// When `dot` fails (or stops reading), the error carries what it said.
 pub fn to_image(dot_text: &str, format: &str, out: &Path) -> Result<()> {
+    run_dot(dot_text, format, Some(out)).map(|_| ())
+}
+
+/// The SVG text Graphviz draws for `dot_text`.
+pub fn to_svg(dot_text: &str) -> Result<String> {
+    let bytes = run_dot(dot_text, "svg", None)?;
+    String::from_utf8(bytes).context("dot wrote SVG that is not UTF-8")
+}
+
+/// `dot -T<format>`, writing to `out`, or returning what it wrote to its output.
+fn run_dot(dot_text: &str, format: &str, out: Option<&Path>) -> Result<Vec<u8>> {
     use std::io::Write as _;
-    let mut child = match Command::new("dot")
-        .arg(format!("-T{format}"))
-        .arg("-o")
-        .arg(out)
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    {
+    let mut command = Command::new("dot");
+    command.arg(format!("-T{format}"));
+    if let Some(out) = out {
+        command.arg("-o").arg(out);
+    }
+    let target = out.map(|o| o.display().to_string()).unwrap_or_else(|| format!("{format} output"));
+    let mut child = match command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn() {
         Ok(c) => c,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             bail!("rendering {format} needs Graphviz's `dot`, which is not installed (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz); --format dot works without it")
         }
         Err(e) => return Err(e).context("starting dot"),
     };
-    let written = child.stdin.take().context("dot's input")?.write_all(dot_text.as_bytes());
+    let mut stdin = child.stdin.take().context("dot's input")?;
+    // Written from a thread: dot may fill its output pipe before it has read all its input.
+    let text = dot_text.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(text.as_bytes()));
     let finished = child.wait_with_output().context("waiting for dot")?;
+    let written = writer.join().unwrap_or_else(|_| Err(std::io::Error::other("writer thread panicked")));
     let said = String::from_utf8_lossy(&finished.stderr);
     let said = said.lines().find(|l| !l.trim().is_empty()).unwrap_or("no message").trim();
     if !finished.status.success() {
-        bail!("dot failed ({}) writing {}: {said}", finished.status, out.display());
+        bail!("dot failed ({}) writing {target}: {said}", finished.status);
     }
     if let Err(e) = written {
-        bail!("dot stopped reading its input ({e}) writing {}: {said}", out.display());
+        bail!("dot stopped reading its input ({e}) writing {target}: {said}");
     }
-    Ok(())
+    Ok(finished.stdout)
 }

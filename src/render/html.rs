@@ -1,0 +1,122 @@
+//! The interactive view: one self-contained HTML page holding a diagram's SVG
+//! (as Graphviz drew it), what every node and edge stands for as JSON, and a small
+//! script for pan, zoom and a side panel that shows, for what is clicked, its
+//! assets' attributes, their findings and each finding's evidence hop by hop. A
+//! content security policy lets the page load nothing: no request leaves it.
+//! `#select=n3` in the address opens the panel on node `n3` (or edge `e3`).
+
+use serde_json::{json, Value};
+
+use super::picture::{Look, Picture};
+use super::select::hops_text;
+use super::Scene;
+use crate::findings::Outcome;
+
+const PAGE: &str = include_str!("html_page.html");
+
+/// What the panel shows for every node (`n0`, …) and edge (`e0`, …), by the
+/// SVG element ids `dot::write` gives them.
+fn panel_data(scene: &Scene, picture: &Picture) -> Value {
+    let g = scene.graph;
+    let mut items = serde_json::Map::new();
+    let nodes = picture.nodes();
+    for (i, n) in nodes.iter().enumerate() {
+        let members: Vec<Value> = n
+            .stands_for
+            .iter()
+            .filter_map(|id| g.asset(&auditgraph_model::AssetId::new(id.clone())))
+            .map(|a| {
+                let findings: Vec<Value> = scene
+                    .findings
+                    .iter()
+                    .filter(|f| f.asset == a.id && f.outcome != Outcome::Pass)
+                    .map(|f| {
+                        json!({
+                            "control": f.control,
+                            "title": f.title,
+                            "severity": f.severity.as_str(),
+                            "outcome": if f.outcome == Outcome::Fail { "fail" } else { "unknown" },
+                            "evidence": f.evidence.iter().map(|e| json!({
+                                "summary": e.summary,
+                                "hops": hops_text(g, &e.hops).lines().map(str::to_string).collect::<Vec<_>>(),
+                            })).collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect();
+                json!({
+                    "name": a.name,
+                    "id": a.id.as_str(),
+                    "kind": a.kind().to_string(),
+                    "account": a.account,
+                    "region": a.region,
+                    "attributes": serde_json::to_value(&a.attributes).unwrap_or(Value::Null),
+                    "findings": findings,
+                })
+            })
+            .collect();
+        let what = if n.look == Look::Part { "diagram" } else { n.look.meaning() };
+        items.insert(format!("n{i}"), json!({ "title": n.label, "what": what, "members": members }));
+    }
+    let label_of =
+        |id: &str| nodes.iter().find(|n| n.id == id).map(|n| n.label.lines().next().unwrap_or_default().to_string());
+    for (i, e) in picture.edges.iter().enumerate() {
+        items.insert(
+            format!("e{i}"),
+            json!({
+                "title": format!("{} → {}", label_of(&e.from).unwrap_or_default(), label_of(&e.to).unwrap_or_default()),
+                "what": e.style.meaning(),
+                "label": e.label,
+                "detail": e.detail.lines().collect::<Vec<_>>(),
+            }),
+        );
+    }
+    Value::Object(items)
+}
+
+/// Text safe inside HTML elements and attributes.
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The page for `picture`, whose SVG (from `dot -Tsvg`) is `svg`.
+pub fn page(scene: &Scene, picture: &Picture, svg: &str) -> String {
+    let svg = svg.find("<svg").map(|at| &svg[at..]).unwrap_or(svg);
+    // Inside <script>, only `</` could end the element early.
+    let data = panel_data(scene, picture).to_string().replace("</", "<\\/");
+    fill(PAGE, &[("TITLE", &escape(&picture.title)), ("DATA", &data), ("SVG", svg)])
+}
+
+/// The template with each `{{NAME}}` replaced by its value, in one pass, so that
+/// a value holding a placeholder's text is never filled in itself.
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + values.iter().map(|v| v.1.len()).sum::<usize>());
+    let mut rest = template;
+    while let Some(at) = rest.find("{{") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        match after.find("}}").and_then(|end| values.iter().find(|(k, _)| *k == &after[..end]).map(|v| (end, v.1))) {
+            Some((end, value)) => {
+                out.push_str(value);
+                rest = &after[end + 2..];
+            }
+            None => {
+                out.push_str("{{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_filled_once_and_values_are_not_refilled() {
+        let filled = fill("<t>{{TITLE}}</t>{{DATA}}{{X}}", &[("TITLE", "{{DATA}}"), ("DATA", "d")]);
+        assert_eq!(filled, "<t>{{DATA}}</t>d{{X}}");
+        assert_eq!(escape("<a href=\"x\">&</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
+    }
+}
