@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks the engine on synthetic estates: `scan` end to end (with each stage's
-# time from --timings) at 10k, 100k and 1M assets, and every diagram view of a
-# 5,000-asset estate rendered to SVG by Graphviz. Wall time and peak memory come
+# time from --timings) at 10k, 100k and 1M assets, and every diagram view of 2,000-
+# and 5,000-asset estates, whole and paged (bench/diagrams.sh). Wall time and peak memory come
 # from /usr/bin/time -v; each figure is the median of RUNS runs.
 #
 #   bash bench/run.sh                 # all sizes
@@ -56,16 +56,4 @@ for n in $SIZES; do
 done
 
 echo
-echo "| diagram of a 5,000-asset estate | DOT + dot -Tsvg wall (median of $RUNS) | peak RSS |"
-echo "|---|---:|---:|"
-estate="$WORK/estate-5000"
-[ -d "$estate" ] || "$BIN" synth --assets 5000 --seed 1 -o "$estate" > /dev/null
-"$BIN" scan "$estate" --out "$WORK/snap-5000.json" > /dev/null
-for view in network exposure boundary iam; do
-    walls=(); peaks=()
-    for _ in $(seq "$RUNS"); do
-        read -r wall peak < <(measure "$BIN" diagram "$WORK/snap-5000.json" --view "$view" -o "$WORK/$view.svg")
-        walls+=("$wall"); peaks+=("$peak")
-    done
-    printf "| %s | %s s | %s MB |\n" "$view" "$(printf '%s\n' "${walls[@]}" | median)" "$(( $(printf '%s\n' "${peaks[@]}" | median | cut -d. -f1) / 1024 ))"
-done
+SIZES="2000 5000" RUNS="$RUNS" BENCH_DIR="$WORK" bash bench/diagrams.sh

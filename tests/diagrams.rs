@@ -224,10 +224,14 @@ fn svg_is_rendered_by_graphviz_with_the_expected_clusters() {
         "account 111111111111 (northwind-prod)",
         "VPC prod-main 10.0.0.0/16",
         "public subnet prod-public-a 10.0.1.0/24",
-        "Legend",
     ] {
         assert!(cluster_labels.iter().any(|l| l == expected), "no cluster `{expected}` in {cluster_labels:?}");
     }
+    let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).collect();
+    for entry in ["Legend", "host", "data store", "public subnet (routes to the internet)", "reaches (ports)"] {
+        assert!(texts.contains(&entry), "the legend lists `{entry}`");
+    }
+    assert!(!texts.contains(&"user, group or role"), "the network view draws no principal, so its legend names none");
     let png = auditgraph(dir.path(), &["diagram", "--view", "exposure", "--format", "png", "-o", "exposure.png"]);
     assert_eq!(png.code, 0, "{}", png.stderr);
     assert!(std::fs::read(dir.path().join("exposure.png")).unwrap().starts_with(b"\x89PNG"));
@@ -648,4 +652,53 @@ fn the_interactive_page_shows_a_node_with_its_evidence_in_a_real_browser() {
         .expect("the edge into prod-bastion");
     let dom = chromium_dom(&page, &format!("#select={edge}"));
     assert!(dom.contains("security group"), "the edge's rules are shown");
+}
+
+#[test]
+fn focus_narrows_the_iam_view_to_who_reaches_the_store_and_what_it_reaches() {
+    let s = demo_scan();
+    let focus: Vec<Selector> = vec!["name:northwind-prod-customer-data".parse().unwrap()];
+    let options = Options { focus: focus.clone(), ..Options::default() };
+    let focused = claims(&render::pictures(&scene(&s, None), View::Iam, &options));
+    let whole = claims(&render::pictures(&scene(&s, None), View::Iam, &Options::default()));
+    assert!(focused.len() < whole.len() / 2, "{} of {} edges kept", focused.len(), whole.len());
+    let bucket = "arn:aws:s3:::northwind-prod-customer-data";
+    // Every access edge kept ends at the focus, and every one to it is kept.
+    let access = |c: &&Claim| c.3 == EdgeStyle::Access;
+    assert!(focused.iter().filter(access).all(|c| c.1 == bucket), "{focused:?}");
+    let into: BTreeSet<&Claim> = whole.iter().filter(|c| c.1 == bucket).collect();
+    assert!(into.iter().all(|c| focused.contains(*c)) && !into.is_empty());
+    // Who can become a principal that reads it is kept: the vendor's account assumes vendor-audit.
+    let vendor = "arn:aws:iam::111111111111:role/vendor-audit";
+    assert!(into.iter().any(|c| c.0 == vendor), "vendor-audit reads it");
+    assert!(focused.contains(&(
+        "outside:arn:aws:iam::999999999999:root".to_string(),
+        vendor.to_string(),
+        "can assume".to_string(),
+        EdgeStyle::Structure
+    )));
+    // Users who cannot reach the bucket by any path are left out.
+    assert!(!focused.iter().any(|c| c.0.ends_with("user/dave")), "dave is staging's");
+}
+
+#[test]
+fn max_nodes_writes_an_overview_linking_parts_that_fit() {
+    let dir = scratch();
+    assert_eq!(auditgraph(dir.path(), &["scan", demo().to_str().unwrap()]).code, 0);
+    let run = auditgraph(dir.path(), &["diagram", "--view", "network", "--max-nodes", "30", "-o", "pages/net.svg"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut files: Vec<String> = std::fs::read_dir(dir.path().join("pages"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert!(files.len() > 3 && files.contains(&"net.svg".to_string()), "{files:?}");
+    let overview = std::fs::read_to_string(dir.path().join("pages/net.svg")).unwrap();
+    for part in files.iter().filter(|f| *f != "net.svg") {
+        assert!(overview.contains(&format!("xlink:href=\"{part}\"")), "the overview links {part}");
+        assert!(run.stderr.contains(&format!("wrote pages/{part}")), "{}", run.stderr);
+    }
+    assert!(files.iter().any(|f| f.contains("vpc-")), "an account over the budget is split by VPC: {files:?}");
+    let zero = auditgraph(dir.path(), &["diagram", "--max-nodes", "0", "-o", "x.svg"]);
+    assert_eq!(zero.code, 2, "{}", zero.stderr);
 }

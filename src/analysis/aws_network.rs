@@ -736,12 +736,14 @@ impl<'g> NetworkModel<'g> for AwsNetwork<'g> {
     }
 
     fn placement(&self, asset: &'g Asset) -> Option<Placement> {
-        let (vpc, subnet) = match &asset.attributes {
-            Attributes::AwsEc2Instance(i) => (self.vpc_of(&i.subnet)?, Some(&i.subnet)),
-            Attributes::AwsNatGateway(n) => (self.vpc_of(&n.subnet)?, Some(&n.subnet)),
-            Attributes::AwsRdsInstance(d) => (&d.vpc, None),
-            Attributes::AwsLoadBalancer(l) => (&l.vpc, None),
-            Attributes::AwsInternetGateway(g) => (g.vpcs.first()?, None),
+        // A database or load balancer spans the subnets of its group: drawn in a
+        // container for that group (public when any of them routes to the internet).
+        let (vpc, subnets): (&AssetId, &[AssetId]) = match &asset.attributes {
+            Attributes::AwsEc2Instance(i) => (self.vpc_of(&i.subnet)?, std::slice::from_ref(&i.subnet)),
+            Attributes::AwsNatGateway(n) => (self.vpc_of(&n.subnet)?, std::slice::from_ref(&n.subnet)),
+            Attributes::AwsRdsInstance(d) => (&d.vpc, &d.subnets),
+            Attributes::AwsLoadBalancer(l) => (&l.vpc, &l.subnets),
+            Attributes::AwsInternetGateway(g) => (g.vpcs.first()?, &[]),
             _ => return None,
         };
         let network_label = match self.graph.asset(vpc) {
@@ -754,16 +756,28 @@ impl<'g> NetworkModel<'g> for AwsNetwork<'g> {
             },
             None => format!("network {}", short(vpc)),
         };
-        let subnet = subnet.map(|s| {
-            let public = self.is_public_subnet(s);
-            let label = match (self.graph.asset(s), self.subnets.get(s)) {
-                (Some(a), Some(sub)) => {
-                    format!("{} subnet {} {}", if public { "public" } else { "private" }, a.name, sub.cidr_block)
-                }
-                _ => format!("subnet {}", short(s)),
-            };
-            (s.clone(), label, public)
-        });
+        let describe = |s: &AssetId| match (self.graph.asset(s), self.subnets.get(s)) {
+            (Some(a), Some(sub)) => format!("{} {}", a.name, sub.cidr_block),
+            _ => short(s).to_string(),
+        };
+        let subnet = match subnets {
+            [] => None,
+            [s] => {
+                let public = self.is_public_subnet(s);
+                let label = match self.subnets.get(s) {
+                    Some(_) => format!("{} subnet {}", if public { "public" } else { "private" }, describe(s)),
+                    None => format!("subnet {}", short(s)),
+                };
+                Some((s.clone(), label, public))
+            }
+            many => {
+                let public = many.iter().any(|s| self.is_public_subnet(s));
+                let names: Vec<String> = many.iter().map(describe).collect();
+                let ids: Vec<&str> = many.iter().map(AssetId::as_str).collect();
+                let label = format!("{} subnets {}", if public { "public" } else { "private" }, names.join(", "));
+                Some((AssetId::new(ids.join("+")), label, public))
+            }
+        };
         Some(Placement { network: (vpc.clone(), network_label), subnet })
     }
 }

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::legend::Legend;
-use super::picture::{Cluster, ClusterLook, Edge, Look, Node, Picture};
+use super::picture::{Cluster, ClusterLook, Edge, EdgeStyle, Look, Node, Picture};
 
 /// Quotes a string for DOT (`"` and `\` escaped, newlines as `\n`). A character
 /// that could move a terminal's cursor or that XML forbids (controls, U+FFFE) is
@@ -188,75 +188,78 @@ fn cluster_body(out: &mut String, c: &Cluster, name: &str, depth: usize, ids: &m
     }
 }
 
-/// Legend samples per row: rows are chains of invisible edges, so that the
-/// samples read left to right in a compact block.
-const LEGEND_ROW: usize = 4;
+/// Legend entries per row of its table.
+const LEGEND_ROW: usize = 3;
 
-/// The legend as a cluster of samples: a node per look and mark, a box per
-/// container fill, a short edge per edge style ending at its meaning.
+/// Text safe inside a Graphviz HTML-like label.
+fn html_text(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// How an edge style is drawn in the legend's table: a coloured arrow of its line.
+fn edge_sample(style: EdgeStyle) -> String {
+    let (color, line) = style.pen();
+    let arrow = match line {
+        "dashed" => "- - - ▶",
+        "dotted" => "· · · · ▶",
+        "bold" => "━━━▶",
+        _ => "───▶",
+    };
+    format!(r#"<TD><FONT COLOR="{color}">{arrow}</FONT></TD>"#)
+}
+
+/// The legend: one node holding a table (a table does not take part in the ranks
+/// of the layout, so it stays compact however wide the diagram is). Each entry is a
+/// sample cell (the fill and shape of a node, the mark, the container fill, the
+/// line of an edge) and its meaning.
 fn legend(out: &mut String, legend: &Legend) {
     if legend.is_empty() {
         return;
     }
-    let _ = writeln!(out, "  subgraph \"cluster_legend\" {{");
-    let _ = writeln!(out, "    label=\"Legend\"; style=\"rounded\"; color=\"#999999\"; fontsize=12;");
-    // Each sample: its lines, and the names of its first and last node.
-    let mut samples: Vec<(Vec<String>, String, String)> = Vec::new();
-    let node = |id: &str, label: &str, list: Vec<(&str, String)>| {
-        let mut all = vec![("label", label.to_string())];
-        all.extend(list);
-        let name = quote(&format!("legend_{id}"));
-        (vec![format!("    {name}{};", attrs(&all))], name.clone(), name)
+    let swatch = |fill: &str, border: &str, width: u8, text: &str| {
+        format!(r#"<TD BGCOLOR="{fill}" COLOR="{border}" BORDER="{width}">{}</TD>"#, html_text(text))
     };
+    let mut entries: Vec<(String, String)> = Vec::new();
     for look in &legend.looks {
-        let list = vec![("shape", look.shape().into()), ("style", "filled".into()), ("fillcolor", look.fill().into())];
-        let label = if *look == Look::Junction { String::new() } else { look.meaning().to_string() };
-        samples.push(node(&format!("{look:?}"), &label, list));
-        if *look == Look::Junction {
-            samples.push(node("junction_text", look.meaning(), vec![("shape", "plaintext".into())]));
-        }
+        entries.push((swatch(look.fill(), "#333333", 1, look.shape()), look.meaning().to_string()));
     }
     if legend.aggregated {
-        let text = "N × name: N assets alike in place,\nrules, findings and edges";
-        samples.push(node("aggregated", text, vec![("shape", "box".into())]));
+        entries.push((
+            swatch("#ffffff", "#333333", 1, "N × name"),
+            "N assets alike in place, rules, findings and edges".into(),
+        ));
     }
     if legend.flagged {
-        let list = vec![("shape", "box".into()), ("color", "#cc0000".into()), ("penwidth", "2.5".into())];
-        samples.push(node("flagged", "has failed findings", list));
+        entries.push((
+            swatch("#ffffff", "#cc0000", 3, "red border"),
+            "has failed findings (N findings: controls failed)".into(),
+        ));
     }
     if legend.exposed_store {
-        let list = vec![("shape", "cylinder".into()), ("peripheries", "2".into())];
-        samples.push(node("exposed", "data store the internet reaches", list));
+        entries.push((
+            swatch(Look::DataStore.fill(), "#333333", 2, "double border"),
+            "data store the internet reaches".into(),
+        ));
     }
     for look in &legend.containers {
-        let list = vec![
-            ("shape", "box".into()),
-            ("style", "rounded,filled".into()),
-            ("fillcolor", look.fill().into()),
-            ("color", "#999999".into()),
-        ];
-        samples.push(node(&format!("{look:?}"), look.meaning(), list));
+        entries.push((swatch(look.fill(), "#999999", 1, "container"), look.meaning().to_string()));
     }
-    for (i, (style, meaning)) in legend.edges.iter().enumerate() {
-        let (color, line) = style.pen();
-        let (mut lines, from, _) =
-            node(&format!("edge{i}_from"), "", vec![("shape", "point".into()), ("width", "0.08".into())]);
-        let (text, _, to) = node(&format!("edge{i}"), meaning, vec![("shape", "plaintext".into())]);
-        lines.extend(text);
-        lines.push(format!("    {from} -> {to}{};", attrs(&[("color", color.into()), ("style", line.into())])));
-        samples.push((lines, from, to));
+    for (style, meaning) in &legend.edges {
+        entries.push((edge_sample(*style), meaning.clone()));
     }
-    for row in samples.chunks(LEGEND_ROW) {
-        for (lines, _, _) in row {
-            for line in lines {
-                let _ = writeln!(out, "{line}");
-            }
+    let mut rows = String::new();
+    for row in entries.chunks(LEGEND_ROW) {
+        rows.push_str("<TR>");
+        for (sample, meaning) in row {
+            rows.push_str(&format!(r#"{sample}<TD ALIGN="LEFT">{}</TD>"#, html_text(meaning)));
         }
-        for pair in row.windows(2) {
-            let _ = writeln!(out, "    {} -> {} [style=\"invis\"];", pair[0].2, pair[1].1);
-        }
+        rows.push_str("</TR>");
     }
-    let _ = writeln!(out, "  }}");
+    let _ = writeln!(
+        out,
+        r##"  "legend" [shape="plaintext", margin="0", fontsize="10", label=<<TABLE BORDER="1" COLOR="#999999" CELLBORDER="0" CELLSPACING="3" CELLPADDING="3"><TR><TD COLSPAN="{}"><B>Legend</B></TD></TR>{rows}</TABLE>>];"##,
+        2 * LEGEND_ROW.min(entries.len())
+    );
 }
 
 #[cfg(test)]

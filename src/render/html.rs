@@ -73,6 +73,12 @@ fn panel_data(scene: &Scene, picture: &Picture) -> Value {
     Value::Object(items)
 }
 
+/// JSON to hold inside a `<script>` element: only `</` could end it early, and
+/// `<\/` reads back as the same JSON string.
+fn script_json(value: &Value) -> String {
+    value.to_string().replace("</", "<\\/")
+}
+
 /// Text safe inside HTML elements and attributes.
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -81,8 +87,7 @@ fn escape(s: &str) -> String {
 /// The page for `picture`, whose SVG (from `dot -Tsvg`) is `svg`.
 pub fn page(scene: &Scene, picture: &Picture, svg: &str) -> String {
     let svg = svg.find("<svg").map(|at| &svg[at..]).unwrap_or(svg);
-    // Inside <script>, only `</` could end the element early.
-    let data = panel_data(scene, picture).to_string().replace("</", "<\\/");
+    let data = script_json(&panel_data(scene, picture));
     fill(PAGE, &[("TITLE", &escape(&picture.title)), ("DATA", &data), ("SVG", svg)])
 }
 
@@ -118,5 +123,9 @@ mod tests {
         let filled = fill("<t>{{TITLE}}</t>{{DATA}}{{X}}", &[("TITLE", "{{DATA}}"), ("DATA", "d")]);
         assert_eq!(filled, "<t>{{DATA}}</t>d{{X}}");
         assert_eq!(escape("<a href=\"x\">&</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
+        let hostile = json!({"name": "</script><script>alert(1)</script>"});
+        let held = script_json(&hostile);
+        assert!(!held.contains("</"), "{held}");
+        assert_eq!(serde_json::from_str::<Value>(&held).unwrap(), hostile);
     }
 }

@@ -154,7 +154,13 @@ fn overview(composer: &Parts, parts: &[Part], options: &Options) -> Picture {
                 outside.insert(id.clone());
             }
         }
-        let label = format!("{} {}", n, if n == 1 { "edge" } else { "edges" });
+        let what = match style {
+            EdgeStyle::Crossing => "entry point",
+            EdgeStyle::Reach | EdgeStyle::Undecided => "path",
+            EdgeStyle::Access => "access edge",
+            EdgeStyle::Structure => "relation",
+        };
+        let label = format!("{n} {what}{}", if n == 1 { "" } else { "s" });
         picture.edges.push(Edge { from, to, label, style, detail: String::new() });
     }
     for id in outside {

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Benchmarks the diagrams on synthetic estates (default 2,000 and 5,000 assets):
+# for every view, drawn whole and with a page budget (--max-nodes, default 60):
+# how many diagrams, the nodes of the largest, the pixel size of the largest PNG
+# (drawn once), and the wall time and peak memory of drawing them all as SVG (DOT,
+# then `dot -Tsvg` per diagram; medians of RUNS runs). Run by bench/run.sh, or alone:
+#
+#   bash bench/diagrams.sh
+#   SIZES=5000 MAX_NODES=80 bash bench/diagrams.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SIZES=${SIZES:-"2000 5000"}
+RUNS=${RUNS:-3}
+MAX_NODES=${MAX_NODES:-60}
+WORK=${BENCH_DIR:-/tmp/auditgraph-bench}
+mkdir -p "$WORK"
+
+cargo build --release --quiet
+BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/auditgraph
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# Runs a command under /usr/bin/time -v; prints "wall_seconds peak_kb".
+measure() {
+    /usr/bin/time -v "$@" > /dev/null 2> "$WORK/last.err"
+    local wall peak
+    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,t,":"); s=0; for(i=1;i<=n;i++) s=s*60+t[i]; print s}' "$WORK/last.err")
+    peak=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/last.err")
+    echo "$wall $peak"
+}
+
+# Width x height of a PNG, from its header.
+png_size() { python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); print("%d x %d" % struct.unpack(">II", d[16:24]))' "$1"; }
+
+echo "| assets | view | budget | diagrams | nodes of the largest | largest PNG (px) | wall, all diagrams as SVG (median of $RUNS) | peak RSS |"
+echo "|---:|---|---:|---:|---:|---:|---:|---:|"
+for n in $SIZES; do
+    estate="$WORK/estate-$n"
+    [ -d "$estate" ] || "$BIN" synth --assets "$n" --seed 1 -o "$estate" > /dev/null
+    [ -f "$WORK/snap-$n.json" ] || "$BIN" scan "$estate" --out "$WORK/snap-$n.json" > /dev/null
+    for view in network exposure boundary iam; do
+        for budget in none "$MAX_NODES"; do
+            out="$WORK/diagrams-$n-$view-$budget"
+            args=(diagram "$WORK/snap-$n.json" --view "$view")
+            [ "$budget" = none ] || args+=(--max-nodes "$budget")
+            walls=(); peaks=()
+            for _ in $(seq "$RUNS"); do
+                rm -rf "$out" && mkdir -p "$out"
+                read -r wall peak < <(measure "$BIN" "${args[@]}" -o "$out/$view.svg")
+                walls+=("$wall"); peaks+=("$peak")
+            done
+            "$BIN" "${args[@]}" -o "$out/$view.dot" 2> /dev/null
+            "$BIN" "${args[@]}" -o "$out/$view.png" 2> /dev/null
+            count=$(find "$out" -name '*.png' | wc -l)
+            nodes=$(for f in "$out"/*.dot; do grep -c '\[id="n' "$f"; done | sort -n | tail -1)
+            largest=$(for f in "$out"/*.png; do python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); w,h=struct.unpack(">II", d[16:24]); print(w*h, sys.argv[1])' "$f"; done | sort -n | tail -1 | cut -d' ' -f2)
+            printf "| %s | %s | %s | %s | %s | %s | %s s | %s MB |\n" "$n" "$view" "$budget" "$count" "$nodes" "$(png_size "$largest")" \
+                "$(printf '%s\n' "${walls[@]}" | median)" "$(( $(printf '%s\n' "${peaks[@]}" | median | cut -d. -f1) / 1024 ))"
+        done
+    done
+done
