@@ -87,9 +87,8 @@ pub fn write(picture: &Picture) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "digraph auditgraph {{");
     let graph = [
-        ("label", picture.title.chars().take(MAX_TEXT).collect()),
         ("labelloc", "t".into()),
-        ("fontsize", "20".into()),
+        ("fontsize", "12".into()),
         ("fontname", "Helvetica".into()),
         ("rankdir", "LR".into()),
         ("compound", "true".into()),
@@ -97,6 +96,7 @@ pub fn write(picture: &Picture) -> String {
         ("forcelabels", "true".into()),
     ];
     let _ = writeln!(out, "  graph{};", attrs(&graph));
+    let _ = writeln!(out, "  graph [label=<{}>];", heading(&picture.title, &Legend::of(picture)));
     let _ = writeln!(out, "  node [fontname=\"Helvetica\", fontsize=11];");
     let _ = writeln!(out, "  edge [fontname=\"Helvetica\", fontsize=9];");
     let mut ids = 0..;
@@ -111,7 +111,6 @@ pub fn write(picture: &Picture) -> String {
         let names: Vec<String> = column.iter().map(|id| node_name(id)).collect();
         let _ = writeln!(out, "  {{rank=same; {};}}", names.join("; "));
     }
-    legend(&mut out, &Legend::of(picture));
     let _ = writeln!(out, "}}");
     out
 }
@@ -189,11 +188,28 @@ fn cluster_body(out: &mut String, c: &Cluster, name: &str, depth: usize, ids: &m
 }
 
 /// Legend entries per row of its table.
-const LEGEND_ROW: usize = 3;
+const LEGEND_ROW: usize = 4;
 
 /// Text safe inside a Graphviz HTML-like label.
+/// Characters that could move a terminal's cursor or that XML forbids are written
+/// as their escape text (`\u{1b}`), as `quote` does.
 fn html_text(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\n' => out.push_str("<BR/>"),
+            c if crate::terminal::is_unsafe_char(c) || is_noncharacter(c) => {
+                out.push('\\');
+                out.extend(c.escape_unicode());
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// How an edge style is drawn in the legend's table: a coloured arrow of its line.
@@ -205,19 +221,25 @@ fn edge_sample(style: EdgeStyle) -> String {
         "bold" => "━━━▶",
         _ => "───▶",
     };
-    format!(r#"<TD><FONT COLOR="{color}">{arrow}</FONT></TD>"#)
+    format!(r#"<TD><FONT COLOR="{color}" POINT-SIZE="10">{arrow}</FONT></TD>"#)
 }
 
-/// The legend: one node holding a table (a table does not take part in the ranks
-/// of the layout, so it stays compact however wide the diagram is). Each entry is a
-/// sample cell (the fill and shape of a node, the mark, the container fill, the
-/// line of an edge) and its meaning.
-fn legend(out: &mut String, legend: &Legend) {
+/// The diagram's heading, as the graph's label: its title, and under it the legend
+/// as a table (a label takes no part in the layout's ranks, so the legend neither
+/// widens a column nor pushes the diagram aside). Each legend entry is a sample
+/// cell (the fill and shape of a node, the mark, the container fill, the line of an
+/// edge) and its meaning.
+fn heading(title: &str, legend: &Legend) -> String {
+    let title: String = title.chars().take(MAX_TEXT).collect();
+    let title = format!(r#"<TR><TD><FONT POINT-SIZE="20">{}</FONT></TD></TR>"#, html_text(&title));
     if legend.is_empty() {
-        return;
+        return format!(r#"<TABLE BORDER="0">{title}</TABLE>"#);
     }
     let swatch = |fill: &str, border: &str, width: u8, text: &str| {
-        format!(r#"<TD BGCOLOR="{fill}" COLOR="{border}" BORDER="{width}">{}</TD>"#, html_text(text))
+        format!(
+            r#"<TD BGCOLOR="{fill}" COLOR="{border}" BORDER="{width}"><FONT POINT-SIZE="10">{}</FONT></TD>"#,
+            html_text(text)
+        )
     };
     let mut entries: Vec<(String, String)> = Vec::new();
     for look in &legend.looks {
@@ -251,15 +273,17 @@ fn legend(out: &mut String, legend: &Legend) {
     for row in entries.chunks(LEGEND_ROW) {
         rows.push_str("<TR>");
         for (sample, meaning) in row {
-            rows.push_str(&format!(r#"{sample}<TD ALIGN="LEFT">{}</TD>"#, html_text(meaning)));
+            rows.push_str(&format!(
+                r#"{sample}<TD ALIGN="LEFT"><FONT POINT-SIZE="10">{}</FONT></TD>"#,
+                html_text(meaning)
+            ));
         }
         rows.push_str("</TR>");
     }
-    let _ = writeln!(
-        out,
-        r##"  "legend" [shape="plaintext", margin="0", fontsize="10", label=<<TABLE BORDER="1" COLOR="#999999" CELLBORDER="0" CELLSPACING="3" CELLPADDING="3"><TR><TD COLSPAN="{}"><B>Legend</B></TD></TR>{rows}</TABLE>>];"##,
+    format!(
+        r##"<TABLE BORDER="0">{title}<TR><TD><TABLE BORDER="1" COLOR="#999999" CELLBORDER="0" CELLSPACING="3" CELLPADDING="3"><TR><TD COLSPAN="{}"><FONT POINT-SIZE="11"><B>Legend</B></FONT></TD></TR>{rows}</TABLE></TD></TR></TABLE>"##,
         2 * LEGEND_ROW.min(entries.len())
-    );
+    )
 }
 
 #[cfg(test)]

@@ -176,7 +176,7 @@ impl Selection {
         }
         for o in &b.outside_access {
             let id = format!("outside:{}", o.who);
-            self.outsiders.entry(id.clone()).or_insert_with(|| format!("{} (outside the estate)", o.who));
+            self.outsiders.entry(id.clone()).or_insert_with(|| o.who.clone());
             let detail = format!("{} has {} access to {}", o.who, o.access, name_in(graph, &o.to));
             self.edge(id, o.to.to_string(), o.access.clone(), EdgeStyle::Access, detail);
         }
