@@ -12,7 +12,7 @@ queries=${QUERIES:-"$(cd "$(dirname "$0")/.." && pwd)/queries"}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+source "$(dirname "$0")/lib.sh"
 
 echo "| run | binary | wall | peak RSS | read | build | analyse | controls | write |"
 echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|"

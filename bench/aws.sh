@@ -32,7 +32,7 @@ seed_start=$(date +%s.%N)
 .venv/bin/python tests/aws_seed.py "$ENDPOINT" bulk "$STACKS" > /dev/null
 seed_secs=$(echo "$(date +%s.%N) - $seed_start" | bc)
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+source bench/lib.sh
 
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 walls=(); peaks=(); requests=(); cpus=()

@@ -17,16 +17,7 @@ mkdir -p "$WORK"
 cargo build --release --quiet
 BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/auditgraph
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-
-# Runs a command under /usr/bin/time -v; prints "wall_seconds peak_kb" and keeps stderr in $WORK/last.err.
-measure() {
-    /usr/bin/time -v "$@" > /dev/null 2> "$WORK/last.err"
-    local wall peak
-    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,t,":"); s=0; for(i=1;i<=n;i++) s=s*60+t[i]; print s}' "$WORK/last.err")
-    peak=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/last.err")
-    echo "$wall $peak"
-}
+source bench/lib.sh
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m); date: $(date -u +%Y-%m-%d)"
 echo

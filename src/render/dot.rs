@@ -7,25 +7,47 @@ use std::fmt::Write;
 use super::legend::Legend;
 use super::picture::{Cluster, ClusterLook, Edge, EdgeStyle, Look, Node, Picture};
 
-/// Quotes a string for DOT (`"` and `\` escaped, newlines as `\n`). A character
-/// that could move a terminal's cursor or that XML forbids (controls, U+FFFE) is
-/// written as its escape text (`\u{1b}`), so an SVG of any name is well-formed.
+/// Quotes a string for DOT (`"` and `\` escaped, newlines as `\n`), each unsafe
+/// character as `escaped` writes it.
 pub fn quote(s: &str) -> String {
+    let special = |c| match c {
+        '"' => Some("\\\""),
+        '\\' => Some("\\\\"),
+        '\n' => Some("\\n"),
+        _ => None,
+    };
+    // A backslash itself is escaped in DOT: `\\u{1b}` shows as `\u{1b}`.
+    format!("\"{}\"", escaped(s, special, "\\"))
+}
+
+/// Text safe inside a Graphviz HTML-like label (newlines as line breaks).
+fn html_text(s: &str) -> String {
+    let special = |c| match c {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        '"' => Some("&quot;"),
+        '\n' => Some("<BR/>"),
+        _ => None,
+    };
+    escaped(s, special, "")
+}
+
+/// `s` with each character `special` names replaced. A character that could move
+/// a terminal's cursor or that XML forbids (controls, U+FFFE) is written as its
+/// escape text (`\u{1b}`, after `prefix`), so an SVG of any name is well-formed.
+fn escaped(s: &str, special: impl Fn(char) -> Option<&'static str>, prefix: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
     for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c if crate::terminal::is_unsafe_char(c) || is_noncharacter(c) => {
-                out.push('\\');
+        match special(c) {
+            Some(replacement) => out.push_str(replacement),
+            None if crate::terminal::is_unsafe_char(c) || is_noncharacter(c) => {
+                out.push_str(prefix);
                 out.extend(c.escape_unicode());
             }
-            _ => out.push(c),
+            None => out.push(c),
         }
     }
-    out.push('"');
     out
 }
 
@@ -190,28 +212,6 @@ fn cluster_body(out: &mut String, c: &Cluster, name: &str, depth: usize, ids: &m
 /// Legend entries per row of its table.
 const LEGEND_ROW: usize = 4;
 
-/// Text safe inside a Graphviz HTML-like label.
-/// Characters that could move a terminal's cursor or that XML forbids are written
-/// as their escape text (`\u{1b}`), as `quote` does.
-fn html_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("<BR/>"),
-            c if crate::terminal::is_unsafe_char(c) || is_noncharacter(c) => {
-                out.push('\\');
-                out.extend(c.escape_unicode());
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// How an edge style is drawn in the legend's table: a coloured arrow of its line.
 fn edge_sample(style: EdgeStyle) -> String {
     let (color, line) = style.pen();
@@ -295,6 +295,7 @@ mod tests {
         assert_eq!(quote(r#"a "b" \c"#), r#""a \"b\" \\c""#);
         assert_eq!(attrs(&[("label", "x\ny".into())]), r#" [label="x\ny"]"#);
         assert_eq!(quote("x\u{1b}[31m\u{fffe}"), r#""x\\u{1b}[31m\\u{fffe}""#);
+        assert_eq!(html_text("<b>&\"\n\u{1b}"), r#"&lt;b&gt;&amp;&quot;<BR/>\u{1b}"#);
     }
 
     #[test]
