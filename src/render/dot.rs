@@ -148,6 +148,10 @@ fn node_line(n: &Node, index: usize) -> String {
         ("style", "filled".to_string()),
         ("fillcolor", n.look.fill().to_string()),
     ];
+    if n.look == Look::DataStore {
+        // Room for the cylinder's top curve above the name.
+        list.push(("margin", "0.15,0.2".into()));
+    }
     if n.flagged {
         list.push(("color", "#cc0000".into()));
         list.push(("penwidth", "2.5".into()));
