@@ -21,8 +21,9 @@ fn panel_data(scene: &Scene, picture: &Picture) -> Value {
     let mut items = serde_json::Map::new();
     let nodes = picture.nodes();
     for (i, n) in nodes.iter().enumerate() {
-        let members: Vec<Value> = n
-            .stands_for
+        // A part of an overview links to its own page, which shows its assets.
+        let shown: &[String] = if n.look == Look::Part { &[] } else { &n.stands_for };
+        let members: Vec<Value> = shown
             .iter()
             .filter_map(|id| g.asset(&auditgraph_model::AssetId::new(id.clone())))
             .map(|a| {
@@ -55,7 +56,7 @@ fn panel_data(scene: &Scene, picture: &Picture) -> Value {
             })
             .collect();
         let what = if n.look == Look::Part { "diagram" } else { n.look.meaning() };
-        items.insert(format!("n{i}"), json!({ "title": n.label, "what": what, "members": members }));
+        items.insert(format!("n{i}"), json!({ "title": n.label, "what": what, "members": members, "link": n.url }));
     }
     let label_of =
         |id: &str| nodes.iter().find(|n| n.id == id).map(|n| n.label.lines().next().unwrap_or_default().to_string());
