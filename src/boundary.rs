@@ -44,7 +44,11 @@ pub struct Crossing {
 pub struct OutsideAccess {
     pub who: String,
     pub to: AssetId,
+    /// The access in words: levels, the seed, the role taken, what grants it.
     pub access: String,
+    /// The levels and the role taken (`read, write as role vendor-audit`), which a
+    /// diagram labels the edge with.
+    pub levels: String,
 }
 
 /// One actor with access to a seed, directly or as the last role of `path`.
@@ -242,7 +246,9 @@ pub fn compute(graph: &AssetGraph, facts: &Facts, seeds: &[Selector], seed_text:
                 }
                 outside => {
                     let who = outside.describe(&|id| scope.name(id));
-                    scope.outside.insert(OutsideAccess { who, to: seed.clone(), access: why });
+                    let conditional = if holder.on.is_empty() { "" } else { " (conditional)" };
+                    let levels = format!("{levels}{via}{conditional}");
+                    scope.outside.insert(OutsideAccess { who, to: seed.clone(), access: why, levels });
                 }
             }
         }

@@ -450,7 +450,7 @@ fn analysis_claims(s: &Scan, view: View, b: Option<&boundary::Boundary>) -> BTre
                 }
             }
             for o in &b.outside_access {
-                all.insert((format!("outside:{}", o.who), o.to.to_string(), o.access.clone(), EdgeStyle::Access));
+                all.insert((format!("outside:{}", o.who), o.to.to_string(), o.levels.clone(), EdgeStyle::Access));
             }
         }
         View::Iam => {

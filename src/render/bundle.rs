@@ -1,6 +1,7 @@
 //! Bundles access edges that say the same thing: when several actors have the same
-//! access levels to the same set of data stores, their edges meet at one junction
-//! and fan out from it once, instead of every actor drawing an edge to every store.
+//! access levels to the same set of data stores (or one actor to many), their edges
+//! meet at one junction and fan out from it once, instead of every actor drawing a
+//! labelled edge to every store.
 //! A junction claims exactly what the edges it replaces did: each actor into it has
 //! the levels on its in-edge to each store out of it.
 
@@ -8,8 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::picture::{Edge, EdgeStyle, Look, Node, Picture};
 
-/// The fewest actors and stores worth a junction.
+/// The fewest actors and stores worth a junction: two actors sharing two stores,
+/// or one actor with the same access to three (one labelled edge instead of three).
 const BUNDLE_AT: usize = 2;
+const FAN_OUT_AT: usize = 3;
 
 /// Replaces the picture's access edges by junctions where actors share the same
 /// levels to the same stores.
@@ -28,7 +31,11 @@ pub fn bundle(picture: &mut Picture) {
     }
     let mut bundled: BTreeSet<(String, String, String)> = BTreeSet::new();
     let mut added = Vec::new();
-    for (i, ((levels, stores), actors)) in shared.into_iter().filter(|(_, a)| a.len() >= BUNDLE_AT).enumerate() {
+    for (i, ((levels, stores), actors)) in shared
+        .into_iter()
+        .filter(|((_, stores), actors)| actors.len() >= BUNDLE_AT || stores.len() >= FAN_OUT_AT)
+        .enumerate()
+    {
         let junction = format!("bundle:{i}");
         // Drawn in the innermost container that holds all its stores, beside them.
         let paths: Vec<Vec<String>> = stores.iter().filter_map(|s| picture.clusters.path_of(s)).collect();

@@ -177,8 +177,8 @@ impl Selection {
         for o in &b.outside_access {
             let id = format!("outside:{}", o.who);
             self.outsiders.entry(id.clone()).or_insert_with(|| o.who.clone());
-            let detail = format!("{} has {} access to {}", o.who, o.access, name_in(graph, &o.to));
-            self.edge(id, o.to.to_string(), o.access.clone(), EdgeStyle::Access, detail);
+            let detail = format!("{}: {}", o.who, o.access);
+            self.edge(id, o.to.to_string(), o.levels.clone(), EdgeStyle::Access, detail);
         }
     }
 
