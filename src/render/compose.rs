@@ -104,54 +104,14 @@ impl Parts<'_, '_> {
             cluster.nodes.push(node);
             scopes.insert(g.members[0].account.as_str());
         }
-        let mut extra: BTreeSet<String> = BTreeSet::new();
+        let mut drawn = BTreeSet::new();
         for e in &self.nodes.edges {
-            let (from_here, to_here) = (here(&e.from), here(&e.to));
-            if !from_here && !to_here {
+            if !here(&e.from) && !here(&e.to) {
                 continue;
             }
-            let ends = {
-                let mut end = |id: &str, other: &str| -> Option<String> {
-                    if here(id) {
-                        return Some(id.to_string());
-                    }
-                    if id == INTERNET {
-                        let place = region_of(&groups.get(other)?.place);
-                        let node_id = format!("{INTERNET}@{}", place.last().map(|p| p.0.as_str()).unwrap_or(""));
-                        if extra.insert(node_id.clone()) {
-                            let mut cluster = &mut picture.clusters;
-                            for (key, label, look) in place {
-                                cluster = cluster.child(key, label, *look);
-                            }
-                            cluster.nodes.push(outside_node(&node_id, "Internet", Look::Internet, INTERNET));
-                        }
-                        return Some(node_id);
-                    }
-                    if let Some(words) = self.outsiders.get(id) {
-                        if extra.insert(id.to_string()) {
-                            picture.outside.push(outside_node(id, words, Look::Outsider, id));
-                            columns[0].push(id.to_string());
-                        }
-                        return Some(id.to_string());
-                    }
-                    let g = groups.get(id)?;
-                    let node_id = format!("elsewhere:{id}");
-                    if extra.insert(node_id.clone()) {
-                        let (suffix, _) = &self.names[*self.part_of.get(id)?];
-                        let mut node = group_node(self.view, g);
-                        let name = node.label.lines().next().unwrap_or_default().to_string();
-                        node.label = format!("{name}\nin diagram {suffix}");
-                        node.id = node_id.clone();
-                        node.look = Look::Elsewhere;
-                        node.flagged = false;
-                        node.double_border = false;
-                        picture.outside.push(node);
-                    }
-                    Some(node_id)
-                };
-                (end(&e.from, &e.to), end(&e.to, &e.from))
-            };
-            let (Some(from), Some(to)) = ends else { continue };
+            let mut end =
+                |id: &str, other: &str| self.endpoint(part, id, other, &groups, &mut picture, &mut columns, &mut drawn);
+            let (Some(from), Some(to)) = (end(&e.from, &e.to), end(&e.to, &e.from)) else { continue };
             picture.edges.push(Edge { from, to, ..e.clone() });
         }
         picture.edges.sort();
@@ -162,6 +122,58 @@ impl Parts<'_, '_> {
         let (_, part_title) = &self.names[part];
         picture.title = title(self.scene, self.view, part_title, &scopes);
         picture
+    }
+
+    /// The node an edge of part `part` ends at, for endpoint `id` (whose other end
+    /// is `other`), added to the picture the first time (`drawn`): the node itself
+    /// when it is in this part; the internet of the other end's region; an actor
+    /// outside the estate; or a node naming the part `id` is drawn in.
+    #[allow(clippy::too_many_arguments)]
+    fn endpoint(
+        &self,
+        part: usize,
+        id: &str,
+        other: &str,
+        groups: &HashMap<&str, &Group>,
+        picture: &mut Picture,
+        columns: &mut [Vec<String>],
+        drawn: &mut BTreeSet<String>,
+    ) -> Option<String> {
+        if self.part_of.get(id) == Some(&part) {
+            return Some(id.to_string());
+        }
+        if id == INTERNET {
+            let place = region_of(&groups.get(other)?.place);
+            let node_id = format!("{INTERNET}@{}", place.last().map(|p| p.0.as_str()).unwrap_or(""));
+            if drawn.insert(node_id.clone()) {
+                let mut cluster = &mut picture.clusters;
+                for (key, label, look) in place {
+                    cluster = cluster.child(key, label, *look);
+                }
+                cluster.nodes.push(outside_node(&node_id, "Internet", Look::Internet, INTERNET));
+            }
+            return Some(node_id);
+        }
+        if let Some(words) = self.outsiders.get(id) {
+            if drawn.insert(id.to_string()) {
+                picture.outside.push(outside_node(id, words, Look::Outsider, id));
+                columns[0].push(id.to_string());
+            }
+            return Some(id.to_string());
+        }
+        let node_id = format!("elsewhere:{id}");
+        if drawn.insert(node_id.clone()) {
+            let (suffix, _) = &self.names[*self.part_of.get(id)?];
+            let mut node = group_node(self.view, groups.get(id)?);
+            let name = node.label.lines().next().unwrap_or_default().to_string();
+            node.label = format!("{name}\nin diagram {suffix}");
+            node.id = node_id.clone();
+            node.look = Look::Elsewhere;
+            node.flagged = false;
+            node.double_border = false;
+            picture.outside.push(node);
+        }
+        Some(node_id)
     }
 }
 
