@@ -33,7 +33,7 @@ fn scene<'a>(s: &'a Scan, boundary: Option<&'a boundary::Boundary>) -> Scene<'a>
 /// The view as DOT, one diagram, with `focus`.
 fn render(scene: &Scene, view: View, focus: &[Selector]) -> String {
     let options = Options { focus: focus.to_vec(), ..Options::default() };
-    render::render(scene, view, &options).remove(0).1
+    render::render(scene, view, &options).unwrap().remove(0).1
 }
 
 fn golden(name: &str) -> PathBuf {
@@ -347,7 +347,7 @@ fn hostile_names_give_well_formed_svg_and_huge_ids_still_render() {
 #[test]
 fn the_iam_view_draws_what_not_action_grants() {
     let s = demo_scan();
-    let pictures = render::pictures(&scene(&s, None), View::Iam, &Options::default());
+    let pictures = render::pictures(&scene(&s, None), View::Iam, &Options::default()).unwrap();
     let claimed = claims(&pictures);
     let every_level = "list, read, write, permissions, tagging";
     let holds = |user: &str, bucket: &str| {
@@ -513,7 +513,7 @@ fn assert_pictures_true(s: &Scan, max: usize) {
         let expected = analysis_claims(s, view, Some(&b));
         assert!(!expected.is_empty(), "{} view: the estate gives it something to draw", view.name());
         for options in [Options::default(), Options { max_nodes: Some(max), ..Options::default() }] {
-            let diagrams = render::pictures(&scene, view, &options);
+            let diagrams = render::pictures(&scene, view, &options).unwrap();
             let claimed = claims(&diagrams);
             let extra: Vec<&Claim> = claimed.difference(&expected).take(5).collect();
             let missing: Vec<&Claim> = expected.difference(&claimed).take(5).collect();
@@ -558,7 +558,7 @@ fn alike_assets_with_different_exposure_are_not_merged() {
     // prod-app-1 and -3 sit in one subnet under one security group and are reached by
     // the same load balancer; a merged node must not carry an edge only one has.
     let s = demo_scan();
-    let pictures = render::pictures(&scene(&s, None), View::Exposure, &Options::default());
+    let pictures = render::pictures(&scene(&s, None), View::Exposure, &Options::default()).unwrap();
     for n in pictures[0].picture.nodes() {
         if n.stands_for.len() > 1 {
             let edges = |m: &String| {
@@ -659,8 +659,8 @@ fn focus_narrows_the_iam_view_to_who_reaches_the_store_and_what_it_reaches() {
     let s = demo_scan();
     let focus: Vec<Selector> = vec!["name:northwind-prod-customer-data".parse().unwrap()];
     let options = Options { focus: focus.clone(), ..Options::default() };
-    let focused = claims(&render::pictures(&scene(&s, None), View::Iam, &options));
-    let whole = claims(&render::pictures(&scene(&s, None), View::Iam, &Options::default()));
+    let focused = claims(&render::pictures(&scene(&s, None), View::Iam, &options).unwrap());
+    let whole = claims(&render::pictures(&scene(&s, None), View::Iam, &Options::default()).unwrap());
     assert!(focused.len() < whole.len() / 2, "{} of {} edges kept", focused.len(), whole.len());
     let bucket = "arn:aws:s3:::northwind-prod-customer-data";
     // Every access edge kept ends at the focus, and every one to it is kept.
@@ -701,4 +701,9 @@ fn max_nodes_writes_an_overview_linking_parts_that_fit() {
     assert!(files.iter().any(|f| f.contains("vpc-")), "an account over the budget is split by VPC: {files:?}");
     let zero = auditgraph(dir.path(), &["diagram", "--max-nodes", "0", "-o", "x.svg"]);
     assert_eq!(zero.code, 2, "{}", zero.stderr);
+    let nothing =
+        auditgraph(dir.path(), &["diagram", "--view", "iam", "--focus", "name:prod-bastion-typo", "-o", "f.dot"]);
+    assert_eq!(nothing.code, 2, "{}", nothing.stderr);
+    assert!(nothing.stderr.contains("--focus selects nothing the iam view draws"), "{}", nothing.stderr);
+    assert!(!dir.path().join("f.dot").exists(), "no empty diagram is written");
 }

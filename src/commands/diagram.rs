@@ -42,7 +42,7 @@ pub fn write_diagram(scene: &Scene, diagram: &Diagram, format: ImageFormat, out:
 /// Draws `view` to `out` (and its parts beside it), saying each file written.
 pub fn draw(scene: &Scene, view: View, options: &Options, format: ImageFormat, out: &Path) -> Result<()> {
     let options = Options { file_name: out.file_name().map(|n| n.to_string_lossy().into_owned()), ..options.clone() };
-    for diagram in render::pictures(scene, view, &options) {
+    for diagram in render::pictures(scene, view, &options)? {
         let path = with_suffix(out, &diagram.suffix);
         write_diagram(scene, &diagram, format, &path)?;
         eprintln!("wrote {}", path.display());

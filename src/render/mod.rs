@@ -92,21 +92,22 @@ pub const INTERNET: &str = "internet";
 pub type Place = Vec<(String, String, ClusterLook)>;
 
 /// The diagrams of a view: one, or with `split` or over `max_nodes`, an
-/// overview and one per part.
-pub fn pictures(scene: &Scene, view: View, options: &Options) -> Vec<Diagram> {
+/// overview and one per part. A focus that selects nothing the view draws is an
+/// error, not an empty diagram.
+pub fn pictures(scene: &Scene, view: View, options: &Options) -> anyhow::Result<Vec<Diagram>> {
     // The network models place every node: built once, whichever diagrams are drawn.
     let layout = Layout::new(scene.graph, view == View::Iam);
     let mut selection = select::select(scene, view);
-    if !options.focus.is_empty() {
-        selection.focus(scene.graph, &options.focus);
+    if !options.focus.is_empty() && !selection.focus(scene.graph, &options.focus) {
+        anyhow::bail!("--focus selects nothing the {} view draws", view.name());
     }
     let nodes = aggregate::aggregate(scene.graph, &layout, &selection, scene.findings);
-    pages::paginate(scene, view, options, &nodes, &selection.outsiders)
+    Ok(pages::paginate(scene, view, options, &nodes, &selection.outsiders))
 }
 
 /// The diagrams of a view as DOT text, by file-name suffix.
-pub fn render(scene: &Scene, view: View, options: &Options) -> Vec<(String, String)> {
-    pictures(scene, view, options).into_iter().map(|d| (d.suffix, dot::write(&d.picture))).collect()
+pub fn render(scene: &Scene, view: View, options: &Options) -> anyhow::Result<Vec<(String, String)>> {
+    Ok(pictures(scene, view, options)?.into_iter().map(|d| (d.suffix, dot::write(&d.picture))).collect())
 }
 
 /// Where assets are drawn: the network models' placements, and each scope's label.

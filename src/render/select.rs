@@ -196,8 +196,9 @@ impl Selection {
     }
 
     /// Keeps what reaches the focus and what the focus reaches, following edges
-    /// in their direction (`internet` as a focus: everything it reaches).
-    pub fn focus(&mut self, graph: &AssetGraph, focus: &[Selector]) {
+    /// in their direction (`internet` as a focus: everything it reaches). False
+    /// when the focus selects nothing of the selection.
+    pub fn focus(&mut self, graph: &AssetGraph, focus: &[Selector]) -> bool {
         let mut forward: HashMap<&str, Vec<&str>> = HashMap::new();
         let mut backward: HashMap<&str, Vec<&str>> = HashMap::new();
         for e in &self.edges {
@@ -210,8 +211,11 @@ impl Selection {
             .filter(|id| graph.asset(id).is_some_and(|a| focus.iter().any(|s| s.matches(a))))
             .map(|id| id.to_string())
             .collect();
-        if focus.contains(&Selector::Internet) {
+        if focus.contains(&Selector::Internet) && self.edges.iter().any(|e| e.from == INTERNET) {
             start.push(INTERNET.into());
+        }
+        if start.is_empty() {
+            return false;
         }
         let mut keep: BTreeSet<String> = start.iter().cloned().collect();
         for links in [&forward, &backward] {
@@ -228,6 +232,7 @@ impl Selection {
         self.assets.retain(|id| keep.contains(id.as_str()));
         self.edges.retain(|e| keep.contains(&e.from) && keep.contains(&e.to));
         self.outsiders.retain(|id, _| keep.contains(id));
+        true
     }
 }
 
