@@ -137,6 +137,26 @@ fn paths_between_assets() {
 }
 
 #[test]
+fn a_host_and_its_network_interface_give_one_path() {
+    // `name:prod-app-*` matches the four hosts and their interfaces `prod-app-N-eth0`.
+    let run = on_demo(&["paths", "--from", "name:prod-app-*", "--to", "name:prod-customers", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let paths: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
+    let mut from: Vec<&str> = paths.iter().map(|p| p["from"].as_str().unwrap()).collect();
+    from.sort();
+    let before = from.len();
+    from.dedup();
+    assert_eq!((before, from.len()), (4, 4), "each host once: {from:?}");
+    assert!(from.iter().all(|f| f.contains(":instance/")), "{from:?}");
+    // An interface alone stands for its host.
+    let eni = on_demo(&["paths", "--from", "name:prod-app-1-eth0", "--to", "name:prod-customers"]);
+    assert!(eni.stdout.starts_with("path 1: prod-app-1 reaches prod-customers"), "{}", eni.stdout);
+    let out = on_demo(&["paths", "--from", "name:prod-app-1", "--to", "internet"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("paths out to the internet are not analysed"), "{}", out.stderr);
+}
+
+#[test]
 fn what_a_cloud_cannot_decide_is_printed_as_undecided() {
     // Google Cloud paths between assets are not modelled: the exposed notebook VM's
     // path to the private Cloud SQL instance is neither a path nor "no path".

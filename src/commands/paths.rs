@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
-use auditgraph_model::AssetId;
+use auditgraph_model::{AssetId, RelationKind};
 
 use super::{graph_and_facts, load, select};
 use crate::analysis::network::{Link, Networks};
@@ -19,8 +19,11 @@ use crate::terminal::field;
 pub fn run(args: PathsArgs) -> Result<ExitCode> {
     let snap = load(args.snapshot.path())?;
     let (graph, facts) = graph_and_facts(&snap);
-    let targets = select(&graph, &args.to);
-    if args.to == Selector::Internet || targets.is_empty() {
+    if args.to == Selector::Internet {
+        bail!("--to internet: paths out to the internet are not analysed; --from internet --to SELECTOR gives what the internet reaches");
+    }
+    let targets = endpoints(&graph, &args.to);
+    if targets.is_empty() {
         bail!("--to matches no asset");
     }
     let mut found: Vec<Reach> = Vec::new();
@@ -34,7 +37,7 @@ pub fn run(args: PathsArgs) -> Result<ExitCode> {
             }
         }
     } else {
-        let sources = select(&graph, &args.from);
+        let sources = endpoints(&graph, &args.from);
         if sources.is_empty() {
             bail!("--from matches no asset");
         }
@@ -87,6 +90,24 @@ pub fn run(args: PathsArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The assets a selector names, as paths start and end at them: a network
+/// interface attached to an asset of the estate stands for that asset (so that
+/// `name:prod-app-*` gives each host's paths once, not again for `prod-app-1-eth0`).
+fn endpoints<'g>(graph: &'g AssetGraph, selector: &Selector) -> Vec<&'g AssetId> {
+    let mut seen = std::collections::HashSet::new();
+    select(graph, selector)
+        .into_iter()
+        .map(|id| {
+            graph
+                .outgoing(id, RelationKind::AttachedTo)
+                .into_iter()
+                .find(|owner| graph.asset(owner).is_some())
+                .unwrap_or(id)
+        })
+        .filter(|id| seen.insert(*id))
+        .collect()
 }
 
 fn name_of(graph: &AssetGraph, id: &AssetId) -> String {
