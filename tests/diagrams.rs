@@ -706,4 +706,11 @@ fn max_nodes_writes_an_overview_linking_parts_that_fit() {
     assert_eq!(nothing.code, 2, "{}", nothing.stderr);
     assert!(nothing.stderr.contains("--focus selects nothing the iam view draws"), "{}", nothing.stderr);
     assert!(!dir.path().join("f.dot").exists(), "no empty diagram is written");
+    let demo_whole = auditgraph(dir.path(), &["diagram", "-o", "whole.dot"]);
+    assert!(!demo_whole.stderr.contains("note:"), "the demo fits a page: {}", demo_whole.stderr);
+    let estate = dir.path().join("estate");
+    assert_eq!(auditgraph(dir.path(), &["synth", "--assets", "2000", "-o", estate.to_str().unwrap()]).code, 0);
+    assert_eq!(auditgraph(dir.path(), &["scan", estate.to_str().unwrap(), "--out", "big.json"]).code, 0);
+    let big = auditgraph(dir.path(), &["diagram", "big.json", "-o", "big.dot"]);
+    assert!(big.stderr.contains("too many to print readably; --max-nodes 60"), "{}", big.stderr);
 }

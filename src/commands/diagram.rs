@@ -39,13 +39,26 @@ pub fn write_diagram(scene: &Scene, diagram: &Diagram, format: ImageFormat, out:
     }
 }
 
+/// Nodes past which one diagram no longer prints readably on a page, and the
+/// budget suggested then (bench/README.md: at 60, every part of a 2,000-asset
+/// estate prints on A3).
+const PAGE_NODES: usize = 120;
+const SUGGESTED_BUDGET: usize = 60;
+
 /// Draws `view` to `out` (and its parts beside it), saying each file written.
 pub fn draw(scene: &Scene, view: View, options: &Options, format: ImageFormat, out: &Path) -> Result<()> {
     let options = Options { file_name: out.file_name().map(|n| n.to_string_lossy().into_owned()), ..options.clone() };
-    for diagram in render::pictures(scene, view, &options)? {
+    let diagrams = render::pictures(scene, view, &options)?;
+    for diagram in &diagrams {
         let path = with_suffix(out, &diagram.suffix);
-        write_diagram(scene, &diagram, format, &path)?;
+        write_diagram(scene, diagram, format, &path)?;
         eprintln!("wrote {}", path.display());
+    }
+    let nodes = diagrams.first().map_or(0, |d| d.picture.nodes().len());
+    if diagrams.len() == 1 && options.max_nodes.is_none() && nodes > PAGE_NODES {
+        eprintln!(
+            "note: {nodes} nodes in one diagram, too many to print readably; --max-nodes {SUGGESTED_BUDGET} draws one per account or VPC and an overview"
+        );
     }
     Ok(())
 }
