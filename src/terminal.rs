@@ -49,6 +49,14 @@ pub fn write_stdout(text: &str) -> anyhow::Result<()> {
     out.write_all(text.as_bytes()).and_then(|()| out.flush()).context("writing to standard output")
 }
 
+/// Writes a line to standard error, as `write_stdout` writes standard output.
+pub fn write_stderr_line(text: &str) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    use std::io::Write as _;
+    let mut err = std::io::stderr().lock();
+    writeln!(err, "{text}").and_then(|()| err.flush()).context("writing to standard error")
+}
+
 /// Whether an error is standard output closed by its reader, which ends a command
 /// quietly as it ends any Unix tool.
 pub fn is_closed_pipe(e: &anyhow::Error) -> bool {

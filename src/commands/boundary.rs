@@ -37,7 +37,7 @@ pub fn run(args: BoundaryArgs) -> Result<ExitCode> {
             scanned_at: snap.scan.scanned_at,
             boundary: Some(&b),
         };
-        draw(&scene, View::Boundary, &Options::default(), format, out)?;
+        draw(&scene, View::Boundary, &Options::default(), format, out, crate::terminal::write_stderr_line)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -45,20 +45,29 @@ pub fn write_diagram(scene: &Scene, diagram: &Diagram, format: ImageFormat, out:
 const PAGE_NODES: usize = 120;
 const SUGGESTED_BUDGET: usize = 60;
 
-/// Draws `view` to `out` (and its parts beside it), saying each file written.
-pub fn draw(scene: &Scene, view: View, options: &Options, format: ImageFormat, out: &Path) -> Result<()> {
+/// Draws `view` to `out` (and its parts beside it), saying each file written
+/// through `say` (standard output for `diagram`, standard error for `boundary`,
+/// whose standard output is the boundary itself).
+pub fn draw(
+    scene: &Scene,
+    view: View,
+    options: &Options,
+    format: ImageFormat,
+    out: &Path,
+    say: fn(&str) -> Result<()>,
+) -> Result<()> {
     let options = Options { file_name: out.file_name().map(|n| n.to_string_lossy().into_owned()), ..options.clone() };
     let diagrams = render::pictures(scene, view, &options)?;
     for diagram in &diagrams {
         let path = with_suffix(out, &diagram.suffix);
         write_diagram(scene, diagram, format, &path)?;
-        eprintln!("wrote {}", path.display());
+        say(&format!("wrote {}", path.display()))?;
     }
     let nodes = diagrams.first().map_or(0, |d| d.picture.nodes().len());
     if diagrams.len() == 1 && options.max_nodes.is_none() && nodes > PAGE_NODES {
-        eprintln!(
+        crate::terminal::write_stderr_line(&format!(
             "note: {nodes} nodes in one diagram, too many to print readably; --max-nodes {SUGGESTED_BUDGET} draws one per account or VPC and an overview"
-        );
+        ))?;
     }
     Ok(())
 }
@@ -84,6 +93,6 @@ pub fn run(args: DiagramArgs) -> Result<ExitCode> {
         max_nodes: args.max_nodes.map(|n| n as usize),
         file_name: None,
     };
-    draw(&scene, args.view, &options, format, &args.out)?;
+    draw(&scene, args.view, &options, format, &args.out, |line| crate::terminal::write_stdout(&format!("{line}\n")))?;
     Ok(ExitCode::SUCCESS)
 }
