@@ -5,7 +5,7 @@
 //! A junction claims exactly what the edges it replaces did: each actor into it has
 //! the levels on its in-edge to each store out of it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::picture::{Edge, EdgeStyle, Look, Node, Picture};
 
@@ -17,11 +17,23 @@ const FAN_OUT_AT: usize = 3;
 /// Replaces the picture's access edges by junctions where actors share the same
 /// levels to the same stores.
 pub fn bundle(picture: &mut Picture) {
-    // (from, levels) → the stores it has them on.
+    // (from, levels) → the stores it has them on; and each access edge's evidence.
     let mut reach: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    let mut evidence: HashMap<(&str, &str, &str), &str> = HashMap::new();
     for e in picture.edges.iter().filter(|e| e.style == EdgeStyle::Access) {
         reach.entry((e.from.clone(), e.label.clone())).or_default().insert(e.to.clone());
+        evidence.insert((&e.from, &e.to, &e.label), &e.detail);
     }
+    // The evidence of the bundled edges from `actors` to `stores`, each once.
+    let joined = |actors: &[&String], stores: &[&String], levels: &str| {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        for a in actors {
+            for s in stores {
+                seen.extend(evidence.get(&(a.as_str(), s.as_str(), levels)).copied().filter(|d| !d.is_empty()));
+            }
+        }
+        seen.into_iter().collect::<Vec<_>>().join("\n")
+    };
     // (levels, stores) → the actors that have exactly them.
     let mut shared: BTreeMap<(String, BTreeSet<String>), Vec<String>> = BTreeMap::new();
     for ((from, levels), stores) in reach {
@@ -37,6 +49,7 @@ pub fn bundle(picture: &mut Picture) {
         .enumerate()
     {
         let junction = format!("bundle:{i}");
+        let (actor_list, store_list): (Vec<&String>, Vec<&String>) = (actors.iter().collect(), stores.iter().collect());
         // Drawn in the innermost container that holds all its stores, beside them.
         let paths: Vec<Vec<String>> = stores.iter().filter_map(|s| picture.clusters.path_of(s)).collect();
         let mut common: Vec<String> = paths.first().cloned().unwrap_or_default();
@@ -66,29 +79,13 @@ pub fn bundle(picture: &mut Picture) {
                 bundled.insert((a.clone(), s.clone(), levels.clone()));
             }
         }
-        let detail = |from: &str, to: &str| {
-            picture
-                .edges
-                .iter()
-                .filter(|e| {
-                    e.style == EdgeStyle::Access
-                        && e.label == levels
-                        && (from.is_empty() || e.from == from)
-                        && (to.is_empty() || e.to == to)
-                })
-                .map(|e| e.detail.as_str())
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect::<Vec<_>>()
-                .join("\n")
-        };
         for a in &actors {
             added.push(Edge {
                 from: a.clone(),
                 to: junction.clone(),
                 label: levels.clone(),
                 style: EdgeStyle::Access,
-                detail: detail(a, ""),
+                detail: joined(&[a], &store_list, &levels),
             });
         }
         for s in &stores {
@@ -97,7 +94,7 @@ pub fn bundle(picture: &mut Picture) {
                 to: s.clone(),
                 label: String::new(),
                 style: EdgeStyle::Access,
-                detail: detail("", s),
+                detail: joined(&actor_list, &[s], &levels),
             });
         }
     }
