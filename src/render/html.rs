@@ -18,6 +18,11 @@ const PAGE: &str = include_str!("html_page.html");
 /// SVG element ids `dot::write` gives them.
 fn panel_data(scene: &Scene, picture: &Picture) -> Value {
     let g = scene.graph;
+    // Failed and unknown findings by asset, gathered once for every node.
+    let mut not_passed: std::collections::HashMap<&str, Vec<&crate::findings::Finding>> = Default::default();
+    for f in scene.findings.iter().filter(|f| f.outcome != Outcome::Pass) {
+        not_passed.entry(f.asset.as_str()).or_default().push(f);
+    }
     let mut items = serde_json::Map::new();
     let nodes = picture.nodes();
     for (i, n) in nodes.iter().enumerate() {
@@ -27,10 +32,10 @@ fn panel_data(scene: &Scene, picture: &Picture) -> Value {
             .iter()
             .filter_map(|id| g.asset(&auditgraph_model::AssetId::new(id.clone())))
             .map(|a| {
-                let findings: Vec<Value> = scene
-                    .findings
-                    .iter()
-                    .filter(|f| f.asset == a.id && f.outcome != Outcome::Pass)
+                let findings: Vec<Value> = not_passed
+                    .get(a.id.as_str())
+                    .into_iter()
+                    .flatten()
                     .map(|f| {
                         json!({
                             "control": f.control,
