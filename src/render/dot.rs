@@ -22,15 +22,23 @@ pub fn quote(s: &str) -> String {
 
 /// Text safe inside a Graphviz HTML-like label (newlines as line breaks).
 fn html_text(s: &str) -> String {
-    let special = |c| match c {
+    escaped(s, |c| if c == '\n' { Some("<BR/>") } else { html_entity(c) }, "")
+}
+
+/// Text safe inside HTML elements and attributes (the interactive page's too).
+pub fn html_escaped(s: &str) -> String {
+    escaped(s, html_entity, "")
+}
+
+/// The entity HTML needs for `c`, if any.
+fn html_entity(c: char) -> Option<&'static str> {
+    match c {
         '&' => Some("&amp;"),
         '<' => Some("&lt;"),
         '>' => Some("&gt;"),
         '"' => Some("&quot;"),
-        '\n' => Some("<BR/>"),
         _ => None,
-    };
-    escaped(s, special, "")
+    }
 }
 
 /// `s` with each character `special` names replaced. A character that could move

@@ -7,6 +7,7 @@
 
 use serde_json::{json, Value};
 
+use super::dot::html_escaped;
 use super::picture::{Look, Picture};
 use super::select::hops_text;
 use super::Scene;
@@ -85,16 +86,11 @@ fn script_json(value: &Value) -> String {
     value.to_string().replace("</", "<\\/")
 }
 
-/// Text safe inside HTML elements and attributes.
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
 /// The page for `picture`, whose SVG (from `dot -Tsvg`) is `svg`.
 pub fn page(scene: &Scene, picture: &Picture, svg: &str) -> String {
     let svg = svg.find("<svg").map(|at| &svg[at..]).unwrap_or(svg);
     let data = script_json(&panel_data(scene, picture));
-    fill(PAGE, &[("TITLE", &escape(&picture.title)), ("DATA", &data), ("SVG", svg)])
+    fill(PAGE, &[("TITLE", &html_escaped(&picture.title)), ("DATA", &data), ("SVG", svg)])
 }
 
 /// The template with each `{{NAME}}` replaced by its value, in one pass, so that
@@ -128,7 +124,7 @@ mod tests {
     fn placeholders_are_filled_once_and_values_are_not_refilled() {
         let filled = fill("<t>{{TITLE}}</t>{{DATA}}{{X}}", &[("TITLE", "{{DATA}}"), ("DATA", "d")]);
         assert_eq!(filled, "<t>{{DATA}}</t>d{{X}}");
-        assert_eq!(escape("<a href=\"x\">&</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
+        assert_eq!(html_escaped("<a href=\"x\">&</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
         let hostile = json!({"name": "</script><script>alert(1)</script>"});
         let held = script_json(&hostile);
         assert!(!held.contains("</"), "{held}");
