@@ -327,21 +327,11 @@ impl Boundary {
     }
 
     pub fn to_csv(&self) -> String {
-        let cell = |s: &str| {
-            // A spreadsheet runs a cell that starts like a formula (`=HYPERLINK(…)`):
-            // a leading quote keeps it text.
-            let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
-            if s.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", s.replace('"', "\"\""))
-            } else {
-                s
-            }
-        };
         let mut out = String::from("id,kind,name,account,region,why\n");
         for c in &self.components {
             let row =
                 [c.id.as_str(), &c.kind, &c.name, &c.account, c.region.as_deref().unwrap_or(""), &c.why.join("; ")];
-            out.push_str(&row.iter().map(|s| cell(s)).collect::<Vec<_>>().join(","));
+            out.push_str(&row.iter().map(|s| crate::terminal::csv_cell(s)).collect::<Vec<_>>().join(","));
             out.push('\n');
         }
         out

@@ -42,7 +42,7 @@ pub enum Command {
     Findings(FindingsArgs),
     /// List the controls with pass/fail/unknown counts and the SOC 2 criteria they cover.
     #[command(after_help = "Examples:\n  auditgraph controls\n  auditgraph controls --snapshot scan.json")]
-    Controls(SnapshotArg),
+    Controls(ControlsArgs),
     /// Print every network path between two sets of assets, with the rule that allows each hop.
     #[command(
         after_help = "Selectors: internet, id:ARN, kind:KIND, class:CLASS, tag:KEY=VALUE, name:GLOB, account:ID.\n\n\
@@ -94,11 +94,22 @@ pub enum Command {
     #[command(after_help = "Examples:\n  auditgraph synth --assets 100000 --seed 1 -o /tmp/estate-100k\n  \
         auditgraph scan /tmp/estate-100k --timings")]
     Synth(SynthArgs),
-    /// Show drift between two snapshots: assets and relations added, removed, changed.
+    /// Show drift: between two snapshots, or between stored scans since a date (failures first, then assets).
     #[command(after_help = "With no argument, compares the two latest saved snapshots; with one, that \
-        snapshot against the latest.\n\nExamples:\n  auditgraph diff\n  \
-        auditgraph diff .auditgraph/snapshots/scan-20261101T000000.000Z.json --format json")]
+        snapshot and the latest, the older first whichever was named. With --since/--from/--to, compares \
+        the scans stored in the history: the last one at or before the start with the last one at or \
+        before the end.\n\nExamples:\n  auditgraph diff\n  \
+        auditgraph diff .auditgraph/snapshots/scan-20261101T000000.000Z.json --format json\n  \
+        auditgraph diff --since 7d\n  auditgraph diff --from 2026-11-01 --to 2026-11-30")]
     Diff(DiffArgs),
+    /// How each control held over a window of stored scans: counts per scan, failures from first seen to fixed.
+    #[command(after_help = "Every `scan` appends to the history store (SQLite at .auditgraph/history.db, or \
+        PostgreSQL with --history postgres://... or AUDITGRAPH_HISTORY).\n\n\
+        Examples:\n  auditgraph history\n  auditgraph history --since 30d --control s3-bucket-public\n  \
+        auditgraph history --from 2026-03-01 --to 2026-09-30 --format csv > window.csv\n  \
+        auditgraph history --asset name:prod-legacy-web\n  \
+        auditgraph history --history postgres://auditgraph@db.internal/history --format json")]
+    History(HistoryArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -162,6 +173,83 @@ pub struct ScanArgs {
     /// Print how long each stage took (to standard error).
     #[arg(long)]
     pub timings: bool,
+    #[command(flatten)]
+    pub history: HistoryStoreArg,
+    /// Do not append this scan to the history store.
+    #[arg(long, conflicts_with = "history")]
+    pub no_history: bool,
+    #[command(flatten)]
+    pub exceptions: ExceptionsArg,
+    /// Exit with code 2 when a failure appeared that the previous scan of its scope did not have.
+    #[arg(long, conflicts_with = "no_history")]
+    pub fail_on_new: bool,
+    /// POST the new and fixed failures as JSON to this URL after each scan (a webhook).
+    #[arg(long, value_name = "URL", conflicts_with = "no_history")]
+    pub notify: Option<String>,
+    /// Scan again every SPAN (30m, 6h, 1d) until stopped, appending each scan to the history.
+    #[arg(long, value_name = "SPAN", value_parser = parse_span, conflicts_with = "no_history")]
+    pub every: Option<chrono::Duration>,
+}
+
+/// The history store a command writes to or reads.
+#[derive(clap::Args, Debug, Clone)]
+pub struct HistoryStoreArg {
+    /// The history store: a SQLite file or a postgres:// URL [default: $AUDITGRAPH_HISTORY, else .auditgraph/history.db].
+    #[arg(long = "history", value_name = "FILE|URL")]
+    pub history: Option<String>,
+}
+
+/// The accepted risks a command applies.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ExceptionsArg {
+    /// Accepted risks (control, asset selector, reason, approved_by, expires) [default: ./exceptions.toml if present].
+    #[arg(long = "exceptions", value_name = "FILE")]
+    pub exceptions: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum TableJsonCsv {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub store: HistoryStoreArg,
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Only this control.
+    #[arg(long)]
+    pub control: Option<String>,
+    /// One asset's history across controls (any selector: name:, id:, kind:, ...).
+    #[arg(long, value_parser = parse_selector)]
+    pub asset: Option<Selector>,
+    #[arg(long, value_enum, default_value_t = TableJsonCsv::Table)]
+    pub format: TableJsonCsv,
+    #[command(flatten)]
+    pub exceptions: ExceptionsArg,
+}
+
+/// A period of the history.
+#[derive(clap::Args, Debug, Clone)]
+pub struct WindowArgs {
+    /// The window ends now and starts this long ago: 90d, 12h, 2w.
+    #[arg(long, value_name = "SPAN", conflicts_with = "from")]
+    pub since: Option<String>,
+    /// The window's first day (2026-03-01) or time (RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// The window's last day (2026-09-30, included) or time [default: now].
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+}
+
+impl WindowArgs {
+    pub fn given(&self) -> bool {
+        self.since.is_some() || self.from.is_some() || self.to.is_some()
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -212,6 +300,16 @@ pub struct FindingsArgs {
     pub format: FindingsFormat,
     #[command(flatten)]
     pub gate: GateArgs,
+    #[command(flatten)]
+    pub exceptions: ExceptionsArg,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ControlsArgs {
+    #[command(flatten)]
+    pub snapshot: SnapshotArg,
+    #[command(flatten)]
+    pub exceptions: ExceptionsArg,
 }
 
 /// The CI gate of `scan` and `findings`.
@@ -380,11 +478,17 @@ pub struct BoundaryArgs {
 #[derive(clap::Args, Debug)]
 pub struct DiffArgs {
     /// The older snapshot [default: the second latest].
+    #[arg(conflicts_with_all = ["since", "from", "to"])]
     pub old: Option<PathBuf>,
     /// The newer snapshot [default: the latest].
     pub new: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
     pub format: TextOrJson,
+    /// With --since/--from/--to: compare scans stored in the history instead of snapshot files.
+    #[command(flatten)]
+    pub window: WindowArgs,
+    #[command(flatten)]
+    pub store: HistoryStoreArg,
 }
 
 /// `query --help`'s text: the variables, and the fact functions of the registry.
@@ -396,6 +500,10 @@ fn query_help() -> String {
         cel_env::HEADER_FIELDS.join(", "),
         crate::controls::fact_functions::help()
     )
+}
+
+fn parse_span(s: &str) -> Result<chrono::Duration, String> {
+    crate::history::parse_span(s).map_err(|e| e.to_string())
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {

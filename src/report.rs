@@ -35,8 +35,10 @@ pub fn table(findings: &[Finding]) -> String {
         out.push_str("No findings: every control passed on every asset it evaluated.\n");
         return out;
     }
+    let (accepted, findings): (Vec<&Finding>, Vec<&Finding>) =
+        findings.iter().partition(|f| f.outcome == Outcome::Accepted);
     for sev in Severity::ALL {
-        let of_sev: Vec<&Finding> = findings.iter().filter(|f| f.severity == sev).collect();
+        let of_sev: Vec<&Finding> = findings.iter().copied().filter(|f| f.severity == sev).collect();
         if of_sev.is_empty() {
             continue;
         }
@@ -64,8 +66,25 @@ pub fn table(findings: &[Finding]) -> String {
             }
         }
     }
+    if !accepted.is_empty() {
+        let _ = writeln!(out, "== ACCEPTED BY EXCEPTIONS ({}): failures, not passes ==", accepted.len());
+        for f in &accepted {
+            let _ = writeln!(
+                out,
+                "    {:<9} {:<40} {} ({})",
+                f.severity.as_str(),
+                f.control,
+                field(&f.asset_name),
+                f.asset_kind
+            );
+            if let Some(e) = f.evidence.first() {
+                let _ = writeln!(out, "            {}", field(&e.summary));
+            }
+        }
+    }
     let failed = findings.iter().filter(|f| f.outcome == Outcome::Fail).count();
-    let _ = writeln!(out, "\n{failed} failed, {} unknown", findings.len() - failed);
+    let accepted_note = if accepted.is_empty() { String::new() } else { format!(", {} accepted", accepted.len()) };
+    let _ = writeln!(out, "\n{failed} failed, {} unknown{accepted_note}", findings.len() - failed);
     out
 }
 
@@ -116,6 +135,7 @@ pub fn sarif(snapshot: &Snapshot) -> Value {
                 "ruleIndex": index.get(f.control.as_str()),
                 "level": if f.outcome == Outcome::Unknown { "note" } else { sarif_level(f.severity) },
                 "kind": if f.outcome == Outcome::Unknown { "review" } else { "fail" },
+                "suppressions": suppressions(f),
                 "message": {"text": format!("{}: {} ({}). {}", f.title, f.asset_name, f.asset_kind, evidence.join("; "))},
                 "locations": [{"logicalLocations": [{"fullyQualifiedName": f.asset, "name": f.asset_name, "kind": "resource"}]}],
                 "properties": {"criteria": f.criteria, "account": f.account, "region": f.region, "evidence": f.evidence}
@@ -133,6 +153,15 @@ pub fn sarif(snapshot: &Snapshot) -> Value {
     })
 }
 
+/// An accepted failure as SARIF says it: suppressed by an external exception.
+fn suppressions(f: &Finding) -> Value {
+    if f.outcome != Outcome::Accepted {
+        return json!([]);
+    }
+    let justification = f.evidence.first().map(|e| e.summary.as_str()).unwrap_or_default();
+    json!([{"kind": "external", "status": "accepted", "justification": justification}])
+}
+
 /// OCSF 1.1 Compliance Finding events (class 2003), one per finding.
 pub fn ocsf(snapshot: &Snapshot) -> Value {
     let time = snapshot.scan.scanned_at.timestamp_millis();
@@ -147,7 +176,12 @@ pub fn ocsf(snapshot: &Snapshot) -> Value {
                 Severity::High => 4,
                 Severity::Critical => 5,
             };
-            let (status, status_id) = if f.outcome == Outcome::Fail { ("Fail", 3) } else { ("Unknown", 0) };
+            let (status, status_id) = match f.outcome {
+                Outcome::Fail | Outcome::Accepted => ("Fail", 3),
+                _ => ("Unknown", 0),
+            };
+            let (finding_status, finding_status_id) =
+                if f.outcome == Outcome::Accepted { ("Suppressed", 3) } else { ("New", 1) };
             json!({
                 "activity_id": 1,
                 "activity_name": "Create",
@@ -160,8 +194,8 @@ pub fn ocsf(snapshot: &Snapshot) -> Value {
                 "severity_id": severity_id,
                 "severity": f.severity.as_str(),
                 "time": time,
-                "status_id": 1,
-                "status": "New",
+                "status_id": finding_status_id,
+                "status": finding_status,
                 "message": f.title,
                 "metadata": {"version": "1.1.0", "product": {"name": "auditgraph", "vendor_name": "auditgraph", "version": snapshot.scan.tool_version}},
                 "finding_info": {"uid": format!("{}:{}", f.control, f.asset), "title": f.title, "types": ["SOC 2"]},
@@ -180,20 +214,21 @@ pub fn controls_table(results: &[ControlResult]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<42} {:<9} {:<20} {:>5} {:>5} {:>5} {:>7}",
-        "CONTROL", "SEVERITY", "CRITERIA", "EVAL", "PASS", "FAIL", "UNKNOWN"
+        "{:<42} {:<9} {:<20} {:>5} {:>5} {:>5} {:>7} {:>8}",
+        "CONTROL", "SEVERITY", "CRITERIA", "EVAL", "PASS", "FAIL", "UNKNOWN", "ACCEPTED"
     );
     for c in results {
         let _ = writeln!(
             out,
-            "{:<42} {:<9} {:<20} {:>5} {:>5} {:>5} {:>7}",
+            "{:<42} {:<9} {:<20} {:>5} {:>5} {:>5} {:>7} {:>8}",
             c.control,
             c.severity.as_str(),
             c.criteria.join(","),
             c.evaluated,
             c.passed,
             c.failed,
-            c.unknown
+            c.unknown,
+            c.accepted
         );
     }
     let _ = writeln!(out, "\nSOC 2 coverage:");

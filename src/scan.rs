@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::analysis::Facts;
 use crate::controls::evaluate::{evaluate, Evaluation};
 use crate::controls::Control;
+use crate::exceptions::{ExceptionStatus, Exceptions};
 use crate::graph::AssetGraph;
 use crate::snapshot::{reach_records, SnapshotView};
 use crate::source::SourcedInventory;
@@ -53,6 +54,25 @@ pub fn run_timed(
     let evaluation = evaluate(controls, &graph, &facts);
     timer.lap("evaluate controls");
     Scan { graph, facts, evaluation, scanned_at: at }
+}
+
+/// Applies the exceptions active at the scan's time to its failures.
+pub fn apply_exceptions(scan: &mut Scan, controls: &[Control], exceptions: &Exceptions) -> Vec<ExceptionStatus> {
+    let Scan { graph, evaluation, scanned_at, .. } = scan;
+    let graph = &*graph;
+    let evaluated = |control: &str, selector: &crate::selector::Selector| {
+        controls
+            .iter()
+            .find(|c| c.id == control)
+            .is_some_and(|c| graph.assets_of(&c.targets).iter().any(|a| selector.matches(a)))
+    };
+    exceptions.apply(
+        &mut evaluation.findings,
+        &mut evaluation.results,
+        |f| graph.asset(&f.asset),
+        evaluated,
+        *scanned_at,
+    )
 }
 
 /// Stage timings for `scan --timings`, printed to standard error.

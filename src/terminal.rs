@@ -41,6 +41,17 @@ pub fn field(text: &str) -> Cow<'_, str> {
     escaped(text, |_| false)
 }
 
+/// One CSV cell (RFC 4180 quoting). A spreadsheet runs a cell that starts like a
+/// formula (`=HYPERLINK(…)`): a leading quote keeps it text.
+pub fn csv_cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
 /// Writes text to standard output, flushed: a failure is an error that says so.
 pub fn write_stdout(text: &str) -> anyhow::Result<()> {
     use anyhow::Context as _;

@@ -4,13 +4,16 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::load;
-use crate::cli::SnapshotArg;
+use super::{apply_exceptions_to_snapshot, load, say_exception_problems};
+use crate::cli::ControlsArgs;
+use crate::exceptions::Exceptions;
 use crate::report;
 use crate::terminal;
 
-pub fn run(args: SnapshotArg) -> Result<ExitCode> {
-    let snap = load(args.path())?;
+pub fn run(args: ControlsArgs) -> Result<ExitCode> {
+    let mut snap = load(args.snapshot.path())?;
+    let exceptions = Exceptions::load(args.exceptions.exceptions.as_deref())?;
+    say_exception_problems(&apply_exceptions_to_snapshot(&mut snap, &exceptions));
     crate::say!("{}", terminal::output(&report::controls_table(&snap.controls)));
     Ok(ExitCode::SUCCESS)
 }

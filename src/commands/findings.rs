@@ -4,13 +4,16 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::{gate, load};
+use super::{apply_exceptions_to_snapshot, gate, load, say_exception_problems};
 use crate::cli::{FindingsArgs, FindingsFormat};
+use crate::exceptions::Exceptions;
 use crate::report;
 use crate::terminal;
 
 pub fn run(args: FindingsArgs) -> Result<ExitCode> {
-    let snap = load(args.snapshot.path())?;
+    let mut snap = load(args.snapshot.path())?;
+    let exceptions = Exceptions::load(args.exceptions.exceptions.as_deref())?;
+    say_exception_problems(&apply_exceptions_to_snapshot(&mut snap, &exceptions));
     match args.format {
         FindingsFormat::Table => crate::say!("{}", terminal::output(&report::table(&snap.findings))),
         FindingsFormat::Json => crate::sayln!("{}", serde_json::to_string_pretty(&snap.findings)?),

@@ -8,6 +8,7 @@ pub mod controls;
 pub mod diagram;
 pub mod diff;
 pub mod findings;
+pub mod history;
 pub mod paths;
 pub mod query;
 pub mod scan;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff(args) => diff::run(args),
+        Command::History(args) => history::run(args),
     }
 }
 
@@ -55,7 +57,7 @@ pub fn gate(findings: &[Finding], gate: &GateArgs) -> ExitCode {
     let stops = |f: &Finding| match f.outcome {
         Outcome::Fail => true,
         Outcome::Unknown => !gate.allow_unknown,
-        Outcome::Pass => false,
+        Outcome::Pass | Outcome::Accepted => false,
     };
     if findings.iter().any(|f| f.severity >= threshold && stops(f)) {
         ExitCode::from(1)
@@ -84,4 +86,29 @@ pub fn select<'g>(graph: &'g AssetGraph, sel: &Selector) -> Vec<&'g AssetId> {
 /// Seed selectors as written on the command line.
 pub fn seeds(texts: &[String]) -> Result<Vec<Selector>> {
     texts.iter().map(|t| t.parse::<Selector>().map_err(|e| anyhow!(e))).collect()
+}
+
+/// Each exception that is expired, names no control or matches nothing, on standard error.
+pub fn say_exception_problems(states: &[crate::exceptions::ExceptionStatus]) {
+    for problem in states.iter().filter_map(|s| s.problem()) {
+        let _ = crate::terminal::write_stderr_line(&format!("warning: {}", crate::terminal::field(&problem)));
+    }
+}
+
+/// Applies the exceptions active at the snapshot's scan time to its failures
+/// (those the scan accepted stay accepted).
+pub fn apply_exceptions_to_snapshot(
+    snap: &mut Snapshot,
+    exceptions: &crate::exceptions::Exceptions,
+) -> Vec<crate::exceptions::ExceptionStatus> {
+    let Snapshot { assets, findings, controls, scan, .. } = snap;
+    let by_id: std::collections::HashMap<&AssetId, &auditgraph_model::Asset> =
+        assets.iter().map(|a| (&a.id, a)).collect();
+    exceptions.apply(
+        findings,
+        controls,
+        |f| by_id.get(&f.asset).copied(),
+        |_, selector| assets.iter().any(|a| selector.matches(a)),
+        scan.scanned_at,
+    )
 }

@@ -123,6 +123,7 @@ pub fn evaluate_within(controls: &[Control], graph: &AssetGraph, facts: &Arc<Fac
             passed: 0,
             failed: 0,
             unknown: 0,
+            accepted: 0,
         })
         .collect();
     for asset in &targets {
@@ -191,12 +192,13 @@ pub fn evaluate_within(controls: &[Control], graph: &AssetGraph, facts: &Arc<Fac
         match found.outcome {
             Outcome::Fail => results[ci].failed += 1,
             Outcome::Unknown => results[ci].unknown += 1,
+            Outcome::Accepted => results[ci].accepted += 1,
             Outcome::Pass => {}
         }
         findings.push(found);
     }
     for r in &mut results {
-        r.passed = r.evaluated - r.failed - r.unknown;
+        r.passed = r.evaluated - r.failed - r.unknown - r.accepted;
     }
     // A whole API that could not be read: the control cannot vouch for that scope.
     let scope_assets: HashMap<&str, &Asset> =

@@ -43,6 +43,8 @@ pub struct Control {
     /// The `asset.attributes.X` fields the condition reads, shown as evidence.
     pub attributes_used: Vec<String>,
     pub file: PathBuf,
+    /// SHA-256 of the control file as read (hex): which definition a result came from.
+    pub digest: String,
 }
 
 #[derive(Deserialize)]
@@ -81,6 +83,7 @@ impl Control {
             facts_used,
             attributes_used,
             file: PathBuf::new(),
+            digest: String::new(),
         })
     }
 }
@@ -208,6 +211,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Control, ControlError> {
         facts_used,
         attributes_used,
         file: file.to_path_buf(),
+        digest: crate::digest::sha256_hex(text.as_bytes()),
     })
 }
 

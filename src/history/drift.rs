@@ -1,0 +1,187 @@
+//! Drift between two stored scans, as a person reads it: the failures that appeared
+//! and those fixed first, then the assets added, removed and changed by name, each
+//! change one line (`sg web: +ingress tcp/22 from 0.0.0.0/0`).
+
+use std::collections::BTreeMap;
+
+use anyhow::{anyhow, bail, Result};
+use auditgraph_model::Asset;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::db::Db;
+use super::read::{scans, ScanInfo};
+use super::{time_text, Window};
+use crate::findings::Outcome;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FailureLine {
+    pub control: String,
+    pub asset: String,
+    pub name: String,
+    pub evidence: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AssetLine {
+    pub asset: String,
+    pub kind: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ChangedAsset {
+    pub asset: String,
+    pub kind: String,
+    pub name: String,
+    /// `-` a fact that went, `+` one that came.
+    pub lines: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Drift {
+    pub old_scan: i64,
+    pub old_scanned_at: String,
+    pub new_scan: i64,
+    pub new_scanned_at: String,
+    /// Said when the window starts before the first stored scan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub failures_appeared: Vec<FailureLine>,
+    pub failures_fixed: Vec<FailureLine>,
+    pub assets_added: Vec<AssetLine>,
+    pub assets_removed: Vec<AssetLine>,
+    pub assets_changed: Vec<ChangedAsset>,
+}
+
+/// The scans to compare for a window: the last one at or before its start (else the
+/// first after it, with a note), and the last one at or before its end.
+pub fn scans_for(db: &mut Db, window: Window) -> Result<(ScanInfo, ScanInfo, Option<String>)> {
+    let all = scans(db)?;
+    if all.is_empty() {
+        bail!("the history holds no scan yet: run `auditgraph scan` first");
+    }
+    let at_or_before = |t: DateTime<Utc>| all.iter().filter(|s| s.at <= t).max_by_key(|s| (s.at, s.id));
+    let new = at_or_before(window.to).ok_or_else(|| anyhow!("no scan at or before {}", time_text(window.to)))?;
+    let (old, note) = match at_or_before(window.from) {
+        Some(old) => (old, None),
+        None => {
+            let first = all.iter().min_by_key(|s| (s.at, s.id)).expect("not empty");
+            let note = format!(
+                "no scan at or before {}: comparing with the first stored scan ({})",
+                time_text(window.from),
+                first.scanned_at
+            );
+            (first, Some(note))
+        }
+    };
+    Ok((old.clone(), new.clone(), note))
+}
+
+pub fn between(db: &mut Db, old: &ScanInfo, new: &ScanInfo, note: Option<String>) -> Result<Drift> {
+    let (before, after) = (failing_at(db, old.id)?, failing_at(db, new.id)?);
+    let line = |(control, asset): &(String, String), (name, evidence): &(String, String)| FailureLine {
+        control: control.clone(),
+        asset: asset.clone(),
+        name: name.clone(),
+        evidence: evidence.clone(),
+    };
+    let failures_appeared = after.iter().filter(|(k, _)| !before.contains_key(*k)).map(|(k, v)| line(k, v)).collect();
+    let failures_fixed = before.iter().filter(|(k, _)| !after.contains_key(*k)).map(|(k, v)| line(k, v)).collect();
+    let (was, is) = (assets_at(db, old.id)?, assets_at(db, new.id)?);
+    let summary = |a: &Asset| AssetLine { asset: a.id.to_string(), kind: a.kind().to_string(), name: a.name.clone() };
+    let mut assets_changed = Vec::new();
+    for (id, a) in &is {
+        if let Some(b) = was.get(id) {
+            let lines = crate::describe::changes(b, a);
+            if !lines.is_empty() {
+                assets_changed.push(ChangedAsset {
+                    asset: id.clone(),
+                    kind: a.kind().to_string(),
+                    name: a.name.clone(),
+                    lines,
+                });
+            }
+        }
+    }
+    assets_changed.sort_by(|a, b| (&a.name, &a.asset).cmp(&(&b.name, &b.asset)));
+    let mut assets_added: Vec<AssetLine> =
+        is.iter().filter(|(id, _)| !was.contains_key(*id)).map(|(_, a)| summary(a)).collect();
+    let mut assets_removed: Vec<AssetLine> =
+        was.iter().filter(|(id, _)| !is.contains_key(*id)).map(|(_, a)| summary(a)).collect();
+    assets_added.sort_by(|a, b| (&a.name, &a.asset).cmp(&(&b.name, &b.asset)));
+    assets_removed.sort_by(|a, b| (&a.name, &a.asset).cmp(&(&b.name, &b.asset)));
+    Ok(Drift {
+        old_scan: old.id,
+        old_scanned_at: old.scanned_at.clone(),
+        new_scan: new.id,
+        new_scanned_at: new.scanned_at.clone(),
+        note,
+        failures_appeared,
+        failures_fixed,
+        assets_added,
+        assets_removed,
+        assets_changed,
+    })
+}
+
+/// (control, asset) → (name, evidence) of every failure in a scan.
+fn failing_at(db: &mut Db, scan: i64) -> Result<BTreeMap<(String, String), (String, String)>> {
+    let rows = db.query(
+        "SELECT r.control, r.asset, r.evidence, v.name FROM runs r LEFT JOIN asset_versions v \
+         ON v.asset = r.asset AND v.first_scan <= $2 AND (v.end_scan IS NULL OR v.end_scan > $2) \
+         WHERE r.outcome = $1 AND r.first_scan <= $2 AND (r.end_scan IS NULL OR r.end_scan > $2)",
+        &[Outcome::Fail.as_str().into(), scan.into()],
+    )?;
+    rows.iter().map(|r| Ok(((r.text(0)?, r.text(1)?), (r.opt_text(3)?.unwrap_or_default(), r.text(2)?)))).collect()
+}
+
+/// Every asset as stored at a scan.
+fn assets_at(db: &mut Db, scan: i64) -> Result<BTreeMap<String, Asset>> {
+    let rows = db.query(
+        "SELECT asset, body FROM asset_versions WHERE first_scan <= $1 AND (end_scan IS NULL OR end_scan > $1)",
+        &[scan.into()],
+    )?;
+    rows.iter()
+        .map(|r| {
+            let id = r.text(0)?;
+            let asset: Asset = serde_json::from_str(&r.text(1)?)
+                .map_err(|e| anyhow!("history store: asset {id} does not read back: {e}"))?;
+            Ok((id, asset))
+        })
+        .collect()
+}
+
+impl Drift {
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "Drift from scan {} ({}) to scan {} ({})",
+            self.old_scan, self.old_scanned_at, self.new_scan, self.new_scanned_at
+        );
+        if let Some(note) = &self.note {
+            let _ = writeln!(out, "note: {note}");
+        }
+        let mut section = |title: &str, lines: Vec<String>| {
+            let _ = writeln!(out, "\n{title} ({})", lines.len());
+            for l in lines {
+                let _ = writeln!(out, "  {l}");
+            }
+        };
+        let failure = |f: &FailureLine| format!("{:<36} {}  {}", f.control, f.name, f.evidence);
+        section("Failures that appeared", self.failures_appeared.iter().map(failure).collect());
+        section("Failures fixed", self.failures_fixed.iter().map(failure).collect());
+        section("Assets added", self.assets_added.iter().map(|a| format!("{} {}", a.kind, a.name)).collect());
+        section("Assets removed", self.assets_removed.iter().map(|a| format!("{} {}", a.kind, a.name)).collect());
+        section(
+            "Assets changed",
+            self.assets_changed
+                .iter()
+                .flat_map(|c| c.lines.iter().map(move |l| format!("{} {}: {l}", c.kind, c.name)))
+                .collect(),
+        );
+        out
+    }
+}

@@ -1,0 +1,451 @@
+//! Reading the history over a window: per control, its counts in every scan, how
+//! much of the window it held, each failure from first seen to fixed, and the days
+//! for which there is no evidence (no scan, or only scans with coverage gaps).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use anyhow::Result;
+use auditgraph_model::{Asset, CoverageRecord};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::db::{Db, Value};
+use super::{parse_time, time_text, Window};
+use crate::findings::Outcome;
+use crate::selector::Selector;
+
+/// One stored scan.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScanInfo {
+    pub id: i64,
+    pub scanned_at: String,
+    #[serde(skip)]
+    pub at: DateTime<Utc>,
+    pub tool_version: String,
+    pub controls_digest: String,
+    pub assets: i64,
+    pub scopes: Vec<ScopeRead>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ScopeRead {
+    pub cloud: String,
+    pub scope: String,
+    pub collected_by: Option<String>,
+    pub gaps: Vec<CoverageRecord>,
+}
+
+impl ScanInfo {
+    pub fn has_gaps(&self) -> bool {
+        self.scopes.iter().any(|s| !s.gaps.is_empty())
+    }
+
+    fn reads(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s.scope == scope)
+    }
+}
+
+/// A control's counts in one scan.
+#[derive(Clone, Debug, Serialize)]
+pub struct Point {
+    pub scan: i64,
+    pub scanned_at: String,
+    pub evaluated: i64,
+    pub passed: i64,
+    pub failed: i64,
+    pub unknown: i64,
+    pub accepted: i64,
+}
+
+/// One asset's failure, from the scan that first saw it failing to the one that
+/// saw it fixed (a pass, or the asset gone).
+#[derive(Clone, Debug, Serialize)]
+pub struct Failure {
+    pub asset: String,
+    pub name: String,
+    pub first_failing: String,
+    /// `None`: still failing at the window's end.
+    pub fixed_at: Option<String>,
+    pub days_open: f64,
+    /// What the latest failing scan of it said.
+    pub evidence: String,
+}
+
+/// How often the control held on one asset that did not always pass.
+#[derive(Clone, Debug, Serialize)]
+pub struct AssetHeld {
+    pub asset: String,
+    pub name: String,
+    /// Scans in the window that read the asset's scope and evaluated it (or could not).
+    pub scans: usize,
+    pub passed: usize,
+    pub share: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ControlHistory {
+    pub control: String,
+    pub title: String,
+    pub severity: String,
+    pub criteria: Vec<String>,
+    pub points: Vec<Point>,
+    /// Passing checks over all checks in the window's scans ("operated effectively").
+    pub held: Option<f64>,
+    pub failures: Vec<Failure>,
+    /// Every asset that did not pass in every scan, with its share.
+    pub not_always_held: Vec<AssetHeld>,
+}
+
+/// A day of the window without evidence, and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct DayWithoutEvidence {
+    pub day: NaiveDate,
+    pub why: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct HistoryReport {
+    pub from: String,
+    pub to: String,
+    pub scans: Vec<ScanInfo>,
+    pub controls: Vec<ControlHistory>,
+    pub days_without_evidence: Vec<DayWithoutEvidence>,
+}
+
+/// A stored run of one outcome.
+#[derive(Clone, Debug, Serialize)]
+pub struct Run {
+    pub control: String,
+    pub asset: String,
+    #[serde(skip)]
+    pub scope: String,
+    pub outcome: String,
+    pub evidence: String,
+    pub first_scan: i64,
+    pub end_scan: Option<i64>,
+}
+
+impl Run {
+    fn holds_at(&self, scan: i64) -> bool {
+        self.first_scan <= scan && self.end_scan.is_none_or(|e| scan < e)
+    }
+}
+
+/// Every scan, in the order they were committed.
+pub fn scans(db: &mut Db) -> Result<Vec<ScanInfo>> {
+    let mut scopes: HashMap<i64, Vec<ScopeRead>> = HashMap::new();
+    for row in db.query("SELECT scan, cloud, scope, collected_by, gaps FROM scan_scopes ORDER BY scan, scope", &[])? {
+        let gaps = serde_json::from_str(&row.text(4)?)?;
+        scopes.entry(row.int(0)?).or_default().push(ScopeRead {
+            cloud: row.text(1)?,
+            scope: row.text(2)?,
+            collected_by: row.opt_text(3)?,
+            gaps,
+        });
+    }
+    db.query("SELECT id, scanned_at, tool_version, controls_digest, assets FROM scans ORDER BY id", &[])?
+        .into_iter()
+        .map(|row| {
+            let id = row.int(0)?;
+            let scanned_at = row.text(1)?;
+            Ok(ScanInfo {
+                id,
+                at: parse_time(&scanned_at)?,
+                scanned_at,
+                tool_version: row.text(2)?,
+                controls_digest: row.text(3)?,
+                assets: row.int(4)?,
+                scopes: scopes.remove(&id).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+const RUN_COLUMNS: &str = "control, asset, scope, outcome, evidence, first_scan, end_scan";
+
+fn run_of(row: &super::db::Row) -> Result<Run> {
+    Ok(Run {
+        control: row.text(0)?,
+        asset: row.text(1)?,
+        scope: row.text(2)?,
+        outcome: row.text(3)?,
+        evidence: row.text(4)?,
+        first_scan: row.int(5)?,
+        end_scan: row.opt_int(6)?,
+    })
+}
+
+/// Every run of the given assets, in scan order.
+pub fn runs_of_assets(db: &mut Db, assets: &BTreeSet<String>) -> Result<Vec<Run>> {
+    let assets: Vec<&String> = assets.iter().collect();
+    let mut runs = Vec::new();
+    for chunk in assets.chunks(500) {
+        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE asset IN ({})", list.join(", "));
+        let params: Vec<Value> = chunk.iter().map(|a| Value::from(a.as_str())).collect();
+        for row in db.query(&sql, &params)? {
+            runs.push(run_of(&row)?);
+        }
+    }
+    runs.sort_by(|a, b| (&a.control, &a.asset, a.first_scan).cmp(&(&b.control, &b.asset, b.first_scan)));
+    Ok(runs)
+}
+
+/// The latest name each asset was stored with.
+pub fn names(db: &mut Db, assets: &BTreeSet<String>) -> Result<HashMap<String, String>> {
+    let assets: Vec<&String> = assets.iter().collect();
+    let mut names = HashMap::new();
+    for chunk in assets.chunks(500) {
+        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT asset, name FROM asset_versions WHERE asset IN ({}) ORDER BY id", list.join(", "));
+        let params: Vec<Value> = chunk.iter().map(|a| Value::from(a.as_str())).collect();
+        for row in db.query(&sql, &params)? {
+            names.insert(row.text(0)?, row.text(1)?);
+        }
+    }
+    Ok(names)
+}
+
+/// The history of every control (or of `only`) over the window.
+pub fn report(db: &mut Db, window: Window, only: Option<&str>) -> Result<HistoryReport> {
+    let all = scans(db)?;
+    let in_window: Vec<&ScanInfo> = all.iter().filter(|s| window.contains(s.at)).collect();
+    let ids: BTreeSet<i64> = in_window.iter().map(|s| s.id).collect();
+    let time_of: HashMap<i64, DateTime<Utc>> = all.iter().map(|s| (s.id, s.at)).collect();
+    let mut controls: BTreeMap<String, ControlHistory> = BTreeMap::new();
+    if let (Some(&first), Some(&last)) = (ids.first(), ids.last()) {
+        let rows = db.query(
+            "SELECT c.scan, c.control, c.title, c.severity, c.criteria, c.evaluated, c.passed, c.failed, c.unknown, \
+             c.accepted FROM scan_controls c WHERE c.scan >= $1 AND c.scan <= $2 ORDER BY c.scan, c.control",
+            &[first.into(), last.into()],
+        )?;
+        for row in rows {
+            let (scan, control) = (row.int(0)?, row.text(1)?);
+            if !ids.contains(&scan) || only.is_some_and(|o| o != control) {
+                continue;
+            }
+            let entry = controls.entry(control.clone()).or_insert_with(|| ControlHistory {
+                control,
+                title: String::new(),
+                severity: String::new(),
+                criteria: Vec::new(),
+                points: Vec::new(),
+                held: None,
+                failures: Vec::new(),
+                not_always_held: Vec::new(),
+            });
+            // The latest scan's wording of the control.
+            entry.title = row.text(2)?;
+            entry.severity = row.text(3)?;
+            entry.criteria = row.text(4)?.split(',').filter(|c| !c.is_empty()).map(str::to_string).collect();
+            entry.points.push(Point {
+                scan,
+                scanned_at: time_text(time_of[&scan]),
+                evaluated: row.int(5)?,
+                passed: row.int(6)?,
+                failed: row.int(7)?,
+                unknown: row.int(8)?,
+                accepted: row.int(9)?,
+            });
+        }
+    }
+    for c in controls.values_mut() {
+        let (passed, evaluated) = c.points.iter().fold((0, 0), |(p, e), pt| (p + pt.passed, e + pt.evaluated));
+        c.held = (evaluated > 0).then(|| passed as f64 / evaluated as f64);
+    }
+    if let (Some(&first), Some(&last)) = (ids.first(), ids.last()) {
+        let not_passing = not_passing_assets(db, first, last, only)?;
+        let names = names(db, &not_passing)?;
+        let runs = runs_of_assets(db, &not_passing)?;
+        let mut by_pair: BTreeMap<(&str, &str), Vec<&Run>> = BTreeMap::new();
+        for r in &runs {
+            by_pair.entry((r.control.as_str(), r.asset.as_str())).or_default().push(r);
+        }
+        for ((control, asset), runs) in by_pair {
+            let Some(c) = controls.get_mut(control) else { continue };
+            let name = names.get(asset).cloned().unwrap_or_default();
+            c.failures.extend(failures(&runs, asset, &name, &time_of, window));
+            if let Some(held) = held_on(&runs, asset, &name, &in_window) {
+                c.not_always_held.push(held);
+            }
+        }
+    }
+    Ok(HistoryReport {
+        from: time_text(window.from),
+        to: time_text(window.to),
+        days_without_evidence: days_without_evidence(&in_window, window),
+        controls: controls.into_values().collect(),
+        scans: in_window.into_iter().cloned().collect(),
+    })
+}
+
+/// The assets with a run other than a pass in the scans `first..=last`.
+fn not_passing_assets(db: &mut Db, first: i64, last: i64, only: Option<&str>) -> Result<BTreeSet<String>> {
+    let rows = db.query(
+        "SELECT DISTINCT control, asset FROM runs WHERE outcome <> $1 AND first_scan <= $2 \
+         AND (end_scan IS NULL OR end_scan > $3)",
+        &[Outcome::Pass.as_str().into(), last.into(), first.into()],
+    )?;
+    let mut assets = BTreeSet::new();
+    for row in rows {
+        let control = row.text(0)?;
+        if only.is_none_or(|o| o == control) {
+            assets.insert(row.text(1)?);
+        }
+    }
+    Ok(assets)
+}
+
+/// The failures of one control on one asset that overlap the window. A failure
+/// opens at the first failing scan and stays open through unknown, unread and
+/// accepted scans (none of them is a fix); a pass, or the asset's end, fixes it.
+fn failures(
+    runs: &[&Run],
+    asset: &str,
+    name: &str,
+    time_of: &HashMap<i64, DateTime<Utc>>,
+    window: Window,
+) -> Vec<Failure> {
+    let fail = Outcome::Fail.as_str();
+    let mut out = Vec::new();
+    let mut open: Option<(i64, String)> = None;
+    let close = |started: i64, fixed: Option<i64>, evidence: String, out: &mut Vec<Failure>| {
+        let start = time_of[&started];
+        let end = fixed.map(|f| time_of[&f]);
+        if start > window.to || end.is_some_and(|e| e < window.from) {
+            return;
+        }
+        let until = end.unwrap_or(window.to).min(window.to);
+        out.push(Failure {
+            asset: asset.to_string(),
+            name: name.to_string(),
+            first_failing: time_text(start),
+            fixed_at: end.filter(|e| *e <= window.to).map(time_text),
+            days_open: ((until - start).num_minutes() as f64 / (24.0 * 60.0) * 10.0).round() / 10.0,
+            evidence,
+        });
+    };
+    for (i, r) in runs.iter().enumerate() {
+        if r.outcome == fail {
+            match &mut open {
+                Some((_, evidence)) => *evidence = r.evidence.clone(),
+                None => open = Some((r.first_scan, r.evidence.clone())),
+            }
+        } else if r.outcome == Outcome::Pass.as_str() {
+            if let Some((started, evidence)) = open.take() {
+                close(started, Some(r.first_scan), evidence, &mut out);
+            }
+        }
+        // The asset's last run ended without a successor: it went.
+        let last = i + 1 == runs.len();
+        if last {
+            if let Some((started, evidence)) = open.take() {
+                close(started, r.end_scan, evidence, &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// The share of the window's scans (of the asset's scope) in which the control
+/// passed on the asset; `None` when it passed in all of them.
+fn held_on(runs: &[&Run], asset: &str, name: &str, in_window: &[&ScanInfo]) -> Option<AssetHeld> {
+    let scope = runs.first()?.scope.as_str();
+    let (mut scans, mut passed) = (0, 0);
+    for s in in_window.iter().filter(|s| s.reads(scope)) {
+        if let Some(r) = runs.iter().find(|r| r.holds_at(s.id)) {
+            scans += 1;
+            passed += usize::from(r.outcome == Outcome::Pass.as_str());
+        }
+    }
+    (scans > 0 && passed < scans).then(|| AssetHeld {
+        asset: asset.to_string(),
+        name: name.to_string(),
+        scans,
+        passed,
+        share: passed as f64 / scans as f64,
+    })
+}
+
+/// Each day of the window with no scan, or whose every scan had coverage gaps.
+fn days_without_evidence(in_window: &[&ScanInfo], window: Window) -> Vec<DayWithoutEvidence> {
+    let mut by_day: BTreeMap<NaiveDate, Vec<&ScanInfo>> = BTreeMap::new();
+    for s in in_window {
+        by_day.entry(s.at.date_naive()).or_default().push(s);
+    }
+    let mut out = Vec::new();
+    let mut day = window.from.date_naive();
+    while day <= window.to.date_naive() {
+        match by_day.get(&day) {
+            None => out.push(DayWithoutEvidence { day, why: "no scan".into() }),
+            Some(scans) if scans.iter().all(|s| s.has_gaps()) => {
+                let gaps: BTreeSet<String> = scans
+                    .iter()
+                    .flat_map(|s| s.scopes.iter())
+                    .flat_map(|sc| sc.gaps.iter().map(move |g| format!("{} {}:{}", sc.scope, g.service, g.api)))
+                    .collect();
+                let gaps: Vec<String> = gaps.into_iter().collect();
+                out.push(DayWithoutEvidence { day, why: format!("coverage gaps: {}", gaps.join(", ")) });
+            }
+            Some(_) => {}
+        }
+        day += Duration::days(1);
+    }
+    out
+}
+
+/// One asset's runs across controls in the window.
+#[derive(Clone, Debug, Serialize)]
+pub struct AssetHistory {
+    pub asset: String,
+    pub name: String,
+    pub kind: String,
+    pub runs: Vec<RunInWindow>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RunInWindow {
+    pub control: String,
+    pub outcome: String,
+    pub from: String,
+    /// `None`: still holds.
+    pub until: Option<String>,
+    pub evidence: String,
+}
+
+/// The history of every asset the selector matches (as last stored).
+pub fn asset_history(db: &mut Db, selector: &Selector, window: Window) -> Result<Vec<AssetHistory>> {
+    let all = scans(db)?;
+    let time_of: HashMap<i64, DateTime<Utc>> = all.iter().map(|s| (s.id, s.at)).collect();
+    let mut latest: BTreeMap<String, (String, String, String)> = BTreeMap::new();
+    for row in db.query("SELECT asset, kind, name, body FROM asset_versions ORDER BY id", &[])? {
+        latest.insert(row.text(0)?, (row.text(1)?, row.text(2)?, row.text(3)?));
+    }
+    let mut matched = BTreeMap::new();
+    for (id, (kind, name, body)) in latest {
+        let asset: Asset = serde_json::from_str(&body)
+            .map_err(|e| anyhow::anyhow!("history store: asset {id} does not read back: {e}"))?;
+        if selector.matches(&asset) {
+            matched.insert(id, (kind, name));
+        }
+    }
+    let runs = runs_of_assets(db, &matched.keys().cloned().collect())?;
+    Ok(matched
+        .into_iter()
+        .map(|(asset, (kind, name))| {
+            let runs = runs
+                .iter()
+                .filter(|r| r.asset == asset)
+                .filter(|r| time_of[&r.first_scan] <= window.to && r.end_scan.is_none_or(|e| time_of[&e] > window.from))
+                .map(|r| RunInWindow {
+                    control: r.control.clone(),
+                    outcome: r.outcome.clone(),
+                    from: time_text(time_of[&r.first_scan]),
+                    until: r.end_scan.map(|e| time_text(time_of[&e])),
+                    evidence: r.evidence.clone(),
+                })
+                .collect();
+            AssetHistory { asset, name, kind, runs }
+        })
+        .collect())
+}

@@ -1,0 +1,115 @@
+//! The history store's schema and its versioned migrations: each migration is
+//! applied once, in order, in one transaction; a store written by a newer
+//! auditgraph is refused rather than misread.
+
+use anyhow::{bail, Result};
+
+use super::db::{Db, Location};
+
+/// Migration `i` takes the store from version `i` to `i + 1`. Only ever append.
+const MIGRATIONS: &[&str] = &[
+    // 1: scans, the scopes each read, per-control counts, outcome runs and asset versions.
+    "CREATE TABLE scans (
+        id BIGINT PRIMARY KEY,
+        scanned_at TEXT NOT NULL,
+        tool_version TEXT NOT NULL,
+        controls_digest TEXT NOT NULL,
+        assets BIGINT NOT NULL
+    );
+    CREATE INDEX scans_by_time ON scans (scanned_at);
+    CREATE TABLE scan_scopes (
+        scan BIGINT NOT NULL REFERENCES scans (id),
+        cloud TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        collected_at TEXT NOT NULL,
+        collected_by TEXT,
+        gaps TEXT NOT NULL,
+        PRIMARY KEY (scan, scope)
+    );
+    CREATE TABLE scan_controls (
+        scan BIGINT NOT NULL REFERENCES scans (id),
+        control TEXT NOT NULL,
+        title TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        criteria TEXT NOT NULL,
+        evaluated BIGINT NOT NULL,
+        passed BIGINT NOT NULL,
+        failed BIGINT NOT NULL,
+        unknown BIGINT NOT NULL,
+        accepted BIGINT NOT NULL,
+        PRIMARY KEY (scan, control)
+    );
+    CREATE TABLE runs (
+        id BIGINT PRIMARY KEY,
+        control TEXT NOT NULL,
+        asset TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        evidence TEXT NOT NULL,
+        first_scan BIGINT NOT NULL REFERENCES scans (id),
+        end_scan BIGINT REFERENCES scans (id)
+    );
+    CREATE INDEX runs_open ON runs (end_scan);
+    CREATE INDEX runs_by_asset ON runs (asset);
+    CREATE INDEX runs_by_outcome ON runs (outcome, control);
+    CREATE TABLE asset_versions (
+        id BIGINT PRIMARY KEY,
+        asset TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        body TEXT NOT NULL,
+        first_scan BIGINT NOT NULL REFERENCES scans (id),
+        end_scan BIGINT REFERENCES scans (id)
+    );
+    CREATE INDEX asset_versions_open ON asset_versions (end_scan);
+    CREATE INDEX asset_versions_by_asset ON asset_versions (asset);",
+];
+
+/// The schema version this auditgraph writes and reads.
+pub const VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the store to `VERSION`, or says why it cannot.
+pub fn migrate(db: &mut Db, location: &Location) -> Result<()> {
+    db.batch("CREATE TABLE IF NOT EXISTS auditgraph_schema (version BIGINT NOT NULL)")?;
+    let current = stored_version(db)?;
+    if current > VERSION {
+        bail!(
+            "history store {location} has schema version {current}, newer than this auditgraph reads \
+             (version {VERSION}): upgrade auditgraph, or name another store with --history"
+        );
+    }
+    if current == VERSION {
+        return Ok(());
+    }
+    // Two scans may meet an empty store at once: the write lock (taken on a table
+    // that exists before the first migration) lets one migrate, the other then sees it done.
+    db.batch("CREATE TABLE IF NOT EXISTS auditgraph_migration_lock (held BIGINT)")?;
+    db.batch(match db {
+        Db::Sqlite(_) => "BEGIN IMMEDIATE",
+        Db::Postgres(_) => "BEGIN; LOCK TABLE auditgraph_migration_lock IN EXCLUSIVE MODE",
+    })?;
+    let applied = (|| {
+        let current = stored_version(db)?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            db.batch(sql)?;
+            db.execute("DELETE FROM auditgraph_schema", &[])?;
+            db.execute("INSERT INTO auditgraph_schema (version) VALUES ($1)", &[(i as i64 + 1).into()])?;
+        }
+        db.commit()
+    })();
+    if applied.is_err() {
+        db.rollback();
+    }
+    applied
+}
+
+fn stored_version(db: &mut Db) -> Result<i64> {
+    let rows = db.query("SELECT version FROM auditgraph_schema", &[])?;
+    match rows.as_slice() {
+        [] => Ok(0),
+        [row] => row.int(0),
+        _ => bail!("history store: auditgraph_schema holds {} versions, expected one", rows.len()),
+    }
+}
