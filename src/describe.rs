@@ -86,21 +86,21 @@ mod tests {
     use super::*;
 
     fn sg(ingress: &str) -> Asset {
-        serde_json::from_value(serde_json::json!({
+        let json = serde_json::json!({
             "id": "arn:aws:ec2:eu-west-1:1:security-group/sg-1", "name": "web", "account": "1",
             "region": "eu-west-1", "tags": {},
             "kind": "aws_security_group",
             "attributes": {"vpc": "arn:aws:ec2:eu-west-1:1:vpc/vpc-1", "group_name": "web",
                 "ingress": serde_json::from_str::<Value>(ingress).unwrap(), "egress": []}
-        }))
-        .unwrap()
+        });
+        serde_json::from_str(&json.to_string()).unwrap()
     }
 
     #[test]
     fn an_opened_port_is_one_line() {
-        let old = sg(r#"[{"protocol": "tcp", "ports": {"from": 443, "to": 443}, "peer": {"cidr": "0.0.0.0/0"}}]"#);
-        let new = sg(r#"[{"protocol": "tcp", "ports": {"from": 443, "to": 443}, "peer": {"cidr": "0.0.0.0/0"}},
-                         {"protocol": "tcp", "ports": {"from": 22, "to": 22}, "peer": {"cidr": "0.0.0.0/0"}}]"#);
+        let old = sg(r#"[{"protocol": "tcp", "ports": "443", "peer": {"cidr": "0.0.0.0/0"}}]"#);
+        let new = sg(r#"[{"protocol": "tcp", "ports": "443", "peer": {"cidr": "0.0.0.0/0"}},
+                         {"protocol": "tcp", "ports": "22", "peer": {"cidr": "0.0.0.0/0"}}]"#);
         assert_eq!(changes(&old, &new), vec!["+ingress tcp/22 from 0.0.0.0/0"]);
         assert!(changes(&new, &new).is_empty());
     }
