@@ -134,6 +134,16 @@ fn write_runs(
         scope_of.insert(key.clone(), scope);
         open.insert(key, OpenRun { id: row.int(0)?, outcome: row.text(4)?, evidence: row.text(5)? });
     }
+    // An unread run stands for the outcome before it: a failure that goes unread
+    // and comes back is not new, one that comes back passing is fixed.
+    let mut before_unread: HashMap<(String, String), String> = HashMap::new();
+    for row in db.query(
+        "SELECT p.control, p.asset, p.outcome FROM runs p JOIN runs u ON u.control = p.control \
+         AND u.asset = p.asset AND p.end_scan = u.first_scan WHERE u.end_scan IS NULL AND u.outcome = $1",
+        &[UNREAD.into()],
+    )? {
+        before_unread.insert((row.text(0)?, row.text(1)?), row.text(2)?);
+    }
     let present: BTreeSet<&str> = record.assets.iter().map(|a| a.asset.as_str()).collect();
     let name_of: HashMap<&str, &str> = record.assets.iter().map(|a| (a.asset.as_str(), a.name.as_str())).collect();
     let mut next_id = db.query("SELECT COALESCE(MAX(id), 0) FROM runs", &[])?[0].int(0)?;
@@ -152,14 +162,20 @@ fn write_runs(
         ]);
     };
     for o in &record.outcomes {
-        let before = open.remove(&(o.control.clone(), o.asset.clone()));
+        let key = (o.control.clone(), o.asset.clone());
+        let before = open.remove(&key);
         if let Some(run) = &before {
             if run.outcome == o.outcome && run.evidence == o.evidence {
                 continue;
             }
             close.push(run.id);
         }
-        let was_failing = before.as_ref().is_some_and(|r| r.outcome == fail);
+        let was = match &before {
+            Some(run) if run.outcome == UNREAD => before_unread.get(&key).map(String::as_str),
+            Some(run) => Some(run.outcome.as_str()),
+            None => None,
+        };
+        let was_failing = was == Some(fail);
         let change = || Change {
             control: o.control.clone(),
             asset: o.asset.clone(),

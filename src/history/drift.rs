@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::db::Db;
 use super::read::{scans, ScanInfo};
+use super::record::UNREAD;
 use super::{time_text, Window};
 use crate::findings::Outcome;
 
@@ -80,14 +81,24 @@ pub fn scans_for(db: &mut Db, window: Window) -> Result<(ScanInfo, ScanInfo, Opt
 
 pub fn between(db: &mut Db, old: &ScanInfo, new: &ScanInfo, note: Option<String>) -> Result<Drift> {
     let (before, after) = (failing_at(db, old.id)?, failing_at(db, new.id)?);
+    // What a scan could not read is neither a new failure nor a fix.
+    let (unread_before, unread_after) = (unread_at(db, old.id)?, unread_at(db, new.id)?);
     let line = |(control, asset): &(String, String), (name, evidence): &(String, String)| FailureLine {
         control: control.clone(),
         asset: asset.clone(),
         name: name.clone(),
         evidence: evidence.clone(),
     };
-    let failures_appeared = after.iter().filter(|(k, _)| !before.contains_key(*k)).map(|(k, v)| line(k, v)).collect();
-    let failures_fixed = before.iter().filter(|(k, _)| !after.contains_key(*k)).map(|(k, v)| line(k, v)).collect();
+    let failures_appeared = after
+        .iter()
+        .filter(|(k, _)| !before.contains_key(*k) && !unread_before.contains(*k))
+        .map(|(k, v)| line(k, v))
+        .collect();
+    let failures_fixed = before
+        .iter()
+        .filter(|(k, _)| !after.contains_key(*k) && !unread_after.contains(*k))
+        .map(|(k, v)| line(k, v))
+        .collect();
     let (was, is) = (assets_at(db, old.id)?, assets_at(db, new.id)?);
     let summary = |a: &Asset| AssetLine { asset: a.id.to_string(), kind: a.kind().to_string(), name: a.name.clone() };
     let mut assets_changed = Vec::new();
@@ -134,6 +145,15 @@ fn failing_at(db: &mut Db, scan: i64) -> Result<BTreeMap<(String, String), (Stri
         &[Outcome::Fail.as_str().into(), scan.into()],
     )?;
     rows.iter().map(|r| Ok(((r.text(0)?, r.text(1)?), (r.opt_text(3)?.unwrap_or_default(), r.text(2)?)))).collect()
+}
+
+/// (control, asset) of every outcome a scan could not make (unread).
+fn unread_at(db: &mut Db, scan: i64) -> Result<std::collections::BTreeSet<(String, String)>> {
+    let rows = db.query(
+        "SELECT control, asset FROM runs WHERE outcome = $1 AND first_scan <= $2 AND (end_scan IS NULL OR end_scan > $2)",
+        &[UNREAD.into(), scan.into()],
+    )?;
+    rows.iter().map(|r| Ok((r.text(0)?, r.text(1)?))).collect()
 }
 
 /// Every asset as stored at a scan.

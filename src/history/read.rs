@@ -297,8 +297,9 @@ fn not_passing_assets(db: &mut Db, first: i64, last: i64, only: Option<&str>) ->
 }
 
 /// The failures of one control on one asset that overlap the window. A failure
-/// opens at the first failing scan and stays open through unknown, unread and
-/// accepted scans (none of them is a fix); a pass, or the asset's end, fixes it.
+/// opens at the first failing (or accepted: failing, by exception) scan and stays
+/// open through unknown and unread scans (neither is a fix); a pass, or the
+/// asset's end, fixes it.
 fn failures(
     runs: &[&Run],
     asset: &str,
@@ -306,7 +307,7 @@ fn failures(
     time_of: &HashMap<i64, DateTime<Utc>>,
     window: Window,
 ) -> Vec<Failure> {
-    let fail = Outcome::Fail.as_str();
+    let failing = |o: &str| o == Outcome::Fail.as_str() || o == Outcome::Accepted.as_str();
     let mut out = Vec::new();
     let mut open: Option<(i64, String)> = None;
     let close = |started: i64, fixed: Option<i64>, evidence: String, out: &mut Vec<Failure>| {
@@ -326,7 +327,7 @@ fn failures(
         });
     };
     for (i, r) in runs.iter().enumerate() {
-        if r.outcome == fail {
+        if failing(&r.outcome) {
             match &mut open {
                 Some((_, evidence)) => *evidence = r.evidence.clone(),
                 None => open = Some((r.first_scan, r.evidence.clone())),

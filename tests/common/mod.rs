@@ -43,3 +43,4 @@ pub fn scratch() -> tempfile::TempDir {
 
 pub mod emulator;
 pub mod http;
+pub mod postgres;
