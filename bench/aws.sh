@@ -39,7 +39,7 @@ walls=(); peaks=(); requests=(); cpus=()
 for _ in $(seq "$RUNS"); do
     rm -rf "$WORK/inv"
     /usr/bin/time -v "$BIN" scan --aws --endpoint-url "$ENDPOINT" --regions us-east-1,eu-west-1 \
-        --concurrency "$CONCURRENCY" --save-inventory "$WORK/inv" --out "$WORK/snap.json" > /dev/null 2> "$WORK/last.err"
+        --concurrency "$CONCURRENCY" --save-inventory "$WORK/inv" --out "$WORK/snap.json" --no-history > /dev/null 2> "$WORK/last.err"
     walls+=("$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,t,":"); s=0; for(i=1;i<=n;i++) s=s*60+t[i]; print s}' "$WORK/last.err")")
     peaks+=("$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/last.err")")
     cpus+=("$(awk -F': ' '/User time|System time/ {s+=$2} END {print s}' "$WORK/last.err")")

@@ -29,7 +29,7 @@ echo "|---:|---|---:|---:|---:|---:|---:|---:|"
 for n in $SIZES; do
     estate="$WORK/estate-$n"
     [ -d "$estate" ] || "$BIN" synth --assets "$n" --seed 1 -o "$estate" > /dev/null
-    [ -f "$WORK/snap-$n.json" ] || "$BIN" scan "$estate" --out "$WORK/snap-$n.json" > /dev/null
+    [ -f "$WORK/snap-$n.json" ] || "$BIN" scan "$estate" --out "$WORK/snap-$n.json" --no-history > /dev/null
     for view in network exposure boundary iam; do
         for budget in none "$MAX_NODES"; do
             out="$WORK/diagrams-$n-$view-$budget"

@@ -33,7 +33,7 @@ for n in $SIZES; do
         # `scan` without --out writes a new file each time (bench/README.md).
         rm -f "$WORK/snap-$n.json"
         sync
-        read -r wall peak < <(measure "$BIN" scan "$estate" --timings --out "$WORK/snap-$n.json")
+        read -r wall peak < <(measure "$BIN" scan "$estate" --timings --out "$WORK/snap-$n.json" --no-history)
         walls+=("$wall"); peaks+=("$peak")
         while read -r name secs; do stage[$name]+="$secs "; done < <(
             awk '/^timing:/ {secs=$(NF-1); $1=""; $(NF)=""; $(NF-1)=""; gsub(/^ +| +$/, ""); gsub(/ /, "_"); print $0, secs}' "$WORK/last.err")

@@ -180,7 +180,7 @@ pub struct ScanArgs {
     pub no_history: bool,
     #[command(flatten)]
     pub exceptions: ExceptionsArg,
-    /// Exit with code 2 when a failure appeared that the previous scan of its scope did not have.
+    /// Exit with code 3 when a failure appeared that the previous scan of its scope did not have.
     #[arg(long, conflicts_with = "no_history")]
     pub fail_on_new: bool,
     /// POST the new and fixed failures as JSON to this URL after each scan (a webhook).

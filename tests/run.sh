@@ -2,6 +2,8 @@
 # Runs every check CI runs: formatting, lints, and all tests (unit, end-to-end).
 # Installs what the tests need first, when it is missing: Graphviz (`dot`) for the
 # diagram tests, Debian's Chromium for the interactive diagram's browser test,
+# Debian's PostgreSQL server for the history store's tests (each test starts its own
+# on 127.0.0.1 and stops it),
 # gcp-storage-emulator for the GCP provider tests, moto's AWS server and boto3 (for
 # the seed script) for the AWS provider tests.
 set -euo pipefail
@@ -10,13 +12,14 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "installing ${missing[*]} for the diagram tests"
+        echo "installing ${missing[*]} for the tests"
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     else
-        echo "the diagram tests need ${missing[*]}: sudo apt-get install ${missing[*]} (macOS: brew install graphviz chromium)" >&2
+        echo "the tests need ${missing[*]}: sudo apt-get install ${missing[*]} (macOS: brew install graphviz chromium postgresql, then PG_BIN=\$(pg_config --bindir))" >&2
         exit 1
     fi
 fi

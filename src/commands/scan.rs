@@ -109,7 +109,7 @@ fn scan_once(args: &ScanArgs) -> Result<ExitCode> {
         && args.fail_on_new
         && appended.as_ref().is_some_and(|(a, _)| !a.new_failures.is_empty())
     {
-        code = ExitCode::from(2);
+        code = ExitCode::from(3);
     }
     timer.lap("print summary");
     // The process ends next: freeing a million assets one by one would only cost time.
