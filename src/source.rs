@@ -15,6 +15,9 @@ pub struct Source {
     pub cloud: Cloud,
     pub scope: String,
     pub collected_at: DateTime<Utc>,
+    /// Who read it (the caller identity), when the inventory says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected_by: Option<String>,
     /// The file it was read from, or the provider that crawled it.
     pub origin: String,
     pub coverage: Vec<CoverageRecord>,
@@ -28,6 +31,7 @@ impl Source {
             cloud: inventory.cloud,
             scope: inventory.scope.clone(),
             collected_at: inventory.collected_at,
+            collected_by: inventory.collected_by.clone(),
             origin: origin.to_string(),
             coverage,
         }

@@ -149,6 +149,14 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
     let stage = read_json(&dir.path().join(format!("inv/aws-{staging}.json")));
     assert_eq!(prod["scope"], management);
     assert_eq!(stage["scope"], staging);
+    // Who read each: the scan's own principal, and the role it assumed in staging.
+    let read_by = |inventory: &Value| inventory["collected_by"].as_str().unwrap_or_default().to_string();
+    assert!(read_by(&prod).starts_with("arn:aws:") && read_by(&prod).contains(management), "{}", read_by(&prod));
+    assert!(
+        read_by(&stage).starts_with(&format!("arn:aws:sts::{staging}:assumed-role/OrganizationAccountAccessRole/")),
+        "{}",
+        read_by(&stage)
+    );
     let instance = |region: &str, account: &str, name: &str| {
         format!("arn:aws:ec2:{region}:{account}:instance/{}", seeded["instances"][name].as_str().unwrap())
     };

@@ -77,6 +77,13 @@ fn table(r: &HistoryReport) -> String {
             "  first {} (scan {}), last {} (scan {})",
             first.scanned_at, first.id, last.scanned_at, last.id
         );
+        // Who read the scopes in the window's last scan.
+        let mut readers: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        for scope in &last.scopes {
+            *readers.entry(scope.collected_by.as_deref().unwrap_or("not recorded")).or_default() += 1;
+        }
+        let readers: Vec<String> = readers.into_iter().map(|(who, n)| format!("{who} ({n} scopes)")).collect();
+        let _ = writeln!(out, "  read by: {}", readers.join(", "));
         let digests: std::collections::BTreeSet<&str> = r.scans.iter().map(|s| s.controls_digest.as_str()).collect();
         if digests.len() > 1 {
             let _ = writeln!(out, "  the controls changed {} times in the window", digests.len() - 1);

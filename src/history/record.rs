@@ -44,6 +44,7 @@ pub struct OutcomeRecord {
 }
 
 /// An asset as this scan saw it.
+#[derive(Clone)]
 pub struct AssetVersion {
     pub asset: String,
     pub scope: String,
@@ -74,7 +75,7 @@ impl ScanRecord {
                 cloud: s.cloud.as_str().to_string(),
                 scope: s.scope.clone(),
                 collected_at: s.collected_at,
-                collected_by: None,
+                collected_by: s.collected_by.clone(),
                 // A region the account has not enabled holds nothing to read: not a gap in the evidence.
                 gaps: s.gaps().filter(|g| g.status != CoverageStatus::RegionDisabled).cloned().collect(),
             })

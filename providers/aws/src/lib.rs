@@ -52,7 +52,7 @@ impl AwsProvider {
         let o = &self.options;
         let budget = Budget::new("aws", "accounts", Some("regions"), o.concurrency);
         let base = session::base_config(&o.connection).await;
-        let caller = session::caller_account(&base, &budget)
+        let caller = session::caller(&base, &budget)
             .await
             .map_err(|e| ProviderError::Other(format!("aws: sts GetCallerIdentity (no usable credentials?): {e}")))?;
         // Without the organisation's list the scan still reads the caller's own
@@ -62,17 +62,17 @@ impl AwsProvider {
             None if !o.accounts.is_empty() => {
                 return Err(ProviderError::Other("aws: --accounts needs --org-role, the role to assume in each".into()))
             }
-            None => vec![caller.clone()],
+            None => vec![caller.account.clone()],
             Some(_) if !o.accounts.is_empty() => o.accounts.clone(),
             Some(_) => match session::organization_accounts(&base, &budget).await {
                 Ok(accounts) if !accounts.is_empty() => accounts,
                 Ok(_) => {
                     org_gap = Some((CoverageStatus::Failed, "the organisation listed no active accounts".into()));
-                    vec![caller.clone()]
+                    vec![caller.account.clone()]
                 }
                 Err(gap) => {
                     org_gap = Some(gap);
-                    vec![caller.clone()]
+                    vec![caller.account.clone()]
                 }
             },
         };
@@ -82,7 +82,7 @@ impl AwsProvider {
             let (base, budget, caller, org_gap) = (&base, &budget, &caller, &org_gap);
             async move {
                 let rec = Recorder::new(budget.clone());
-                if let (Some((status, detail)), true) = (org_gap, account == caller) {
+                if let (Some((status, detail)), true) = (org_gap, *account == caller.account) {
                     rec.record(Api::new("organizations", "ListAccounts"), *status, Some(detail.clone()));
                 }
                 let inventory = self.account(base, rec, caller, account, collected_at).await;
@@ -100,16 +100,16 @@ impl AwsProvider {
         &self,
         base: &aws_config::SdkConfig,
         rec: Recorder,
-        caller: &str,
+        caller: &session::Caller,
         account: &str,
         collected_at: chrono::DateTime<chrono::Utc>,
     ) -> Inventory {
         let o = &self.options;
         let budget = rec.budget().clone();
         let config = match &o.org_role {
-            Some(role) if account != caller => {
+            Some(role) if account != caller.account => {
                 match session::assume(base, account, role, o.external_id.as_deref(), &budget).await {
-                    Ok(config) => Some(config),
+                    Ok(assumed) => Some(assumed),
                     Err(e) => {
                         let detail = format!("assuming role {role}: {e}");
                         rec.record(Api::new("sts", "AssumeRole"), CoverageStatus::AccessDenied, Some(detail));
@@ -117,9 +117,9 @@ impl AwsProvider {
                     }
                 }
             }
-            _ => Some(base.clone()),
+            _ => Some((base.clone(), caller.clone())),
         };
-        let Some(config) = config else {
+        let Some((config, read_as)) = config else {
             return empty_inventory(account, rec, collected_at);
         };
         let session = AccountSession {
@@ -152,7 +152,8 @@ impl AwsProvider {
             join_all(regions.iter().map(|r| region(&rec, &session, r))),
             get::organizations::read(&rec, &own_org, &management_org, account),
         );
-        let data = AccountData { account_id: account.to_string(), iam, s3, regions, organization };
+        let data =
+            AccountData { account_id: account.to_string(), read_as: read_as.arn, iam, s3, regions, organization };
         transform::inventory(&data, rec.into_records(), collected_at)
     }
 }
@@ -181,6 +182,8 @@ fn empty_inventory(account: &str, rec: Recorder, collected_at: chrono::DateTime<
         cloud: auditgraph_model::Cloud::Aws,
         scope: account.to_string(),
         collected_at,
+        // Nobody read it: the account could not be reached.
+        collected_by: None,
         assets: Vec::new(),
         relations: Vec::new(),
         coverage: rec.into_records(),

@@ -82,13 +82,22 @@ macro_rules! client {
     };
 }
 
-/// The account the credentials belong to (`sts:GetCallerIdentity`). Their values
-/// are registered for redaction first, so no message can carry them out.
-pub async fn caller_account(config: &SdkConfig, budget: &Arc<Budget>) -> Result<String, String> {
+/// Who the credentials are (`sts:GetCallerIdentity`).
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub account: String,
+    pub arn: String,
+}
+
+/// The principal and account the credentials belong to. Their values are
+/// registered for redaction first, so no message can carry them out.
+pub async fn caller(config: &SdkConfig, budget: &Arc<Budget>) -> Result<Caller, String> {
     register_credentials(config).await;
     let sts = client!(aws_sdk_sts, config, RequestCounter(budget.clone()));
     let identity = sts.get_caller_identity().send().await.map_err(|e| error_chain(&e))?;
-    identity.account.ok_or_else(|| "GetCallerIdentity returned no account".to_string())
+    let account = identity.account.ok_or_else(|| "GetCallerIdentity returned no account".to_string())?;
+    let arn = identity.arn.ok_or_else(|| "GetCallerIdentity returned no ARN".to_string())?;
+    Ok(Caller { account, arn })
 }
 
 async fn register_credentials(config: &SdkConfig) {
@@ -137,7 +146,7 @@ pub async fn assume(
     role_name: &str,
     external_id: Option<&str>,
     budget: &Arc<Budget>,
-) -> Result<SdkConfig, String> {
+) -> Result<(SdkConfig, Caller), String> {
     let arn = format!("arn:aws:iam::{account}:role/{role_name}");
     let mut builder = AssumeRoleProvider::builder(arn).session_name("auditgraph").configure(base);
     if let Some(id) = external_id {
@@ -145,11 +154,11 @@ pub async fn assume(
     }
     let provider = builder.build().await;
     let config = base.to_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build();
-    let reached = caller_account(&config, budget).await?;
-    if reached != account {
-        return Err(format!("assuming the role gave credentials of account {reached}"));
+    let reached = caller(&config, budget).await?;
+    if reached.account != account {
+        return Err(format!("assuming the role gave credentials of account {}", reached.account));
     }
-    Ok(config)
+    Ok((config, reached))
 }
 
 /// The regions enabled for the account (`ec2:DescribeRegions`).

@@ -354,6 +354,9 @@ pub fn inventory(
         cloud: Cloud::Gcp,
         scope: project.to_string(),
         collected_at,
+        // Application Default Credentials do not say whose they are without one more
+        // call (tokeninfo); not recorded yet.
+        collected_by: None,
         assets: out.assets,
         relations: Vec::new(),
         coverage,

@@ -22,6 +22,8 @@ pub struct Inventory {
     /// The AWS account id or GCP project id the inventory describes.
     pub scope: String,
     pub collected_at: DateTime<Utc>,
+    /// Who read it: the caller identity (an AWS principal's ARN), when the provider knows.
+    pub collected_by: Option<String>,
     pub assets: Vec<Asset>,
     /// Relations that no attribute states (attribute references become relations on load).
     pub relations: Vec<Relation>,
@@ -90,6 +92,8 @@ struct InventoryOut<'a> {
     cloud: Cloud,
     scope: &'a str,
     collected_at: &'a DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    collected_by: Option<&'a str>,
     assets: Vec<&'a Asset>,
     relations: Vec<&'a Relation>,
     coverage: Vec<&'a CoverageRecord>,
@@ -132,6 +136,8 @@ struct InventoryIn<'a> {
     cloud: Cloud,
     scope: String,
     collected_at: DateTime<Utc>,
+    #[serde(default)]
+    collected_by: Option<String>,
     #[serde(borrow)]
     assets: Vec<AssetRecord<'a>>,
     #[serde(default)]
@@ -184,6 +190,7 @@ impl Inventory {
             cloud: raw.cloud,
             scope: raw.scope,
             collected_at: raw.collected_at,
+            collected_by: raw.collected_by,
             assets,
             relations: raw.relations,
             coverage: raw.coverage,
@@ -204,6 +211,7 @@ impl Inventory {
             cloud: self.cloud,
             scope: &self.scope,
             collected_at: &self.collected_at,
+            collected_by: self.collected_by.as_deref(),
             assets,
             relations,
             coverage,

@@ -32,6 +32,8 @@ pub struct RegionData {
 /// What one account returned: global services once, regional ones per region.
 pub struct AccountData {
     pub account_id: String,
+    /// The principal the account was read as (`sts:GetCallerIdentity`).
+    pub read_as: String,
     pub iam: iam::IamData,
     pub s3: s3::S3Data,
     pub regions: Vec<RegionData>,

@@ -118,6 +118,7 @@ pub fn inventory(data: &AccountData, coverage: Vec<CoverageRecord>, collected_at
         cloud: Cloud::Aws,
         scope: data.account_id.clone(),
         collected_at,
+        collected_by: Some(data.read_as.clone()),
         assets: out.assets,
         relations: out.relations,
         coverage,
