@@ -186,7 +186,7 @@ pub struct ScanArgs {
     /// POST the new and fixed failures as JSON to this URL after each scan (a webhook).
     #[arg(long, value_name = "URL", conflicts_with = "no_history")]
     pub notify: Option<String>,
-    /// Scan again every SPAN (30m, 6h, 1d) until stopped, appending each scan to the history.
+    /// Scan again every SPAN (90s, 30m, 6h, 1d) until stopped, appending each scan to the history.
     #[arg(long, value_name = "SPAN", value_parser = parse_span, conflicts_with = "no_history")]
     pub every: Option<chrono::Duration>,
 }

@@ -1,6 +1,7 @@
 //! Drift between two snapshots: assets and relations added, removed and changed,
 //! with each changed field's old and new value (compared as `Asset::changed_fields`
-//! compares them, as the loader does for conflicts).
+//! compares them, as the loader does for conflicts) and, for people, the facts that
+//! went and came (`describe`).
 
 use std::collections::BTreeMap;
 
@@ -27,7 +28,10 @@ impl From<&Asset> for AssetSummary {
 pub struct ChangedAsset {
     pub id: AssetId,
     pub kind: String,
+    pub name: String,
     pub changes: Vec<FieldChange>,
+    /// The same change as a person reads it (`crate::describe`): `-` a fact that went, `+` one that came.
+    pub lines: Vec<String>,
 }
 
 /// What changed between two snapshots.
@@ -54,7 +58,13 @@ impl SnapshotDiff {
             .filter_map(|(id, a)| {
                 let b = before.get(id)?;
                 let changes = b.changed_fields(a);
-                (!changes.is_empty()).then(|| ChangedAsset { id: (*id).clone(), kind: a.kind().to_string(), changes })
+                (!changes.is_empty()).then(|| ChangedAsset {
+                    id: (*id).clone(),
+                    kind: a.kind().to_string(),
+                    name: a.name.clone(),
+                    lines: crate::describe::changes(b, a),
+                    changes,
+                })
             })
             .collect();
         // Every relation, the implied ones included: a moved instance shows as a relation too.
@@ -94,9 +104,9 @@ impl SnapshotDiff {
             out.push_str(&format!("- {} {} ({})\n", a.kind, a.id, a.name));
         }
         for c in &self.assets_changed {
-            out.push_str(&format!("~ {} {}\n", c.kind, c.id));
-            for f in &c.changes {
-                out.push_str(&format!("    {}: {} -> {}\n", f.field, f.old, f.new));
+            out.push_str(&format!("~ {} {} ({})\n", c.kind, c.id, c.name));
+            for line in &c.lines {
+                out.push_str(&format!("    {line}\n"));
             }
         }
         for r in &self.relations_added {

@@ -286,3 +286,42 @@ fn a_killed_scan_leaves_the_history_consistent() {
         assert_eq!(holding, evaluated, "after a kill at {tenth}/10 of a scan");
     }
 }
+
+#[test]
+fn diff_runs_forward_whichever_snapshot_is_named_first() {
+    let dir = scratch();
+    assert_eq!(scan(dir.path(), &["--out", "older.json", "--no-history"]).code, 0);
+    assert_eq!(scan(dir.path(), &["--out", "newer.json", "--no-history"]).code, 0);
+    let forward = auditgraph(dir.path(), &["diff", "older.json", "newer.json"]);
+    let named_backwards = auditgraph(dir.path(), &["diff", "newer.json", "older.json"]);
+    assert_eq!(named_backwards.stdout, forward.stdout);
+    assert!(named_backwards.stderr.contains("named newest first; comparing the older with the newer"));
+    assert!(forward.stderr.is_empty(), "{}", forward.stderr);
+}
+
+#[test]
+fn every_scans_again_until_stopped() {
+    let dir = scratch();
+    let demo = demo();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_auditgraph"))
+        .args(["scan", demo.to_str().unwrap(), "--every", "1s", "--out", "snap.json"])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let db = dir.path().join(".auditgraph/history.db");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let scans = loop {
+        let n: i64 = rusqlite::Connection::open(&db)
+            .and_then(|c| c.query_row("SELECT COUNT(*) FROM scans", [], |r| r.get(0)))
+            .unwrap_or(0);
+        if n >= 3 || Instant::now() > deadline {
+            break n;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(scans >= 3, "three scans in a minute at one a second: {scans}");
+}

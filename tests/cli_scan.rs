@@ -53,11 +53,15 @@ fn diff_reports_drift_between_the_two_latest_scans() {
     let run = auditgraph(dir.path(), &["diff"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stdout.contains("~ aws_rds_instance arn:aws:rds:eu-west-1:111111111111:db:prod-orders"),
+        run.stdout.contains("~ aws_rds_instance arn:aws:rds:eu-west-1:111111111111:db:prod-orders (prod-orders)"),
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("attributes.publicly_accessible: false -> true"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("    -publicly_accessible = false\n    +publicly_accessible = true\n"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("0 assets added, 0 removed, 1 changed"), "{}", run.stdout);
 
     let json = auditgraph(dir.path(), &["diff", "--format", "json"]);

@@ -193,6 +193,19 @@ fn a_week_of_scans_in_sqlite() {
 fn a_week_of_scans_in_postgresql_and_concurrent_scans() {
     let server = common::postgres::start();
     series(Location::Postgres(server.database("series")));
+    // The command line writes to and reads from the same server.
+    let url = server.database("cli");
+    let dir = common::scratch();
+    let demo = common::demo();
+    for _ in 0..2 {
+        let run = common::auditgraph(dir.path(), &["scan", demo.to_str().unwrap(), "--history", &url]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(run.stdout.contains(&format!("appended to {url}")), "{}", run.stdout);
+    }
+    let run = common::auditgraph(dir.path(), &["history", "--history", &url, "--format", "json"]);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stderr));
+    assert_eq!(json["scans"].as_array().unwrap().len(), 2);
+    assert!(!dir.path().join(".auditgraph/history.db").exists(), "nothing went to SQLite");
     concurrent_scans_both_land(Location::Postgres(server.database("concurrent")));
     a_newer_store_is_refused(Location::Postgres(server.database("newer")));
 }

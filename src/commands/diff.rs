@@ -47,7 +47,7 @@ pub fn run(args: DiffArgs) -> Result<ExitCode> {
 fn from_history(args: &DiffArgs) -> Result<ExitCode> {
     let w = &args.window;
     let window = Window::parse(w.since.as_deref(), w.from.as_deref(), w.to.as_deref(), Utc::now())?;
-    let mut store = Store::open(Location::resolve(args.store.history.as_deref()))?;
+    let mut store = Store::open_existing(Location::resolve(args.store.history.as_deref()))?;
     let d = store.db().read(|db| {
         let (old, new, note) = drift::scans_for(db, window)?;
         drift::between(db, &old, &new, note)

@@ -21,13 +21,7 @@ pub fn run(args: HistoryArgs) -> Result<ExitCode> {
         args.window.to.as_deref(),
         Utc::now(),
     )?;
-    let location = Location::resolve(args.store.history.as_deref());
-    if let Location::Sqlite(path) = &location {
-        if !path.exists() {
-            anyhow::bail!("no history store at {}: `auditgraph scan` creates it", path.display());
-        }
-    }
-    let mut store = Store::open(location)?;
+    let mut store = Store::open_existing(Location::resolve(args.store.history.as_deref()))?;
     let exceptions = Exceptions::load(args.exceptions.exceptions.as_deref())?;
     let now = Utc::now();
     for e in exceptions.list.iter().filter(|e| !e.is_active(now)) {

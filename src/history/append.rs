@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use anyhow::Result;
 use serde::Serialize;
 
-use super::db::{Db, Value};
+use super::db::{placeholders, Db, Value};
 use super::record::{OutcomeRecord, ScanRecord, UNREAD};
 use crate::findings::Outcome;
 
@@ -267,8 +267,7 @@ fn write_assets(
 /// Sets `end_scan` on rows of `table`, many ids per statement.
 fn end_rows(db: &mut Db, table: &str, scan: i64, ids: &[i64]) -> Result<()> {
     for chunk in ids.chunks(1000) {
-        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-        let sql = format!("UPDATE {table} SET end_scan = $1 WHERE id IN ({})", list.join(", "));
+        let sql = format!("UPDATE {table} SET end_scan = $1 WHERE id IN ({})", placeholders(2, chunk.len()));
         let mut params: Vec<Value> = vec![scan.into()];
         params.extend(chunk.iter().map(|&id| Value::from(id)));
         db.execute(&sql, &params)?;

@@ -66,6 +66,11 @@ fn without_password(url: &str) -> String {
     }
 }
 
+/// `$first, $first+1, ...`: `count` placeholders for an `IN (...)` list.
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
 /// A value bound to a statement or read from a row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {

@@ -32,6 +32,17 @@ impl Store {
         Ok(Store { db, location })
     }
 
+    /// The store a reading command asks about: a SQLite file that is not there is
+    /// an error, not a new empty store.
+    pub fn open_existing(location: Location) -> Result<Store> {
+        if let Location::Sqlite(path) = &location {
+            if !path.exists() {
+                bail!("no history store at {}: `auditgraph scan` creates it", path.display());
+            }
+        }
+        Store::open(location)
+    }
+
     /// Appends one scan in one transaction.
     pub fn append(&mut self, record: &ScanRecord) -> Result<Appended> {
         let location = self.location.to_string();
@@ -92,11 +103,12 @@ pub fn parse_span(text: &str) -> Result<Duration> {
     let (n, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
     let n: i64 = n.parse().map_err(|_| anyhow!("`{text}`: expected a number and a unit, as in 90d, 12h, 2w"))?;
     Ok(match unit {
+        "s" => Duration::seconds(n),
         "m" => Duration::minutes(n),
         "h" => Duration::hours(n),
         "d" => Duration::days(n),
         "w" => Duration::weeks(n),
-        _ => bail!("`{text}`: the unit is m, h, d or w (as in 90d)"),
+        _ => bail!("`{text}`: the unit is s, m, h, d or w (as in 90d)"),
     })
 }
 
@@ -123,6 +135,8 @@ mod tests {
         let w = Window::parse(None, Some("2026-03-01"), Some("2026-09-30"), now).unwrap();
         assert_eq!(time_text(w.from), "2026-03-01T00:00:00.000Z");
         assert_eq!(time_text(w.to), "2026-09-30T23:59:59.999Z");
+        assert_eq!(parse_span("90s").unwrap(), Duration::seconds(90));
+        assert_eq!(parse_span("2w").unwrap(), Duration::days(14));
         assert!(Window::parse(Some("7x"), None, None, now).unwrap_err().to_string().contains("unit"));
         assert!(Window::parse(None, Some("2026-10-01"), Some("2026-09-01"), now).is_err());
         assert!(Window::parse(Some("1d"), Some("2026-10-01"), None, now).is_err());

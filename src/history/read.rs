@@ -9,7 +9,7 @@ use auditgraph_model::{Asset, CoverageRecord};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::db::{Db, Value};
+use super::db::{placeholders, Db, Value};
 use super::{parse_time, time_text, Window};
 use crate::findings::Outcome;
 use crate::selector::Selector;
@@ -38,10 +38,6 @@ pub struct ScopeRead {
 impl ScanInfo {
     pub fn has_gaps(&self) -> bool {
         self.scopes.iter().any(|s| !s.gaps.is_empty())
-    }
-
-    fn reads(&self, scope: &str) -> bool {
-        self.scopes.iter().any(|s| s.scope == scope)
     }
 }
 
@@ -125,12 +121,6 @@ pub struct Run {
     pub end_scan: Option<i64>,
 }
 
-impl Run {
-    fn holds_at(&self, scan: i64) -> bool {
-        self.first_scan <= scan && self.end_scan.is_none_or(|e| scan < e)
-    }
-}
-
 /// Every scan, in the order they were committed.
 pub fn scans(db: &mut Db) -> Result<Vec<ScanInfo>> {
     let mut scopes: HashMap<i64, Vec<ScopeRead>> = HashMap::new();
@@ -180,8 +170,7 @@ pub fn runs_of_assets(db: &mut Db, assets: &BTreeSet<String>) -> Result<Vec<Run>
     let assets: Vec<&String> = assets.iter().collect();
     let mut runs = Vec::new();
     for chunk in assets.chunks(500) {
-        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE asset IN ({})", list.join(", "));
+        let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE asset IN ({})", placeholders(1, chunk.len()));
         let params: Vec<Value> = chunk.iter().map(|a| Value::from(a.as_str())).collect();
         for row in db.query(&sql, &params)? {
             runs.push(run_of(&row)?);
@@ -191,16 +180,13 @@ pub fn runs_of_assets(db: &mut Db, assets: &BTreeSet<String>) -> Result<Vec<Run>
     Ok(runs)
 }
 
-/// The latest name each asset was stored with.
-pub fn names(db: &mut Db, assets: &BTreeSet<String>) -> Result<HashMap<String, String>> {
-    let assets: Vec<&String> = assets.iter().collect();
+/// The latest name each of the assets was stored with.
+pub fn names(db: &mut Db, assets: &BTreeSet<&str>) -> Result<HashMap<String, String>> {
     let mut names = HashMap::new();
-    for chunk in assets.chunks(500) {
-        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("SELECT asset, name FROM asset_versions WHERE asset IN ({}) ORDER BY id", list.join(", "));
-        let params: Vec<Value> = chunk.iter().map(|a| Value::from(a.as_str())).collect();
-        for row in db.query(&sql, &params)? {
-            names.insert(row.text(0)?, row.text(1)?);
+    for row in db.query("SELECT asset, name FROM asset_versions ORDER BY id", &[])? {
+        let asset = row.text(0)?;
+        if assets.contains(asset.as_str()) {
+            names.insert(asset, row.text(1)?);
         }
     }
     Ok(names)
@@ -254,18 +240,21 @@ pub fn report(db: &mut Db, window: Window, only: Option<&str>) -> Result<History
         c.held = (evaluated > 0).then(|| passed as f64 / evaluated as f64);
     }
     if let (Some(&first), Some(&last)) = (ids.first(), ids.last()) {
-        let not_passing = not_passing_assets(db, first, last, only)?;
-        let names = names(db, &not_passing)?;
-        let runs = runs_of_assets(db, &not_passing)?;
-        let mut by_pair: BTreeMap<(&str, &str), Vec<&Run>> = BTreeMap::new();
-        for r in &runs {
-            by_pair.entry((r.control.as_str(), r.asset.as_str())).or_default().push(r);
+        let mut reading: HashMap<&str, Vec<i64>> = HashMap::new();
+        for s in &in_window {
+            for scope in &s.scopes {
+                reading.entry(scope.scope.as_str()).or_default().push(s.id);
+            }
         }
-        for ((control, asset), runs) in by_pair {
+        let pairs = not_always_passing(db, first, last, only)?;
+        let assets: BTreeSet<&str> = pairs.keys().map(|(_, asset)| asset.as_str()).collect();
+        let names = names(db, &assets)?;
+        for ((control, asset), runs) in &pairs {
             let Some(c) = controls.get_mut(control) else { continue };
-            let name = names.get(asset).cloned().unwrap_or_default();
+            let runs: Vec<&Run> = runs.iter().collect();
+            let name = names.get(asset.as_str()).cloned().unwrap_or_default();
             c.failures.extend(failures(&runs, asset, &name, &time_of, window));
-            if let Some(held) = held_on(&runs, asset, &name, &in_window) {
+            if let Some(held) = held_on(&runs, asset, &name, &reading) {
                 c.not_always_held.push(held);
             }
         }
@@ -279,21 +268,34 @@ pub fn report(db: &mut Db, window: Window, only: Option<&str>) -> Result<History
     })
 }
 
-/// The assets with a run other than a pass in the scans `first..=last`.
-fn not_passing_assets(db: &mut Db, first: i64, last: i64, only: Option<&str>) -> Result<BTreeSet<String>> {
-    let rows = db.query(
-        "SELECT DISTINCT control, asset FROM runs WHERE outcome <> $1 AND first_scan <= $2 \
-         AND (end_scan IS NULL OR end_scan > $3)",
-        &[Outcome::Pass.as_str().into(), last.into(), first.into()],
-    )?;
-    let mut assets = BTreeSet::new();
-    for row in rows {
-        let control = row.text(0)?;
-        if only.is_none_or(|o| o == control) {
-            assets.insert(row.text(1)?);
+/// Every (control, asset) with a run other than a pass in the scans `first..=last`,
+/// with all its runs up to `last` in scan order: one pass over the runs table, which
+/// beats an index lookup per asset once a year of churn has touched most assets.
+fn not_always_passing(
+    db: &mut Db,
+    first: i64,
+    last: i64,
+    only: Option<&str>,
+) -> Result<BTreeMap<(String, String), Vec<Run>>> {
+    let mut pairs: HashMap<(String, String), (bool, Vec<Run>)> = HashMap::new();
+    for row in db.query(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE first_scan <= $1"), &[last.into()])? {
+        let run = run_of(&row)?;
+        if only.is_some_and(|o| o != run.control) {
+            continue;
         }
+        let counts = run.outcome != Outcome::Pass.as_str() && run.end_scan.is_none_or(|e| e > first);
+        let entry = pairs.entry((run.control.clone(), run.asset.clone())).or_default();
+        entry.0 |= counts;
+        entry.1.push(run);
     }
-    Ok(assets)
+    Ok(pairs
+        .into_iter()
+        .filter(|(_, (counts, _))| *counts)
+        .map(|(pair, (_, mut runs))| {
+            runs.sort_by_key(|r| r.first_scan);
+            (pair, runs)
+        })
+        .collect())
 }
 
 /// The failures of one control on one asset that overlap the window. A failure
@@ -349,14 +351,19 @@ fn failures(
 }
 
 /// The share of the window's scans (of the asset's scope) in which the control
-/// passed on the asset; `None` when it passed in all of them.
-fn held_on(runs: &[&Run], asset: &str, name: &str, in_window: &[&ScanInfo]) -> Option<AssetHeld> {
-    let scope = runs.first()?.scope.as_str();
+/// passed on the asset; `None` when it passed in all of them. `reading` holds, per
+/// scope, the ids of the window's scans that read it, in order.
+fn held_on(runs: &[&Run], asset: &str, name: &str, reading: &HashMap<&str, Vec<i64>>) -> Option<AssetHeld> {
+    let ids = reading.get(runs.first()?.scope.as_str())?;
     let (mut scans, mut passed) = (0, 0);
-    for s in in_window.iter().filter(|s| s.reads(scope)) {
-        if let Some(r) = runs.iter().find(|r| r.holds_at(s.id)) {
-            scans += 1;
-            passed += usize::from(r.outcome == Outcome::Pass.as_str());
+    // A pair's runs follow one another without overlap: count the scans each covers.
+    for r in runs {
+        let from = ids.partition_point(|&id| id < r.first_scan);
+        let to = r.end_scan.map_or(ids.len(), |end| ids.partition_point(|&id| id < end));
+        let covered = to.saturating_sub(from);
+        scans += covered;
+        if r.outcome == Outcome::Pass.as_str() {
+            passed += covered;
         }
     }
     (scans > 0 && passed < scans).then(|| AssetHeld {
