@@ -62,6 +62,21 @@ impl Selector {
     }
 }
 
+impl Selector {
+    /// Whether an asset with this id, kind and name matches, where those alone
+    /// decide it; `None` when the answer needs the rest of the asset (tags, account).
+    pub fn matches_columns(&self, id: &str, kind: &str, name: &str) -> Option<bool> {
+        match self {
+            Selector::Internet => Some(false),
+            Selector::Id(want) => Some(id == want),
+            Selector::Kind(k) => Some(k.as_str() == kind),
+            Selector::Class(c) => AssetKind::from_name(kind).map(|k| k.class() == *c),
+            Selector::Name(glob) => Some(glob_match(glob, name)),
+            Selector::Tag { .. } | Selector::Account(_) => None,
+        }
+    }
+}
+
 /// `*` matches any run of characters, `?` any one character.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
     let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());

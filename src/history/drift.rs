@@ -2,14 +2,14 @@
 //! and those fixed first, then the assets added, removed and changed by name, each
 //! change one line (`sg web: +ingress tcp/22 from 0.0.0.0/0`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{anyhow, bail, Result};
 use auditgraph_model::Asset;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::db::Db;
+use super::db::{placeholders, Db, Value};
 use super::read::{scans, ScanInfo};
 use super::record::UNREAD;
 use super::{time_text, Window};
@@ -99,29 +99,41 @@ pub fn between(db: &mut Db, old: &ScanInfo, new: &ScanInfo, note: Option<String>
         .filter(|(k, _)| !after.contains_key(*k) && !unread_after.contains(*k))
         .map(|(k, v)| line(k, v))
         .collect();
-    let (was, is) = (assets_at(db, old.id)?, assets_at(db, new.id)?);
-    let summary = |a: &Asset| AssetLine { asset: a.id.to_string(), kind: a.kind().to_string(), name: a.name.clone() };
+    // Digests say which assets changed; only those bodies are read and compared.
+    let (was, is) = (versions_at(db, old.id)?, versions_at(db, new.id)?);
+    let changed: Vec<(&String, i64, i64)> = is
+        .iter()
+        .filter_map(|(id, now)| {
+            was.get(id).filter(|then| then.digest != now.digest).map(|then| (id, then.row, now.row))
+        })
+        .collect();
+    let bodies = bodies(db, changed.iter().flat_map(|&(_, then, now)| [then, now]))?;
     let mut assets_changed = Vec::new();
-    for (id, a) in &is {
-        if let Some(b) = was.get(id) {
-            let lines = crate::describe::changes(b, a);
-            if !lines.is_empty() {
-                assets_changed.push(ChangedAsset {
-                    asset: id.clone(),
-                    kind: a.kind().to_string(),
-                    name: a.name.clone(),
-                    lines,
-                });
-            }
+    for (id, then, now) in changed {
+        let body =
+            |row: i64| bodies.get(&row).ok_or_else(|| anyhow!("history store: asset {id} lost its version {row}"));
+        let lines = crate::describe::changes(body(then)?, body(now)?);
+        if !lines.is_empty() {
+            let now = &is[id];
+            assets_changed.push(ChangedAsset {
+                asset: id.clone(),
+                kind: now.kind.clone(),
+                name: now.name.clone(),
+                lines,
+            });
         }
     }
     assets_changed.sort_by(|a, b| (&a.name, &a.asset).cmp(&(&b.name, &b.asset)));
-    let mut assets_added: Vec<AssetLine> =
-        is.iter().filter(|(id, _)| !was.contains_key(*id)).map(|(_, a)| summary(a)).collect();
-    let mut assets_removed: Vec<AssetLine> =
-        was.iter().filter(|(id, _)| !is.contains_key(*id)).map(|(_, a)| summary(a)).collect();
-    assets_added.sort_by(|a, b| (&a.name, &a.asset).cmp(&(&b.name, &b.asset)));
-    assets_removed.sort_by(|a, b| (&a.name, &a.asset).cmp(&(&b.name, &b.asset)));
+    let only_in = |these: &BTreeMap<String, StoredVersion>, those: &BTreeMap<String, StoredVersion>| {
+        let mut lines: Vec<AssetLine> = these
+            .iter()
+            .filter(|(id, _)| !those.contains_key(*id))
+            .map(|(id, v)| AssetLine { asset: id.clone(), kind: v.kind.clone(), name: v.name.clone() })
+            .collect();
+        lines.sort_by(|a, b| (&a.name, &a.asset).cmp(&(&b.name, &b.asset)));
+        lines
+    };
+    let (assets_added, assets_removed) = (only_in(&is, &was), only_in(&was, &is));
     Ok(Drift {
         old_scan: old.id,
         old_scanned_at: old.scanned_at.clone(),
@@ -156,20 +168,43 @@ fn unread_at(db: &mut Db, scan: i64) -> Result<std::collections::BTreeSet<(Strin
     rows.iter().map(|r| Ok((r.text(0)?, r.text(1)?))).collect()
 }
 
-/// Every asset as stored at a scan.
-fn assets_at(db: &mut Db, scan: i64) -> Result<BTreeMap<String, Asset>> {
+/// One asset's version as stored at a scan, without its body.
+struct StoredVersion {
+    row: i64,
+    kind: String,
+    name: String,
+    digest: String,
+}
+
+/// Every asset's version at a scan.
+fn versions_at(db: &mut Db, scan: i64) -> Result<BTreeMap<String, StoredVersion>> {
     let rows = db.query(
-        "SELECT asset, body FROM asset_versions WHERE first_scan <= $1 AND (end_scan IS NULL OR end_scan > $1)",
+        "SELECT asset, id, kind, name, digest FROM asset_versions \
+         WHERE first_scan <= $1 AND (end_scan IS NULL OR end_scan > $1)",
         &[scan.into()],
     )?;
     rows.iter()
         .map(|r| {
-            let id = r.text(0)?;
-            let asset: Asset = serde_json::from_str(&r.text(1)?)
-                .map_err(|e| anyhow!("history store: asset {id} does not read back: {e}"))?;
-            Ok((id, asset))
+            Ok((r.text(0)?, StoredVersion { row: r.int(1)?, kind: r.text(2)?, name: r.text(3)?, digest: r.text(4)? }))
         })
         .collect()
+}
+
+/// The stored assets of these version rows, read back.
+fn bodies(db: &mut Db, rows: impl Iterator<Item = i64>) -> Result<HashMap<i64, Asset>> {
+    let rows: Vec<i64> = rows.collect();
+    let mut bodies = HashMap::with_capacity(rows.len());
+    for chunk in rows.chunks(500) {
+        let sql = format!("SELECT id, asset, body FROM asset_versions WHERE id IN ({})", placeholders(1, chunk.len()));
+        let params: Vec<Value> = chunk.iter().map(|&id| Value::from(id)).collect();
+        for r in db.query(&sql, &params)? {
+            let asset: Asset = serde_json::from_str(&r.text(2)?).map_err(|e| {
+                anyhow!("history store: asset {} does not read back: {e}", r.text(1).unwrap_or_default())
+            })?;
+            bodies.insert(r.int(0)?, asset);
+        }
+    }
+    Ok(bodies)
 }
 
 impl Drift {

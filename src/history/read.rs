@@ -425,15 +425,31 @@ pub struct RunInWindow {
 pub fn asset_history(db: &mut Db, selector: &Selector, window: Window) -> Result<Vec<AssetHistory>> {
     let all = scans(db)?;
     let time_of: HashMap<i64, DateTime<Utc>> = all.iter().map(|s| (s.id, s.at)).collect();
+    // The last version of each asset. An id selector needs only that asset's rows,
+    // and only tag and account selectors need the stored bodies.
+    let needs_body = matches!(selector, Selector::Tag { .. } | Selector::Account(_));
+    let columns = if needs_body { "asset, kind, name, body" } else { "asset, kind, name, ''" };
+    let rows = match selector {
+        Selector::Id(id) => db.query(
+            &format!("SELECT {columns} FROM asset_versions WHERE asset = $1 ORDER BY id"),
+            &[id.as_str().into()],
+        )?,
+        _ => db.query(&format!("SELECT {columns} FROM asset_versions ORDER BY id"), &[])?,
+    };
     let mut latest: BTreeMap<String, (String, String, String)> = BTreeMap::new();
-    for row in db.query("SELECT asset, kind, name, body FROM asset_versions ORDER BY id", &[])? {
+    for row in rows {
         latest.insert(row.text(0)?, (row.text(1)?, row.text(2)?, row.text(3)?));
     }
     let mut matched = BTreeMap::new();
     for (id, (kind, name, body)) in latest {
-        let asset: Asset = serde_json::from_str(&body)
-            .map_err(|e| anyhow::anyhow!("history store: asset {id} does not read back: {e}"))?;
-        if selector.matches(&asset) {
+        let matches = match selector.matches_columns(&id, &kind, &name) {
+            Some(decided) => decided,
+            None => selector.matches(
+                &serde_json::from_str::<Asset>(&body)
+                    .map_err(|e| anyhow::anyhow!("history store: asset {id} does not read back: {e}"))?,
+            ),
+        };
+        if matches {
             matched.insert(id, (kind, name));
         }
     }

@@ -72,26 +72,29 @@ pub const VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Brings the store to `VERSION`, or says why it cannot.
 pub fn migrate(db: &mut Db, location: &Location) -> Result<()> {
-    db.batch("CREATE TABLE IF NOT EXISTS auditgraph_schema (version BIGINT NOT NULL)")?;
-    let current = stored_version(db)?;
-    if current > VERSION {
-        bail!(
-            "history store {location} has schema version {current}, newer than this auditgraph reads \
-             (version {VERSION}): upgrade auditgraph, or name another store with --history"
-        );
+    // A store already at this version needs no lock; anything else is settled under one.
+    if let Ok(current) = stored_version(db) {
+        if current == VERSION {
+            return Ok(());
+        }
     }
-    if current == VERSION {
-        return Ok(());
-    }
-    // Two scans may meet an empty store at once: the write lock (taken on a table
-    // that exists before the first migration) lets one migrate, the other then sees it done.
-    db.batch("CREATE TABLE IF NOT EXISTS auditgraph_migration_lock (held BIGINT)")?;
-    db.batch(match db {
-        Db::Sqlite(_) => "BEGIN IMMEDIATE",
-        Db::Postgres(_) => "BEGIN; LOCK TABLE auditgraph_migration_lock IN EXCLUSIVE MODE",
-    })?;
+    // Two scans may meet an empty store at once. Even `CREATE TABLE IF NOT EXISTS`
+    // races in PostgreSQL, so everything, the schema table included, is created in
+    // one transaction under a lock: SQLite's write lock, or a PostgreSQL advisory lock.
+    let begin = match db {
+        Db::Sqlite(_) => "BEGIN IMMEDIATE".to_string(),
+        Db::Postgres(_) => format!("BEGIN; SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"),
+    };
+    db.batch(&begin)?;
     let applied = (|| {
+        db.batch("CREATE TABLE IF NOT EXISTS auditgraph_schema (version BIGINT NOT NULL)")?;
         let current = stored_version(db)?;
+        if current > VERSION {
+            bail!(
+                "history store {location} has schema version {current}, newer than this auditgraph reads \
+                 (version {VERSION}): upgrade auditgraph, or name another store with --history"
+            );
+        }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
             db.batch(sql)?;
             db.execute("DELETE FROM auditgraph_schema", &[])?;
@@ -104,6 +107,9 @@ pub fn migrate(db: &mut Db, location: &Location) -> Result<()> {
     }
     applied
 }
+
+/// The PostgreSQL advisory lock key migrations hold ("auditgr" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6175_6469_7467_72;
 
 fn stored_version(db: &mut Db) -> Result<i64> {
     let rows = db.query("SELECT version FROM auditgraph_schema", &[])?;
