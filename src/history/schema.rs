@@ -109,7 +109,7 @@ pub fn migrate(db: &mut Db, location: &Location) -> Result<()> {
 }
 
 /// The PostgreSQL advisory lock key migrations hold ("auditgr" in ASCII).
-const MIGRATION_LOCK: i64 = 0x6175_6469_7467_72;
+const MIGRATION_LOCK: i64 = 0x0061_7564_6974_6772;
 
 fn stored_version(db: &mut Db) -> Result<i64> {
     let rows = db.query("SELECT version FROM auditgraph_schema", &[])?;
