@@ -1,6 +1,7 @@
 //! `history`: how each control held over a window of stored scans, or one asset's
 //! history across controls, as a table, JSON or CSV.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 use std::process::ExitCode;
 
@@ -10,7 +11,7 @@ use chrono::Utc;
 use super::say_exception_problems;
 use crate::cli::{HistoryArgs, TableJsonCsv};
 use crate::exceptions::Exceptions;
-use crate::history::read::{self, AssetHistory, HistoryReport};
+use crate::history::read::{self, AssetHeld, AssetHistory, HistoryReport};
 use crate::history::{Location, Store, Window};
 use crate::terminal::{self, csv_cell};
 
@@ -124,9 +125,10 @@ fn table(r: &HistoryReport) -> String {
     let _ = writeln!(out, "(HELD: passing checks over all checks in the window's scans; counts: the latest scan)");
     for c in r.controls.iter().filter(|c| !c.failures.is_empty()) {
         let _ = writeln!(out, "\n{} ({}): {} failures", c.control, c.severity, c.failures.len());
+        let held_on: HashMap<&str, &AssetHeld> = c.not_always_held.iter().map(|h| (&*h.asset, h)).collect();
         for f in &c.failures {
             let fixed = f.fixed_at.as_deref().map_or("still failing".to_string(), |t| format!("fixed {t}"));
-            let held = c.not_always_held.iter().find(|h| h.asset == f.asset);
+            let held = held_on.get(&*f.asset);
             let _ = writeln!(
                 out,
                 "  {:<32} first failing {}  {}  {:.1} days open  held {}",

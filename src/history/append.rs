@@ -238,6 +238,8 @@ fn write_assets(
     }
     let mut next_id = db.query("SELECT COALESCE(MAX(id), 0) FROM asset_versions", &[])?[0].int(0)?;
     let (mut close, mut added) = (Vec::new(), Vec::new());
+    // The latest name of every asset with a new version (one row per asset).
+    let mut renamed: BTreeMap<&str, &str> = BTreeMap::new();
     for a in &record.assets {
         if let Some((id, _, digest)) = open.remove(&a.asset) {
             if digest == a.digest {
@@ -246,6 +248,7 @@ fn write_assets(
             close.push(id);
         }
         next_id += 1;
+        renamed.insert(&a.asset, &a.name);
         added.push(vec![
             next_id.into(),
             a.asset.clone().into(),
@@ -261,6 +264,8 @@ fn write_assets(
     close.extend(open.values().filter(|(_, scope, _)| !with_gaps.contains(scope.as_str())).map(|(id, _, _)| *id));
     close.sort_unstable();
     end_rows(db, "asset_versions", scan, &close)?;
+    let names: Vec<Vec<Value>> = renamed.into_iter().map(|(asset, name)| vec![asset.into(), name.into()]).collect();
+    db.upsert("asset_names", "asset", &["asset", "name"], &names)?;
     db.insert("asset_versions", &["id", "asset", "scope", "kind", "name", "digest", "body", "first_scan"], &added)
 }
 

@@ -138,6 +138,52 @@ impl Row {
     }
 }
 
+/// A row as the database returned it, read in place.
+pub enum RowRef<'a> {
+    Sqlite(&'a rusqlite::Row<'a>),
+    Postgres(&'a postgres::Row),
+}
+
+impl RowRef<'_> {
+    pub fn columns(&self) -> usize {
+        match self {
+            RowRef::Sqlite(row) => row.as_ref().column_count(),
+            RowRef::Postgres(row) => row.len(),
+        }
+    }
+
+    pub fn int(&self, i: usize) -> Result<i64> {
+        self.opt_int(i)?.ok_or_else(|| anyhow!("history store: column {i} is empty"))
+    }
+
+    pub fn opt_int(&self, i: usize) -> Result<Option<i64>> {
+        match self.value(i)? {
+            Value::Int(v) => Ok(v),
+            other => bail!("history store: column {i} is not an integer ({other:?})"),
+        }
+    }
+
+    /// A text column, borrowed.
+    pub fn text(&self, i: usize) -> Result<&str> {
+        self.opt_text(i)?.ok_or_else(|| anyhow!("history store: column {i} is empty"))
+    }
+
+    pub fn opt_text(&self, i: usize) -> Result<Option<&str>> {
+        Ok(match self {
+            RowRef::Sqlite(row) => row.get_ref(i)?.as_str_or_null()?,
+            RowRef::Postgres(row) => row.try_get::<_, Option<&str>>(i)?,
+        })
+    }
+
+    /// Column `i` as an owned value.
+    pub fn value(&self, i: usize) -> Result<Value> {
+        match self {
+            RowRef::Sqlite(row) => Ok(sqlite_value(row.get_ref(i)?)?),
+            RowRef::Postgres(row) => pg_value(row, i),
+        }
+    }
+}
+
 /// An open connection to either database.
 pub enum Db {
     Sqlite(rusqlite::Connection),
@@ -183,27 +229,48 @@ impl Db {
     }
 
     pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+        let mut rows = Vec::new();
+        self.each(sql, params, |row| {
+            rows.push(Row((0..row.columns()).map(|i| row.value(i)).collect::<Result<_>>()?));
+            Ok(())
+        })?;
+        Ok(rows)
+    }
+
+    /// Hands each row of a query to `each` as it is read, its text borrowed where
+    /// the database allows: for reads of many rows, of which few are kept.
+    pub fn each(&mut self, sql: &str, params: &[Value], mut each: impl FnMut(&RowRef) -> Result<()>) -> Result<()> {
         match self {
             Db::Sqlite(c) => {
                 let mut stmt = c.prepare_cached(&sqlite_sql(sql)).with_context(|| sql_context(sql))?;
-                let columns = stmt.column_count();
-                let rows = stmt
-                    .query_map(rusqlite::params_from_iter(params.iter()), |row| {
-                        (0..columns).map(|i| sqlite_value(row.get_ref(i)?)).collect::<rusqlite::Result<Vec<_>>>()
-                    })
-                    .with_context(|| sql_context(sql))?;
-                rows.map(|r| r.map(Row).with_context(|| sql_context(sql))).collect()
+                let mut rows =
+                    stmt.query(rusqlite::params_from_iter(params.iter())).with_context(|| sql_context(sql))?;
+                while let Some(row) = rows.next().with_context(|| sql_context(sql))? {
+                    each(&RowRef::Sqlite(row))?;
+                }
+                Ok(())
             }
             Db::Postgres(c) => {
                 let bound = pg_params(params);
                 let rows = c.query(sql, &bound).map_err(|e| anyhow!("{}: {}", sql_context(sql), error_text(&e)))?;
-                rows.iter().map(pg_row).collect()
+                rows.iter().try_for_each(|row| each(&RowRef::Postgres(row)))
             }
         }
     }
 
     /// Inserts many rows with as few statements as the databases allow.
     pub fn insert(&mut self, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> Result<()> {
+        self.insert_rows(table, columns, rows, "")
+    }
+
+    /// Inserts many rows, each replacing the values of a row with the same `key`.
+    pub fn upsert(&mut self, table: &str, key: &str, columns: &[&str], rows: &[Vec<Value>]) -> Result<()> {
+        let updates: Vec<String> =
+            columns.iter().filter(|c| **c != key).map(|c| format!("{c} = excluded.{c}")).collect();
+        self.insert_rows(table, columns, rows, &format!(" ON CONFLICT ({key}) DO UPDATE SET {}", updates.join(", ")))
+    }
+
+    fn insert_rows(&mut self, table: &str, columns: &[&str], rows: &[Vec<Value>], on_conflict: &str) -> Result<()> {
         // Both databases take at least 32,766 parameters per statement.
         let per_statement = (30_000 / columns.len()).max(1);
         for chunk in rows.chunks(per_statement) {
@@ -218,6 +285,7 @@ impl Db {
                 }
                 sql.push(')');
             }
+            sql.push_str(on_conflict);
             let params: Vec<Value> = chunk.iter().flatten().cloned().collect();
             self.execute(&sql, &params)?;
         }
@@ -270,6 +338,9 @@ impl Db {
     }
 }
 
+/// How much of a SQLite store is read through a memory map.
+const MMAP_BYTES: i64 = 1 << 30;
+
 fn open_sqlite(path: &Path) -> Result<Db> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -282,6 +353,9 @@ fn open_sqlite(path: &Path) -> Result<Db> {
     conn.pragma_update(None, "journal_mode", "WAL")
         .and_then(|()| conn.pragma_update(None, "synchronous", "NORMAL"))
         .and_then(|()| conn.pragma_update(None, "foreign_keys", "ON"))
+        // Reading a year of history walks most of the file: mapped, its pages are
+        // read in place rather than copied through the page cache one by one.
+        .and_then(|()| conn.pragma_update(None, "mmap_size", MMAP_BYTES))
         .with_context(|| format!("history store {}: not a SQLite database?", path.display()))?;
     Ok(Db::Sqlite(conn))
 }
@@ -331,22 +405,15 @@ fn pg_params(params: &[Value]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
         .collect()
 }
 
-fn pg_row(row: &postgres::Row) -> Result<Row> {
+fn pg_value(row: &postgres::Row, i: usize) -> Result<Value> {
     use postgres::types::Type;
-    let values = row
-        .columns()
-        .iter()
-        .enumerate()
-        .map(|(i, col)| {
-            Ok(match *col.type_() {
-                Type::INT8 => Value::Int(row.try_get::<_, Option<i64>>(i)?),
-                Type::INT4 => Value::Int(row.try_get::<_, Option<i32>>(i)?.map(i64::from)),
-                Type::TEXT | Type::VARCHAR => Value::Text(row.try_get::<_, Option<String>>(i)?),
-                ref other => bail!("history store: column {} has type {other}, expected bigint or text", col.name()),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Row(values))
+    let col = &row.columns()[i];
+    Ok(match *col.type_() {
+        Type::INT8 => Value::Int(row.try_get::<_, Option<i64>>(i)?),
+        Type::INT4 => Value::Int(row.try_get::<_, Option<i32>>(i)?.map(i64::from)),
+        Type::TEXT | Type::VARCHAR => Value::Text(row.try_get::<_, Option<String>>(i)?),
+        ref other => bail!("history store: column {} has type {other}, expected bigint or text", col.name()),
+    })
 }
 
 /// A PostgreSQL error with the server's own message, not only "db error".

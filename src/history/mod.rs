@@ -16,6 +16,7 @@ use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 pub use append::Appended;
 pub use db::Location;
 pub use record::ScanRecord;
+pub use schema::VERSION as SCHEMA_VERSION;
 
 use db::Db;
 

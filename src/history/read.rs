@@ -3,6 +3,10 @@
 //! for which there is no evidence (no scan, or only scans with coverage gaps).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use anyhow::Result;
 use auditgraph_model::{Asset, CoverageRecord};
@@ -57,21 +61,22 @@ pub struct Point {
 /// saw it fixed (a pass, or the asset gone).
 #[derive(Clone, Debug, Serialize)]
 pub struct Failure {
-    pub asset: String,
-    pub name: String,
-    pub first_failing: String,
+    pub asset: Arc<str>,
+    pub name: Arc<str>,
+    pub first_failing: Arc<str>,
     /// `None`: still failing at the window's end.
-    pub fixed_at: Option<String>,
+    pub fixed_at: Option<Arc<str>>,
     pub days_open: f64,
     /// What the latest failing scan of it said.
     pub evidence: String,
 }
 
-/// How often the control held on one asset that did not always pass.
+/// How often the control held on one asset that did not always pass. (The strings
+/// of a report are shared: a year's report repeats each asset and scan time often.)
 #[derive(Clone, Debug, Serialize)]
 pub struct AssetHeld {
-    pub asset: String,
-    pub name: String,
+    pub asset: Arc<str>,
+    pub name: Arc<str>,
     /// Scans in the window that read the asset's scope and evaluated it (or could not).
     pub scans: usize,
     pub passed: usize,
@@ -124,15 +129,20 @@ pub struct Run {
 /// Every scan, in the order they were committed.
 pub fn scans(db: &mut Db) -> Result<Vec<ScanInfo>> {
     let mut scopes: HashMap<i64, Vec<ScopeRead>> = HashMap::new();
-    for row in db.query("SELECT scan, cloud, scope, collected_by, gaps FROM scan_scopes ORDER BY scan, scope", &[])? {
-        let gaps = serde_json::from_str(&row.text(4)?)?;
+    // A scan of a large estate reads hundreds of scopes, most without gaps.
+    db.each("SELECT scan, cloud, scope, collected_by, gaps FROM scan_scopes ORDER BY scan, scope", &[], |row| {
+        let gaps = match row.text(4)? {
+            "[]" => Vec::new(),
+            gaps => serde_json::from_str(gaps)?,
+        };
         scopes.entry(row.int(0)?).or_default().push(ScopeRead {
-            cloud: row.text(1)?,
-            scope: row.text(2)?,
-            collected_by: row.opt_text(3)?,
+            cloud: row.text(1)?.to_string(),
+            scope: row.text(2)?.to_string(),
+            collected_by: row.opt_text(3)?.map(str::to_string),
             gaps,
         });
-    }
+        Ok(())
+    })?;
     db.query("SELECT id, scanned_at, tool_version, controls_digest, assets FROM scans ORDER BY id", &[])?
         .into_iter()
         .map(|row| {
@@ -180,15 +190,15 @@ pub fn runs_of_assets(db: &mut Db, assets: &BTreeSet<String>) -> Result<Vec<Run>
     Ok(runs)
 }
 
-/// The latest name each of the assets was stored with.
-pub fn names(db: &mut Db, assets: &BTreeSet<&str>) -> Result<HashMap<String, String>> {
-    let mut names = HashMap::new();
-    for row in db.query("SELECT asset, name FROM asset_versions ORDER BY id", &[])? {
-        let asset = row.text(0)?;
-        if assets.contains(asset.as_str()) {
-            names.insert(asset, row.text(1)?);
+/// The latest name each of the assets was stored with, by their interned ids.
+fn names(db: &mut Db, assets: &Interned) -> Result<FxHashMap<u32, Arc<str>>> {
+    let mut names = FxHashMap::default();
+    db.each("SELECT asset, name FROM asset_names", &[], |row| {
+        if let Some(id) = assets.get(row.text(0)?) {
+            names.insert(id, Arc::from(row.text(1)?));
         }
-    }
+        Ok(())
+    })?;
     Ok(names)
 }
 
@@ -197,7 +207,8 @@ pub fn report(db: &mut Db, window: Window, only: Option<&str>) -> Result<History
     let all = scans(db)?;
     let in_window: Vec<&ScanInfo> = all.iter().filter(|s| window.contains(s.at)).collect();
     let ids: BTreeSet<i64> = in_window.iter().map(|s| s.id).collect();
-    let time_of: HashMap<i64, DateTime<Utc>> = all.iter().map(|s| (s.id, s.at)).collect();
+    let scan_of: FxHashMap<i64, &ScanInfo> = all.iter().map(|s| (s.id, s)).collect();
+    let times: ScanTimes = all.iter().map(|s| (s.id, (s.at, Arc::from(s.scanned_at.as_str())))).collect();
     let mut controls: BTreeMap<String, ControlHistory> = BTreeMap::new();
     if let (Some(&first), Some(&last)) = (ids.first(), ids.last()) {
         let rows = db.query(
@@ -226,7 +237,7 @@ pub fn report(db: &mut Db, window: Window, only: Option<&str>) -> Result<History
             entry.criteria = row.text(4)?.split(',').filter(|c| !c.is_empty()).map(str::to_string).collect();
             entry.points.push(Point {
                 scan,
-                scanned_at: time_text(time_of[&scan]),
+                scanned_at: scan_of[&scan].scanned_at.clone(),
                 evaluated: row.int(5)?,
                 passed: row.int(6)?,
                 failed: row.int(7)?,
@@ -247,17 +258,31 @@ pub fn report(db: &mut Db, window: Window, only: Option<&str>) -> Result<History
             }
         }
         let pairs = not_always_passing(db, first, last, only)?;
-        let assets: BTreeSet<&str> = pairs.keys().map(|(_, asset)| asset.as_str()).collect();
-        let names = names(db, &assets)?;
-        for ((control, asset), runs) in &pairs {
-            let Some(c) = controls.get_mut(control) else { continue };
-            let runs: Vec<&Run> = runs.iter().collect();
-            let name = names.get(asset.as_str()).cloned().unwrap_or_default();
-            c.failures.extend(failures(&runs, asset, &name, &time_of, window));
-            if let Some(held) = held_on(&runs, asset, &name, &reading) {
-                c.not_always_held.push(held);
-            }
+        let names = names(db, &pairs.assets)?;
+        let unnamed: Arc<str> = Arc::from("");
+        let reading: Vec<Option<&Vec<i64>>> = pairs.scopes.texts.iter().map(|s| reading.get(&**s)).collect();
+        // Each pair's failures and share are its own: worked out on every core.
+        let each: Vec<_> = pairs.each().collect();
+        let worked: Vec<(u32, Vec<Failure>, Option<AssetHeld>)> = each
+            .par_iter()
+            .map(|(pair, runs)| {
+                let spans: Vec<&Span> = runs.iter().map(|(_, span)| span).collect();
+                let asset = pairs.assets.text(pair.asset);
+                let name = names.get(&pair.asset).unwrap_or(&unnamed);
+                let held = reading[pair.scope as usize].and_then(|ids| held_on(&spans, asset, name, ids));
+                (pair.control, failures(&spans, asset, name, &times, window), held)
+            })
+            .collect();
+        for (control, found, held) in worked {
+            let Some(c) = controls.get_mut(&**pairs.controls.text(control)) else { continue };
+            c.failures.extend(found);
+            c.not_always_held.extend(held);
         }
+        // Failures as they appeared; the assets on which the control held least first.
+        controls.par_iter_mut().for_each(|(_, c)| {
+            c.failures.sort_unstable_by(|a, b| (&a.first_failing, &a.asset).cmp(&(&b.first_failing, &b.asset)));
+            c.not_always_held.sort_unstable_by(|a, b| a.share.total_cmp(&b.share).then_with(|| a.asset.cmp(&b.asset)));
+        });
     }
     Ok(HistoryReport {
         from: time_text(window.from),
@@ -268,107 +293,202 @@ pub fn report(db: &mut Db, window: Window, only: Option<&str>) -> Result<History
     })
 }
 
-/// Every (control, asset) with a run other than a pass in the scans `first..=last`,
-/// with all its runs up to `last` in scan order: one pass over the runs table, which
-/// beats an index lookup per asset once a year of churn has touched most assets.
-fn not_always_passing(
-    db: &mut Db,
-    first: i64,
-    last: i64,
-    only: Option<&str>,
-) -> Result<BTreeMap<(String, String), Vec<Run>>> {
-    let mut pairs: HashMap<(String, String), (bool, Vec<Run>)> = HashMap::new();
-    for row in db.query(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE first_scan <= $1"), &[last.into()])? {
-        let run = run_of(&row)?;
-        if only.is_some_and(|o| o != run.control) {
-            continue;
+/// When each scan ran, as a time and as the report writes it.
+type ScanTimes = FxHashMap<i64, (DateTime<Utc>, Arc<str>)>;
+
+/// Strings read many times over (control ids, asset ids, scopes), kept once each.
+#[derive(Default)]
+struct Interned {
+    ids: FxHashMap<Arc<str>, u32>,
+    texts: Vec<Arc<str>>,
+}
+
+impl Interned {
+    fn id(&mut self, text: &str) -> u32 {
+        if let Some(&id) = self.ids.get(text) {
+            return id;
         }
-        let counts = run.outcome != Outcome::Pass.as_str() && run.end_scan.is_none_or(|e| e > first);
-        let entry = pairs.entry((run.control.clone(), run.asset.clone())).or_default();
-        entry.0 |= counts;
-        entry.1.push(run);
+        let id = self.texts.len() as u32;
+        let text: Arc<str> = text.into();
+        self.texts.push(text.clone());
+        self.ids.insert(text, id);
+        id
     }
-    Ok(pairs
-        .into_iter()
-        .filter(|(_, (counts, _))| *counts)
-        .map(|(pair, (_, mut runs))| {
-            runs.sort_by_key(|r| r.first_scan);
-            (pair, runs)
-        })
-        .collect())
+
+    fn get(&self, text: &str) -> Option<u32> {
+        self.ids.get(text).copied()
+    }
+
+    fn text(&self, id: u32) -> &Arc<str> {
+        &self.texts[id as usize]
+    }
+}
+
+/// What a run says about a control holding on its asset.
+#[derive(Clone, Copy, PartialEq)]
+enum Held {
+    Passed,
+    /// Failed, or accepted: failing, by exception.
+    Failing,
+    /// Unknown, or not read: neither a failure nor a fix.
+    Neither,
+}
+
+/// One run of a pair, without what the pair already says.
+struct Span {
+    held: Held,
+    first_scan: i64,
+    end_scan: Option<i64>,
+    /// What a failing run said (empty for the others).
+    evidence: String,
+}
+
+/// A control on an asset.
+struct Pair {
+    control: u32,
+    asset: u32,
+    scope: u32,
+    /// It did not pass in some scan of the window.
+    counts: bool,
+}
+
+/// The pairs that did not always pass in the window, with their runs in scan
+/// order: every run other than a pass up to the window's end, and the passes
+/// within the window.
+struct NotAlwaysPassing {
+    controls: Interned,
+    assets: Interned,
+    scopes: Interned,
+    pairs: Vec<Pair>,
+    /// Runs by pair (an index into `pairs`), then by first scan.
+    spans: Vec<(u32, Span)>,
+}
+
+impl NotAlwaysPassing {
+    /// Each pair that counts with its runs.
+    fn each(&self) -> impl Iterator<Item = (&Pair, &[(u32, Span)])> {
+        self.spans
+            .chunk_by(|a, b| a.0 == b.0)
+            .map(|runs| (&self.pairs[runs[0].0 as usize], runs))
+            .filter(|(pair, _)| pair.counts)
+    }
+}
+
+/// Every (control, asset) with a run other than a pass in the scans `first..=last`.
+/// One pass over the runs table, its text read in place: a year of churn touches
+/// most assets, so an index lookup per asset would be slower. A pass is kept only
+/// when it falls in the window: earlier ones matter only as the end of a failure,
+/// and a failure ends where its runs stop following one another (see `failures`).
+fn not_always_passing(db: &mut Db, first: i64, last: i64, only: Option<&str>) -> Result<NotAlwaysPassing> {
+    let mut out = NotAlwaysPassing {
+        controls: Interned::default(),
+        assets: Interned::default(),
+        scopes: Interned::default(),
+        pairs: Vec::new(),
+        spans: Vec::new(),
+    };
+    let mut pair_of: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+    db.each(
+        "SELECT control, asset, scope, outcome, evidence, first_scan, end_scan FROM runs WHERE first_scan <= $1",
+        &[last.into()],
+        |row| {
+            let control = row.text(0)?;
+            if only.is_some_and(|o| o != control) {
+                return Ok(());
+            }
+            let held = match row.text(3)? {
+                o if o == Outcome::Pass.as_str() => Held::Passed,
+                o if o == Outcome::Fail.as_str() || o == Outcome::Accepted.as_str() => Held::Failing,
+                _ => Held::Neither,
+            };
+            let end_scan = row.opt_int(6)?;
+            // A run that ended at the window's first scan was seen ending in the window.
+            let reaches_window = end_scan.is_none_or(|e| e >= first);
+            if held == Held::Passed && !reaches_window {
+                return Ok(());
+            }
+            let (control, asset) = (out.controls.id(control), out.assets.id(row.text(1)?));
+            let pair = match pair_of.get(&(control, asset)) {
+                Some(&pair) => pair,
+                None => {
+                    let pair = out.pairs.len() as u32;
+                    let scope = out.scopes.id(row.text(2)?);
+                    out.pairs.push(Pair { control, asset, scope, counts: false });
+                    pair_of.insert((control, asset), pair);
+                    pair
+                }
+            };
+            out.pairs[pair as usize].counts |= reaches_window && held != Held::Passed;
+            let evidence = if held == Held::Failing { row.text(4)?.to_string() } else { String::new() };
+            out.spans.push((pair, Span { held, first_scan: row.int(5)?, end_scan, evidence }));
+            Ok(())
+        },
+    )?;
+    out.spans.sort_unstable_by_key(|(pair, span)| (*pair, span.first_scan));
+    Ok(out)
 }
 
 /// The failures of one control on one asset that overlap the window. A failure
-/// opens at the first failing (or accepted: failing, by exception) scan and stays
-/// open through unknown and unread scans (neither is a fix); a pass, or the
-/// asset's end, fixes it.
-fn failures(
-    runs: &[&Run],
-    asset: &str,
-    name: &str,
-    time_of: &HashMap<i64, DateTime<Utc>>,
-    window: Window,
-) -> Vec<Failure> {
-    let failing = |o: &str| o == Outcome::Fail.as_str() || o == Outcome::Accepted.as_str();
+/// opens at the first failing scan and stays open through unknown and unread
+/// scans (neither is a fix); a pass fixes it, and so does the asset's going (its
+/// runs stop, and the next, if it comes back, does not start where they ended).
+fn failures(spans: &[&Span], asset: &Arc<str>, name: &Arc<str>, times: &ScanTimes, window: Window) -> Vec<Failure> {
     let mut out = Vec::new();
-    let mut open: Option<(i64, String)> = None;
-    let close = |started: i64, fixed: Option<i64>, evidence: String, out: &mut Vec<Failure>| {
-        let start = time_of[&started];
-        let end = fixed.map(|f| time_of[&f]);
-        if start > window.to || end.is_some_and(|e| e < window.from) {
+    let close = |started: i64, fixed: Option<i64>, evidence: &str, out: &mut Vec<Failure>| {
+        let (start, start_text) = &times[&started];
+        let end = fixed.map(|f| &times[&f]);
+        if *start > window.to || end.is_some_and(|(e, _)| *e < window.from) {
             return;
         }
-        let until = end.unwrap_or(window.to).min(window.to);
+        let until = end.map_or(window.to, |(e, _)| *e).min(window.to);
         out.push(Failure {
-            asset: asset.to_string(),
-            name: name.to_string(),
-            first_failing: time_text(start),
-            fixed_at: end.filter(|e| *e <= window.to).map(time_text),
-            days_open: ((until - start).num_minutes() as f64 / (24.0 * 60.0) * 10.0).round() / 10.0,
-            evidence,
+            asset: asset.clone(),
+            name: name.clone(),
+            first_failing: start_text.clone(),
+            fixed_at: end.filter(|(e, _)| *e <= window.to).map(|(_, text)| text.clone()),
+            days_open: ((until - *start).num_minutes() as f64 / (24.0 * 60.0) * 10.0).round() / 10.0,
+            evidence: evidence.to_string(),
         });
     };
-    for (i, r) in runs.iter().enumerate() {
-        if failing(&r.outcome) {
-            match &mut open {
-                Some((_, evidence)) => *evidence = r.evidence.clone(),
-                None => open = Some((r.first_scan, r.evidence.clone())),
-            }
-        } else if r.outcome == Outcome::Pass.as_str() {
-            if let Some((started, evidence)) = open.take() {
-                close(started, Some(r.first_scan), evidence, &mut out);
-            }
-        }
-        // The asset's last run ended without a successor: it went.
-        let last = i + 1 == runs.len();
-        if last {
-            if let Some((started, evidence)) = open.take() {
-                close(started, r.end_scan, evidence, &mut out);
+    // The open failure: when it started, and what its latest failing run said.
+    let mut open: Option<(i64, &str)> = None;
+    let mut previous_end: Option<i64> = None;
+    for span in spans {
+        if let Some((started, evidence)) = open {
+            if previous_end != Some(span.first_scan) || span.held == Held::Passed {
+                open = None;
+                close(started, previous_end, evidence, &mut out);
             }
         }
+        if span.held == Held::Failing {
+            let started = open.map_or(span.first_scan, |(started, _)| started);
+            open = Some((started, &span.evidence));
+        }
+        previous_end = span.end_scan;
+    }
+    if let Some((started, evidence)) = open {
+        close(started, previous_end, evidence, &mut out);
     }
     out
 }
 
-/// The share of the window's scans (of the asset's scope) in which the control
-/// passed on the asset; `None` when it passed in all of them. `reading` holds, per
-/// scope, the ids of the window's scans that read it, in order.
-fn held_on(runs: &[&Run], asset: &str, name: &str, reading: &HashMap<&str, Vec<i64>>) -> Option<AssetHeld> {
-    let ids = reading.get(runs.first()?.scope.as_str())?;
+/// The share of the window's scans of the asset's scope (`ids`, in order) in
+/// which the control passed on the asset; `None` when it passed in all of them.
+fn held_on(spans: &[&Span], asset: &Arc<str>, name: &Arc<str>, ids: &[i64]) -> Option<AssetHeld> {
     let (mut scans, mut passed) = (0, 0);
     // A pair's runs follow one another without overlap: count the scans each covers.
-    for r in runs {
-        let from = ids.partition_point(|&id| id < r.first_scan);
-        let to = r.end_scan.map_or(ids.len(), |end| ids.partition_point(|&id| id < end));
+    for span in spans {
+        let from = ids.partition_point(|&id| id < span.first_scan);
+        let to = span.end_scan.map_or(ids.len(), |end| ids.partition_point(|&id| id < end));
         let covered = to.saturating_sub(from);
         scans += covered;
-        if r.outcome == Outcome::Pass.as_str() {
+        if span.held == Held::Passed {
             passed += covered;
         }
     }
     (scans > 0 && passed < scans).then(|| AssetHeld {
-        asset: asset.to_string(),
-        name: name.to_string(),
+        asset: asset.clone(),
+        name: name.clone(),
         scans,
         passed,
         share: passed as f64 / scans as f64,

@@ -65,6 +65,15 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX asset_versions_open ON asset_versions (end_scan);
     CREATE INDEX asset_versions_by_asset ON asset_versions (asset);",
+    // 2: each asset's latest name, for reports that name many assets without
+    // reading every version of every asset.
+    "CREATE TABLE asset_names (
+        asset TEXT PRIMARY KEY,
+        name TEXT NOT NULL
+    );
+    INSERT INTO asset_names (asset, name)
+        SELECT v.asset, v.name FROM asset_versions v
+        WHERE v.id = (SELECT MAX(w.id) FROM asset_versions w WHERE w.asset = v.asset);",
 ];
 
 /// The schema version this auditgraph writes and reads.
@@ -117,5 +126,37 @@ fn stored_version(db: &mut Db) -> Result<i64> {
         [] => Ok(0),
         [row] => row.int(0),
         _ => bail!("history store: auditgraph_schema holds {} versions, expected one", rows.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_1_store_gains_each_asset_s_latest_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = Location::Sqlite(dir.path().join("h.db"));
+        let mut db = Db::open(&location).unwrap();
+        db.batch(MIGRATIONS[0]).unwrap();
+        db.batch(
+            "CREATE TABLE auditgraph_schema (version BIGINT NOT NULL);
+             INSERT INTO auditgraph_schema (version) VALUES (1);
+             INSERT INTO scans VALUES (1, '2026-03-01T09:00:00.000Z', 't', 'd', 1), (2, '2026-03-02T09:00:00.000Z', 't', 'd', 1);
+             INSERT INTO asset_versions VALUES
+                 (1, 'vol-1', 's', 'ebs_volume', 'old-name', 'a', '{}', 1, 2),
+                 (2, 'vol-1', 's', 'ebs_volume', 'new-name', 'b', '{}', 2, NULL),
+                 (3, 'vol-2', 's', 'ebs_volume', 'gone', 'c', '{}', 1, 2);",
+        )
+        .unwrap();
+        migrate(&mut db, &location).unwrap();
+        assert_eq!(stored_version(&mut db).unwrap(), VERSION);
+        let names: Vec<(String, String)> = db
+            .query("SELECT asset, name FROM asset_names ORDER BY asset", &[])
+            .unwrap()
+            .iter()
+            .map(|r| (r.text(0).unwrap(), r.text(1).unwrap()))
+            .collect();
+        assert_eq!(names, [("vol-1".into(), "new-name".into()), ("vol-2".into(), "gone".into())]);
     }
 }
