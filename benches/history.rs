@@ -77,7 +77,8 @@ fn main() {
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
 
     let window = Window::parse(Some(&format!("{days}d")), None, None, start + Duration::days(days)).unwrap();
-    let (history, report) = median_of(5, || store.db().read(|db| read::report(db, window, None)).expect("history reads"));
+    let (history, report) =
+        median_of(5, || store.db().read(|db| read::report(db, window, None)).expect("history reads"));
     let failures: usize = report.controls.iter().map(|c| c.failures.len()).sum();
     let one = record.assets[record.assets.len() / 2].asset.clone();
     let selector = format!("id:{one}").parse().expect("a selector");

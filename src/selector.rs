@@ -70,10 +70,16 @@ impl Selector {
             Selector::Internet => Some(false),
             Selector::Id(want) => Some(id == want),
             Selector::Kind(k) => Some(k.as_str() == kind),
-            Selector::Class(c) => AssetKind::from_name(kind).map(|k| k.class() == *c),
+            // A kind this auditgraph does not know is in no class it knows.
+            Selector::Class(c) => Some(AssetKind::from_name(kind).is_some_and(|k| k.class() == *c)),
             Selector::Name(glob) => Some(glob_match(glob, name)),
             Selector::Tag { .. } | Selector::Account(_) => None,
         }
+    }
+
+    /// Whether matching needs more of an asset than its id, kind and name.
+    pub fn needs_whole_asset(&self) -> bool {
+        self.matches_columns("", "", "").is_none()
     }
 }
 

@@ -546,8 +546,8 @@ pub fn asset_history(db: &mut Db, selector: &Selector, window: Window) -> Result
     let all = scans(db)?;
     let time_of: HashMap<i64, DateTime<Utc>> = all.iter().map(|s| (s.id, s.at)).collect();
     // The last version of each asset. An id selector needs only that asset's rows,
-    // and only tag and account selectors need the stored bodies.
-    let needs_body = matches!(selector, Selector::Tag { .. } | Selector::Account(_));
+    // and only selectors that look past id, kind and name need the stored bodies.
+    let needs_body = selector.needs_whole_asset();
     let columns = if needs_body { "asset, kind, name, body" } else { "asset, kind, name, ''" };
     let rows = match selector {
         Selector::Id(id) => db.query(
