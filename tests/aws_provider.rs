@@ -215,11 +215,21 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
     assert_eq!(trail["attributes"]["multi_region"], true);
     assert_eq!(
         ids_of_kind(&prod, "aws_kms_key"),
-        [seeded["key_with_rotation"].as_str().unwrap(), seeded["key_without_rotation"].as_str().unwrap()]
+        ["key_with_rotation", "key_without_rotation", "signing_key"]
             .into_iter()
-            .map(String::from)
+            .map(|k| seeded[k].as_str().unwrap().to_string())
             .collect()
     );
+    // KMS is not asked whether a key that cannot rotate does, so it is no gap either.
+    let signing = asset(&prod, seeded["signing_key"].as_str().unwrap());
+    assert_eq!(
+        (&signing["attributes"]["key_spec"], &signing["attributes"]["origin"]),
+        (&Value::from("RSA_2048"), &Value::from("AWS_KMS"))
+    );
+    assert!(signing["attributes"].get("rotation_enabled").is_none(), "{signing}");
+    let calls = prod["coverage"].as_array().unwrap();
+    let rotation_gaps = calls.iter().filter(|c| c["api"] == "GetKeyRotationStatus" && c["status"] != "read");
+    assert_eq!(rotation_gaps.count(), 0, "{calls:#?}");
     assert_eq!(ids_of_kind(&prod, "aws_account"), [format!("arn:aws:iam::{management}:root")].into());
 
     // Every regional family was read in both regions of both accounts.
@@ -277,12 +287,15 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
         ("admin-port-internet", "prod-eu-worker"),
         ("admin-port-internet", "prod-app"),
         ("kms-rotation-disabled", "prod-eu"),
+        ("kms-rotation-disabled", "prod-signing"),
         ("cloudtrail-not-logging", "org-audit"),
         ("iam-privilege-escalation", "ci-deploy"),
         ("iam-admin-user", "report-runner"),
     ] {
         assert!(!has(&found, control, name, "fail"), "{control} should not fail on {name}");
     }
+    // Outside the control's population: neither failing nor unknown.
+    assert!(!has(&found, "kms-rotation-disabled", "prod-signing", "unknown"), "{found:#?}");
 
     let holders = |action: &str, on: &str| -> BTreeSet<String> {
         let args = ["who-can", action, "--on", on, "--snapshot", "snap.json", "--format", "json"];

@@ -200,6 +200,10 @@ def seed_management(acct, out):
     key = kms.create_key(Description="prod-data")["KeyMetadata"]["Arn"]
     kms.create_alias(AliasName="alias/prod-data", TargetKeyId=key)
     out["key_without_rotation"] = key
+    # An asymmetric signing key cannot rotate automatically: outside the rotation control.
+    signing = kms.create_key(Description="prod-signing", KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")
+    kms.create_alias(AliasName="alias/prod-signing", TargetKeyId=signing["KeyMetadata"]["Arn"])
+    out["signing_key"] = signing["KeyMetadata"]["Arn"]
 
     trail = acct.client("cloudtrail")
     trail.create_trail(Name="org-audit", S3BucketName="northwind-audit-logs", IsMultiRegionTrail=True,

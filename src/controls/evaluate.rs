@@ -10,7 +10,7 @@ use auditgraph_model::{calls, Asset, AssetClass, AssetId, AssetKind, CoverageRec
 use cel::{ExecutionError, Value};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::{asset_view, cel_env, Control};
 use crate::analysis::Facts;
@@ -21,6 +21,15 @@ use crate::source::Source;
 pub struct Evaluation {
     pub results: Vec<ControlResult>,
     pub findings: Vec<Finding>,
+    /// (control, asset) of the targets a control's `applies_when` left out of its
+    /// population; every other target of a control without a finding passed.
+    pub not_applicable: FxHashSet<(String, AssetId)>,
+}
+
+/// What one check of one asset left, when it did not simply pass.
+enum Checked {
+    NotApplicable(AssetId),
+    NotPassed(Finding),
 }
 
 /// The outcome of one condition on one asset, with why.
@@ -132,7 +141,7 @@ pub fn evaluate_within(controls: &[Control], graph: &AssetGraph, facts: &Arc<Fac
         }
     }
     // Most checks pass; only what did not (with its control) leaves the threads.
-    let not_passed: Vec<(usize, Finding)> = targets
+    let not_passed: Vec<(usize, Checked)> = targets
         .par_iter()
         .map_init(
             || cel_env::context(facts),
@@ -142,31 +151,24 @@ pub fn evaluate_within(controls: &[Control], graph: &AssetGraph, facts: &Arc<Fac
                 let mut out = Vec::new();
                 for &ci in &by_kind[&asset.kind()] {
                     let control = &controls[ci];
-                    let (mut outcome, mut why) = if out_of_time {
+                    let judged = if out_of_time {
                         let budget = budget.per_scan.as_secs_f64();
-                        (
+                        Some((
                             Outcome::Unknown,
                             Some(format!("not evaluated: the controls ran past their {budget}-second budget")),
-                        )
+                        ))
                     } else if let Some(slow) = too_slow[ci].get() {
                         let budget = budget.per_check.as_secs_f64();
-                        (
+                        Some((
                             Outcome::Unknown,
                             Some(format!("not evaluated: this control ran past its {budget}-second budget on {slow}")),
-                        )
+                        ))
                     } else {
-                        let started = Instant::now();
-                        let result = control.program.execute(ctx);
-                        if started.elapsed() > budget.per_check {
-                            let _ = too_slow[ci].set(asset.id.clone());
-                            let budget = budget.per_check.as_secs_f64();
-                            (
-                                Outcome::Unknown,
-                                Some(format!("not decided: the check ran past its {budget}-second budget")),
-                            )
-                        } else {
-                            judge(result)
-                        }
+                        check(control, ctx, asset, &too_slow[ci], budget.per_check)
+                    };
+                    let Some((mut outcome, mut why)) = judged else {
+                        out.push((ci, Checked::NotApplicable(asset.id.clone())));
+                        continue;
                     };
                     if let Some((_, gap)) = gaps[ci].iter().find(|(_, g)| g.resource.as_ref() == Some(&asset.id)) {
                         if outcome == Outcome::Pass {
@@ -179,7 +181,10 @@ pub fn evaluate_within(controls: &[Control], graph: &AssetGraph, facts: &Arc<Fac
                             Some(w) => vec![Evidence::note(w)],
                             None => evidence_for(control, asset, graph, facts),
                         };
-                        out.push((ci, finding(control, asset.id.clone(), asset, outcome, evidence)));
+                        out.push((
+                            ci,
+                            Checked::NotPassed(finding(control, asset.id.clone(), asset, outcome, evidence)),
+                        ));
                     }
                 }
                 out
@@ -188,7 +193,16 @@ pub fn evaluate_within(controls: &[Control], graph: &AssetGraph, facts: &Arc<Fac
         .flatten_iter()
         .collect();
     let mut findings = Vec::with_capacity(not_passed.len());
-    for (ci, found) in not_passed {
+    let mut not_applicable = FxHashSet::default();
+    for (ci, checked) in not_passed {
+        let found = match checked {
+            Checked::NotApplicable(asset) => {
+                results[ci].evaluated -= 1;
+                not_applicable.insert((controls[ci].id.clone(), asset));
+                continue;
+            }
+            Checked::NotPassed(found) => found,
+        };
         match found.outcome {
             Outcome::Fail => results[ci].failed += 1,
             Outcome::Unknown => results[ci].unknown += 1,
@@ -226,7 +240,33 @@ pub fn evaluate_within(controls: &[Control], graph: &AssetGraph, facts: &Arc<Fac
     }
     results.sort();
     findings.par_sort_unstable();
-    Evaluation { results, findings }
+    Evaluation { results, findings, not_applicable }
+}
+
+/// One control on one asset, within the time a check may take: `None` when the
+/// control's `applies_when` leaves the asset out; unknown when it cannot tell.
+fn check(
+    control: &Control,
+    ctx: &cel::Context,
+    asset: &Asset,
+    too_slow: &std::sync::OnceLock<AssetId>,
+    per_check: Duration,
+) -> Option<(Outcome, Option<String>)> {
+    let started = Instant::now();
+    let judged = match control.applies_when.as_ref().map(|c| judge(c.program.execute(ctx))) {
+        // `judge` reads a condition that holds as a failure: here, as "it applies".
+        None | Some((Outcome::Fail, _)) => judge(control.program.execute(ctx)),
+        Some((Outcome::Pass, _)) => return None,
+        Some((_, why)) => {
+            (Outcome::Unknown, Some(format!("could not tell whether the control applies: {}", why.unwrap_or_default())))
+        }
+    };
+    if started.elapsed() > per_check {
+        let _ = too_slow.set(asset.id.clone());
+        let budget = per_check.as_secs_f64();
+        return Some((Outcome::Unknown, Some(format!("not decided: the check ran past its {budget}-second budget"))));
+    }
+    Some(judged)
 }
 
 fn gap_text(gap: &CoverageRecord) -> String {

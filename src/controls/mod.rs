@@ -36,6 +36,9 @@ pub struct Control {
     pub targets: Vec<AssetKind>,
     /// Coverage (`service:Api`, `*` wildcards) the control needs; a gap makes it unknown.
     pub needs: Vec<String>,
+    /// Which target assets the control is about (`None`: all of them). An asset
+    /// it does not apply to is outside the control's population: not evaluated.
+    pub applies_when: Option<Condition>,
     pub fails_when: String,
     pub program: Program,
     /// The fact functions the condition calls, whose evidence a failed check carries.
@@ -45,6 +48,13 @@ pub struct Control {
     pub file: PathBuf,
     /// SHA-256 of the control file as read (hex): which definition a result came from.
     pub digest: String,
+}
+
+/// A CEL condition over one asset, as written and as compiled.
+#[derive(Debug)]
+pub struct Condition {
+    pub text: String,
+    pub program: Program,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +70,8 @@ struct ControlFile {
     targets: Vec<Spanned<String>>,
     #[serde(default)]
     needs: Vec<Spanned<String>>,
+    #[serde(default)]
+    applies_when: Option<Spanned<String>>,
     fails_when: Spanned<String>,
 }
 
@@ -78,6 +90,7 @@ impl Control {
             remediation: String::new(),
             targets: AssetKind::ALL.to_vec(),
             needs: Vec::new(),
+            applies_when: None,
             fails_when: expression.to_string(),
             program,
             facts_used,
@@ -181,20 +194,29 @@ pub fn parse(file: &Path, text: &str) -> Result<Control, ControlError> {
         needs.push(n.get_ref().clone());
     }
 
-    let source = raw.fails_when.get_ref();
-    let start = raw.fails_when.span().start;
-    // Where the expression text begins in the file: after the opening quotes, and the
-    // newline that a multi-line string drops.
-    let quotes = text[start..].chars().take_while(|c| *c == '"' || *c == '\'').count();
-    let mut expr_start = start + quotes;
-    if quotes == 3 && text[expr_start..].starts_with('\n') {
-        expr_start += 1;
-    }
-    let checked = check_expression(source, &targets).map_err(|(line, message)| ControlError {
-        file: file.to_path_buf(),
-        line: line_of(text, expr_start) + line.saturating_sub(1) as usize,
-        message,
-    })?;
+    let compile = |expression: &Spanned<String>| {
+        let start = expression.span().start;
+        // Where the expression text begins in the file: after the opening quotes, and
+        // the newline that a multi-line string drops.
+        let quotes = text[start..].chars().take_while(|c| *c == '"' || *c == '\'').count();
+        let mut expr_start = start + quotes;
+        if quotes == 3 && text[expr_start..].starts_with('\n') {
+            expr_start += 1;
+        }
+        check_expression(expression.get_ref(), &targets).map_err(|(line, message)| ControlError {
+            file: file.to_path_buf(),
+            line: line_of(text, expr_start) + line.saturating_sub(1) as usize,
+            message,
+        })
+    };
+    let applies_when = match &raw.applies_when {
+        Some(expression) => {
+            let checked = compile(expression)?;
+            Some(Condition { text: expression.get_ref().clone(), program: checked.program })
+        }
+        None => None,
+    };
+    let checked = compile(&raw.fails_when)?;
     let Checked { program, facts_used, attributes_used } = checked;
     Ok(Control {
         id: raw.id,
@@ -206,7 +228,8 @@ pub fn parse(file: &Path, text: &str) -> Result<Control, ControlError> {
         remediation: raw.remediation,
         targets,
         needs,
-        fails_when: source.clone(),
+        applies_when,
+        fails_when: raw.fails_when.get_ref().clone(),
         program,
         facts_used,
         attributes_used,

@@ -84,9 +84,11 @@ impl ScanRecord {
         let not_passed: FxHashSet<(&str, &str)> =
             findings.iter().map(|f| (f.control.as_str(), f.asset.as_str())).collect();
         let mut outcomes: Vec<OutcomeRecord> = findings.iter().map(outcome_of).collect();
+        let not_applicable = &scan.evaluation.not_applicable;
         for c in controls {
             for a in graph.assets_of(&c.targets) {
-                if !not_passed.contains(&(c.id.as_str(), a.id.as_str())) {
+                let outside = not_applicable.contains(&(c.id.clone(), a.id.clone()));
+                if !outside && !not_passed.contains(&(c.id.as_str(), a.id.as_str())) {
                     outcomes.push(OutcomeRecord {
                         control: c.id.clone(),
                         asset: a.id.to_string(),

@@ -24,6 +24,10 @@ pub struct Account {
     pub s3_public_access_block: Option<PublicAccessBlock>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_mfa_enabled: Option<bool>,
+    /// Whether the root user has a password, so can sign in to the console (`false`
+    /// for a member account whose root credentials AWS Organizations removed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_password_present: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_access_keys: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -378,8 +382,9 @@ pub struct RdsInstance {
     pub security_groups: Vec<AssetId>,
     #[serde(default)]
     pub multi_az: bool,
-    #[serde(default)]
-    pub backup_retention_days: u32,
+    /// Days automated backups are kept, 0 when they are off (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_retention_days: Option<u32>,
     /// Whether the parameter group forces TLS (`rds.force_ssl` / `require_secure_transport`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_required: Option<bool>,
@@ -554,6 +559,11 @@ pub struct KmsKey {
     pub rotation_enabled: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_spec: Option<String>,
+    /// Where the key material comes from: `AWS_KMS`, `EXTERNAL` (imported),
+    /// `AWS_CLOUDHSM`, `EXTERNAL_KEY_STORE`. Only symmetric keys whose material KMS
+    /// made can rotate automatically.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
     /// The key policy (`None`: not read). A key policy must allow every use of
     /// the key, by name or by delegating to the account.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -2,7 +2,7 @@
 //! keys rotate, and the aliases that name keys.
 
 use auditgraph_model::AssetId;
-use aws_sdk_kms::types::{AliasListEntry, KeyManagerType, KeyMetadata};
+use aws_sdk_kms::types::{AliasListEntry, KeyManagerType, KeyMetadata, KeySpec, OriginType};
 use aws_sdk_kms::Client;
 use futures::future::join_all;
 
@@ -36,13 +36,19 @@ pub async fn read(rec: &Recorder, kms: &Client, region: &str) -> KmsData {
         let id = k.key_id().unwrap_or_default();
         let api = Api::new("kms", "DescribeKey").in_region(region).on(&arn);
         let meta = rec.call(api, kms.describe_key().key_id(id).send()).await?.key_metadata?;
-        // AWS-managed keys rotate yearly by AWS's own rule; asking is for customer keys.
+        // AWS-managed keys rotate yearly by AWS's own rule; asking is for customer keys,
+        // and only those that can rotate: symmetric, with material KMS made (KMS
+        // refuses the question for the others, which is no gap in what was read).
+        let rotatable =
+            meta.key_spec() == Some(&KeySpec::SymmetricDefault) && meta.origin() == Some(&OriginType::AwsKms);
         let rotation = async {
-            if meta.key_manager() == Some(&KeyManagerType::Customer) {
-                let api = Api::new("kms", "GetKeyRotationStatus").in_region(region).on(&arn);
-                rec.call(api, kms.get_key_rotation_status().key_id(id).send()).await.map(|r| r.key_rotation_enabled)
-            } else {
-                Some(true)
+            match meta.key_manager() {
+                Some(KeyManagerType::Customer) if rotatable => {
+                    let api = Api::new("kms", "GetKeyRotationStatus").in_region(region).on(&arn);
+                    rec.call(api, kms.get_key_rotation_status().key_id(id).send()).await.map(|r| r.key_rotation_enabled)
+                }
+                Some(KeyManagerType::Customer) => None,
+                _ => Some(true),
             }
         };
         // Every key has exactly one policy, named `default`.

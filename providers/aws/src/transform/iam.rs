@@ -224,6 +224,9 @@ fn account(out: &mut Out, d: &IamData, s3: &S3Data, org: Option<&OrgData>, root:
     let root_mfa_enabled = summary("AccountMFAEnabled")
         .map(|n| n > 0)
         .or_else(|| root.and_then(|r| r.get("mfa_active")).map(|v| v == "true"));
+    let root_password_present = summary("AccountPasswordPresent")
+        .map(|n| n > 0)
+        .or_else(|| root.and_then(|r| r.get("password_enabled")).map(|v| v == "true"));
     let root_access_keys = summary("AccountAccessKeysPresent").and_then(|n| u32::try_from(n).ok()).or_else(|| {
         root.map(|r| {
             ["access_key_1_active", "access_key_2_active"].iter().filter(|c| r.get(c) == Some("true")).count() as u32
@@ -256,6 +259,7 @@ fn account(out: &mut Out, d: &IamData, s3: &S3Data, org: Option<&OrgData>, root:
         alias: alias.clone(),
         s3_public_access_block,
         root_mfa_enabled,
+        root_password_present,
         root_access_keys,
         password_policy,
         organization: org.map(|o| organization(out, o)),

@@ -44,7 +44,7 @@ pub fn transform(out: &mut Out, d: &RdsData, region: &str) {
                 .filter_map(|g| Some(ec2("security-group", g.vpc_security_group_id()?)))
                 .collect(),
             multi_az: db.multi_az().unwrap_or(false),
-            backup_retention_days: retention.and_then(|r| u32::try_from(r).ok()).unwrap_or(0),
+            backup_retention_days: retention.and_then(|r| u32::try_from(r).ok()),
             tls_required: None,
         };
         let t = tags(db.tag_list().iter().map(|t| (t.key(), t.value())));
