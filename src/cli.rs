@@ -308,6 +308,10 @@ pub struct FindingsArgs {
 pub struct ControlsArgs {
     #[command(flatten)]
     pub snapshot: SnapshotArg,
+    /// The framework whose requirements to show the controls against (a file of
+    /// frameworks/: soc2, cis-aws-3.0, ...).
+    #[arg(long, default_value = crate::frameworks::SOC2)]
+    pub framework: String,
     #[command(flatten)]
     pub exceptions: ExceptionsArg,
 }

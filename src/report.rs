@@ -8,8 +8,8 @@ use std::fmt::Write;
 use serde_json::{json, Value};
 
 use crate::findings::{ControlResult, Evidence, Finding, Outcome, Severity};
+use crate::frameworks::{Framework, Verdict};
 use crate::snapshot::Snapshot;
-use crate::soc2;
 use crate::terminal::field;
 
 fn short_id(id: &str) -> &str {
@@ -208,9 +208,9 @@ pub fn ocsf(snapshot: &Snapshot) -> Value {
     Value::Array(events)
 }
 
-/// The controls with their counts, then each SOC 2 criterion with its controls and
-/// totals, then the criteria no control covers (to be verified by hand).
-pub fn controls_table(results: &[ControlResult]) -> String {
+/// The controls with their counts, then each requirement of `framework` with its
+/// verdict and controls, then the requirements no control verifies (by hand).
+pub fn controls_table(results: &[ControlResult], framework: &Framework) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -231,25 +231,39 @@ pub fn controls_table(results: &[ControlResult]) -> String {
             c.accepted
         );
     }
-    let _ = writeln!(out, "\nSOC 2 coverage:");
-    let mut uncovered = Vec::new();
-    for (id, about) in soc2::CRITERIA {
-        let of: Vec<&ControlResult> = results.iter().filter(|c| c.criteria.iter().any(|x| x == id)).collect();
-        if of.is_empty() {
-            uncovered.push((id, about));
+    let coverage = framework.coverage(results);
+    let automated = coverage.iter().filter(|r| r.verdict != Verdict::Manual).count();
+    let _ = writeln!(
+        out,
+        "\n{}: {automated} of {} requirements verified by controls (for what the cloud's data shows; the rest \
+         of each is verified by hand)",
+        framework.title,
+        coverage.len()
+    );
+    let mut manual = Vec::new();
+    for r in &coverage {
+        let about = r.requirement.short.as_deref().unwrap_or(&r.requirement.title);
+        if r.verdict == Verdict::Manual {
+            manual.push(r.requirement.id.as_str());
             continue;
         }
-        let (p, f, u) = of.iter().fold((0, 0, 0), |acc, c| (acc.0 + c.passed, acc.1 + c.failed, acc.2 + c.unknown));
-        let _ = writeln!(out, "  {id:<6} {} controls: pass {p}, fail {f}, unknown {u}  ({about})", of.len());
-        for c in of {
-            let _ = writeln!(out, "           {}", c.control);
+        let sum = |f: fn(&ControlResult) -> usize| r.controls.iter().map(|c| f(c)).sum::<usize>();
+        let _ = writeln!(
+            out,
+            "  {:<7} {:<17} {about}: pass {}, fail {}, unknown {}",
+            r.requirement.id,
+            r.verdict.as_str(),
+            sum(|c| c.passed),
+            sum(|c| c.failed),
+            sum(|c| c.unknown)
+        );
+        for control in &r.requirement.controls {
+            let ran = r.controls.iter().any(|c| &c.control == control);
+            let _ = writeln!(out, "            {control}{}", if ran { "" } else { " (not in this scan)" });
         }
     }
-    if !uncovered.is_empty() {
-        let _ = writeln!(out, "\nNo control covers (verify by hand):");
-        for (id, about) in uncovered {
-            let _ = writeln!(out, "  {id:<6} {about}");
-        }
+    if !manual.is_empty() {
+        let _ = writeln!(out, "\nVerified by hand (no control): {}", manual.join(", "));
     }
     out
 }

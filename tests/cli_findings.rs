@@ -108,11 +108,28 @@ fn fail_on_gates_ci() {
 fn controls_show_soc2_coverage_and_gaps() {
     let run = on_demo(&["controls"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("SOC 2 coverage:"));
-    assert!(run.stdout.contains("CC6.6"));
-    let uncovered = &run.stdout[run.stdout.find("No control covers").unwrap()..];
-    assert!(uncovered.contains("CC8.1"), "{uncovered}");
-    assert!(!uncovered.contains("CC6.1"), "{uncovered}");
+    assert!(run.stdout.contains("SOC 2 (2017 Trust Services Criteria"), "{}", run.stdout);
+    assert!(run.stdout.contains("8 of 61 requirements verified by controls"), "{}", run.stdout);
+    let line =
+        |id: &str| run.stdout.lines().find(|l| l.trim_start().starts_with(&format!("{id} "))).map(str::to_string);
+    assert!(line("CC6.6").unwrap().contains("fail"), "{}", run.stdout);
+    // The demo holds no trail for the trail control to judge: no evidence, not a pass.
+    assert!(line("CC7.2").unwrap().contains("nothing evaluated"), "{}", run.stdout);
+    let by_hand = &run.stdout[run.stdout.find("Verified by hand (no control): ").unwrap()..];
+    assert!(by_hand.contains("CC8.1") && by_hand.contains("P8.1"), "{by_hand}");
+    assert!(!by_hand.contains("CC6.1,"), "{by_hand}");
+
+    let cis = on_demo(&["controls", "--framework", "cis-aws-3.0"]);
+    assert_eq!(cis.code, 0, "{}", cis.stderr);
+    assert!(cis.stdout.contains("CIS Amazon Web Services Foundations Benchmark v3.0.0: 8 of 62"), "{}", cis.stdout);
+    assert!(cis.stdout.contains("Ensure rotation for customer created symmetric CMKs is enabled"), "{}", cis.stdout);
+    let unknown = on_demo(&["controls", "--framework", "nist"]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("no framework `nist`") && unknown.stderr.contains("cis-aws-3.0, soc2"),
+        "{}",
+        unknown.stderr
+    );
 }
 
 #[test]

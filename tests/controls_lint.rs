@@ -1,6 +1,9 @@
-//! Lints every control in queries/: it loads (kinds, attributes, functions,
-//! criteria and needed calls all exist), its id matches its file name, and it says
-//! why and how to fix. The README's table of fact functions is the registry's.
+//! Lints every control in queries/: it loads (kinds, attributes, functions and
+//! needed calls all exist), its id matches its file name, and it says why and how
+//! to fix. Every framework of frameworks/ names only controls that exist, SOC 2's
+//! lists every 2017 criterion and maps every control, and a faulty framework is
+//! refused with its file and line. The README's table of fact functions is the
+//! registry's.
 
 use auditgraph::controls::fact_functions::FACT_FUNCTIONS;
 use auditgraph::controls::load_dir;
@@ -79,4 +82,75 @@ fn every_nested_name_the_demo_holds_can_be_selected() {
     unknown.dedup();
     assert!(assets > 100);
     assert!(unknown.is_empty(), "names in the demo's attributes that controls could not select: {unknown:?}");
+}
+
+/// Every criterion of the 2017 Trust Services Criteria, in the published order.
+fn trust_services_criteria() -> Vec<String> {
+    let mut ids = Vec::new();
+    for (series, count) in [(1, 5), (2, 3), (3, 4), (4, 2), (5, 3), (6, 8), (7, 5), (8, 1), (9, 2)] {
+        ids.extend((1..=count).map(|n| format!("CC{series}.{n}")));
+    }
+    ids.extend(["A1.1", "A1.2", "A1.3", "C1.1", "C1.2"].map(String::from));
+    ids.extend((1..=5).map(|n| format!("PI1.{n}")));
+    for (series, count) in [(1, 1), (2, 1), (3, 2), (4, 3), (5, 2), (6, 7), (7, 1), (8, 1)] {
+        ids.extend((1..=count).map(|n| format!("P{series}.{n}")));
+    }
+    ids
+}
+
+#[test]
+fn every_framework_names_real_controls_and_soc2_lists_every_criterion() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let controls = load_dir(&root.join("queries")).unwrap_or_else(|e| panic!("{e}"));
+    let ids: Vec<&str> = controls.iter().map(|c| c.id.as_str()).collect();
+    let frameworks = auditgraph::frameworks::load_dir(&root.join("frameworks"), Some(&ids)).unwrap();
+    let soc2 = frameworks.iter().find(|f| f.id == "soc2").unwrap();
+    let listed: Vec<String> = soc2.requirements.iter().map(|r| r.id.clone()).collect();
+    assert_eq!(listed, trust_services_criteria());
+    for c in &controls {
+        assert!(!c.criteria.is_empty(), "{} maps to no SOC 2 criterion", c.id);
+        let named: Vec<&str> = soc2.requirements_of(&c.id).map(|r| r.id.as_str()).collect();
+        assert_eq!(c.criteria, named, "{}", c.id);
+    }
+    let cis = frameworks.iter().find(|f| f.id == "cis-aws-3.0").expect("CIS AWS v3.0");
+    assert_eq!(cis.requirements.len(), 62, "CIS AWS Foundations v3.0.0 has 62 recommendations");
+    for f in &frameworks {
+        assert!(f.requirements.iter().all(|r| r.title.len() > 10), "{}: every requirement has its title", f.id);
+    }
+}
+
+#[test]
+fn a_faulty_framework_or_an_unmapped_control_is_refused_with_its_file_and_line() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scratch = tempfile::tempdir().unwrap();
+    let (queries, frameworks) = (scratch.path().join("queries"), scratch.path().join("frameworks"));
+    std::fs::create_dir_all(&queries).unwrap();
+    std::fs::create_dir_all(&frameworks).unwrap();
+    for name in ["rds-unencrypted.toml", "ebs-unencrypted.toml"] {
+        std::fs::copy(root.join("queries").join(name), queries.join(name)).unwrap();
+    }
+    let soc2 = |controls: &str| {
+        format!(
+            "id = \"soc2\"\ntitle = \"SOC 2\"\nsource = \"AICPA\"\n\n[[requirement]]\nid = \"CC6.1\"\n\
+             title = \"Logical access security\"\ncontrols = [{controls}]\n"
+        )
+    };
+    std::fs::write(frameworks.join("soc2.toml"), soc2(r#""rds-unencrypted", "ebs-unencrypted""#)).unwrap();
+    load_dir(&queries).unwrap();
+
+    std::fs::write(frameworks.join("soc2.toml"), soc2(r#""rds-unencrypted", "ebs-unencrypted", "rds-encrypted""#))
+        .unwrap();
+    let e = load_dir(&queries).unwrap_err().to_string();
+    assert!(
+        e.contains("soc2.toml:8:") && e.contains("names control `rds-encrypted`, which no control file defines"),
+        "{e}"
+    );
+
+    std::fs::write(frameworks.join("soc2.toml"), soc2(r#""rds-unencrypted""#)).unwrap();
+    let e = load_dir(&queries).unwrap_err().to_string();
+    assert!(e.contains("ebs-unencrypted.toml:1:") && e.contains("maps to no SOC 2 criterion"), "{e}");
+
+    std::fs::remove_file(frameworks.join("soc2.toml")).unwrap();
+    let e = load_dir(&queries).unwrap_err().to_string();
+    assert!(e.contains("no framework with id `soc2`"), "{e}");
 }

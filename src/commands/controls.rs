@@ -1,4 +1,5 @@
-//! `controls`: every control's counts and the SOC 2 criteria they cover.
+//! `controls`: every control's counts, and how the requirements of a framework
+//! (SOC 2 unless told) stand on them.
 
 use std::process::ExitCode;
 
@@ -7,6 +8,7 @@ use anyhow::Result;
 use super::{apply_exceptions_to_snapshot, load, say_exception_problems};
 use crate::cli::ControlsArgs;
 use crate::exceptions::Exceptions;
+use crate::frameworks;
 use crate::report;
 use crate::terminal;
 
@@ -14,6 +16,7 @@ pub fn run(args: ControlsArgs) -> Result<ExitCode> {
     let mut snap = load(args.snapshot.path())?;
     let exceptions = Exceptions::load(args.exceptions.exceptions.as_deref())?;
     say_exception_problems(&apply_exceptions_to_snapshot(&mut snap, &exceptions));
-    crate::say!("{}", terminal::output(&report::controls_table(&snap.controls)));
+    let framework = frameworks::named(&frameworks::dir_beside(&crate::scan::queries_dir(None)), &args.framework)?;
+    crate::say!("{}", terminal::output(&report::controls_table(&snap.controls, &framework)));
     Ok(ExitCode::SUCCESS)
 }

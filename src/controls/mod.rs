@@ -19,7 +19,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::findings::Severity;
-use crate::soc2;
+use crate::frameworks;
 use fact_functions::FactFunction;
 
 /// A control, loaded and checked.
@@ -28,7 +28,10 @@ pub struct Control {
     pub id: String,
     pub title: String,
     pub severity: Severity,
+    /// The SOC 2 criteria it verifies, from `frameworks/soc2.toml`.
     pub criteria: Vec<String>,
+    /// (framework, requirement) of every framework file that names it.
+    pub mapped_to: Vec<(String, String)>,
     pub description: String,
     pub rationale: String,
     pub remediation: String,
@@ -63,7 +66,9 @@ struct ControlFile {
     id: String,
     title: String,
     severity: Spanned<String>,
-    criteria: Vec<Spanned<String>>,
+    /// Refused: a control's criteria are given in `frameworks/soc2.toml`.
+    #[serde(default)]
+    criteria: Option<Spanned<toml::Value>>,
     description: String,
     rationale: String,
     remediation: String,
@@ -85,6 +90,7 @@ impl Control {
             title: "ad hoc query".into(),
             severity: Severity::Info,
             criteria: Vec::new(),
+            mapped_to: Vec::new(),
             description: String::new(),
             rationale: String::new(),
             remediation: String::new(),
@@ -108,6 +114,12 @@ pub struct ControlError {
     pub file: PathBuf,
     pub line: usize,
     pub message: String,
+}
+
+impl From<frameworks::FrameworkError> for ControlError {
+    fn from(e: frameworks::FrameworkError) -> Self {
+        ControlError { file: e.file, line: e.line, message: e.message }
+    }
 }
 
 /// Loads every `*.toml` control in `dir`, in file-name order.
@@ -136,7 +148,38 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Control>, ControlError> {
         }
         controls.push(control);
     }
+    map_to_frameworks(&mut controls, &frameworks::dir_beside(dir))?;
     Ok(controls)
+}
+
+/// Gives each control the requirements the framework files map it to; a control
+/// that maps to no SOC 2 criterion is refused.
+fn map_to_frameworks(controls: &mut [Control], dir: &Path) -> Result<(), ControlError> {
+    let ids: Vec<String> = controls.iter().map(|c| c.id.clone()).collect();
+    let known: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let all = frameworks::load_dir(dir, Some(&known))?;
+    for control in controls.iter_mut() {
+        for framework in &all {
+            for r in framework.requirements_of(&control.id) {
+                control.mapped_to.push((framework.id.clone(), r.id.clone()));
+                if framework.id == frameworks::SOC2 {
+                    control.criteria.push(r.id.clone());
+                }
+            }
+        }
+        if control.criteria.is_empty() {
+            return Err(ControlError {
+                file: control.file.clone(),
+                line: 1,
+                message: format!(
+                    "control `{}` maps to no SOC 2 criterion: name it under one in {}",
+                    control.id,
+                    dir.join("soc2.toml").display()
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -155,19 +198,11 @@ pub fn parse(file: &Path, text: &str) -> Result<Control, ControlError> {
         err(offset, e.message().to_string())
     })?;
     let severity: Severity = raw.severity.get_ref().parse().map_err(|m| err(raw.severity.span().start, m))?;
-    let mut criteria = Vec::new();
-    for c in &raw.criteria {
-        if !soc2::is_criterion(c.get_ref()) {
-            let known: Vec<&str> = soc2::CRITERIA.iter().map(|(id, _)| *id).collect();
-            return Err(err(
-                c.span().start,
-                format!("unknown SOC 2 criterion `{}` (known: {})", c.get_ref(), known.join(", ")),
-            ));
-        }
-        criteria.push(c.get_ref().clone());
-    }
-    if criteria.is_empty() {
-        return Err(err(0, "a control maps to at least one SOC 2 criterion".into()));
+    if let Some(criteria) = &raw.criteria {
+        return Err(err(
+            criteria.span().start,
+            "`criteria` is not given in a control: map it under its criteria in frameworks/soc2.toml".into(),
+        ));
     }
     let mut targets = Vec::new();
     for t in &raw.targets {
@@ -222,7 +257,8 @@ pub fn parse(file: &Path, text: &str) -> Result<Control, ControlError> {
         id: raw.id,
         title: raw.title,
         severity,
-        criteria,
+        criteria: Vec::new(),
+        mapped_to: Vec::new(),
         description: raw.description,
         rationale: raw.rationale,
         remediation: raw.remediation,
@@ -688,7 +724,7 @@ mod tests {
     const GOOD: &str = r#"id = "t"
 title = "T"
 severity = "high"
-criteria = ["CC6.1"]
+# its criteria: in frameworks/soc2.toml
 description = "d"
 rationale = "r"
 remediation = "m"
@@ -716,9 +752,9 @@ asset.attributes.publicly_accessible
         assert_eq!((e.line, e.to_string().starts_with("queries/t.toml:8:")), (8, true), "{e}");
         assert!(e.message.contains("unknown asset kind `aws_rds_instanse`"), "{e}");
 
-        let e = error(&GOOD.replace(r#"["CC6.1"]"#, r#"["CC6.1", "CC9.9"]"#));
+        let e = error(&GOOD.replace("# its criteria: in frameworks/soc2.toml", r#"criteria = ["CC6.1"]"#));
         assert_eq!(e.line, 4, "{e}");
-        assert!(e.message.contains("unknown SOC 2 criterion `CC9.9`"), "{e}");
+        assert!(e.message.contains("map it under its criteria in frameworks/soc2.toml"), "{e}");
 
         let e = error(&GOOD.replace("!asset.attributes.storage_encrypted", "!asset.attributes.storage_encryption"));
         assert_eq!(e.line, 11, "{e}");

@@ -350,16 +350,34 @@ fn open_sqlite(path: &Path) -> Result<Db> {
     conn.busy_timeout(LOCK_WAIT)?;
     // The write-ahead log lets `history` read while a scan writes, and survives a
     // killed process: a transaction is in the file whole, or not at all.
-    conn.pragma_update(None, "journal_mode", "WAL")
-        .and_then(|()| conn.pragma_update(None, "synchronous", "NORMAL"))
+    let what = || format!("history store {}", path.display());
+    in_wal_mode(&conn).with_context(|| format!("{}: not a SQLite database?", what()))?;
+    conn.pragma_update(None, "synchronous", "NORMAL")
         .and_then(|()| conn.pragma_update(None, "foreign_keys", "ON"))
         // Drift and history read much of the file: mapped, its pages are read in
         // place, not copied in one system call each (drift over a year of 100 k
         // assets 1.5x faster; the mapped pages count in the resident size but are
         // the kernel's file cache, shared and dropped under pressure).
         .and_then(|()| conn.pragma_update(None, "mmap_size", MMAP_BYTES))
-        .with_context(|| format!("history store {}: not a SQLite database?", path.display()))?;
+        .with_context(|| format!("{}: not a SQLite database?", what()))?;
     Ok(Db::Sqlite(conn))
+}
+
+/// Switches a store to the write-ahead log. Two scans opening a new store at once
+/// both ask; SQLite answers one of them "locked" at once rather than through the
+/// busy handler, so the question is asked again until `LOCK_WAIT` has passed.
+fn in_wal_mode(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            done => return done,
+        }
+    }
 }
 
 /// `$1` placeholders as SQLite numbers them (`?1`).

@@ -58,11 +58,18 @@ pub struct AssetVersion {
 /// seen in a scope read with coverage gaps, so it may still be there.
 pub const UNREAD: &str = "unread";
 
-/// The digest of a set of controls: each definition's digest, in id order.
+/// The digest of a set of controls: each definition's digest and the framework
+/// requirements it is mapped to, in id order.
 pub fn controls_digest(controls: &[Control]) -> String {
-    let mut parts: Vec<(&str, &str)> = controls.iter().map(|c| (c.id.as_str(), c.digest.as_str())).collect();
+    let mut parts: Vec<(&str, &str, String)> = controls
+        .iter()
+        .map(|c| {
+            let mapped: Vec<String> = c.mapped_to.iter().map(|(f, r)| format!("{f} {r}")).collect();
+            (c.id.as_str(), c.digest.as_str(), mapped.join("\n"))
+        })
+        .collect();
     parts.sort();
-    crate::digest::sha256_hex_of(parts.iter().flat_map(|(id, d)| [id.as_bytes(), d.as_bytes()]))
+    crate::digest::sha256_hex_of(parts.iter().flat_map(|(id, d, m)| [id.as_bytes(), d.as_bytes(), m.as_bytes()]))
 }
 
 impl ScanRecord {
