@@ -216,3 +216,64 @@ fn parse(file: &Path, text: &str, known: Option<&[&str]>) -> Result<Framework, F
         digest: crate::digest::sha256_hex(text.as_bytes()),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::Severity;
+
+    fn result(control: &str, evaluated: usize, failed: usize, unknown: usize) -> ControlResult {
+        ControlResult {
+            control: control.into(),
+            title: String::new(),
+            severity: Severity::Low,
+            criteria: Vec::new(),
+            description: String::new(),
+            remediation: String::new(),
+            evaluated,
+            passed: evaluated - failed - unknown,
+            failed,
+            unknown,
+            accepted: 0,
+        }
+    }
+
+    #[test]
+    fn a_requirement_passes_only_on_evidence_that_it_holds() {
+        let requirement = |id: &str, controls: &[&str]| Requirement {
+            id: id.into(),
+            short: None,
+            title: id.into(),
+            controls: controls.iter().map(|c| c.to_string()).collect(),
+        };
+        let framework = Framework {
+            id: "f".into(),
+            title: "F".into(),
+            source: String::new(),
+            requirements: vec![
+                requirement("held", &["a"]),
+                requirement("failed", &["a", "b"]),
+                requirement("undecided", &["a", "c"]),
+                requirement("nothing", &["d"]),
+                requirement("absent", &["not-run"]),
+                requirement("by-hand", &[]),
+            ],
+            file: PathBuf::new(),
+            digest: String::new(),
+        };
+        let results = [result("a", 3, 0, 0), result("b", 2, 1, 0), result("c", 2, 0, 1), result("d", 0, 0, 0)];
+        let verdicts: Vec<(&str, Verdict)> =
+            framework.coverage(&results).iter().map(|r| (r.requirement.id.as_str(), r.verdict)).collect();
+        assert_eq!(
+            verdicts,
+            [
+                ("held", Verdict::Pass),
+                ("failed", Verdict::Fail),
+                ("undecided", Verdict::Unknown),
+                ("nothing", Verdict::NothingEvaluated),
+                ("absent", Verdict::NothingEvaluated),
+                ("by-hand", Verdict::Manual),
+            ]
+        );
+    }
+}

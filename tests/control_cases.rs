@@ -183,3 +183,93 @@ fn a_root_user_without_a_password_needs_no_mfa() {
         assert_eq!(got, want, "{attributes}");
     }
 }
+
+/// A control judged on three assets of one kind that differ in one attribute:
+/// set so that it fails, set so that it passes, and not collected (unknown).
+fn fails_passes_and_is_unknown(control: &str, kind: &str, base: Value, field: &str, failing: Value, passing: Value) {
+    let asset = |name: &str, value: Option<&Value>| {
+        let mut attributes = base.clone();
+        if let Some(v) = value {
+            attributes[field] = v.clone();
+        }
+        json!({"id": format!("arn:aws:test:eu-west-1:{ACCOUNT}:{kind}/{name}"), "kind": kind, "name": name,
+               "account": ACCOUNT, "region": "eu-west-1", "attributes": attributes})
+    };
+    let scan = scan_of(vec![asset("failing", Some(&failing)), asset("passing", Some(&passing)), asset("unread", None)]);
+    let id = |name: &str| format!("arn:aws:test:eu-west-1:{ACCOUNT}:{kind}/{name}");
+    assert_eq!(outcome(&scan, control, &id("failing")), Some(Outcome::Fail), "{control}");
+    assert_eq!(outcome(&scan, control, &id("passing")), Some(Outcome::Pass), "{control}");
+    assert_eq!(
+        outcome(&scan, control, &id("unread")),
+        Some(Outcome::Unknown),
+        "{control}: not collected is not a pass"
+    );
+}
+
+#[test]
+fn the_controls_over_read_attributes_fail_pass_and_say_unknown() {
+    let vpc = format!("arn:aws:ec2:eu-west-1:{ACCOUNT}:vpc/vpc-1");
+    let subnet = format!("arn:aws:ec2:eu-west-1:{ACCOUNT}:subnet/subnet-1");
+    fails_passes_and_is_unknown(
+        "ec2-imdsv2-not-required",
+        "aws_ec2_instance",
+        json!({"state": "running", "subnet": subnet}),
+        "imdsv2_required",
+        json!(false),
+        json!(true),
+    );
+    fails_passes_and_is_unknown(
+        "bucket-versioning-disabled",
+        "aws_s3_bucket",
+        json!({}),
+        "versioning",
+        json!(false),
+        json!(true),
+    );
+    fails_passes_and_is_unknown(
+        "s3-access-logging-disabled",
+        "aws_s3_bucket",
+        json!({}),
+        "access_logging",
+        json!(false),
+        json!(true),
+    );
+    fails_passes_and_is_unknown(
+        "rds-not-multi-az",
+        "aws_rds_instance",
+        json!({"engine": "postgres", "publicly_accessible": false, "port": 5432, "storage_encrypted": true,
+               "vpc": vpc, "subnets": []}),
+        "multi_az",
+        json!(false),
+        json!(true),
+    );
+    fails_passes_and_is_unknown(
+        "subnet-assigns-public-ip",
+        "aws_subnet",
+        json!({"vpc": vpc, "cidr_block": "10.0.1.0/24"}),
+        "map_public_ip_on_launch",
+        json!(true),
+        json!(false),
+    );
+    let block = |on: bool| {
+        json!({"block_public_acls": true, "ignore_public_acls": true, "block_public_policy": on,
+               "restrict_public_buckets": true})
+    };
+    fails_passes_and_is_unknown(
+        "s3-account-public-access-block-off",
+        "aws_account",
+        json!({"account_id": ACCOUNT}),
+        "s3_public_access_block",
+        block(false),
+        block(true),
+    );
+}
+
+#[test]
+fn a_terminated_instance_is_outside_the_imdsv2_control() {
+    let subnet = format!("arn:aws:ec2:eu-west-1:{ACCOUNT}:subnet/subnet-1");
+    let id = format!("arn:aws:ec2:eu-west-1:{ACCOUNT}:instance/i-1");
+    let scan = scan_of(vec![json!({"id": id, "kind": "aws_ec2_instance", "name": "old", "account": ACCOUNT,
+        "region": "eu-west-1", "attributes": {"state": "terminated", "subnet": subnet, "imdsv2_required": false}})]);
+    assert_eq!(outcome(&scan, "ec2-imdsv2-not-required", &id), None);
+}

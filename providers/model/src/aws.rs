@@ -104,8 +104,9 @@ pub struct Subnet {
     pub ipv6_cidr_block: Option<IpNet>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<String>,
-    #[serde(default)]
-    pub map_public_ip_on_launch: bool,
+    /// Whether new interfaces in it get a public IPv4 address (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_public_ip_on_launch: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -380,8 +381,9 @@ pub struct RdsInstance {
     pub subnets: Vec<AssetId>,
     #[serde(default)]
     pub security_groups: Vec<AssetId>,
-    #[serde(default)]
-    pub multi_az: bool,
+    /// A standby in a second availability zone (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multi_az: Option<bool>,
     /// Days automated backups are kept, 0 when they are off (`None`: not read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup_retention_days: Option<u32>,

@@ -65,7 +65,7 @@ pub fn transform(out: &mut Out, d: &Ec2Data, region: &str, profiles: &HashMap<St
             cidr_block: cidr,
             ipv6_cidr_block: s.ipv6_cidr_block_association_set().iter().find_map(|c| parse(c.ipv6_cidr_block())),
             availability_zone: s.availability_zone().map(str::to_string),
-            map_public_ip_on_launch: s.map_public_ip_on_launch().unwrap_or(false),
+            map_public_ip_on_launch: s.map_public_ip_on_launch(),
         };
         out.add(ids.of("subnet", id), name_or(&t, id), r, t, Attributes::AwsSubnet(attrs));
     }

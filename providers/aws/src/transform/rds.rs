@@ -43,7 +43,7 @@ pub fn transform(out: &mut Out, d: &RdsData, region: &str) {
                 .iter()
                 .filter_map(|g| Some(ec2("security-group", g.vpc_security_group_id()?)))
                 .collect(),
-            multi_az: db.multi_az().unwrap_or(false),
+            multi_az: db.multi_az(),
             backup_retention_days: retention.and_then(|r| u32::try_from(r).ok()),
             tls_required: None,
         };
