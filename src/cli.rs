@@ -40,8 +40,9 @@ pub enum Command {
         auditgraph findings --fail-on high --allow-unknown   # only failures gate"
     )]
     Findings(FindingsArgs),
-    /// List the controls with pass/fail/unknown counts and the SOC 2 criteria they cover.
-    #[command(after_help = "Examples:\n  auditgraph controls\n  auditgraph controls --snapshot scan.json")]
+    /// List the controls with pass/fail/unknown counts, and how a framework's requirements stand on them.
+    #[command(after_help = "Examples:\n  auditgraph controls\n  auditgraph controls --framework cis-aws-3.0\n  \
+        auditgraph controls --snapshot scan.json")]
     Controls(ControlsArgs),
     /// Print every network path between two sets of assets, with the rule that allows each hop.
     #[command(
@@ -296,6 +297,8 @@ pub enum FindingsFormat {
 pub struct FindingsArgs {
     #[command(flatten)]
     pub snapshot: SnapshotArg,
+    #[command(flatten)]
+    pub framework: FrameworkArg,
     #[arg(long, value_enum, default_value_t = FindingsFormat::Table)]
     pub format: FindingsFormat,
     #[command(flatten)]
@@ -304,14 +307,29 @@ pub struct FindingsArgs {
     pub exceptions: ExceptionsArg,
 }
 
+/// The framework a listing is organised by.
+#[derive(clap::Args, Debug)]
+pub struct FrameworkArg {
+    /// A framework of frameworks/ (soc2, cis-aws-3.0, ...): its requirements group
+    /// the listing and are the ids SARIF and OCSF carry.
+    #[arg(long, default_value = crate::frameworks::SOC2)]
+    pub framework: String,
+}
+
+impl FrameworkArg {
+    /// The framework named, from `frameworks/` beside the default controls.
+    pub fn load(&self) -> anyhow::Result<crate::frameworks::Framework> {
+        let dir = crate::frameworks::dir_beside(&crate::scan::queries_dir(None));
+        crate::frameworks::named(&dir, &self.framework)
+    }
+}
+
 #[derive(clap::Args, Debug)]
 pub struct ControlsArgs {
     #[command(flatten)]
     pub snapshot: SnapshotArg,
-    /// The framework whose requirements to show the controls against (a file of
-    /// frameworks/: soc2, cis-aws-3.0, ...).
-    #[arg(long, default_value = crate::frameworks::SOC2)]
-    pub framework: String,
+    #[command(flatten)]
+    pub framework: FrameworkArg,
     #[command(flatten)]
     pub exceptions: ExceptionsArg,
 }

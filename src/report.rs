@@ -8,7 +8,7 @@ use std::fmt::Write;
 use serde_json::{json, Value};
 
 use crate::findings::{ControlResult, Evidence, Finding, Outcome, Severity};
-use crate::frameworks::{Framework, Verdict};
+use crate::frameworks::{Framework, Verdict, SOC2};
 use crate::snapshot::Snapshot;
 use crate::terminal::field;
 
@@ -28,8 +28,14 @@ pub fn compact(e: &Evidence) -> String {
     format!("{} | path: {}", e.summary, path.join(" -> "))
 }
 
-/// Findings grouped by severity (worst first), then by SOC 2 criterion.
-pub fn table(findings: &[Finding]) -> String {
+/// The ids of the requirements of `framework` that name `control`.
+fn requirement_ids(framework: &Framework, control: &str) -> Vec<String> {
+    framework.requirements_of(control).map(|r| r.id.clone()).collect()
+}
+
+/// Findings grouped by severity (worst first), then under every requirement of
+/// `framework` that their control verifies (those it does not map apart).
+pub fn table(findings: &[Finding], framework: &Framework) -> String {
     let mut out = String::new();
     if findings.is_empty() {
         out.push_str("No findings: every control passed on every asset it evaluated.\n");
@@ -43,12 +49,16 @@ pub fn table(findings: &[Finding]) -> String {
             continue;
         }
         let _ = writeln!(out, "== {} ({}) ==", sev.as_str().to_uppercase(), of_sev.len());
-        let mut by_criterion: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-        for f in &of_sev {
-            by_criterion.entry(f.criteria.first().map(String::as_str).unwrap_or("-")).or_default().push(f);
-        }
-        for (criterion, fs) in by_criterion {
-            let _ = writeln!(out, "  {criterion}");
+        let unmapped = format!("(no {} requirement)", framework.id);
+        let mut groups: Vec<(&str, Vec<&Finding>)> = framework
+            .requirements
+            .iter()
+            .map(|r| (r.id.as_str(), of_sev.iter().copied().filter(|f| r.controls.contains(&f.control)).collect()))
+            .collect();
+        let mapped = |f: &Finding| framework.requirements_of(&f.control).next().is_some();
+        groups.push((unmapped.as_str(), of_sev.iter().copied().filter(|f| !mapped(f)).collect()));
+        for (requirement, fs) in groups.into_iter().filter(|(_, fs)| !fs.is_empty()) {
+            let _ = writeln!(out, "  {requirement}");
             for f in fs {
                 let outcome = if f.outcome == Outcome::Unknown { "UNKNOWN" } else { "FAIL" };
                 let _ = writeln!(
@@ -106,12 +116,17 @@ fn security_severity(s: Severity) -> &'static str {
     }
 }
 
-/// SARIF 2.1.0: one rule per control, one result per failed or unknown asset.
-pub fn sarif(snapshot: &Snapshot) -> Value {
+/// SARIF 2.1.0: one rule per control, one result per failed or unknown asset; each
+/// rule tagged with its SOC 2 criteria and, for another framework, its requirements.
+pub fn sarif(snapshot: &Snapshot, framework: &Framework) -> Value {
     let rules: Vec<Value> = snapshot
         .controls
         .iter()
         .map(|c| {
+            let mut tags = c.criteria.clone();
+            if framework.id != SOC2 {
+                tags.extend(requirement_ids(framework, &c.control).iter().map(|r| format!("{} {r}", framework.id)));
+            }
             json!({
                 "id": c.control,
                 "name": c.control,
@@ -119,7 +134,7 @@ pub fn sarif(snapshot: &Snapshot) -> Value {
                 "fullDescription": {"text": c.description},
                 "help": {"text": c.remediation},
                 "defaultConfiguration": {"level": sarif_level(c.severity)},
-                "properties": {"tags": c.criteria, "security-severity": security_severity(c.severity)}
+                "properties": {"tags": tags, "security-severity": security_severity(c.severity)}
             })
         })
         .collect();
@@ -162,8 +177,9 @@ fn suppressions(f: &Finding) -> Value {
     json!([{"kind": "external", "status": "accepted", "justification": justification}])
 }
 
-/// OCSF 1.1 Compliance Finding events (class 2003), one per finding.
-pub fn ocsf(snapshot: &Snapshot) -> Value {
+/// OCSF 1.1 Compliance Finding events (class 2003), one per finding, each with the
+/// requirements of `framework` that its control verifies.
+pub fn ocsf(snapshot: &Snapshot, framework: &Framework) -> Value {
     let time = snapshot.scan.scanned_at.timestamp_millis();
     let events: Vec<Value> = snapshot
         .findings
@@ -198,8 +214,8 @@ pub fn ocsf(snapshot: &Snapshot) -> Value {
                 "status": finding_status,
                 "message": f.title,
                 "metadata": {"version": "1.1.0", "product": {"name": "auditgraph", "vendor_name": "auditgraph", "version": snapshot.scan.tool_version}},
-                "finding_info": {"uid": format!("{}:{}", f.control, f.asset), "title": f.title, "types": ["SOC 2"]},
-                "compliance": {"standards": ["SOC 2"], "requirements": f.criteria, "control": f.control, "status": status, "status_id": status_id},
+                "finding_info": {"uid": format!("{}:{}", f.control, f.asset), "title": f.title, "types": [framework.title]},
+                "compliance": {"standards": [framework.title], "requirements": requirement_ids(framework, &f.control), "control": f.control, "status": status, "status_id": status_id},
                 "resources": [{"uid": f.asset, "name": f.asset_name, "type": f.asset_kind, "region": f.region, "cloud_partition": f.account}],
                 "evidences": f.evidence.iter().map(|e| json!({"data": {"summary": e.summary, "hops": e.hops}})).collect::<Vec<_>>()
             })

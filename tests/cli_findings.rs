@@ -374,3 +374,36 @@ fn a_personal_owner_bound_above_the_project_is_found_and_unread_ancestors_are_un
     let counts = results.map(|c| (c["passed"].as_u64(), c["failed"].as_u64(), c["unknown"].as_u64()));
     assert_eq!(counts, Some((Some(1), Some(1), Some(2))), "the clean project was evaluated and passed");
 }
+
+#[test]
+fn findings_group_under_every_requirement_of_the_framework_named() {
+    let soc2 = on_demo(&["findings"]);
+    assert_eq!(soc2.code, 0, "{}", soc2.stderr);
+    // bucket-public verifies CC6.1, CC6.6 and C1.1: its critical findings are under each.
+    let critical = &soc2.stdout[soc2.stdout.find("== CRITICAL").unwrap()..soc2.stdout.find("== HIGH").unwrap()];
+    for criterion in ["  CC6.1\n", "  CC6.6\n", "  C1.1\n"] {
+        let under = &critical[critical.find(criterion).unwrap_or_else(|| panic!("{criterion:?}: {critical}"))..];
+        let next = under[criterion.len()..].find("\n  C").map_or(under.len(), |i| i + criterion.len());
+        assert!(under[..next].contains("bucket-public"), "{criterion:?}: {critical}");
+    }
+
+    let cis = on_demo(&["findings", "--framework", "cis-aws-3.0"]);
+    assert_eq!(cis.code, 0, "{}", cis.stderr);
+    let medium = &cis.stdout[cis.stdout.find("== MEDIUM").unwrap()..];
+    let rotation = &medium[medium.find("  3.6\n").expect("CIS 3.6 groups the rotation finding")..];
+    assert!(rotation.lines().nth(1).unwrap().contains("kms-rotation-disabled"), "{rotation}");
+    assert!(cis.stdout.contains("  (no cis-aws-3.0 requirement)\n"), "{}", cis.stdout);
+
+    let sarif: Value =
+        serde_json::from_str(&on_demo(&["findings", "--format", "sarif", "--framework", "cis-aws-3.0"]).stdout)
+            .unwrap();
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let kms = rules.iter().find(|r| r["id"] == "kms-rotation-disabled").unwrap();
+    assert_eq!(kms["properties"]["tags"], serde_json::json!(["CC6.1", "cis-aws-3.0 3.6"]));
+    let ocsf: Value =
+        serde_json::from_str(&on_demo(&["findings", "--format", "ocsf", "--framework", "cis-aws-3.0"]).stdout).unwrap();
+    let event =
+        ocsf.as_array().unwrap().iter().find(|e| e["compliance"]["control"] == "kms-rotation-disabled").unwrap();
+    assert_eq!(event["compliance"]["requirements"], serde_json::json!(["3.6"]));
+    assert_eq!(event["compliance"]["standards"][0], "CIS Amazon Web Services Foundations Benchmark v3.0.0");
+}

@@ -8,7 +8,6 @@ use anyhow::Result;
 use super::{apply_exceptions_to_snapshot, load, say_exception_problems};
 use crate::cli::ControlsArgs;
 use crate::exceptions::Exceptions;
-use crate::frameworks;
 use crate::report;
 use crate::terminal;
 
@@ -16,7 +15,7 @@ pub fn run(args: ControlsArgs) -> Result<ExitCode> {
     let mut snap = load(args.snapshot.path())?;
     let exceptions = Exceptions::load(args.exceptions.exceptions.as_deref())?;
     say_exception_problems(&apply_exceptions_to_snapshot(&mut snap, &exceptions));
-    let framework = frameworks::named(&frameworks::dir_beside(&crate::scan::queries_dir(None)), &args.framework)?;
+    let framework = args.framework.load()?;
     crate::say!("{}", terminal::output(&report::controls_table(&snap.controls, &framework)));
     Ok(ExitCode::SUCCESS)
 }
