@@ -7,16 +7,11 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::data_file::{self, FileError};
 use crate::findings::ControlResult;
 
 /// A framework file that cannot be used: where, and why.
-#[derive(Debug, thiserror::Error)]
-#[error("{}:{line}: {message}", file.display())]
-pub struct FrameworkError {
-    pub file: PathBuf,
-    pub line: usize,
-    pub message: String,
-}
+pub type FrameworkError = FileError;
 
 /// The framework every control maps to, and whose criteria findings carry.
 pub const SOC2: &str = "soc2";
@@ -146,19 +141,8 @@ pub fn named(dir: &Path, id: &str) -> anyhow::Result<Framework> {
 /// controls checked against `known` (the ids of the loaded controls) if given.
 pub fn load_dir(dir: &Path, known: Option<&[&str]>) -> Result<Vec<Framework>, FrameworkError> {
     let fail = |message: String| FrameworkError { file: dir.to_path_buf(), line: 0, message };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| fail(format!("cannot read the frameworks folder: {e}")))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
     let mut frameworks: Vec<Framework> = Vec::new();
-    for file in files {
-        let text = std::fs::read_to_string(&file).map_err(|e| FrameworkError {
-            file: file.clone(),
-            line: 0,
-            message: e.to_string(),
-        })?;
+    for (file, text) in data_file::toml_files(dir, "frameworks")? {
         let framework = parse(&file, &text, known)?;
         if frameworks.iter().any(|f| f.id == framework.id) {
             return Err(FrameworkError {
@@ -178,7 +162,7 @@ pub fn load_dir(dir: &Path, known: Option<&[&str]>) -> Result<Vec<Framework>, Fr
 fn parse(file: &Path, text: &str, known: Option<&[&str]>) -> Result<Framework, FrameworkError> {
     let err = |offset: usize, message: String| FrameworkError {
         file: file.to_path_buf(),
-        line: text[..offset.min(text.len())].matches('\n').count() + 1,
+        line: data_file::line_of(text, offset),
         message,
     };
     let raw: FrameworkFile =

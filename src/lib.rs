@@ -7,6 +7,7 @@ pub mod boundary;
 pub mod cli;
 pub mod commands;
 pub mod controls;
+pub mod data_file;
 pub mod describe;
 pub mod diff;
 pub mod digest;

@@ -18,6 +18,7 @@ use cel::Program;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::data_file::{self, line_of, FileError};
 use crate::findings::Severity;
 use crate::frameworks;
 use fact_functions::FactFunction;
@@ -108,40 +109,17 @@ impl Control {
 }
 
 /// A control file that cannot be used: where, and why.
-#[derive(Debug, thiserror::Error)]
-#[error("{}:{line}: {message}", file.display())]
-pub struct ControlError {
-    pub file: PathBuf,
-    pub line: usize,
-    pub message: String,
-}
-
-impl From<frameworks::FrameworkError> for ControlError {
-    fn from(e: frameworks::FrameworkError) -> Self {
-        ControlError { file: e.file, line: e.line, message: e.message }
-    }
-}
+pub type ControlError = FileError;
 
 /// Loads every `*.toml` control in `dir`, in file-name order.
 pub fn load_dir(dir: &Path) -> Result<Vec<Control>, ControlError> {
-    let fail = |message: String| ControlError { file: dir.to_path_buf(), line: 0, message };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| fail(format!("cannot read the controls folder: {e}")))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
+    let files = data_file::toml_files(dir, "controls")?;
     if files.is_empty() {
-        return Err(fail("no control (*.toml) files".into()));
+        return Err(ControlError { file: dir.to_path_buf(), line: 0, message: "no control (*.toml) files".into() });
     }
     let mut controls = Vec::new();
     let mut ids = BTreeSet::new();
-    for file in files {
-        let text = std::fs::read_to_string(&file).map_err(|e| ControlError {
-            file: file.clone(),
-            line: 0,
-            message: e.to_string(),
-        })?;
+    for (file, text) in files {
         let control = parse(&file, &text)?;
         if !ids.insert(control.id.clone()) {
             return Err(ControlError { file, line: 1, message: format!("duplicate control id `{}`", control.id) });
@@ -180,10 +158,6 @@ fn map_to_frameworks(controls: &mut [Control], dir: &Path) -> Result<(), Control
         }
     }
     Ok(())
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
 /// Parses and validates one control file.
