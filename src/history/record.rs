@@ -94,7 +94,7 @@ impl ScanRecord {
         let not_applicable = &scan.evaluation.not_applicable;
         for c in controls {
             for a in graph.assets_of(&c.targets) {
-                let outside = not_applicable.contains(&(c.id.clone(), a.id.clone()));
+                let outside = !not_applicable.is_empty() && not_applicable.contains(&(c.id.clone(), a.id.clone()));
                 if !outside && !not_passed.contains(&(c.id.as_str(), a.id.as_str())) {
                     outcomes.push(OutcomeRecord {
                         control: c.id.clone(),
