@@ -294,6 +294,14 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
     ] {
         assert!(!has(&found, control, name, "fail"), "{control} should not fail on {name}");
     }
+    // The management account's policy allows 8 characters; the member account has none of its own.
+    for account in [management, staging] {
+        assert!(has(&found, "iam-password-policy-weak", account, "fail"), "{account}: {found:#?}");
+    }
+    let custom = |inventory: &Value, account: &str| {
+        asset(inventory, &format!("arn:aws:iam::{account}:root"))["attributes"]["custom_password_policy"].clone()
+    };
+    assert_eq!((custom(&prod, management), custom(&stage, staging)), (Value::Bool(true), Value::Bool(false)));
     // Outside the control's population: neither failing nor unknown.
     assert!(!has(&found, "kms-rotation-disabled", "prod-signing", "unknown"), "{found:#?}");
 

@@ -119,7 +119,7 @@ fn controls_show_soc2_coverage_and_gaps() {
 
     let cis = on_demo(&["controls", "--framework", "cis-aws-3.0"]);
     assert_eq!(cis.code, 0, "{}", cis.stderr);
-    assert!(cis.stdout.contains("CIS Amazon Web Services Foundations Benchmark v3.0.0: 9 of 62"), "{}", cis.stdout);
+    assert!(cis.stdout.contains("CIS Amazon Web Services Foundations Benchmark v3.0.0: 10 of 62"), "{}", cis.stdout);
     assert!(cis.stdout.contains("Ensure rotation for customer created symmetric CMKs is enabled"), "{}", cis.stdout);
     let unknown = on_demo(&["controls", "--framework", "nist"]);
     assert_eq!(unknown.code, 2);

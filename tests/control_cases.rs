@@ -266,6 +266,31 @@ fn the_controls_over_read_attributes_fail_pass_and_say_unknown() {
 }
 
 #[test]
+fn a_password_policy_not_read_is_unknown_and_a_missing_one_fails() {
+    let policy = |length: u32| {
+        json!({"minimum_length": length, "require_symbols": true, "require_numbers": true,
+               "require_uppercase": true, "require_lowercase": true})
+    };
+    // Read and absent fails; read and present passes at 14; not read is unknown.
+    fails_passes_and_is_unknown(
+        "iam-password-policy-weak",
+        "aws_account",
+        json!({"account_id": ACCOUNT, "password_policy": policy(14)}),
+        "custom_password_policy",
+        json!(false),
+        json!(true),
+    );
+    fails_passes_and_is_unknown(
+        "iam-password-policy-weak",
+        "aws_account",
+        json!({"account_id": ACCOUNT, "custom_password_policy": true}),
+        "password_policy",
+        policy(8),
+        policy(14),
+    );
+}
+
+#[test]
 fn a_terminated_instance_is_outside_the_imdsv2_control() {
     let subnet = format!("arn:aws:ec2:eu-west-1:{ACCOUNT}:subnet/subnet-1");
     let id = format!("arn:aws:ec2:eu-west-1:{ACCOUNT}:instance/i-1");

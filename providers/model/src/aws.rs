@@ -30,6 +30,10 @@ pub struct Account {
     pub root_password_present: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_access_keys: Option<u32>,
+    /// Whether the account has a password policy of its own (`None`: not read);
+    /// without one, AWS's default applies (8 characters, no rotation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_password_policy: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_policy: Option<PasswordPolicy>,
     /// The organisation the account belongs to (`None`: not read, or in none; the

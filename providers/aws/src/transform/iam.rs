@@ -232,6 +232,7 @@ fn account(out: &mut Out, d: &IamData, s3: &S3Data, org: Option<&OrgData>, root:
             ["access_key_1_active", "access_key_2_active"].iter().filter(|c| r.get(c) == Some("true")).count() as u32
         })
     });
+    let custom_password_policy = d.password_policy.as_ref().map(Option::is_some);
     let password_policy = d.password_policy.clone().flatten().map(|p| aws::PasswordPolicy {
         minimum_length: p.minimum_password_length().and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
         require_symbols: p.require_symbols(),
@@ -261,6 +262,7 @@ fn account(out: &mut Out, d: &IamData, s3: &S3Data, org: Option<&OrgData>, root:
         root_mfa_enabled,
         root_password_present,
         root_access_keys,
+        custom_password_policy,
         password_policy,
         organization: org.map(|o| organization(out, o)),
     };
