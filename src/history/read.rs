@@ -207,7 +207,6 @@ pub fn report(db: &mut Db, window: Window, only: Option<&str>) -> Result<History
     let all = scans(db)?;
     let in_window: Vec<&ScanInfo> = all.iter().filter(|s| window.contains(s.at)).collect();
     let ids: BTreeSet<i64> = in_window.iter().map(|s| s.id).collect();
-    let scan_of: FxHashMap<i64, &ScanInfo> = all.iter().map(|s| (s.id, s)).collect();
     let times: ScanTimes = all.iter().map(|s| (s.id, (s.at, Arc::from(s.scanned_at.as_str())))).collect();
     let mut controls: BTreeMap<String, ControlHistory> = BTreeMap::new();
     if let (Some(&first), Some(&last)) = (ids.first(), ids.last()) {
@@ -237,7 +236,7 @@ pub fn report(db: &mut Db, window: Window, only: Option<&str>) -> Result<History
             entry.criteria = row.text(4)?.split(',').filter(|c| !c.is_empty()).map(str::to_string).collect();
             entry.points.push(Point {
                 scan,
-                scanned_at: scan_of[&scan].scanned_at.clone(),
+                scanned_at: times[&scan].1.to_string(),
                 evaluated: row.int(5)?,
                 passed: row.int(6)?,
                 failed: row.int(7)?,
