@@ -3,6 +3,9 @@
 //! once complete. A reader sees the old file or the new one, never half of one, and
 //! two writers of one path each put a whole file there.
 //!
+//! A folder of outputs (an evidence pack) is built beside its target and swapped
+//! in the same way.
+//!
 //! What a command reads is noted (`note_input`), and no output may replace an
 //! input or land in a folder being scanned, where the next scan would read it.
 
@@ -103,6 +106,60 @@ pub fn write_with(
 /// Writes `bytes` to `path`, as `replace_with` does.
 pub fn write(path: &Path, what: &str, bytes: &[u8]) -> Result<()> {
     write_with(path, what, |out| out.write_all(bytes))
+}
+
+/// Fills the folder `path` through `fill`, given an empty temporary folder beside
+/// it; the folder replaces `path` when `fill` succeeds and is removed when it
+/// fails. A `path` that exists is replaced only when `replaceable` says it is an
+/// earlier output of the same kind (never a folder of something else), and never
+/// when it holds an input of this command.
+pub fn replace_dir(
+    path: &Path,
+    what: &str,
+    replaceable: impl Fn(&Path) -> bool,
+    fill: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
+    refuse_clash(path, what)?;
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let inputs = INPUTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+    if let Some(input) = inputs.iter().find(|i| absolute(i).starts_with(absolute(path))) {
+        anyhow::bail!("not writing {what} {}: it holds {}, an input of this command", path.display(), input.display());
+    }
+    let empty = std::fs::read_dir(path).is_ok_and(|mut entries| entries.next().is_none());
+    if path.exists() && !empty && !replaceable(path) {
+        anyhow::bail!(
+            "not writing {what} {}: the folder exists and is not an earlier {what}; choose another folder",
+            path.display()
+        );
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let temporary = temporary_beside(path, dir);
+    std::fs::create_dir(&temporary).with_context(|| format!("creating {}", temporary.display()))?;
+    if let Err(e) = fill(&temporary) {
+        let _ = std::fs::remove_dir_all(&temporary);
+        return Err(e.context(format!("writing {what} {} (the previous one, if any, is unchanged)", path.display())));
+    }
+    // A folder cannot be renamed over another: the old one steps aside first, and
+    // comes back if the new one cannot take its place.
+    let previous = path.exists().then(|| temporary_beside(path, dir));
+    if let Some(old) = &previous {
+        std::fs::rename(path, old).with_context(|| format!("moving the previous {what} {} aside", path.display()))?;
+    }
+    if let Err(e) = std::fs::rename(&temporary, path) {
+        if let Some(old) = &previous {
+            let _ = std::fs::rename(old, path);
+        }
+        let _ = std::fs::remove_dir_all(&temporary);
+        return Err(anyhow::Error::new(e).context(format!("writing {what} {}", path.display())));
+    }
+    if let Some(old) = previous {
+        std::fs::remove_dir_all(&old).with_context(|| format!("removing the previous {what} {}", old.display()))?;
+    }
+    Ok(())
 }
 
 /// A name beside `path` that no other writer uses: hidden, with this process's id

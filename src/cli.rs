@@ -111,6 +111,62 @@ pub enum Command {
         auditgraph history --asset name:prod-legacy-web\n  \
         auditgraph history --history postgres://auditgraph@db.internal/history --format json")]
     History(HistoryArgs),
+    /// Write an evidence pack an auditor can take away and re-check, or verify one.
+    #[command(after_help = "The pack holds, per control, its definition, the complete population it \
+        evaluated (every asset with its outcome), the failures and the unknowns with their evidence; the \
+        coverage gaps, the boundary, the network, exposure and boundary diagrams, the history's time series, \
+        OSCAL assessment results, and manifest.json with the SHA-256 of every file and every input.\n\n\
+        Examples:\n  auditgraph evidence --out evidence/2026-q4\n  \
+        auditgraph evidence scan.json --out pack --seed tag:data=customer --since 90d\n  \
+        auditgraph evidence --verify evidence/2026-q4   # exit 1 if a file changed, went missing or was added")]
+    Evidence(EvidenceArgs),
+    /// Write one self-contained HTML page of a snapshot for people: criteria, controls, findings, diagrams.
+    #[command(after_help = "The page loads nothing (styles, script and diagrams are inline) and prints to PDF.\n\n\
+        Examples:\n  auditgraph report -o report.html\n  \
+        auditgraph report scan.json -o report.html --seed tag:data=customer")]
+    Report(ReportArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub snapshot: SnapshotArg,
+    /// The page to write.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: PathBuf,
+    /// The controls the snapshot was scanned with [default: ./queries, else the one auditgraph was built with].
+    #[arg(long)]
+    pub queries: Option<PathBuf>,
+    /// What holds the data in scope, for the boundary (repeatable) [default: class:data_store].
+    #[arg(long)]
+    pub seed: Vec<String>,
+    #[command(flatten)]
+    pub exceptions: ExceptionsArg,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct EvidenceArgs {
+    #[command(flatten)]
+    pub snapshot: SnapshotArg,
+    /// The folder to write the pack to (an earlier pack there is replaced; anything else is refused).
+    #[arg(long, short = 'o', value_name = "DIR", required_unless_present = "verify")]
+    pub out: Option<PathBuf>,
+    /// Check a pack instead: hash every file again and compare with its manifest.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "given", "option"])]
+    pub verify: Option<PathBuf>,
+    /// The controls the snapshot was scanned with [default: ./queries, else the one auditgraph was built with].
+    #[arg(long)]
+    pub queries: Option<PathBuf>,
+    /// What holds the data in scope, for the boundary (repeatable) [default: class:data_store].
+    #[arg(long)]
+    pub seed: Vec<String>,
+    #[command(flatten)]
+    pub store: HistoryStoreArg,
+    /// The history's window: it ends now and starts this long ago.
+    #[arg(long, value_name = "SPAN", default_value = "365d")]
+    pub since: String,
+    #[command(flatten)]
+    pub exceptions: ExceptionsArg,
 }
 
 #[derive(clap::Args, Debug)]
@@ -288,9 +344,15 @@ impl SnapshotArg {
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum FindingsFormat {
     Table,
+    /// The scan's metadata and the findings with their requirements.
     Json,
+    Csv,
+    /// SARIF 2.1.0, for code scanning (GitHub and others).
     Sarif,
+    /// OCSF Compliance Finding events.
     Ocsf,
+    /// OSCAL 1.1.2 assessment results.
+    Oscal,
 }
 
 #[derive(clap::Args, Debug)]
@@ -301,6 +363,12 @@ pub struct FindingsArgs {
     pub framework: FrameworkArg,
     #[arg(long, value_enum, default_value_t = FindingsFormat::Table)]
     pub format: FindingsFormat,
+    /// Only findings at this severity or worse (the gate still sees them all).
+    #[arg(long, value_parser = parse_severity)]
+    pub severity: Option<Severity>,
+    /// Only findings under this requirement of the framework (CC6.1, or 1.8 with --framework cis-aws-3.0).
+    #[arg(long, visible_alias = "requirement", value_name = "ID")]
+    pub criterion: Option<String>,
     #[command(flatten)]
     pub gate: GateArgs,
     #[command(flatten)]

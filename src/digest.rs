@@ -1,10 +1,20 @@
 //! SHA-256 digests as hex text: what identifies a control definition, a set of
-//! controls, or an asset's version in the history store.
+//! controls, an inventory file, an asset's version in the history store, or a
+//! file of an evidence pack.
 
 use sha2::{Digest, Sha256};
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
+}
+
+/// The digest of the parts' bytes one after another, as if they were one file.
+pub fn sha256_hex_concat<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    hex(&hasher.finalize())
 }
 
 /// One digest over several parts, each length-prefixed so that parts cannot run together.

@@ -11,6 +11,7 @@ pub mod data_file;
 pub mod describe;
 pub mod diff;
 pub mod digest;
+pub mod evidence;
 pub mod exceptions;
 pub mod findings;
 pub mod frameworks;

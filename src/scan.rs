@@ -11,7 +11,7 @@ use crate::controls::evaluate::{evaluate, Evaluation};
 use crate::controls::Control;
 use crate::exceptions::{ExceptionStatus, Exceptions};
 use crate::graph::AssetGraph;
-use crate::snapshot::{reach_records, SnapshotView};
+use crate::snapshot::{reach_records, ScanInfo, SnapshotView};
 use crate::source::SourcedInventory;
 
 pub struct Scan {
@@ -19,6 +19,8 @@ pub struct Scan {
     pub facts: Arc<Facts>,
     pub evaluation: Evaluation,
     pub scanned_at: DateTime<Utc>,
+    /// The digest of the controls evaluated (`controls::digest_of`).
+    pub controls_digest: String,
 }
 
 impl Scan {
@@ -26,7 +28,7 @@ impl Scan {
     pub fn snapshot(&self) -> SnapshotView<'_> {
         SnapshotView::new(
             &self.graph,
-            self.scanned_at,
+            ScanInfo::by_this_build(self.scanned_at, Some(self.controls_digest.clone())),
             reach_records(&self.graph, &self.facts),
             &self.evaluation.results,
             &self.evaluation.findings,
@@ -53,7 +55,7 @@ pub fn run_timed(
     timer.lap("analyse (reachability, access)");
     let evaluation = evaluate(controls, &graph, &facts);
     timer.lap("evaluate controls");
-    Scan { graph, facts, evaluation, scanned_at: at }
+    Scan { graph, facts, evaluation, scanned_at: at, controls_digest: crate::controls::digest_of(controls) }
 }
 
 /// Applies the exceptions active at the scan's time to its failures.

@@ -30,6 +30,17 @@ pub const DEFAULT_DIR: &str = ".auditgraph/snapshots";
 pub struct ScanInfo {
     pub tool_version: String,
     pub scanned_at: DateTime<Utc>,
+    /// The digest of the controls the scan ran (`controls::digest_of`); absent in
+    /// snapshots written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controls_digest: Option<String>,
+}
+
+impl ScanInfo {
+    /// A scan made now by this build of auditgraph.
+    pub fn by_this_build(scanned_at: DateTime<Utc>, controls_digest: Option<String>) -> Self {
+        ScanInfo { tool_version: env!("CARGO_PKG_VERSION").to_string(), scanned_at, controls_digest }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -129,7 +140,7 @@ impl<'a> SnapshotView<'a> {
     /// The graph after a scan, what the controls found, in deterministic order.
     pub fn new(
         graph: &'a AssetGraph,
-        scanned_at: DateTime<Utc>,
+        scan: ScanInfo,
         reachability: Vec<ReachRecordRef<'a>>,
         controls: &'a [ControlResult],
         findings: &'a [Finding],
@@ -147,7 +158,7 @@ impl<'a> SnapshotView<'a> {
         findings.par_sort_unstable();
         SnapshotView {
             format: SNAPSHOT_FORMAT,
-            scan: ScanInfo { tool_version: env!("CARGO_PKG_VERSION").to_string(), scanned_at },
+            scan,
             sources,
             assets: graph.assets(),
             unresolved: graph.unresolved(),
@@ -329,12 +340,12 @@ impl Snapshot {
     /// An owned copy of a scan's snapshot (for tests and tools; `scan` streams the view).
     pub fn capture(
         graph: &AssetGraph,
-        scanned_at: DateTime<Utc>,
+        scan: ScanInfo,
         reachability: Vec<ReachRecordRef<'_>>,
         controls: Vec<ControlResult>,
         findings: Vec<Finding>,
     ) -> Self {
-        let text = SnapshotView::new(graph, scanned_at, reachability, &controls, &findings).to_json();
+        let text = SnapshotView::new(graph, scan, reachability, &controls, &findings).to_json();
         Snapshot::from_json(&text).expect("a snapshot reads back")
     }
 
@@ -366,15 +377,28 @@ impl Snapshot {
     }
 
     pub fn read(path: &Path) -> Result<Self> {
-        crate::atomic_file::note_input(path);
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading snapshot {}", path.display()))?;
-        Snapshot::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        Snapshot::parse_file(path, &read_text(path)?)
+    }
+
+    /// The snapshot at `path` and the SHA-256 of its file, which evidence cites.
+    pub fn read_with_digest(path: &Path) -> Result<(Self, String)> {
+        let text = read_text(path)?;
+        Ok((Snapshot::parse_file(path, &text)?, crate::digest::sha256_hex(text.as_bytes())))
+    }
+
+    fn parse_file(path: &Path, text: &str) -> Result<Self> {
+        Snapshot::from_json(text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
     }
 
     /// The file name `scan` gives a snapshot taken at `at`: names sort by time.
     pub fn default_path(at: DateTime<Utc>) -> PathBuf {
         Path::new(DEFAULT_DIR).join(format!("scan-{}.json", at.format("%Y%m%dT%H%M%S%.3fZ")))
     }
+}
+
+fn read_text(path: &Path) -> Result<String> {
+    crate::atomic_file::note_input(path);
+    std::fs::read_to_string(path).with_context(|| format!("reading snapshot {}", path.display()))
 }
 
 /// The snapshots in the default folder, oldest first.
@@ -419,7 +443,7 @@ mod tests {
         let evaluation = &scan.evaluation;
         let snapshot = Snapshot::capture(
             &scan.graph,
-            at,
+            ScanInfo::by_this_build(at, Some(scan.controls_digest.clone())),
             reach_records(&scan.graph, &scan.facts),
             evaluation.results.clone(),
             evaluation.findings.clone(),
@@ -443,7 +467,7 @@ mod tests {
         assert_eq!(back, snapshot);
         assert_eq!(back.to_json(), text);
         // The rebuilt graph gives the same assets and relations again.
-        let again = Snapshot::capture(&back.graph(), scan.scanned_at, Vec::new(), Vec::new(), Vec::new());
+        let again = Snapshot::capture(&back.graph(), back.scan.clone(), Vec::new(), Vec::new(), Vec::new());
         assert_eq!((&again.assets, &again.relations), (&snapshot.assets, &snapshot.relations));
     }
 

@@ -20,6 +20,9 @@ pub struct Source {
     pub collected_by: Option<String>,
     /// The file it was read from, or the provider that crawled it.
     pub origin: String,
+    /// SHA-256 of the inventory file as it was read (hex); none for a crawl.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
     pub coverage: Vec<CoverageRecord>,
 }
 
@@ -33,6 +36,7 @@ impl Source {
             collected_at: inventory.collected_at,
             collected_by: inventory.collected_by.clone(),
             origin: origin.to_string(),
+            sha256: None,
             coverage,
         }
     }
@@ -93,10 +97,12 @@ impl FixtureProvider {
             .into_par_iter()
             .map(|file| {
                 let shown = file.display().to_string();
-                let text = read_inventory_text(&file)?;
+                let (text, sha256) = read_inventory_text(&file)?;
                 let inventory = Inventory::from_json(&text)
                     .map_err(|error| ProviderError::Inventory { file: shown.clone(), error })?;
-                Ok(SourcedInventory::new(inventory, &shown))
+                let mut sourced = SourcedInventory::new(inventory, &shown);
+                sourced.source.sha256 = Some(sha256);
+                Ok(sourced)
             })
             .collect()
     }
@@ -104,8 +110,9 @@ impl FixtureProvider {
 
 /// An inventory file's text, refused early for what cannot be one: not a regular
 /// file (a FIFO would block the scan), too large, not UTF-8, not a JSON object, or
-/// an auditgraph snapshot. A UTF-8 byte order mark is skipped.
-fn read_inventory_text(file: &Path) -> Result<String, ProviderError> {
+/// an auditgraph snapshot. A UTF-8 byte order mark is skipped. With the text, the
+/// SHA-256 of the file's bytes (the mark included), which evidence packs cite.
+fn read_inventory_text(file: &Path) -> Result<(String, String), ProviderError> {
     let shown = file.display().to_string();
     let io = |error| ProviderError::Io { path: shown.clone(), error };
     let refuse = |why: String| ProviderError::Other(format!("{shown}: {why}"));
@@ -125,7 +132,8 @@ fn read_inventory_text(file: &Path) -> Result<String, ProviderError> {
     let mut handle = std::fs::File::open(file).map_err(io)?;
     let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
     (&mut handle).take(4096).read_to_end(&mut bytes).map_err(io)?;
-    if bytes.starts_with(b"\xef\xbb\xbf") {
+    let bom = bytes.starts_with(b"\xef\xbb\xbf");
+    if bom {
         bytes.drain(..3);
     }
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
@@ -141,8 +149,11 @@ fn read_inventory_text(file: &Path) -> Result<String, ProviderError> {
         ));
     }
     handle.read_to_end(&mut bytes).map_err(io)?;
-    String::from_utf8(bytes)
-        .map_err(|e| refuse(format!("not UTF-8 text (byte {} is invalid)", e.utf8_error().valid_up_to())))
+    let bom_part: &[u8] = if bom { b"\xef\xbb\xbf" } else { b"" };
+    let sha256 = crate::digest::sha256_hex_concat([bom_part, &bytes]);
+    let text = String::from_utf8(bytes)
+        .map_err(|e| refuse(format!("not UTF-8 text (byte {} is invalid)", e.utf8_error().valid_up_to())))?;
+    Ok((text, sha256))
 }
 
 impl Provider for FixtureProvider {

@@ -16,14 +16,21 @@ fn on_demo(args: &[&str]) -> Run {
 }
 
 #[test]
-fn findings_as_json_carry_evidence() {
+fn findings_as_json_carry_the_scan_and_evidence() {
     let run = on_demo(&["findings", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let findings: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    let scan = &doc["scan"];
+    assert!(scan["scanned_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(scan["controls_digest"].as_str().unwrap().len(), 64);
+    assert!(scan["scopes"].as_array().unwrap().iter().any(|s| s["scope"] == "111111111111"));
+    assert_eq!(doc["framework"]["id"], "soc2");
+    let findings = doc["findings"].as_array().unwrap();
     let via = findings
         .iter()
         .find(|f| f["control"] == "datastore-via-exposed-host" && f["asset_name"] == "prod-customers")
         .expect("the customers database is found");
+    assert!(via["requirements"].as_array().unwrap().iter().any(|r| r == "CC6.6"), "{via}");
     let hops = via["evidence"][0]["hops"].as_array().unwrap();
     assert_eq!(hops.first().unwrap()["from"], "internet");
     assert_eq!(hops.last().unwrap()["to"], "arn:aws:rds:eu-west-1:111111111111:db:prod-customers");
@@ -35,33 +42,151 @@ fn findings_as_json_carry_evidence() {
 }
 
 #[test]
-fn findings_as_sarif_follow_2_1_0() {
-    let run = on_demo(&["findings", "--format", "sarif"]);
-    let sarif: Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(sarif["version"], "2.1.0");
-    let driver = &sarif["runs"][0]["tool"]["driver"];
-    let rules: Vec<&str> = driver["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
-    let results = sarif["runs"][0]["results"].as_array().unwrap();
-    assert!(!results.is_empty());
-    for r in results {
-        let rule = r["ruleId"].as_str().unwrap();
-        assert_eq!(rules[r["ruleIndex"].as_u64().unwrap() as usize], rule);
-        assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
-        assert!(r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].is_string());
-    }
+fn findings_filter_by_severity_and_requirement_but_the_gate_sees_all() {
+    let all: Value = serde_json::from_str(&on_demo(&["findings", "--format", "json"]).stdout).unwrap();
+    let all = all["findings"].as_array().unwrap().clone();
+    let high = on_demo(&["findings", "--format", "json", "--severity", "high"]);
+    let high: Vec<Value> = serde_json::from_str::<Value>(&high.stdout).unwrap()["findings"].as_array().unwrap().clone();
+    let expected = all.iter().filter(|f| ["high", "critical"].contains(&f["severity"].as_str().unwrap())).count();
+    assert_eq!(high.len(), expected);
+    assert!(expected > 0 && expected < all.len());
+    let cc67 = on_demo(&["findings", "--format", "json", "--criterion", "CC6.7"]);
+    let cc67: Vec<Value> = serde_json::from_str::<Value>(&cc67.stdout).unwrap()["findings"].as_array().unwrap().clone();
+    assert!(!cc67.is_empty() && cc67.len() < all.len());
+    assert!(cc67.iter().all(|f| f["requirements"].as_array().unwrap().iter().any(|r| r == "CC6.7")));
+    // A listing of low findings only still fails a critical gate.
+    assert_eq!(
+        on_demo(&["findings", "--criterion", "CC6.7", "--severity", "critical", "--fail-on", "critical"]).code,
+        1
+    );
+    let wrong = on_demo(&["findings", "--criterion", "CC99.1"]);
+    assert_eq!(wrong.code, 2);
+    assert!(wrong.stderr.contains("no requirement `CC99.1`"), "{}", wrong.stderr);
 }
 
 #[test]
-fn findings_as_ocsf_are_compliance_findings() {
+fn findings_as_csv_one_line_each() {
+    let json: Value = serde_json::from_str(&on_demo(&["findings", "--format", "json"]).stdout).unwrap();
+    let run = on_demo(&["findings", "--format", "csv"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut lines = run.stdout.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "control,title,severity,outcome,requirements,asset,kind,name,account,region,evidence"
+    );
+    assert_eq!(lines.count(), json["findings"].as_array().unwrap().len());
+}
+
+#[test]
+fn findings_as_sarif_follow_the_schema_and_the_spec() {
+    let run = on_demo(&["findings", "--format", "sarif"]);
+    let sarif: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(common::schema_errors("sarif-schema-2.1.0.json", &sarif), Vec::<String>::new());
+    assert_eq!(sarif["version"], "2.1.0");
+    let end = sarif["runs"][0]["invocations"][0]["endTimeUtc"].as_str().unwrap();
+    assert!(end.ends_with('Z'), "{end}");
+    let driver = &sarif["runs"][0]["tool"]["driver"];
+    let rules: Vec<&str> = driver["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r["kind"] == "review"), "the demo has an unknown");
+    let mut fingerprints = std::collections::HashSet::new();
+    for r in results {
+        let rule = r["ruleId"].as_str().unwrap();
+        assert_eq!(rules[r["ruleIndex"].as_u64().unwrap() as usize], rule);
+        // SARIF 3.27.9: a result whose kind is not `fail` has level `none`.
+        if r["kind"] == "fail" {
+            assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
+        } else {
+            assert_eq!(r["level"], "none", "{r}");
+        }
+        let location = &r["locations"][0];
+        assert_eq!(location["physicalLocation"]["artifactLocation"]["uri"], format!("queries/{rule}.toml"));
+        assert!(common::root().join(format!("queries/{rule}.toml")).is_file());
+        assert!(location["logicalLocations"][0]["fullyQualifiedName"].is_string());
+        assert!(fingerprints.insert(r["partialFingerprints"]["auditgraphFinding/v1"].as_str().unwrap().to_string()));
+    }
+    // The same scan gives the same fingerprints: a re-upload updates the alerts.
+    let again: Value = serde_json::from_str(&on_demo(&["findings", "--format", "sarif"]).stdout).unwrap();
+    let prints = |s: &Value| -> Vec<Value> {
+        s["runs"][0]["results"].as_array().unwrap().iter().map(|r| r["partialFingerprints"].clone()).collect()
+    };
+    assert_eq!(prints(&sarif), prints(&again));
+}
+
+#[test]
+fn findings_as_ocsf_are_compliance_findings_of_1_8() {
     let run = on_demo(&["findings", "--format", "ocsf"]);
     let events: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
     assert!(!events.is_empty());
     for e in &events {
         assert_eq!(e["class_uid"], 2003);
         assert_eq!(e["type_uid"], 200301);
+        assert_eq!(e["metadata"]["version"], "1.8.0");
+        assert!(["Informational", "Low", "Medium", "High", "Critical"].contains(&e["severity"].as_str().unwrap()));
         assert!(e["compliance"]["requirements"].as_array().unwrap().iter().all(|c| c.as_str().unwrap().contains('.')));
-        assert!(e["resources"][0]["uid"].is_string());
+        let resource = e["resources"][0].as_object().unwrap();
+        assert!(resource["uid"].is_string());
+        assert!(!resource.contains_key("cloud_partition"));
+        assert!(resource.get("region").is_none_or(|r| r.is_string()), "no null region: {e}");
+        assert!(["AWS", "GCP"].contains(&e["cloud"]["provider"].as_str().unwrap()));
+        assert!(e["cloud"]["account"]["uid"].is_string());
+        assert!(e["remediation"]["desc"].is_string());
+        assert!(!e["evidences"].as_array().unwrap().is_empty());
+        let (status, id) =
+            (e["compliance"]["status"].as_str().unwrap(), e["compliance"]["status_id"].as_u64().unwrap());
+        assert!([("Fail", 3), ("Warning", 2)].contains(&(status, id)), "{status} {id}");
     }
+    assert!(events.iter().any(|e| e["compliance"]["status"] == "Warning"), "the demo's unknown is a Warning");
+}
+
+#[test]
+fn findings_as_oscal_validate_against_nist_schema() {
+    let run = on_demo(&["findings", "--format", "oscal"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    let errors = common::schema_errors("oscal_assessment-results_schema-1.1.2.json", &doc);
+    assert_eq!(errors, Vec::<String>::new());
+    let ar = &doc["assessment-results"];
+    assert_eq!(ar["metadata"]["oscal-version"], "1.1.2");
+    let result = &ar["results"][0];
+    let observations = result["observations"].as_array().unwrap();
+    let findings = result["findings"].as_array().unwrap();
+    // Every finding points at observations that exist, and at a SOC 2 criterion.
+    let ids: std::collections::HashSet<&str> = observations.iter().map(|o| o["uuid"].as_str().unwrap()).collect();
+    for f in findings {
+        assert_eq!(f["target"]["type"], "objective-id");
+        assert!(
+            f["target"]["target-id"].as_str().unwrap().starts_with("CC")
+                || f["target"]["target-id"].as_str().unwrap().contains('.')
+        );
+        for r in f["related-observations"].as_array().unwrap() {
+            assert!(ids.contains(r["observation-uuid"].as_str().unwrap()));
+        }
+    }
+    // The demo fails CC6.6: not satisfied. No criterion with an unknown is satisfied.
+    let cc66 = findings.iter().find(|f| f["target"]["target-id"] == "CC6.6").unwrap();
+    assert_eq!(cc66["target"]["status"]["state"], "not-satisfied");
+    for f in findings.iter().filter(|f| f["target"]["status"]["state"] == "satisfied") {
+        assert_eq!(f["props"][0]["value"], "pass", "{f}");
+    }
+    // Every subject is an inventory item of the result.
+    let items: std::collections::HashSet<&str> = result["local-definitions"]["inventory-items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["uuid"].as_str().unwrap())
+        .collect();
+    for o in observations {
+        for s in o["subjects"].as_array().into_iter().flatten() {
+            assert!(items.contains(s["subject-uuid"].as_str().unwrap()));
+        }
+    }
+    // A document the schema refuses is refused: the check can fail.
+    let mut broken = doc.clone();
+    broken["assessment-results"]["results"][0]["findings"][0]["target"]["status"]["state"] = "passed".into();
+    assert!(!common::schema_errors("oscal_assessment-results_schema-1.1.2.json", &broken).is_empty());
+    // The same scan gives the same document.
+    assert_eq!(on_demo(&["findings", "--format", "oscal"]).stdout.len(), run.stdout.len());
 }
 
 #[test]

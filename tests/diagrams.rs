@@ -574,37 +574,6 @@ fn alike_assets_with_different_exposure_are_not_merged() {
     }
 }
 
-/// The page as headless Chromium leaves it after its scripts ran (`--dump-dom`),
-/// with a fresh profile; stopped if it takes over a minute.
-fn chromium_dom(page: &std::path::Path, fragment: &str) -> String {
-    let profile = scratch();
-    let mut child = std::process::Command::new("chromium")
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"])
-        .args(["--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}{fragment}", page.display()))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("Debian's chromium is installed (tests/run.sh installs it)");
-    // Read while it runs: the page is larger than a pipe holds.
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut out = String::new();
-        std::io::Read::read_to_string(&mut stdout, &mut out).map(|_| out)
-    });
-    let started = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > std::time::Duration::from_secs(60) {
-            let _ = child.kill();
-            panic!("chromium did not finish within a minute");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    reader.join().unwrap().unwrap()
-}
-
 #[test]
 fn the_interactive_page_shows_a_node_with_its_evidence_in_a_real_browser() {
     let dir = scratch();
@@ -629,7 +598,7 @@ fn the_interactive_page_shows_a_node_with_its_evidence_in_a_real_browser() {
         .find(|(_, v)| v["members"].as_array().is_some_and(|m| m.iter().any(|m| m["name"] == "prod-bastion")))
         .map(|(k, _)| k.clone())
         .expect("prod-bastion has a node");
-    let dom = chromium_dom(&page, &format!("#select={bastion}"));
+    let dom = common::browser::load(&page, &format!("#select={bastion}")).dom;
     let panel = &dom[dom.find(r#"id="panel""#).expect("the panel is in the page")..];
     let panel = &panel[..panel.find("</aside>").unwrap()];
     assert!(panel.contains(&format!(r#"data-selected="{bastion}""#)), "{panel}");
@@ -650,7 +619,7 @@ fn the_interactive_page_shows_a_node_with_its_evidence_in_a_real_browser() {
         })
         .map(|(k, _)| k.clone())
         .expect("the edge into prod-bastion");
-    let dom = chromium_dom(&page, &format!("#select={edge}"));
+    let dom = common::browser::load(&page, &format!("#select={edge}")).dom;
     assert!(dom.contains("security group"), "the edge's rules are shown");
 }
 

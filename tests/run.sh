@@ -3,7 +3,7 @@
 # Installs what the tests need first, when it is missing: Graphviz (`dot`) for the
 # diagram tests, Debian's Chromium for the interactive diagram's browser test,
 # Debian's PostgreSQL server for the history store's tests (each test starts its own
-# on 127.0.0.1 and stops it),
+# on 127.0.0.1 and stops it), OpenSSH's ssh-keygen for the evidence pack's signature,
 # gcp-storage-emulator for the GCP provider tests, moto's AWS server and boto3 (for
 # the seed script) for the AWS provider tests.
 set -euo pipefail
@@ -13,6 +13,7 @@ missing=()
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
+command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "installing ${missing[*]} for the tests"

@@ -54,7 +54,7 @@ pub fn run(args: HistoryArgs) -> Result<ExitCode> {
     match args.format {
         TableJsonCsv::Table => crate::say!("{}", terminal::output(&table(&report))),
         TableJsonCsv::Json => crate::sayln!("{}", serde_json::to_string_pretty(&report)?),
-        TableJsonCsv::Csv => crate::say!("{}", csv(&report)),
+        TableJsonCsv::Csv => crate::say!("{}", report.to_csv()),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -137,29 +137,6 @@ fn table(r: &HistoryReport) -> String {
                 fixed,
                 f.days_open,
                 held.map_or("-".to_string(), |h| format!("{}/{} scans", h.passed, h.scans)),
-            );
-        }
-    }
-    out
-}
-
-/// One row per control and scan: the time series.
-fn csv(r: &HistoryReport) -> String {
-    let mut out = String::from("control,severity,scan,scanned_at,evaluated,passed,failed,unknown,accepted\n");
-    for c in &r.controls {
-        for p in &c.points {
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{},{},{},{}",
-                csv_cell(&c.control),
-                c.severity,
-                p.scan,
-                p.scanned_at,
-                p.evaluated,
-                p.passed,
-                p.failed,
-                p.unknown,
-                p.accepted
             );
         }
     }

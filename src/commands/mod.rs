@@ -7,10 +7,12 @@ pub mod can;
 pub mod controls;
 pub mod diagram;
 pub mod diff;
+pub mod evidence;
 pub mod findings;
 pub mod history;
 pub mod paths;
 pub mod query;
+pub mod report;
 pub mod scan;
 pub mod who_can;
 
@@ -47,6 +49,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Diff(args) => diff::run(args),
         Command::History(args) => history::run(args),
+        Command::Evidence(args) => evidence::run(args),
+        Command::Report(args) => report::run(args),
     }
 }
 

@@ -54,6 +54,20 @@ pub struct Control {
     pub digest: String,
 }
 
+/// The digest of a set of controls: each definition's digest and the framework
+/// requirements it is mapped to, in id order.
+pub fn digest_of(controls: &[Control]) -> String {
+    let mut parts: Vec<(&str, &str, String)> = controls
+        .iter()
+        .map(|c| {
+            let mapped: Vec<String> = c.mapped_to.iter().map(|(f, r)| format!("{f} {r}")).collect();
+            (c.id.as_str(), c.digest.as_str(), mapped.join("\n"))
+        })
+        .collect();
+    parts.sort();
+    crate::digest::sha256_hex_of(parts.iter().flat_map(|(id, d, m)| [id.as_bytes(), d.as_bytes(), m.as_bytes()]))
+}
+
 /// A CEL condition over one asset, as written and as compiled.
 #[derive(Debug)]
 pub struct Condition {

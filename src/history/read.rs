@@ -17,6 +17,7 @@ use super::db::{placeholders, Db, Value};
 use super::{parse_time, time_text, Window};
 use crate::findings::Outcome;
 use crate::selector::Selector;
+use crate::terminal::csv_cell;
 
 /// One stored scan.
 #[derive(Clone, Debug, Serialize)]
@@ -111,6 +112,32 @@ pub struct HistoryReport {
     pub scans: Vec<ScanInfo>,
     pub controls: Vec<ControlHistory>,
     pub days_without_evidence: Vec<DayWithoutEvidence>,
+}
+
+impl HistoryReport {
+    /// One row per control and scan: the time series.
+    pub fn to_csv(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::from("control,severity,scan,scanned_at,evaluated,passed,failed,unknown,accepted\n");
+        for c in &self.controls {
+            for p in &c.points {
+                let _ = writeln!(
+                    out,
+                    "{},{},{},{},{},{},{},{},{}",
+                    csv_cell(&c.control),
+                    c.severity,
+                    p.scan,
+                    p.scanned_at,
+                    p.evaluated,
+                    p.passed,
+                    p.failed,
+                    p.unknown,
+                    p.accepted
+                );
+            }
+        }
+        out
+    }
 }
 
 /// A stored run of one outcome.

@@ -58,20 +58,6 @@ pub struct AssetVersion {
 /// seen in a scope read with coverage gaps, so it may still be there.
 pub const UNREAD: &str = "unread";
 
-/// The digest of a set of controls: each definition's digest and the framework
-/// requirements it is mapped to, in id order.
-pub fn controls_digest(controls: &[Control]) -> String {
-    let mut parts: Vec<(&str, &str, String)> = controls
-        .iter()
-        .map(|c| {
-            let mapped: Vec<String> = c.mapped_to.iter().map(|(f, r)| format!("{f} {r}")).collect();
-            (c.id.as_str(), c.digest.as_str(), mapped.join("\n"))
-        })
-        .collect();
-    parts.sort();
-    crate::digest::sha256_hex_of(parts.iter().flat_map(|(id, d, m)| [id.as_bytes(), d.as_bytes(), m.as_bytes()]))
-}
-
 impl ScanRecord {
     pub fn of(scan: &Scan, controls: &[Control]) -> ScanRecord {
         let graph = &scan.graph;
@@ -125,7 +111,7 @@ impl ScanRecord {
         ScanRecord {
             scanned_at: scan.scanned_at,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            controls_digest: controls_digest(controls),
+            controls_digest: crate::controls::digest_of(controls),
             scopes,
             controls: scan.evaluation.results.clone(),
             outcomes,

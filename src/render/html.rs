@@ -43,10 +43,7 @@ fn panel_data(scene: &Scene, picture: &Picture) -> Value {
                             "title": f.title,
                             "severity": f.severity.as_str(),
                             "outcome": if f.outcome == Outcome::Fail { "fail" } else { "unknown" },
-                            "evidence": f.evidence.iter().map(|e| json!({
-                                "summary": e.summary,
-                                "hops": hops_text(g, &e.hops).lines().map(str::to_string).collect::<Vec<_>>(),
-                            })).collect::<Vec<_>>(),
+                            "evidence": f.evidence.iter().map(|e| evidence_json(g, e)).collect::<Vec<_>>(),
                         })
                     })
                     .collect();
@@ -78,6 +75,12 @@ fn panel_data(scene: &Scene, picture: &Picture) -> Value {
         );
     }
     Value::Object(items)
+}
+
+/// One evidence item as the pages show it: its summary, and its path hop by hop
+/// as the lines a person reads (names, ports, the rules that allow each hop).
+pub fn evidence_json(graph: &crate::graph::AssetGraph, e: &crate::findings::Evidence) -> Value {
+    json!({"summary": e.summary, "hops": hops_text(graph, &e.hops).lines().collect::<Vec<_>>()})
 }
 
 /// JSON to hold inside a `<script>` element: only `</` could end it early, and

@@ -41,6 +41,20 @@ pub fn scratch() -> tempfile::TempDir {
     tempfile::tempdir().expect("a temporary folder")
 }
 
+pub mod browser;
 pub mod emulator;
 pub mod http;
 pub mod postgres;
+
+/// The errors of `instance` against a JSON schema vendored under `tests/schemas/`
+/// (see its README for where each came from), one line each; empty when valid.
+pub fn schema_errors(schema_file: &str, instance: &serde_json::Value) -> Vec<String> {
+    let path = root().join("tests/schemas").join(schema_file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("{schema_file} compiles: {e}"));
+    validator.iter_errors(instance).map(|e| format!("at {}: {e}", e.instance_path())).collect()
+}

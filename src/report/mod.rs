@@ -1,16 +1,132 @@
 //! Findings as people and tools read them: a terminal table grouped by severity
-//! and SOC 2 criterion, SARIF 2.1.0 for code-scanning tools, OCSF compliance
-//! findings for security data lakes, and the SOC 2 coverage of the controls.
+//! and requirement, CSV, JSON with the scan's metadata, and the coverage of a
+//! framework's requirements; SARIF, OCSF and OSCAL in their own modules.
 
-use std::collections::BTreeMap;
+pub mod ocsf;
+pub mod oscal;
+pub mod sarif;
+
 use std::fmt::Write;
 
+use auditgraph_model::CoverageStatus;
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
 use crate::findings::{ControlResult, Evidence, Finding, Outcome, Severity};
-use crate::frameworks::{Framework, Verdict, SOC2};
+use crate::frameworks::{Framework, Verdict};
 use crate::snapshot::Snapshot;
-use crate::terminal::field;
+use crate::terminal::{csv_cell, field};
+
+/// A time as every output writes it: RFC 3339 in UTC with the `Z` suffix.
+pub fn utc(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Which findings a listing keeps: at a severity or worse, under one requirement.
+#[derive(Default)]
+pub struct FindingsFilter {
+    pub min_severity: Option<Severity>,
+    /// A requirement id of the listing's framework.
+    pub requirement: Option<String>,
+}
+
+impl FindingsFilter {
+    /// An error when the requirement is not one of `framework`'s.
+    pub fn check(&self, framework: &Framework) -> anyhow::Result<()> {
+        match &self.requirement {
+            Some(id) if !framework.requirements.iter().any(|r| &r.id == id) => {
+                anyhow::bail!(
+                    "{} has no requirement `{id}` (see `auditgraph controls --framework {}`)",
+                    framework.title,
+                    framework.id
+                )
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn keeps(&self, f: &Finding, framework: &Framework) -> bool {
+        self.min_severity.is_none_or(|s| f.severity >= s)
+            && self.requirement.as_ref().is_none_or(|id| framework.requirements_of(&f.control).any(|r| &r.id == id))
+    }
+
+    /// The snapshot's findings this filter keeps, in the snapshot's order.
+    pub fn apply(&self, snapshot: &mut Snapshot, framework: &Framework) {
+        snapshot.findings.retain(|f| self.keeps(f, framework));
+    }
+}
+
+/// What a scan was, for any output that travels without the snapshot: when, by
+/// which version with which controls, and every scope read with who read it and
+/// how many of its calls were not read.
+pub fn scan_metadata(snapshot: &Snapshot) -> Value {
+    let scopes: Vec<Value> = snapshot
+        .sources
+        .iter()
+        .map(|s| {
+            let gaps = s.gaps().filter(|g| g.status != CoverageStatus::RegionDisabled).count();
+            json!({
+                "cloud": s.cloud.as_str(),
+                "scope": s.scope,
+                "collected_at": utc(s.collected_at),
+                "collected_by": s.collected_by,
+                "origin": s.origin,
+                "coverage_gaps": gaps,
+            })
+        })
+        .collect();
+    json!({
+        "scanned_at": utc(snapshot.scan.scanned_at),
+        "tool": "auditgraph",
+        "tool_version": snapshot.scan.tool_version,
+        "controls_digest": snapshot.scan.controls_digest,
+        "scopes": scopes,
+    })
+}
+
+/// Findings as JSON: the scan's metadata, the framework they are listed by, and
+/// each finding with that framework's requirements.
+pub fn json(snapshot: &Snapshot, framework: &Framework) -> Value {
+    let findings: Vec<Value> = snapshot
+        .findings
+        .iter()
+        .map(|f| {
+            let mut v = serde_json::to_value(f).expect("a finding always serialises");
+            v["requirements"] = json!(requirement_ids(framework, &f.control));
+            v
+        })
+        .collect();
+    json!({
+        "scan": scan_metadata(snapshot),
+        "framework": {"id": framework.id, "title": framework.title},
+        "findings": findings,
+    })
+}
+
+/// Findings as CSV, one per line, evidence in one cell.
+pub fn csv(findings: &[Finding], framework: &Framework) -> String {
+    let mut out = String::from("control,title,severity,outcome,requirements,asset,kind,name,account,region,evidence\n");
+    for f in findings {
+        let evidence: Vec<String> = f.evidence.iter().map(compact).collect();
+        let cells = [
+            f.control.as_str(),
+            &f.title,
+            f.severity.as_str(),
+            f.outcome.as_str(),
+            &requirement_ids(framework, &f.control).join(" "),
+            f.asset.as_str(),
+            &f.asset_kind,
+            &f.asset_name,
+            &f.account,
+            f.region.as_deref().unwrap_or(""),
+            &evidence.join(" | "),
+        ];
+        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+        out.push_str(&line.join(","));
+        out.push('\n');
+    }
+    out
+}
 
 fn short_id(id: &str) -> &str {
     id.rsplit(['/', ':']).find(|s| !s.is_empty()).unwrap_or(id)
@@ -96,132 +212,6 @@ pub fn table(findings: &[Finding], framework: &Framework) -> String {
     let accepted_note = if accepted.is_empty() { String::new() } else { format!(", {} accepted", accepted.len()) };
     let _ = writeln!(out, "\n{failed} failed, {} unknown{accepted_note}", findings.len() - failed);
     out
-}
-
-fn sarif_level(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical | Severity::High => "error",
-        Severity::Medium => "warning",
-        Severity::Low | Severity::Info => "note",
-    }
-}
-
-fn security_severity(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical => "9.5",
-        Severity::High => "8.0",
-        Severity::Medium => "5.5",
-        Severity::Low => "3.0",
-        Severity::Info => "0.0",
-    }
-}
-
-/// SARIF 2.1.0: one rule per control, one result per failed or unknown asset; each
-/// rule tagged with its SOC 2 criteria and, for another framework, its requirements.
-pub fn sarif(snapshot: &Snapshot, framework: &Framework) -> Value {
-    let rules: Vec<Value> = snapshot
-        .controls
-        .iter()
-        .map(|c| {
-            let mut tags = c.criteria.clone();
-            if framework.id != SOC2 {
-                tags.extend(requirement_ids(framework, &c.control).iter().map(|r| format!("{} {r}", framework.id)));
-            }
-            json!({
-                "id": c.control,
-                "name": c.control,
-                "shortDescription": {"text": c.title},
-                "fullDescription": {"text": c.description},
-                "help": {"text": c.remediation},
-                "defaultConfiguration": {"level": sarif_level(c.severity)},
-                "properties": {"tags": tags, "security-severity": security_severity(c.severity)}
-            })
-        })
-        .collect();
-    let index: BTreeMap<&str, usize> =
-        snapshot.controls.iter().enumerate().map(|(i, c)| (c.control.as_str(), i)).collect();
-    let results: Vec<Value> = snapshot
-        .findings
-        .iter()
-        .map(|f| {
-            let evidence: Vec<String> = f.evidence.iter().map(compact).collect();
-            json!({
-                "ruleId": f.control,
-                "ruleIndex": index.get(f.control.as_str()),
-                "level": if f.outcome == Outcome::Unknown { "note" } else { sarif_level(f.severity) },
-                "kind": if f.outcome == Outcome::Unknown { "review" } else { "fail" },
-                "suppressions": suppressions(f),
-                "message": {"text": format!("{}: {} ({}). {}", f.title, f.asset_name, f.asset_kind, evidence.join("; "))},
-                "locations": [{"logicalLocations": [{"fullyQualifiedName": f.asset, "name": f.asset_name, "kind": "resource"}]}],
-                "properties": {"criteria": f.criteria, "account": f.account, "region": f.region, "evidence": f.evidence}
-            })
-        })
-        .collect();
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "auditgraph", "version": snapshot.scan.tool_version, "rules": rules}},
-            "invocations": [{"executionSuccessful": true, "endTimeUtc": snapshot.scan.scanned_at.to_rfc3339()}],
-            "results": results
-        }]
-    })
-}
-
-/// An accepted failure as SARIF says it: suppressed by an external exception.
-fn suppressions(f: &Finding) -> Value {
-    if f.outcome != Outcome::Accepted {
-        return json!([]);
-    }
-    let justification = f.evidence.first().map(|e| e.summary.as_str()).unwrap_or_default();
-    json!([{"kind": "external", "status": "accepted", "justification": justification}])
-}
-
-/// OCSF 1.1 Compliance Finding events (class 2003), one per finding, each with the
-/// requirements of `framework` that its control verifies.
-pub fn ocsf(snapshot: &Snapshot, framework: &Framework) -> Value {
-    let time = snapshot.scan.scanned_at.timestamp_millis();
-    let events: Vec<Value> = snapshot
-        .findings
-        .iter()
-        .map(|f| {
-            let severity_id = match f.severity {
-                Severity::Info => 1,
-                Severity::Low => 2,
-                Severity::Medium => 3,
-                Severity::High => 4,
-                Severity::Critical => 5,
-            };
-            let (status, status_id) = match f.outcome {
-                Outcome::Fail | Outcome::Accepted => ("Fail", 3),
-                _ => ("Unknown", 0),
-            };
-            let (finding_status, finding_status_id) =
-                if f.outcome == Outcome::Accepted { ("Suppressed", 3) } else { ("New", 1) };
-            json!({
-                "activity_id": 1,
-                "activity_name": "Create",
-                "category_uid": 2,
-                "category_name": "Findings",
-                "class_uid": 2003,
-                "class_name": "Compliance Finding",
-                "type_uid": 200301,
-                "type_name": "Compliance Finding: Create",
-                "severity_id": severity_id,
-                "severity": f.severity.as_str(),
-                "time": time,
-                "status_id": finding_status_id,
-                "status": finding_status,
-                "message": f.title,
-                "metadata": {"version": "1.1.0", "product": {"name": "auditgraph", "vendor_name": "auditgraph", "version": snapshot.scan.tool_version}},
-                "finding_info": {"uid": format!("{}:{}", f.control, f.asset), "title": f.title, "types": [framework.title]},
-                "compliance": {"standards": [framework.title], "requirements": requirement_ids(framework, &f.control), "control": f.control, "status": status, "status_id": status_id},
-                "resources": [{"uid": f.asset, "name": f.asset_name, "type": f.asset_kind, "region": f.region, "cloud_partition": f.account}],
-                "evidences": f.evidence.iter().map(|e| json!({"data": {"summary": e.summary, "hops": e.hops}})).collect::<Vec<_>>()
-            })
-        })
-        .collect();
-    Value::Array(events)
 }
 
 /// The controls with their counts, then each requirement of `framework` with its

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Benchmarks what goes to auditors on synthetic estates (default 100,000 assets):
+# the evidence pack (`evidence --out`) and the HTML report (`report -o`), wall time
+# and peak memory (medians of RUNS runs), their size, and how long Debian's headless
+# Chromium takes to open the report and run its script (`--dump-dom`). Alone:
+#
+#   bash bench/evidence.sh
+#   SIZES="10000 100000" RUNS=5 bash bench/evidence.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SIZES=${SIZES:-100000}
+RUNS=${RUNS:-3}
+WORK=${BENCH_DIR:-/tmp/auditgraph-bench}
+mkdir -p "$WORK"
+
+cargo build --release --quiet
+BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/auditgraph
+
+source bench/lib.sh
+
+echo "| assets | output | files | size | wall (median of $RUNS) | peak RSS |"
+echo "|---:|---|---:|---:|---:|---:|"
+for n in $SIZES; do
+    estate="$WORK/estate-$n"
+    [ -d "$estate" ] || "$BIN" synth --assets "$n" --seed 1 -o "$estate" > /dev/null
+    [ -f "$WORK/snap-$n.json" ] || "$BIN" scan "$estate" --out "$WORK/snap-$n.json" --no-history > /dev/null
+    for output in pack report; do
+        walls=(); peaks=()
+        for _ in $(seq "$RUNS"); do
+            # The pack without a history store (`scan --no-history`): bench/run.sh measures the history.
+            case $output in
+                pack) args=(evidence "$WORK/snap-$n.json" --out "$WORK/pack-$n") ;;
+                report) args=(report "$WORK/snap-$n.json" -o "$WORK/report-$n.html") ;;
+            esac
+            read -r wall peak < <(cd "$WORK" && AUDITGRAPH_HISTORY= measure "$BIN" "${args[@]}")
+            walls+=("$wall"); peaks+=("$peak")
+        done
+        case $output in
+            pack) files=$(find "$WORK/pack-$n" -type f | wc -l); size=$(du -sm "$WORK/pack-$n" | cut -f1) ;;
+            report) files=1; size=$(( $(stat -c %s "$WORK/report-$n.html") / 1000000 )) ;;
+        esac
+        printf "| %s | %s | %s | %s MB | %s s | %s MB |\n" "$n" "$output" "$files" "$size" \
+            "$(printf '%s\n' "${walls[@]}" | median)" "$(( $(printf '%s\n' "${peaks[@]}" | median | cut -d. -f1) / 1024 ))"
+    done
+    # The browser: from start to the DOM after the page's script ran.
+    profile=$(mktemp -d)
+    start=$(date +%s.%N)
+    timeout 300 chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
+        --user-data-dir="$profile" --dump-dom "file://$WORK/report-$n.html" > "$WORK/report-$n.dom" 2> /dev/null
+    end=$(date +%s.%N)
+    rm -rf "$profile"
+    ready=$(grep -c 'data-ready="true"' "$WORK/report-$n.dom" || true)
+    rows=$(grep -o 'rows 1–50 of [0-9]*' "$WORK/report-$n.dom" | head -1)
+    printf "| %s | report in Chromium (--dump-dom) | | | %.2f s | script ran: %s, %s |\n" "$n" "$(awk "BEGIN {print $end - $start}")" \
+        "$([ "$ready" -gt 0 ] && echo yes || echo no)" "$rows"
+done
