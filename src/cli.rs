@@ -118,6 +118,7 @@ pub enum Command {
         OSCAL assessment results, and manifest.json with the SHA-256 of every file and every input.\n\n\
         Examples:\n  auditgraph evidence --out evidence/2026-q4\n  \
         auditgraph evidence scan.json --out pack --seed tag:data=customer --since 90d\n  \
+        auditgraph evidence --zip evidence-2026-q4.zip\n  \
         auditgraph evidence --verify evidence/2026-q4   # exit 1 if a file changed, went missing or was added")]
     Evidence(EvidenceArgs),
     /// Write one self-contained HTML page of a snapshot for people: criteria, controls, findings, diagrams.
@@ -149,10 +150,13 @@ pub struct EvidenceArgs {
     #[command(flatten)]
     pub snapshot: SnapshotArg,
     /// The folder to write the pack to (an earlier pack there is replaced; anything else is refused).
-    #[arg(long, short = 'o', value_name = "DIR", required_unless_present = "verify")]
+    #[arg(long, short = 'o', value_name = "DIR", required_unless_present_any = ["verify", "zip"], conflicts_with = "zip")]
     pub out: Option<PathBuf>,
+    /// Write the pack as one zip file instead (its files in a folder named as the file).
+    #[arg(long, value_name = "FILE")]
+    pub zip: Option<PathBuf>,
     /// Check a pack instead: hash every file again and compare with its manifest.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "given", "option"])]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "zip", "given", "option"])]
     pub verify: Option<PathBuf>,
     /// The controls the snapshot was scanned with [default: ./queries, else the one auditgraph was built with].
     #[arg(long)]

@@ -227,6 +227,27 @@ fn a_pack_replaces_an_earlier_pack_only_and_only_of_the_controls_that_ran() {
     assert!(!dir.path().join("pack2").exists());
 }
 
+#[test]
+fn a_zipped_pack_unzips_to_a_pack_that_verifies() {
+    let dir = demo_pack();
+    let run = auditgraph(dir.path(), &["evidence", "s.json", "--zip", "q4.zip"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Python's own zipfile, not ours, reads it back.
+    let unzip = common::run(
+        Command::new("python3")
+            .args(["-c", "import zipfile; zipfile.ZipFile('q4.zip').extractall('unzipped')"])
+            .current_dir(dir.path()),
+    );
+    assert_eq!(unzip.code, 0, "{}", unzip.stderr);
+    let verify = auditgraph(dir.path(), &["evidence", "--verify", "unzipped/q4"]);
+    assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
+    // The same files as the folder's pack (those that do not hold the time they were written).
+    for file in ["controls/bucket-public/population.csv", "controls.csv", "diagrams/network.svg"] {
+        let zipped = std::fs::read(dir.path().join("unzipped/q4").join(file)).unwrap();
+        assert!(zipped == std::fs::read(dir.path().join("pack").join(file)).unwrap(), "{file} differs");
+    }
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {

@@ -23,18 +23,28 @@ pub fn run(args: EvidenceArgs) -> Result<ExitCode> {
     if let Some(dir) = &args.verify {
         return verify(dir);
     }
-    let out = args.out.as_deref().expect("clap requires --out without --verify");
+    let (out, zip) = match (&args.out, &args.zip) {
+        (Some(dir), _) => (dir.as_path(), false),
+        (None, Some(file)) => (file.as_path(), true),
+        (None, None) => anyhow::bail!("give --out DIR or --zip FILE (or --verify DIR)"),
+    };
     crate::atomic_file::refuse_clash(out, "evidence pack")?;
     let sources = read_sources(args.snapshot.path(), args.queries.as_deref(), &args.seed, &args.exceptions)?;
     let history = read_history(&args.store, &args.since)?;
     let (graph, facts) = evidence::rebuild(&sources.snapshot);
     let assessment = Assessment::of(&sources, &graph, &facts)?;
-    let written = pack::write(out, &assessment, history.as_ref())?;
+    let written = if zip {
+        pack::write_zip(out, &assessment, history.as_ref())?
+    } else {
+        pack::write(out, &assessment, history.as_ref())?
+    };
+    // A zip's size is the file's, compressed.
+    let bytes = if zip { std::fs::metadata(out).map_or(written.bytes, |m| m.len()) } else { written.bytes };
     crate::sayln!(
         "wrote {} ({} files, {:.1} MB): {} controls, {} assets evaluated{}",
         field(&out.display().to_string()),
         written.files,
-        written.bytes as f64 / 1e6,
+        bytes as f64 / 1e6,
         assessment.populations.len(),
         assessment.populations.iter().map(|p| p.members.len()).sum::<usize>(),
         history.as_ref().map_or(String::new(), |h| match h.input.scans {

@@ -23,7 +23,7 @@ pub struct History {
     pub report: HistoryReport,
 }
 
-/// What `write` put in the pack: files, and bytes of those the manifest lists.
+/// What `write` put in the pack: its files (with the manifest) and their bytes.
 pub struct Written {
     pub files: usize,
     pub bytes: u64,
@@ -31,8 +31,48 @@ pub struct Written {
 
 /// Writes the pack to `dir`, replacing an earlier pack there (and nothing else).
 pub fn write(dir: &Path, a: &Assessment, history: Option<&History>) -> Result<Written> {
-    // Everything is computed before anything is written.
-    let files = contents(a, history)?;
+    let files = complete(a, history)?;
+    crate::atomic_file::replace_dir(dir, "evidence pack", manifest::is_pack, |at| {
+        for (path, bytes) in &files {
+            let full = at.join(path);
+            if let Some(parent) = full.parent() {
+                std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            }
+            std::fs::write(&full, bytes).with_context(|| format!("writing {}", full.display()))?;
+        }
+        Ok(())
+    })?;
+    Ok(written(&files))
+}
+
+/// Writes the pack as a zip file, its files in a folder named as the file is
+/// (`q4.zip` holds `q4/manifest.json`, ...), compressed with Deflate.
+pub fn write_zip(file: &Path, a: &Assessment, history: Option<&History>) -> Result<Written> {
+    let files = complete(a, history)?;
+    let folder = file.file_stem().map_or("evidence".into(), |s| s.to_string_lossy().into_owned());
+    crate::atomic_file::replace_with(file, "evidence zip", |at| {
+        let mut zip = zip::ZipWriter::new(std::fs::File::create_new(at)?);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(files.iter().any(|(_, b)| b.len() as u64 >= u32::MAX as u64));
+        for (path, bytes) in &files {
+            zip.start_file(format!("{folder}/{path}"), options)?;
+            std::io::Write::write_all(&mut zip, bytes)?;
+        }
+        zip.finish()?;
+        Ok(())
+    })?;
+    Ok(written(&files))
+}
+
+fn written(files: &[PackFile]) -> Written {
+    Written { files: files.len(), bytes: files.iter().map(|(_, b)| b.len() as u64).sum() }
+}
+
+/// Every file of the pack with `SHA256SUMS` and the manifest, computed before
+/// anything is written.
+fn complete(a: &Assessment, history: Option<&History>) -> Result<Vec<PackFile>> {
+    let mut files = contents(a, history)?;
     let entries: Vec<FileEntry> = files
         .par_iter()
         .map(|(path, bytes)| FileEntry {
@@ -50,24 +90,10 @@ pub fn write(dir: &Path, a: &Assessment, history: Option<&History>) -> Result<Wr
         inputs: inputs(a, history)?,
         files: entries,
     };
-    let manifest_text = serde_json::to_string_pretty(&manifest)? + "\n";
-    // With the manifest and SHA256SUMS.
-    let written = Written { files: files.len() + 2, bytes: manifest.files.iter().map(|f| f.bytes).sum() };
-    crate::atomic_file::replace_dir(dir, "evidence pack", manifest::is_pack, |at| {
-        for (path, bytes) in &files {
-            let full = at.join(path);
-            if let Some(parent) = full.parent() {
-                std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-            }
-            std::fs::write(&full, bytes).with_context(|| format!("writing {}", full.display()))?;
-        }
-        for (name, text) in [(manifest::SUMS, &manifest::sums(&manifest.files)), (manifest::MANIFEST, &manifest_text)] {
-            let full = at.join(name);
-            std::fs::write(&full, text.as_bytes()).with_context(|| format!("writing {}", full.display()))?;
-        }
-        Ok(())
-    })?;
-    Ok(written)
+    let sums = manifest::sums(&manifest.files);
+    files.push((manifest::SUMS.to_string(), sums.into_bytes()));
+    files.push((manifest::MANIFEST.to_string(), (serde_json::to_string_pretty(&manifest)? + "\n").into_bytes()));
+    Ok(files)
 }
 
 /// A file of the pack: its `/`-separated path inside the pack, and its bytes.
