@@ -128,13 +128,12 @@ pub enum Command {
     Report(ReportArgs),
 }
 
+/// What `evidence` and `report` are made from: a snapshot judged by the controls
+/// it was scanned with, and the boundary's seeds.
 #[derive(clap::Args, Debug)]
-pub struct ReportArgs {
+pub struct AssessmentArgs {
     #[command(flatten)]
     pub snapshot: SnapshotArg,
-    /// The page to write.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub out: PathBuf,
     /// The controls the snapshot was scanned with [default: ./queries, else the one auditgraph was built with].
     #[arg(long)]
     pub queries: Option<PathBuf>,
@@ -146,9 +145,18 @@ pub struct ReportArgs {
 }
 
 #[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub of: AssessmentArgs,
+    /// The page to write.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
 pub struct EvidenceArgs {
     #[command(flatten)]
-    pub snapshot: SnapshotArg,
+    pub of: AssessmentArgs,
     /// The folder to write the pack to (an earlier pack there is replaced; anything else is refused).
     #[arg(long, short = 'o', value_name = "DIR", required_unless_present_any = ["verify", "zip"], conflicts_with = "zip")]
     pub out: Option<PathBuf>,
@@ -158,19 +166,11 @@ pub struct EvidenceArgs {
     /// Check a pack instead: hash every file again and compare with its manifest.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "zip", "given", "option"])]
     pub verify: Option<PathBuf>,
-    /// The controls the snapshot was scanned with [default: ./queries, else the one auditgraph was built with].
-    #[arg(long)]
-    pub queries: Option<PathBuf>,
-    /// What holds the data in scope, for the boundary (repeatable) [default: class:data_store].
-    #[arg(long)]
-    pub seed: Vec<String>,
     #[command(flatten)]
     pub store: HistoryStoreArg,
     /// The history's window: it ends now and starts this long ago.
     #[arg(long, value_name = "SPAN", default_value = "365d")]
     pub since: String,
-    #[command(flatten)]
-    pub exceptions: ExceptionsArg,
 }
 
 #[derive(clap::Args, Debug)]

@@ -7,7 +7,7 @@ use anyhow::Result;
 use chrono::Utc;
 
 use super::{apply_exceptions_to_snapshot, say_exception_problems, seeds};
-use crate::cli::{EvidenceArgs, HistoryStoreArg};
+use crate::cli::{AssessmentArgs, EvidenceArgs, HistoryStoreArg};
 use crate::evidence::manifest::{self, HistoryInput};
 use crate::evidence::pack::{self, History};
 use crate::evidence::{self, Assessment, Sources};
@@ -29,7 +29,7 @@ pub fn run(args: EvidenceArgs) -> Result<ExitCode> {
         (None, None) => anyhow::bail!("give --out DIR or --zip FILE (or --verify DIR)"),
     };
     crate::atomic_file::refuse_clash(out, "evidence pack")?;
-    let sources = read_sources(args.snapshot.path(), args.queries.as_deref(), &args.seed, &args.exceptions)?;
+    let sources = read_sources(&args.of)?;
     let history = read_history(&args.store, &args.since)?;
     let (graph, facts) = evidence::rebuild(&sources.snapshot);
     let assessment = Assessment::of(&sources, &graph, &facts)?;
@@ -57,23 +57,18 @@ pub fn run(args: EvidenceArgs) -> Result<ExitCode> {
 
 /// The snapshot with its exceptions applied, the controls and frameworks loaded,
 /// and the seeds parsed: what both `evidence` and `report` start from.
-pub fn read_sources(
-    snapshot: Option<&Path>,
-    queries: Option<&Path>,
-    seed: &[String],
-    exceptions: &crate::cli::ExceptionsArg,
-) -> Result<Sources> {
-    let snapshot_path = snapshot::resolve(snapshot)?;
+pub fn read_sources(args: &AssessmentArgs) -> Result<Sources> {
+    let snapshot_path = snapshot::resolve(args.snapshot.path())?;
     let (mut snapshot, snapshot_sha256) = Snapshot::read_with_digest(&snapshot_path)?;
-    let exceptions = Exceptions::load(exceptions.exceptions.as_deref())?;
+    let exceptions = Exceptions::load(args.exceptions.exceptions.as_deref())?;
     say_exception_problems(&apply_exceptions_to_snapshot(&mut snapshot, &exceptions));
-    let queries = crate::scan::queries_dir(queries);
+    let queries = crate::scan::queries_dir(args.queries.as_deref());
     crate::atomic_file::note_input(&queries);
     let controls = crate::controls::load_dir(&queries)?;
     let frameworks_dir = crate::frameworks::dir_beside(&queries);
     let ids: Vec<&str> = controls.iter().map(|c| c.id.as_str()).collect();
     let frameworks = crate::frameworks::load_dir(&frameworks_dir, Some(&ids))?;
-    let seed_text = if seed.is_empty() { vec![DEFAULT_SEED.to_string()] } else { seed.to_vec() };
+    let seed_text = if args.seed.is_empty() { vec![DEFAULT_SEED.to_string()] } else { args.seed.clone() };
     Ok(Sources {
         snapshot,
         snapshot_path,

@@ -11,7 +11,7 @@ use crate::terminal::field;
 
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
     crate::atomic_file::refuse_clash(&args.out, "report")?;
-    let sources = read_sources(args.snapshot.path(), args.queries.as_deref(), &args.seed, &args.exceptions)?;
+    let sources = read_sources(&args.of)?;
     let (graph, facts) = evidence::rebuild(&sources.snapshot);
     let assessment = Assessment::of(&sources, &graph, &facts)?;
     let page = html_report::page(&assessment, &assessment.diagrams()?)?;
