@@ -85,7 +85,9 @@ pub fn read_sources(args: &AssessmentArgs) -> Result<Sources> {
 /// exists (none: the pack says so).
 fn read_history(store: &HistoryStoreArg, since: &str) -> Result<Option<History>> {
     let location = Location::resolve(store.history.as_deref());
-    let named = store.history.is_some() || std::env::var_os(crate::history::db::HISTORY_ENV).is_some();
+    // An empty AUDITGRAPH_HISTORY names nothing, as `Location::resolve` reads it.
+    let named =
+        store.history.is_some() || std::env::var_os(crate::history::db::HISTORY_ENV).is_some_and(|v| !v.is_empty());
     if let Location::Sqlite(path) = &location {
         if !named && !path.exists() {
             return Ok(None);
