@@ -142,6 +142,9 @@ pub struct AssessmentArgs {
     pub seed: Vec<String>,
     #[command(flatten)]
     pub exceptions: ExceptionsArg,
+    /// Print how long each stage took (to standard error).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(clap::Args, Debug)]

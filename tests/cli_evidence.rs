@@ -248,6 +248,41 @@ fn a_zipped_pack_unzips_to_a_pack_that_verifies() {
     }
 }
 
+#[test]
+fn an_estate_too_large_for_one_page_gets_overviews_linking_to_every_part() {
+    let dir = scratch();
+    let estate = dir.path().join("estate");
+    assert_eq!(auditgraph(dir.path(), &["synth", "--assets", "2000", "-o", estate.to_str().unwrap()]).code, 0);
+    assert_eq!(auditgraph(dir.path(), &["scan", "estate", "--out", "s.json", "--no-history"]).code, 0);
+    let run = auditgraph(dir.path(), &["evidence", "s.json", "--out", "pack"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let diagrams = dir.path().join("pack/diagrams");
+    let files: std::collections::BTreeSet<String> =
+        std::fs::read_dir(&diagrams).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    for view in ["network", "exposure", "boundary"] {
+        let overview = std::fs::read_to_string(diagrams.join(format!("{view}.svg"))).unwrap();
+        let linked: std::collections::BTreeSet<String> =
+            overview.split("xlink:href=\"").skip(1).map(|rest| rest[..rest.find('"').unwrap()].to_string()).collect();
+        let parts: std::collections::BTreeSet<String> =
+            files.iter().filter(|f| f.starts_with(&format!("{view}-"))).cloned().collect();
+        // Every part is in the pack and linked from its overview, and every link is to a part.
+        assert!(parts.len() > 1, "{view}: split into parts, {files:?}");
+        assert_eq!(linked, parts, "{view}");
+        for part in &parts {
+            let svg = std::fs::read_to_string(diagrams.join(part)).unwrap();
+            assert!(svg.contains("<svg") && svg.contains("</svg>"), "{part}");
+        }
+    }
+    assert_eq!(auditgraph(dir.path(), &["evidence", "--verify", "pack"]).code, 0);
+    // The report inlines the three overviews only, without links to files not beside it.
+    let report = auditgraph(dir.path(), &["report", "s.json", "-o", "report.html"]);
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert_eq!(html.matches("<svg").count(), 3);
+    assert!(!html.contains("xlink:href=\"network-"), "no link to a part's file");
+    assert_eq!(html.matches("Too large for one page: an overview of").count(), 3);
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {

@@ -10,7 +10,8 @@ use super::{graph_and_facts, load, seeds};
 use crate::atomic_file;
 use crate::boundary;
 use crate::cli::{DiagramArgs, ImageFormat};
-use crate::render::{self, pages::with_suffix, Diagram, Options, Scene, View};
+use crate::render::pages::{with_suffix, PAGE_BUDGET};
+use crate::render::{self, Diagram, Options, Scene, View};
 
 /// The format to write `out` in: `--format`, else what its extension names; an
 /// extension that names no format is an error, never DOT under another name.
@@ -39,11 +40,8 @@ pub fn write_diagram(scene: &Scene, diagram: &Diagram, format: ImageFormat, out:
     }
 }
 
-/// Nodes past which one diagram no longer prints readably on a page, and the
-/// budget suggested then (bench/README.md: at 60, every part of a 2,000-asset
-/// estate prints on A3).
+/// Nodes past which one diagram no longer prints readably on a page.
 const PAGE_NODES: usize = 120;
-const SUGGESTED_BUDGET: usize = 60;
 
 /// Draws `view` to `out` (and its parts beside it), saying each file written
 /// through `say` (standard output for `diagram`, standard error for `boundary`,
@@ -66,7 +64,7 @@ pub fn draw(
     let nodes = diagrams.first().map_or(0, |d| d.picture.nodes().len());
     if diagrams.len() == 1 && options.max_nodes.is_none() && nodes > PAGE_NODES {
         crate::terminal::write_stderr_line(&format!(
-            "note: {nodes} nodes in one diagram, too many to print readably; --max-nodes {SUGGESTED_BUDGET} draws one per account or VPC and an overview"
+            "note: {nodes} nodes in one diagram, too many to print readably; --max-nodes {PAGE_BUDGET} draws one per account or VPC and an overview"
         ))?;
     }
     Ok(())

@@ -10,7 +10,7 @@ use super::{apply_exceptions_to_snapshot, say_exception_problems, seeds};
 use crate::cli::{AssessmentArgs, EvidenceArgs, HistoryStoreArg};
 use crate::evidence::manifest::{self, HistoryInput};
 use crate::evidence::pack::{self, History};
-use crate::evidence::{self, Assessment, Sources};
+use crate::evidence::{self, Assessment, Drawn, Sources};
 use crate::exceptions::Exceptions;
 use crate::history::{Location, Store, Window};
 use crate::snapshot::{self, Snapshot};
@@ -29,15 +29,20 @@ pub fn run(args: EvidenceArgs) -> Result<ExitCode> {
         (None, None) => anyhow::bail!("give --out DIR or --zip FILE (or --verify DIR)"),
     };
     crate::atomic_file::refuse_clash(out, "evidence pack")?;
+    let mut timer = crate::scan::Timer::new(args.of.timings);
     let sources = read_sources(&args.of)?;
     let history = read_history(&args.store, &args.since)?;
+    timer.lap("read snapshot, controls, history");
     let (graph, facts) = evidence::rebuild(&sources.snapshot);
+    timer.lap("graph and analyses rebuilt");
     let assessment = Assessment::of(&sources, &graph, &facts)?;
-    let written = if zip {
-        pack::write_zip(out, &assessment, history.as_ref())?
-    } else {
-        pack::write(out, &assessment, history.as_ref())?
-    };
+    timer.lap("populations, requirements, boundary");
+    let diagrams = assessment.diagrams(Drawn::Everything)?;
+    timer.lap("diagrams");
+    let files = pack::complete(&assessment, history.as_ref(), diagrams)?;
+    timer.lap("files and manifest");
+    let written = if zip { pack::write_zip(out, &files)? } else { pack::write(out, &files)? };
+    timer.lap("written");
     // A zip's size is the file's, compressed.
     let bytes = if zip { std::fs::metadata(out).map_or(written.bytes, |m| m.len()) } else { written.bytes };
     crate::sayln!(

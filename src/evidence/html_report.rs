@@ -12,7 +12,7 @@ use auditgraph_model::CoverageStatus;
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use super::{shown, Assessment};
+use super::{shown, Assessment, EvidenceDiagram};
 use crate::findings::{Outcome, Severity};
 use crate::frameworks::Verdict;
 use crate::render::html::evidence_json;
@@ -20,18 +20,18 @@ use crate::report;
 
 const TEMPLATE: &str = include_str!("report.html");
 
-/// The page for this assessment, whose diagrams (by view) are `diagrams`.
-pub fn page(a: &Assessment, diagrams: &[(crate::render::View, String)]) -> Result<String> {
+/// The page for this assessment, with `diagrams` (each view's main one) inline.
+pub fn page(a: &Assessment, diagrams: &[EvidenceDiagram]) -> Result<String> {
     let mut env = minijinja::Environment::new();
     // The `.html` name turns on HTML escaping of every value the template prints.
     env.add_template("report.html", TEMPLATE).context("the report template")?;
     let snap = &a.sources.snapshot;
     let diagrams: Vec<Value> = diagrams
         .iter()
-        .map(|(view, svg)| {
+        .map(|d| {
             // The SVG as Graphviz wrote it (its text escaped by Graphviz), without the XML prolog.
-            let svg = svg.find("<svg").map_or(svg.as_str(), |at| &svg[at..]);
-            json!({"name": view.name(), "title": format!("{} view", view.name()), "svg": svg})
+            let svg = d.svg.find("<svg").map_or(d.svg.as_str(), |at| &d.svg[at..]);
+            json!({"name": d.view.name(), "title": format!("{} view", d.view.name()), "parts": d.parts, "svg": svg})
         })
         .collect();
     let context = json!({

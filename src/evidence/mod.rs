@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{bail, Result};
+use rayon::prelude::*;
 
 use crate::analysis::Facts;
 use crate::boundary::{self, Boundary};
@@ -97,8 +98,11 @@ impl<'a> Assessment<'a> {
             .expect("frameworks::load_dir refuses a folder without SOC 2")
     }
 
-    /// One SVG per view of `VIEWS`, whole (one picture each), through Graphviz.
-    pub fn diagrams(&self) -> Result<Vec<(View, String)>> {
+    /// The SVG diagrams of every view of `VIEWS`. A view over the page budget is
+    /// an overview and one diagram per account or VPC (`Drawn::Everything`, the
+    /// overview linking to the parts' files beside it), or its overview alone
+    /// (`Drawn::Main`, without links).
+    pub fn diagrams(&self, drawn: Drawn) -> Result<Vec<EvidenceDiagram>> {
         let scene = Scene {
             graph: self.graph,
             facts: self.facts,
@@ -106,14 +110,72 @@ impl<'a> Assessment<'a> {
             scanned_at: self.sources.snapshot.scan.scanned_at,
             boundary: Some(&self.boundary),
         };
-        VIEWS
-            .iter()
+        let drawn_views: Vec<Vec<(View, usize, render::Diagram)>> = VIEWS
+            .par_iter()
             .map(|&view| {
-                let pictures = render::pictures(&scene, view, &Options::default())?;
-                let Some(whole) = pictures.first() else { bail!("the {} view drew no diagram", view.name()) };
-                Ok((view, render::graphviz::to_svg(&render::dot::write(&whole.picture))?))
+                let options = Options {
+                    max_nodes: Some(render::pages::PAGE_BUDGET),
+                    file_name: (drawn == Drawn::Everything).then(|| format!("{}.svg", view.name())),
+                    ..Options::default()
+                };
+                let diagrams = render::pictures(&scene, view, &options)?;
+                if diagrams.is_empty() {
+                    bail!("the {} view drew no diagram", view.name());
+                }
+                let parts = diagrams.len() - 1;
+                let kept = if drawn == Drawn::Main { 1 } else { diagrams.len() };
+                Ok(diagrams.into_iter().take(kept).map(|d| (view, parts, d)).collect())
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        let pictures: Vec<(View, usize, render::Diagram)> = drawn_views.into_iter().flatten().collect();
+        let dot_texts: Vec<String> = pictures.par_iter().map(|(_, _, d)| render::dot::write(&d.picture)).collect();
+        // Graphviz on every core, a batch of diagrams per `dot`: each view's main
+        // diagram (an overview takes as long as many parts) alone, its parts together.
+        let mut batches: Vec<&[String]> = Vec::new();
+        let mut rest = dot_texts.as_slice();
+        for view in pictures.chunk_by(|a, b| a.0 == b.0) {
+            let (main, parts) = rest.split_at(view.len()).0.split_at(1);
+            batches.push(main);
+            batches.extend(parts.chunks(DOT_BATCH));
+            rest = &rest[view.len()..];
+        }
+        let svgs: Vec<Vec<String>> = batches.into_par_iter().map(render::graphviz::to_svgs).collect::<Result<_>>()?;
+        Ok(pictures
+            .into_iter()
+            .zip(svgs.into_iter().flatten())
+            .map(|((view, parts, d), svg)| EvidenceDiagram { view, suffix: d.suffix, parts, svg })
+            .collect())
+    }
+}
+
+/// Part diagrams laid out by one `dot` process: enough that starting it is cheap
+/// beside the layouts, few enough that a large estate's batches fill every core.
+const DOT_BATCH: usize = 32;
+
+/// Which diagrams of a view to draw.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Drawn {
+    /// The view whole, or its overview and every part.
+    Everything,
+    /// The view whole, or its overview alone.
+    Main,
+}
+
+/// One diagram of a view as SVG.
+pub struct EvidenceDiagram {
+    pub view: View,
+    /// What its file name adds to the view's (`network-<suffix>.svg`); empty for
+    /// the view's main diagram.
+    pub suffix: String,
+    /// How many part diagrams the view's overview stands for (0: drawn whole).
+    pub parts: usize,
+    pub svg: String,
+}
+
+impl EvidenceDiagram {
+    /// Its file name: `network.svg`, `network-<suffix>.svg`.
+    pub fn file_name(&self) -> String {
+        render::pages::with_suffix(Path::new(&format!("{}.svg", self.view.name())), &self.suffix).display().to_string()
     }
 }
 

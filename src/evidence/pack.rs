@@ -11,7 +11,7 @@ use chrono::Utc;
 use rayon::prelude::*;
 
 use super::manifest::{self, FileEntry, HistoryInput, Input, Inputs, InventoryInput, Manifest};
-use super::{shown, Assessment};
+use super::{shown, Assessment, EvidenceDiagram};
 use crate::findings::Outcome;
 use crate::history::read::HistoryReport;
 use crate::report;
@@ -29,11 +29,10 @@ pub struct Written {
     pub bytes: u64,
 }
 
-/// Writes the pack to `dir`, replacing an earlier pack there (and nothing else).
-pub fn write(dir: &Path, a: &Assessment, history: Option<&History>) -> Result<Written> {
-    let files = complete(a, history)?;
+/// Writes the pack's `files` to `dir`, replacing an earlier pack there (and nothing else).
+pub fn write(dir: &Path, files: &[PackFile]) -> Result<Written> {
     crate::atomic_file::replace_dir(dir, "evidence pack", manifest::is_pack, |at| {
-        for (path, bytes) in &files {
+        for (path, bytes) in files {
             let full = at.join(path);
             if let Some(parent) = full.parent() {
                 std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
@@ -42,27 +41,26 @@ pub fn write(dir: &Path, a: &Assessment, history: Option<&History>) -> Result<Wr
         }
         Ok(())
     })?;
-    Ok(written(&files))
+    Ok(written(files))
 }
 
 /// Writes the pack as a zip file, its files in a folder named as the file is
 /// (`q4.zip` holds `q4/manifest.json`, ...), compressed with Deflate.
-pub fn write_zip(file: &Path, a: &Assessment, history: Option<&History>) -> Result<Written> {
-    let files = complete(a, history)?;
+pub fn write_zip(file: &Path, files: &[PackFile]) -> Result<Written> {
     let folder = file.file_stem().map_or("evidence".into(), |s| s.to_string_lossy().into_owned());
     crate::atomic_file::replace_with(file, "evidence zip", |at| {
         let mut zip = zip::ZipWriter::new(std::fs::File::create_new(at)?);
         let options = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
             .large_file(files.iter().any(|(_, b)| b.len() as u64 >= u32::MAX as u64));
-        for (path, bytes) in &files {
+        for (path, bytes) in files {
             zip.start_file(format!("{folder}/{path}"), options)?;
             std::io::Write::write_all(&mut zip, bytes)?;
         }
         zip.finish()?;
         Ok(())
     })?;
-    Ok(written(&files))
+    Ok(written(files))
 }
 
 fn written(files: &[PackFile]) -> Written {
@@ -70,9 +68,9 @@ fn written(files: &[PackFile]) -> Written {
 }
 
 /// Every file of the pack with `SHA256SUMS` and the manifest, computed before
-/// anything is written.
-fn complete(a: &Assessment, history: Option<&History>) -> Result<Vec<PackFile>> {
-    let mut files = contents(a, history)?;
+/// anything is written; `diagrams` drawn by `Assessment::diagrams(Drawn::Everything)`.
+pub fn complete(a: &Assessment, history: Option<&History>, diagrams: Vec<EvidenceDiagram>) -> Result<Vec<PackFile>> {
+    let mut files = contents(a, history, diagrams)?;
     let entries: Vec<FileEntry> = files
         .par_iter()
         .map(|(path, bytes)| FileEntry {
@@ -97,10 +95,10 @@ fn complete(a: &Assessment, history: Option<&History>) -> Result<Vec<PackFile>> 
 }
 
 /// A file of the pack: its `/`-separated path inside the pack, and its bytes.
-type PackFile = (String, Vec<u8>);
+pub type PackFile = (String, Vec<u8>);
 
 /// Every file of the pack but the manifest, by path, sorted.
-fn contents(a: &Assessment, history: Option<&History>) -> Result<Vec<PackFile>> {
+fn contents(a: &Assessment, history: Option<&History>, diagrams: Vec<EvidenceDiagram>) -> Result<Vec<PackFile>> {
     let snap = &a.sources.snapshot;
     let soc2 = a.soc2();
     let json =
@@ -113,14 +111,14 @@ fn contents(a: &Assessment, history: Option<&History>) -> Result<Vec<PackFile>> 
         ("requirements.csv".into(), requirements_csv(a).into_bytes()),
         ("assessment-results.json".into(), json(&report::oscal::assessment_results(snap, soc2))?),
         ("boundary.csv".into(), a.boundary.to_csv().into_bytes()),
-        ("boundary.json".into(), json(&serde_json::to_value(&a.boundary)?)?),
+        ("boundary.json".into(), [serde_json::to_vec_pretty(&a.boundary)?, b"\n".to_vec()].concat()),
     ];
     for framework in &a.sources.frameworks {
         let text = std::fs::read(&framework.file).with_context(|| format!("reading {}", framework.file.display()))?;
         files.push((format!("frameworks/{}.toml", framework.id), text));
     }
-    for (view, svg) in a.diagrams()? {
-        files.push((format!("diagrams/{}.svg", view.name()), svg.into_bytes()));
+    for d in diagrams {
+        files.push((format!("diagrams/{}", d.file_name()), d.svg.into_bytes()));
     }
     if let Some(h) = history {
         files.push(("history/controls.csv".into(), h.report.to_csv().into_bytes()));
@@ -272,7 +270,8 @@ fn guide(a: &Assessment, history: Option<&History>) -> String {
          requirements.csv every requirement of every framework with its verdict\n\
          coverage-gaps.csv what the scan could not read (an unknown, never a pass)\n\
          boundary.csv     the audit boundary for the seeds {}\n\
-         diagrams/        network, exposure and boundary diagrams (SVG)\n\
+         diagrams/        network.svg, exposure.svg, boundary.svg: each view whole, or over\n                 \
+         {budget} nodes an overview linking to one diagram per account or VPC beside it\n\
          {history_line}\
          assessment-results.json  OSCAL 1.1.2 assessment results\n\
          frameworks/      the framework files used\n",
@@ -280,5 +279,6 @@ fn guide(a: &Assessment, history: Option<&History>) -> String {
         a.populations.len(),
         snap.sources.len(),
         a.sources.seed_text.join(", "),
+        budget = crate::render::pages::PAGE_BUDGET,
     )
 }

@@ -22,6 +22,12 @@ pub struct Parts<'a, 'g> {
     pub part_of: HashMap<&'a str, usize>,
     /// Each part's file-name suffix and title.
     pub names: Vec<(String, String)>,
+    /// Every node by id, each part's nodes and the edges with an end in it: found
+    /// once, so that composing every part reads each node and edge a bounded number
+    /// of times, whatever the number of parts.
+    groups: HashMap<&'a str, &'a Group<'g>>,
+    groups_in: Vec<Vec<&'a Group<'g>>>,
+    edges_of: Vec<Vec<&'a Edge>>,
 }
 
 /// What a node of assets is drawn as.
@@ -86,15 +92,41 @@ fn iam_column(look: Look, kind: Option<AssetKind>) -> usize {
     }
 }
 
-impl Parts<'_, '_> {
+impl<'a, 'g> Parts<'a, 'g> {
+    /// The parts named `names` (suffix, title) of a view's `nodes`, each node
+    /// drawn in part `part_of[id]`.
+    pub fn new(
+        scene: &'a Scene<'a>,
+        view: View,
+        nodes: &'a Aggregation<'g>,
+        outsiders: &'a HashMap<String, String>,
+        part_of: HashMap<&'a str, usize>,
+        names: Vec<(String, String)>,
+    ) -> Self {
+        let mut groups_in = vec![Vec::new(); names.len()];
+        for g in &nodes.groups {
+            if let Some(&part) = part_of.get(g.id.as_str()) {
+                groups_in[part].push(g);
+            }
+        }
+        let mut edges_of = vec![Vec::new(); names.len()];
+        for e in &nodes.edges {
+            let from = part_of.get(e.from.as_str()).copied();
+            let to = part_of.get(e.to.as_str()).copied();
+            for part in [from, to.filter(|&t| Some(t) != from)].into_iter().flatten() {
+                edges_of[part].push(e);
+            }
+        }
+        let groups = nodes.groups.iter().map(|g| (g.id.as_str(), g)).collect();
+        Parts { scene, view, nodes, outsiders, part_of, names, groups, groups_in, edges_of }
+    }
+
     /// The picture of part `part`.
     pub fn compose(&self, part: usize) -> Picture {
-        let groups: HashMap<&str, &Group> = self.nodes.groups.iter().map(|g| (g.id.as_str(), g)).collect();
-        let here = |id: &str| self.part_of.get(id) == Some(&part);
         let mut picture = Picture::default();
         let mut columns: Vec<Vec<String>> = vec![Vec::new(); 4];
         let mut scopes: BTreeSet<&str> = BTreeSet::new();
-        for g in self.nodes.groups.iter().filter(|g| here(&g.id)) {
+        for &g in &self.groups_in[part] {
             let mut cluster = &mut picture.clusters;
             for (key, label, look) in &g.place {
                 cluster = cluster.child(key, label, *look);
@@ -105,12 +137,9 @@ impl Parts<'_, '_> {
             scopes.insert(g.members[0].account.as_str());
         }
         let mut drawn = BTreeSet::new();
-        for e in &self.nodes.edges {
-            if !here(&e.from) && !here(&e.to) {
-                continue;
-            }
+        for &e in &self.edges_of[part] {
             let mut end =
-                |id: &str, other: &str| self.endpoint(part, id, other, &groups, &mut picture, &mut columns, &mut drawn);
+                |id: &str, other: &str| self.endpoint(part, id, other, &mut picture, &mut columns, &mut drawn);
             let (Some(from), Some(to)) = (end(&e.from, &e.to), end(&e.to, &e.from)) else { continue };
             picture.edges.push(Edge { from, to, ..e.clone() });
         }
@@ -128,13 +157,11 @@ impl Parts<'_, '_> {
     /// is `other`), added to the picture the first time (`drawn`): the node itself
     /// when it is in this part; the internet of the other end's region; an actor
     /// outside the estate; or a node naming the part `id` is drawn in.
-    #[allow(clippy::too_many_arguments)]
     fn endpoint(
         &self,
         part: usize,
         id: &str,
         other: &str,
-        groups: &HashMap<&str, &Group>,
         picture: &mut Picture,
         columns: &mut [Vec<String>],
         drawn: &mut BTreeSet<String>,
@@ -143,7 +170,7 @@ impl Parts<'_, '_> {
             return Some(id.to_string());
         }
         if id == INTERNET {
-            let place = region_of(&groups.get(other)?.place);
+            let place = region_of(&self.groups.get(other)?.place);
             let node_id = format!("{INTERNET}@{}", place.last().map(|p| p.0.as_str()).unwrap_or(""));
             if drawn.insert(node_id.clone()) {
                 let mut cluster = &mut picture.clusters;
@@ -164,7 +191,7 @@ impl Parts<'_, '_> {
         let node_id = format!("elsewhere:{id}");
         if drawn.insert(node_id.clone()) {
             let (suffix, _) = &self.names[*self.part_of.get(id)?];
-            let mut node = group_node(self.view, groups.get(id)?);
+            let mut node = group_node(self.view, self.groups.get(id)?);
             let name = node.label.lines().next().unwrap_or_default().to_string();
             node.label = format!("{name}\nin diagram {suffix}");
             node.id = node_id.clone();

@@ -18,6 +18,20 @@ pub fn to_svg(dot_text: &str) -> Result<String> {
     String::from_utf8(bytes).context("dot wrote SVG that is not UTF-8")
 }
 
+/// The SVG of each of `dot_texts`, laid out by one `dot` process: starting one
+/// costs more than laying out a small diagram, and a large estate has hundreds.
+pub fn to_svgs(dot_texts: &[String]) -> Result<Vec<String>> {
+    let bytes = run_dot(&dot_texts.concat(), "svg", None)?;
+    let all = String::from_utf8(bytes).context("dot wrote SVG that is not UTF-8")?;
+    // dot writes the graphs' documents one after the other; each ends with its
+    // `</svg>` line, which cannot occur inside one (`<` in text is written `&lt;`).
+    let svgs: Vec<String> = all.split_inclusive("</svg>\n").map(str::to_string).collect();
+    if svgs.len() != dot_texts.len() || !svgs.iter().all(|s| s.starts_with("<?xml")) {
+        bail!("dot wrote {} SVG documents for {} graphs", svgs.len(), dot_texts.len());
+    }
+    Ok(svgs)
+}
+
 /// `dot -T<format>`, writing to `out`, or returning what it wrote to its output.
 fn run_dot(dot_text: &str, format: &str, out: Option<&Path>) -> Result<Vec<u8>> {
     use std::io::Write as _;
@@ -49,4 +63,20 @@ fn run_dot(dot_text: &str, format: &str, out: Option<&Path>) -> Result<Vec<u8>> 
         bail!("dot stopped reading its input ({e}) writing {target}: {said}");
     }
     Ok(finished.stdout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_svgs;
+
+    #[test]
+    fn one_dot_lays_out_each_graph_into_its_own_svg() {
+        let svgs = to_svgs(&["digraph a { x }\n".into(), "digraph b { y -> z }\n".into()]).unwrap();
+        assert_eq!(svgs.len(), 2);
+        assert!(svgs[0].contains("<title>a</title>") && !svgs[0].contains("<title>z</title>"), "{}", svgs[0]);
+        assert!(svgs[1].contains("<title>b</title>") && svgs[1].contains("<title>z</title>"), "{}", svgs[1]);
+        assert!(svgs.iter().all(|s| s.starts_with("<?xml") && s.trim_end().ends_with("</svg>")));
+        let broken = to_svgs(&["digraph a { x }\n".into(), "digraph { x -> \n".into()]);
+        assert!(broken.is_err());
+    }
 }

@@ -11,6 +11,11 @@ use super::compose::{outside_node, title, Parts};
 use super::picture::{ClusterLook, Edge, EdgeStyle, Look, Node, Picture};
 use super::{Diagram, Options, Scene, View, INTERNET};
 
+/// The page budget suggested when one diagram is too large, and the one the
+/// evidence pack and the report draw with (bench/README.md: at 60 nodes, every
+/// part of a 2,000-asset estate prints on A3).
+pub const PAGE_BUDGET: usize = 60;
+
 /// `dir/name.ext` → `dir/name-suffix.ext`: where the part with `suffix` is written.
 pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     if suffix.is_empty() {
@@ -91,14 +96,14 @@ pub fn paginate(
             })
             .collect()
     };
-    let composer = Parts {
+    let composer = Parts::new(
         scene,
         view,
         nodes,
         outsiders,
-        part_of: parts.iter().enumerate().flat_map(|(i, p)| p.groups.iter().map(move |g| (g.id.as_str(), i))).collect(),
-        names: parts.iter().map(|p| (p.suffix.clone(), p.title.clone())).collect(),
-    };
+        parts.iter().enumerate().flat_map(|(i, p)| p.groups.iter().map(move |g| (g.id.as_str(), i))).collect(),
+        parts.iter().map(|p| (p.suffix.clone(), p.title.clone())).collect(),
+    );
     let mut diagrams: Vec<Diagram> =
         (0..parts.len()).map(|i| Diagram { suffix: parts[i].suffix.clone(), picture: composer.compose(i) }).collect();
     if parts.len() > 1 || options.split {
