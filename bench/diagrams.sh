@@ -13,12 +13,6 @@ cd "$(dirname "$0")/.."
 SIZES=${SIZES:-"2000 5000"}
 RUNS=${RUNS:-3}
 MAX_NODES=${MAX_NODES:-60}
-WORK=${BENCH_DIR:-/tmp/auditgraph-bench}
-mkdir -p "$WORK"
-
-cargo build --release --quiet
-BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/auditgraph
-
 source bench/lib.sh
 
 # Width x height of a PNG, from its header.
@@ -27,9 +21,7 @@ png_size() { python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); p
 echo "| assets | view | budget | diagrams | nodes of the largest | largest PNG (px) | wall, all diagrams as SVG (median of $RUNS) | peak RSS |"
 echo "|---:|---|---:|---:|---:|---:|---:|---:|"
 for n in $SIZES; do
-    estate="$WORK/estate-$n"
-    [ -d "$estate" ] || "$BIN" synth --assets "$n" --seed 1 -o "$estate" > /dev/null
-    [ -f "$WORK/snap-$n.json" ] || "$BIN" scan "$estate" --out "$WORK/snap-$n.json" --no-history > /dev/null
+    estate_and_snapshot "$n"
     for view in network exposure boundary iam; do
         for budget in none "$MAX_NODES"; do
             out="$WORK/diagrams-$n-$view-$budget"

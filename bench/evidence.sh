@@ -12,20 +12,12 @@ cd "$(dirname "$0")/.."
 
 SIZES=${SIZES:-100000}
 RUNS=${RUNS:-3}
-WORK=${BENCH_DIR:-/tmp/auditgraph-bench}
-mkdir -p "$WORK"
-
-cargo build --release --quiet
-BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/auditgraph
-
 source bench/lib.sh
 
 echo "| assets | output | files | size | wall (median of $RUNS) | peak RSS |"
 echo "|---:|---|---:|---:|---:|---:|"
 for n in $SIZES; do
-    estate="$WORK/estate-$n"
-    [ -d "$estate" ] || "$BIN" synth --assets "$n" --seed 1 -o "$estate" > /dev/null
-    [ -f "$WORK/snap-$n.json" ] || "$BIN" scan "$estate" --out "$WORK/snap-$n.json" --no-history > /dev/null
+    estate_and_snapshot "$n"
     for output in pack report; do
         walls=(); peaks=()
         for _ in $(seq "$RUNS"); do

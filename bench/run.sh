@@ -11,12 +11,6 @@ cd "$(dirname "$0")/.."
 
 SIZES=${SIZES:-"10000 100000 1000000"}
 RUNS=${RUNS:-3}
-WORK=${BENCH_DIR:-/tmp/auditgraph-bench}
-mkdir -p "$WORK"
-
-cargo build --release --quiet
-BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/auditgraph
-
 source bench/lib.sh
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m); date: $(date -u +%Y-%m-%d)"
@@ -24,8 +18,8 @@ echo
 echo "| assets | read | build graph | analyse | controls | write snapshot | scan wall (median of $RUNS) | peak RSS |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
 for n in $SIZES; do
+    estate "$n"
     estate="$WORK/estate-$n"
-    [ -d "$estate" ] || "$BIN" synth --assets "$n" --seed 1 -o "$estate" > /dev/null
     walls=(); peaks=(); declare -A stage=()
     for _ in $(seq "$RUNS"); do
         # The previous run's snapshot is removed and goes to disk first, so neither its
