@@ -10,7 +10,7 @@ use super::{graph_and_facts, load, seeds};
 use crate::atomic_file;
 use crate::boundary;
 use crate::cli::{DiagramArgs, ImageFormat};
-use crate::render::pages::{with_suffix, PAGE_BUDGET};
+use crate::render::pages::{with_suffix, PAGE_BUDGET, READABLE_NODES};
 use crate::render::{self, Diagram, Options, Scene, View};
 
 /// The format to write `out` in: `--format`, else what its extension names; an
@@ -40,9 +40,6 @@ pub fn write_diagram(scene: &Scene, diagram: &Diagram, format: ImageFormat, out:
     }
 }
 
-/// Nodes past which one diagram no longer prints readably on a page.
-const PAGE_NODES: usize = 120;
-
 /// Draws `view` to `out` (and its parts beside it), saying each file written
 /// through `say` (standard output for `diagram`, standard error for `boundary`,
 /// whose standard output is the boundary itself).
@@ -62,7 +59,7 @@ pub fn draw(
         say(&format!("wrote {}", path.display()))?;
     }
     let nodes = diagrams.first().map_or(0, |d| d.picture.nodes().len());
-    if diagrams.len() == 1 && options.max_nodes.is_none() && nodes > PAGE_NODES {
+    if diagrams.len() == 1 && options.max_nodes.is_none() && nodes > READABLE_NODES {
         crate::terminal::write_stderr_line(&format!(
             "note: {nodes} nodes in one diagram, too many to print readably; --max-nodes {PAGE_BUDGET} draws one per account or VPC and an overview"
         ))?;

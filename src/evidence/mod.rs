@@ -98,8 +98,8 @@ impl<'a> Assessment<'a> {
             .expect("frameworks::load_dir refuses a folder without SOC 2")
     }
 
-    /// The SVG diagrams of every view of `VIEWS`. A view over the page budget is
-    /// an overview and one diagram per account or VPC (`Drawn::Everything`, the
+    /// The SVG diagrams of every view of `VIEWS`. A view too large to print
+    /// readably is an overview and one diagram per account or VPC (`Drawn::Everything`, the
     /// overview linking to the parts' files beside it), or its overview alone
     /// (`Drawn::Main`, without links).
     pub fn diagrams(&self, drawn: Drawn) -> Result<Vec<EvidenceDiagram>> {
@@ -114,7 +114,7 @@ impl<'a> Assessment<'a> {
             .par_iter()
             .map(|&view| {
                 let options = Options {
-                    max_nodes: Some(render::pages::PAGE_BUDGET),
+                    max_nodes: Some(render::pages::READABLE_NODES),
                     file_name: (drawn == Drawn::Everything).then(|| format!("{}.svg", view.name())),
                     ..Options::default()
                 };
@@ -132,12 +132,12 @@ impl<'a> Assessment<'a> {
         // Graphviz on every core, a batch of diagrams per `dot`: each view's main
         // diagram (an overview takes as long as many parts) alone, its parts together.
         let mut batches: Vec<&[String]> = Vec::new();
-        let mut rest = dot_texts.as_slice();
+        let mut at = 0;
         for view in pictures.chunk_by(|a, b| a.0 == b.0) {
-            let (main, parts) = rest.split_at(view.len()).0.split_at(1);
-            batches.push(main);
-            batches.extend(parts.chunks(DOT_BATCH));
-            rest = &rest[view.len()..];
+            let texts = &dot_texts[at..at + view.len()];
+            batches.push(&texts[..1]);
+            batches.extend(texts[1..].chunks(DOT_BATCH));
+            at += view.len();
         }
         let svgs: Vec<Vec<String>> = batches.into_par_iter().map(render::graphviz::to_svgs).collect::<Result<_>>()?;
         Ok(pictures

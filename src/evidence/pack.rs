@@ -279,6 +279,6 @@ fn guide(a: &Assessment, history: Option<&History>) -> String {
         a.populations.len(),
         snap.sources.len(),
         a.sources.seed_text.join(", "),
-        budget = crate::render::pages::PAGE_BUDGET,
+        budget = crate::render::pages::READABLE_NODES,
     )
 }

@@ -11,8 +11,11 @@ use super::compose::{outside_node, title, Parts};
 use super::picture::{ClusterLook, Edge, EdgeStyle, Look, Node, Picture};
 use super::{Diagram, Options, Scene, View, INTERNET};
 
-/// The page budget suggested when one diagram is too large, and the one the
-/// evidence pack and the report draw with (bench/README.md: at 60 nodes, every
+/// Nodes past which one diagram no longer prints readably on a page: `diagram`
+/// says so, and the evidence pack and the report split such a view into parts.
+pub const READABLE_NODES: usize = 120;
+
+/// The page budget `diagram` suggests then (bench/README.md: at 60 nodes, every
 /// part of a 2,000-asset estate prints on A3).
 pub const PAGE_BUDGET: usize = 60;
 
