@@ -178,11 +178,16 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
 
     let lb = asset(&prod, seeded["load_balancer"].as_str().unwrap());
     assert_eq!(lb["attributes"]["internet_facing"], true);
+    assert_eq!(lb["attributes"]["access_logs"], true);
+    assert_eq!(lb["attributes"]["deletion_protection"], false);
+    assert_eq!(lb["attributes"]["drops_invalid_headers"], false);
     let forward = &lb["attributes"]["listeners"][0]["default_action"]["forward"][0];
     let target_group = asset(&prod, forward.as_str().unwrap());
     assert_eq!(target_group["attributes"]["targets"][0]["id"], instance("us-east-1", management, "prod-app"));
     let db = asset(&prod, &format!("arn:aws:rds:us-east-1:{management}:db:prod-customers"));
     assert_eq!(db["attributes"]["storage_encrypted"], false);
+    assert_eq!(db["attributes"]["deletion_protection"], false);
+    assert_eq!(db["attributes"]["auto_minor_version_upgrade"], false);
     assert_eq!(db["attributes"]["subnets"].as_array().unwrap().len(), 2);
     let snapshot_id = format!("arn:aws:ec2:us-east-1:{management}:snapshot/{}", seeded["snapshot"].as_str().unwrap());
     assert_eq!(asset(&prod, &snapshot_id)["attributes"]["public"], true);
@@ -231,6 +236,12 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
     let rotation_gaps = calls.iter().filter(|c| c["api"] == "GetKeyRotationStatus" && c["status"] != "read");
     assert_eq!(rotation_gaps.count(), 0, "{calls:#?}");
     assert_eq!(ids_of_kind(&prod, "aws_account"), [format!("arn:aws:iam::{management}:root")].into());
+    let management_account = asset(&prod, &format!("arn:aws:iam::{management}:root"));
+    assert_eq!(
+        management_account["attributes"]["ebs_encryption_by_default"],
+        serde_json::json!({"eu-west-1": false, "us-east-1": true})
+    );
+    assert_eq!(management_account["attributes"]["password_policy"]["reuse_prevention"], 5);
 
     // Every regional family was read in both regions of both accounts.
     for inventory in [&prod, &stage] {
@@ -269,6 +280,12 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
         ("datastore-via-exposed-host", "prod-customers"),
         ("rds-unencrypted", "prod-customers"),
         ("rds-backup-retention-short", "prod-customers"),
+        ("rds-deletion-protection-off", "prod-customers"),
+        ("rds-auto-minor-upgrade-off", "prod-customers"),
+        ("rds-iam-auth-disabled", "prod-customers"),
+        ("vpc-flow-logs-disabled", "staging"),
+        ("elb-deletion-protection-off", "prod-web"),
+        ("elb-invalid-headers-accepted", "prod-web"),
         ("plaintext-internet", "prod-web"),
         ("bucket-public", "northwind-public-assets"),
         ("bucket-public", "northwind-partner-inbox"),
@@ -289,6 +306,10 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
         ("kms-rotation-disabled", "prod-eu"),
         ("kms-rotation-disabled", "prod-signing"),
         ("cloudtrail-not-logging", "org-audit"),
+        ("cloudtrail-log-validation-disabled", "org-audit"),
+        ("vpc-flow-logs-disabled", "prod"),
+        ("elb-access-logs-disabled", "prod-web"),
+        ("cloudtrail-multi-region-missing", management),
         ("iam-privilege-escalation", "ci-deploy"),
         ("iam-admin-user", "report-runner"),
     ] {
@@ -297,6 +318,10 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
     // The management account's policy allows 8 characters; the member account has none of its own.
     for account in [management, staging] {
         assert!(has(&found, "iam-password-policy-weak", account, "fail"), "{account}: {found:#?}");
+        // Five remembered passwords (management) or no policy (staging): fewer than 24.
+        assert!(has(&found, "iam-password-reuse-allowed", account, "fail"), "{account}: {found:#?}");
+        // Encryption by default is off in eu-west-1 (management) or everywhere (staging).
+        assert!(has(&found, "ebs-default-encryption-off", account, "fail"), "{account}: {found:#?}");
     }
     let custom = |inventory: &Value, account: &str| {
         asset(inventory, &format!("arn:aws:iam::{account}:root"))["attributes"]["custom_password_policy"].clone()

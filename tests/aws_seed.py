@@ -113,6 +113,10 @@ def seed_management(acct, out):
     lb = elb.create_load_balancer(Name="prod-web", Subnets=[subnets["prod-public-a"], subnets["prod-public-b"]],
                                   SecurityGroups=[lb_sg], Scheme="internet-facing", Type="application")
     lb_arn = lb["LoadBalancers"][0]["LoadBalancerArn"]
+    elb.modify_load_balancer_attributes(LoadBalancerArn=lb_arn, Attributes=[
+        {"Key": "access_logs.s3.enabled", "Value": "true"},
+        {"Key": "access_logs.s3.bucket", "Value": "northwind-audit-logs"},
+        {"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "false"}])
     tg = elb.create_target_group(Name="prod-app", Protocol="HTTP", Port=8080, VpcId=vpc, TargetType="instance")
     tg_arn = tg["TargetGroups"][0]["TargetGroupArn"]
     elb.register_targets(TargetGroupArn=tg_arn, Targets=[{"Id": app, "Port": 8080}])
@@ -126,7 +130,8 @@ def seed_management(acct, out):
     rds.create_db_instance(DBInstanceIdentifier="prod-customers", Engine="postgres", DBInstanceClass="db.t3.micro",
                            AllocatedStorage=20, MasterUsername="app", MasterUserPassword="not-a-secret-1",
                            DBSubnetGroupName="prod-db", VpcSecurityGroupIds=[db_sg], StorageEncrypted=False,
-                           BackupRetentionPeriod=1, PubliclyAccessible=False, Port=5432)
+                           BackupRetentionPeriod=1, PubliclyAccessible=False, Port=5432,
+                           DeletionProtection=False, AutoMinorVersionUpgrade=False)
 
     volume = ec2.create_volume(Size=10, AvailabilityZone="us-east-1a", Encrypted=False,
                                TagSpecifications=[{"ResourceType": "volume", "Tags": tag("prod-app-data")}])["VolumeId"]
@@ -143,6 +148,10 @@ def seed_management(acct, out):
         "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
                        "Resource": "arn:aws:s3:::northwind-public-assets/*"}]}))
     s3.create_bucket(Bucket="northwind-audit-logs")
+    # The prod VPC's traffic is logged; the staging VPC's is not.
+    logged = ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL", LogDestinationType="s3",
+                                  LogDestination="arn:aws:s3:::northwind-audit-logs")
+    assert not logged["Unsuccessful"], logged["Unsuccessful"]
     s3.put_bucket_encryption(Bucket="northwind-audit-logs", ServerSideEncryptionConfiguration={
         "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]})
     s3.put_public_access_block(Bucket="northwind-audit-logs", PublicAccessBlockConfiguration={
@@ -194,7 +203,7 @@ def seed_management(acct, out):
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
                        "Action": "sts:AssumeRole"}]}))
-    iam.update_account_password_policy(MinimumPasswordLength=8)
+    iam.update_account_password_policy(MinimumPasswordLength=8, PasswordReusePrevention=5)
 
     kms = acct.client("kms")
     key = kms.create_key(Description="prod-data")["KeyMetadata"]["Arn"]
@@ -209,6 +218,9 @@ def seed_management(acct, out):
     trail.create_trail(Name="org-audit", S3BucketName="northwind-audit-logs", IsMultiRegionTrail=True,
                        EnableLogFileValidation=True)
     trail.start_logging(Name="org-audit")
+
+    # New volumes are encrypted by default in us-east-1, not in eu-west-1.
+    acct.client("ec2").enable_ebs_encryption_by_default()
 
     # The second region: a private worker with an encrypted volume and a rotating key.
     ec2_eu = acct.client("ec2", "eu-west-1")

@@ -234,7 +234,7 @@ fn controls_show_soc2_coverage_and_gaps() {
     let run = on_demo(&["controls"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("SOC 2 (2017 Trust Services Criteria"), "{}", run.stdout);
-    assert!(run.stdout.contains("8 of 61 requirements verified by controls"), "{}", run.stdout);
+    assert!(run.stdout.contains("11 of 61 requirements verified by controls"), "{}", run.stdout);
     let line =
         |id: &str| run.stdout.lines().find(|l| l.trim_start().starts_with(&format!("{id} "))).map(str::to_string);
     assert!(line("CC6.6").unwrap().contains("fail"), "{}", run.stdout);
@@ -244,7 +244,7 @@ fn controls_show_soc2_coverage_and_gaps() {
 
     let cis = on_demo(&["controls", "--framework", "cis-aws-3.0"]);
     assert_eq!(cis.code, 0, "{}", cis.stderr);
-    assert!(cis.stdout.contains("CIS Amazon Web Services Foundations Benchmark v3.0.0: 10 of 62"), "{}", cis.stdout);
+    assert!(cis.stdout.contains("CIS Amazon Web Services Foundations Benchmark v3.0.0: 23 of 62"), "{}", cis.stdout);
     assert!(cis.stdout.contains("Ensure rotation for customer created symmetric CMKs is enabled"), "{}", cis.stdout);
     let unknown = on_demo(&["controls", "--framework", "nist"]);
     assert_eq!(unknown.code, 2);

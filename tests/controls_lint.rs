@@ -154,3 +154,46 @@ fn a_faulty_framework_or_an_unmapped_control_is_refused_with_its_file_and_line()
     let e = load_dir(&queries).unwrap_err().to_string();
     assert!(e.contains("no framework with id `soc2`"), "{e}");
 }
+
+/// The rows of the README's table whose header line is `header`.
+fn readme_table(header: &str) -> Vec<String> {
+    let readme = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    readme.lines().skip_while(|l| *l != header).skip(2).take_while(|l| l.starts_with('|')).map(str::to_string).collect()
+}
+
+/// Fails with the table as it should read, to paste into the README.
+fn assert_table(header: &str, want: Vec<String>) {
+    let have = readme_table(header);
+    assert!(have == want, "README.md's table under `{header}` must read:\n{header}\n{}\n", want.join("\n"));
+}
+
+#[test]
+fn the_readme_lists_every_control() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
+    let controls = load_dir(&dir).unwrap();
+    let rows = controls
+        .iter()
+        .map(|c| {
+            let targets: Vec<&str> = c.targets.iter().map(|k| k.as_str()).collect();
+            format!("| `{}` | {} | {} | {} |", c.id, c.severity.as_str(), targets.join(", "), c.title)
+        })
+        .collect();
+    assert_table("| control | severity | targets | fails when |", rows);
+}
+
+#[test]
+fn the_readme_shows_soc2_coverage_as_its_framework_file_maps_it() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let frameworks = auditgraph::frameworks::load_dir(&root.join("frameworks"), None).unwrap();
+    let soc2 = frameworks.iter().find(|f| f.id == "soc2").unwrap();
+    let rows = soc2
+        .requirements
+        .iter()
+        .map(|r| {
+            let controls: Vec<String> = r.controls.iter().map(|c| format!("`{c}`")).collect();
+            let verified = if controls.is_empty() { "by hand".to_string() } else { controls.join(", ") };
+            format!("| {} | {} | {verified} |", r.id, r.short.as_deref().unwrap_or(""))
+        })
+        .collect();
+    assert_table("| criterion | in short | verified by |", rows);
+}

@@ -18,6 +18,7 @@ use ipnet::IpNet;
 use rayon::prelude::*;
 
 use super::addrs::AddrSet;
+use super::anywhere::{covers_anywhere, Admitted};
 use super::flows::{Flow, FlowSet, Match};
 use super::network::{Link, NetworkKinds, NetworkModel, Networks, Placement};
 use super::{short, Reach};
@@ -724,6 +725,52 @@ impl<'g> NetworkModel<'g> for AwsNetwork<'g> {
                 Link::Blocked
             })
             .collect()
+    }
+
+    fn admitted_on_its_own(&self, asset: &'g Asset) -> Option<Admitted> {
+        let from_internet = FlowSet::any_from(&AddrSet::internet());
+        let (flows, rules) = match &asset.attributes {
+            Attributes::AwsSecurityGroup(sg) => {
+                let (labels, _) = self.sg_labels.get(&asset.id)?;
+                let mut unresolved = Vec::new();
+                let mut rules = Vec::new();
+                for (rule, label) in sg.ingress.iter().zip(labels) {
+                    match &rule.peer {
+                        SgPeer::Cidr(c) => rules.push((
+                            Match { protocol: rule.protocol, ports: rule.ports, addrs: AddrSet::net(c) },
+                            label.clone(),
+                        )),
+                        SgPeer::PrefixList(_) => unresolved.push((rule.protocol, rule.ports, label.clone())),
+                        // Another group's members are hosts of the estate, not the internet.
+                        SgPeer::SecurityGroup(_) => {}
+                    }
+                }
+                let (flows, _) = from_internet.allowed_by(rules.iter().cloned());
+                let anywhere = rules.into_iter().filter(|(m, _)| covers_anywhere(&m.addrs)).map(|(_, l)| l).collect();
+                return Some(Admitted { flows, from_anywhere: anywhere, unresolved });
+            }
+            Attributes::AwsNetworkAcl(_) => {
+                let [inbound, _] = self.acl_entries.get(&asset.id)?;
+                let rules: Vec<(RuleAction, Match, RuleLabel)> = inbound
+                    .iter()
+                    .map(|e| {
+                        (
+                            e.action,
+                            Match { protocol: e.protocol, ports: e.ports, addrs: e.addrs.clone() },
+                            e.label.clone(),
+                        )
+                    })
+                    .collect();
+                (from_internet.first_match(rules.iter().cloned()).0, rules)
+            }
+            _ => return None,
+        };
+        let from_anywhere = rules
+            .into_iter()
+            .filter(|(action, m, _)| *action == RuleAction::Allow && covers_anywhere(&m.addrs))
+            .map(|(_, _, label)| label)
+            .collect();
+        Some(Admitted { flows, from_anywhere, unresolved: Vec::new() })
     }
 
     fn rule_key(&self, asset: &'g Asset) -> String {

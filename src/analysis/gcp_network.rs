@@ -12,6 +12,7 @@ use auditgraph_model::net::{IpNet, RuleAction};
 use auditgraph_model::{Asset, AssetId, AssetKind, Attributes};
 
 use super::addrs::AddrSet;
+use super::anywhere::{covers_anywhere, Admitted};
 use super::flows::{FlowSet, Match};
 use super::network::{Link, NetworkKinds, NetworkModel, Networks, Placement};
 use super::{short, Reach};
@@ -83,28 +84,13 @@ impl<'g> GcpNetwork<'g> {
             let by_account = f.target_service_accounts.iter().any(|s| vm.service_accounts.contains(s));
             (f.target_tags.is_empty() && f.target_service_accounts.is_empty()) || by_tag || by_account
         };
-        let rules = self.firewalls.get(&nic.network).into_iter().flatten().filter(|(_, f)| targets_vm(f)).flat_map(
-            |(id, f)| {
-                let sources = AddrSet::nets(&f.source_ranges);
-                f.rules.iter().flat_map(move |m| {
-                    let ports: Vec<Option<_>> =
-                        if m.ports.is_empty() { vec![None] } else { m.ports.iter().copied().map(Some).collect() };
-                    let label: RuleLabel = format!(
-                        "firewall {} (priority {}, {}) {} {}",
-                        short(id),
-                        f.priority,
-                        if f.action == RuleAction::Allow { "allow" } else { "deny" },
-                        m.protocol,
-                        display_sources(&f.source_ranges)
-                    )
-                    .into();
-                    let sources = sources.clone();
-                    ports.into_iter().map(move |p| {
-                        (f.action, Match { protocol: m.protocol, ports: p, addrs: sources.clone() }, label.clone())
-                    })
-                })
-            },
-        );
+        let rules = self
+            .firewalls
+            .get(&nic.network)
+            .into_iter()
+            .flatten()
+            .filter(|(_, f)| targets_vm(f))
+            .flat_map(|(id, f)| firewall_matches(id, f));
         let (flows, fw_rules) = FlowSet::any_from(&routed).first_match(rules);
         let flows = flows.normalised();
         if flows.is_empty() {
@@ -161,6 +147,23 @@ impl<'g> NetworkModel<'g> for GcpNetwork<'g> {
             .collect()
     }
 
+    /// An ingress allow rule that is not disabled, on its own: a higher-priority
+    /// deny may still stop the traffic, which reachability decides.
+    fn admitted_on_its_own(&self, asset: &'g Asset) -> Option<Admitted> {
+        let Attributes::GcpFirewallRule(f) = &asset.attributes else { return None };
+        if f.disabled || !f.direction.eq_ignore_ascii_case("ingress") || f.action != RuleAction::Allow {
+            return Some(Admitted::default());
+        }
+        let rules: Vec<_> = firewall_matches(&asset.id, f).collect();
+        let (flows, _) = FlowSet::any_from(&AddrSet::internet()).first_match(rules.iter().cloned());
+        let from_anywhere = if covers_anywhere(&AddrSet::nets(&f.source_ranges)) {
+            rules.into_iter().map(|(_, _, label)| label).collect()
+        } else {
+            Vec::new()
+        };
+        Some(Admitted { flows, from_anywhere, unresolved: Vec::new() })
+    }
+
     fn rule_key(&self, asset: &'g Asset) -> String {
         match &asset.attributes {
             Attributes::GcpComputeInstance(vm) => vm.network_tags.join(","),
@@ -187,6 +190,32 @@ impl<'g> NetworkModel<'g> for GcpNetwork<'g> {
         });
         Some(Placement { network: (network.clone(), format!("network {}", name(network))), subnet })
     }
+}
+
+/// A firewall rule as (action, match, label) per protocol and port range, its
+/// sources the rule's ranges (tagged sources are instances, not the internet).
+fn firewall_matches<'f>(
+    id: &AssetId,
+    f: &'f FirewallRule,
+) -> impl Iterator<Item = (RuleAction, Match, RuleLabel)> + 'f {
+    let sources = AddrSet::nets(&f.source_ranges);
+    let id = short(id).to_string();
+    f.rules.iter().flat_map(move |m| {
+        let ports: Vec<Option<_>> =
+            if m.ports.is_empty() { vec![None] } else { m.ports.iter().copied().map(Some).collect() };
+        let label: RuleLabel = format!(
+            "firewall {id} (priority {}, {}) {} {}",
+            f.priority,
+            if f.action == RuleAction::Allow { "allow" } else { "deny" },
+            m.protocol,
+            display_sources(&f.source_ranges)
+        )
+        .into();
+        let sources = sources.clone();
+        ports
+            .into_iter()
+            .map(move |p| (f.action, Match { protocol: m.protocol, ports: p, addrs: sources.clone() }, label.clone()))
+    })
 }
 
 fn display_sources(ranges: &[IpNet]) -> String {

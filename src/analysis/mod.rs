@@ -7,6 +7,7 @@
 pub mod access;
 pub mod access_graph;
 pub mod addrs;
+pub mod anywhere;
 pub mod aws_network;
 pub mod flows;
 pub mod gcp_access;
@@ -16,6 +17,7 @@ pub mod network;
 pub mod principals;
 pub mod privilege;
 pub mod reachability;
+pub mod trails;
 
 use rustc_hash::FxHashMap;
 
@@ -93,17 +95,21 @@ pub struct Facts {
     pub via_exposed_host_undecided: FxHashMap<AssetId, String>,
     pub access: access::AccessFacts,
     pub privilege: privilege::PrivilegeFacts,
+    /// What each security group, network ACL and firewall rule admits on its own.
+    pub admitted: FxHashMap<AssetId, anywhere::Admitted>,
+    /// Whether a multi-region trail records each AWS account, by the account's asset.
+    pub trails: FxHashMap<AssetId, trails::AccountTrails>,
 }
 
 impl Facts {
     /// Reachability and access are independent of each other: derived side by side.
     pub fn derive(graph: &AssetGraph) -> Facts {
-        let ((from_internet, exposed), (access, privilege)) = rayon::join(
+        let ((from_internet, exposed, admitted), (access, privilege)) = rayon::join(
             || {
                 let nets = Networks::new(graph);
                 let from_internet = reachability::from_internet(graph, &nets);
                 let exposed = reachability::via_exposed_hosts(graph, &nets, &from_internet);
-                (from_internet, exposed)
+                (from_internet, exposed, anywhere::derive(graph, &nets))
             },
             || {
                 let sets = principals::PolicySets::of(graph);
@@ -121,6 +127,8 @@ impl Facts {
             via_exposed_host_undecided: exposed.undecided,
             access,
             privilege,
+            admitted,
+            trails: trails::derive(graph),
         }
     }
 

@@ -6,6 +6,7 @@
 
 use auditgraph_model::{Asset, AssetId, AssetKind, Cloud};
 
+use super::anywhere::Admitted;
 use super::aws_network::AwsNetwork;
 use super::flows::FlowSet;
 use super::gcp_network::GcpNetwork;
@@ -68,6 +69,11 @@ pub trait NetworkModel<'g>: Send + Sync {
     /// security groups, its network tags): hosts alike in this and in place may
     /// share one node in a diagram. Empty for assets the model keys on nothing.
     fn rule_key(&self, asset: &'g Asset) -> String;
+
+    /// What a rule set of this cloud (a security group, a network ACL, a firewall
+    /// rule) admits inbound from the internet on its own, attached or not; `None`
+    /// for an asset that holds no such rules.
+    fn admitted_on_its_own(&self, asset: &'g Asset) -> Option<Admitted>;
 }
 
 /// Every cloud's network model over one graph, built once.

@@ -55,6 +55,13 @@ pub const FACT_FUNCTIONS: &[FactFunction] = &[
         evidence: internet_evidence,
     },
     FactFunction {
+        name: "anywhere_port_open",
+        call: "anywhere_port_open(asset, [22, 3389])",
+        meaning: "a security group, network ACL or firewall rule that on its own, attached or not, admits one of these TCP/UDP ports from every internet address (all of IPv4 or of IPv6), as its cloud evaluates the rules; undecided where a rule's source is an unresolved prefix list",
+        eval: anywhere_port_open,
+        evidence: anywhere_evidence,
+    },
+    FactFunction {
         name: "via_exposed_host",
         call: "via_exposed_host(asset)",
         meaning: "a host the internet reaches directly can connect to it (undecided where a cloud's model cannot tell)",
@@ -88,6 +95,13 @@ pub const FACT_FUNCTIONS: &[FactFunction] = &[
         meaning: "a bucket whose policy lets an object read or write, or a listing, through over plain HTTP (`aws:SecureTransport` false), as the IAM evaluator decides it",
         eval: accepts_insecure_transport,
         evidence: insecure_transport_evidence,
+    },
+    FactFunction {
+        name: "multi_region_trail",
+        call: "multi_region_trail(asset)",
+        meaning: "an AWS account whose activity a multi-region CloudTrail trail that is logging records: its own, or its organisation's; undecided where no such trail was found and trails or their status could not be read",
+        eval: multi_region_trail,
+        evidence: trail_evidence,
     },
     FactFunction {
         name: "is_admin",
@@ -148,19 +162,50 @@ fn internet_ports(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionEr
 
 fn internet_port_open(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
     let id = asset_arg(ftx)?;
-    let not_a_list =
-        || ExecutionError::function_error("internet_port_open", "could not evaluate: expected a list of ports");
-    let ports = ftx.args.get(1).filter(|p| p.get_type().kind() == Kind::List).ok_or_else(not_a_list)?;
+    let ports = port_list(ftx, "internet_port_open")?;
     // Most assets are not reachable at all: their answer needs no port list.
     let Some(reaches) = f.from_internet.get(&id) else {
         return Ok(Value::Bool(false));
     };
-    let Value::List(ports) = Value::try_from(ports.as_ref())? else {
-        return Err(not_a_list());
-    };
-    let wanted: Vec<u16> =
-        ports.iter().filter_map(|p| if let Value::Int(i) = p { u16::try_from(*i).ok() } else { None }).collect();
+    let wanted = ports()?;
     Ok(Value::Bool(reaches.iter().any(|r| wanted.iter().any(|p| r.flows.allows_port(*p)))))
+}
+
+/// The ports a fact function was given as its second argument: checked to be a
+/// list on every call (so a wrong argument is an error on every asset), read only
+/// when the converter it returns is called.
+fn port_list<'f>(
+    ftx: &'f FunctionContext,
+    function: &'static str,
+) -> Result<impl FnOnce() -> Result<Vec<u16>, ExecutionError> + 'f, ExecutionError> {
+    let not_a_list = move || ExecutionError::function_error(function, "could not evaluate: expected a list of ports");
+    let ports = ftx.args.get(1).filter(|p| p.get_type().kind() == Kind::List).ok_or_else(not_a_list)?;
+    Ok(move || {
+        let Value::List(ports) = Value::try_from(ports.as_ref())? else {
+            return Err(not_a_list());
+        };
+        Ok(ports.iter().filter_map(|p| if let Value::Int(i) = p { u16::try_from(*i).ok() } else { None }).collect())
+    })
+}
+
+fn anywhere_port_open(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
+    let id = asset_arg(ftx)?;
+    let ports = port_list(ftx, "anywhere_port_open")?;
+    let Some(admitted) = f.admitted.get(&id) else {
+        return Ok(Value::Bool(false));
+    };
+    let mut undecided = None;
+    for port in ports()? {
+        match admitted.open_to_anywhere(port) {
+            Ok(true) => return Ok(Value::Bool(true)),
+            Ok(false) => {}
+            Err(why) => undecided = undecided.or(Some(why)),
+        }
+    }
+    match undecided {
+        Some(why) => Err(ExecutionError::function_error("anywhere_port_open", format!("undecided: {why}"))),
+        None => Ok(Value::Bool(false)),
+    }
 }
 
 /// The undecided exposed-host fact of an asset, as the error that makes a check unknown.
@@ -210,6 +255,17 @@ fn accepts_insecure_transport(f: &Facts, ftx: &FunctionContext) -> Result<Value,
     verdict(&f.access.insecure_transport, ftx, "accepts_insecure_transport").map(|r| Value::Bool(!r.is_empty()))
 }
 
+fn multi_region_trail(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
+    let id = asset_arg(ftx)?;
+    let Some(trails) = f.trails.get(&id) else {
+        return Err(ExecutionError::function_error("multi_region_trail", "not an AWS account"));
+    };
+    match &trails.recorded {
+        Ok(recorded) => Ok(Value::Bool(*recorded)),
+        Err(why) => Err(ExecutionError::function_error("multi_region_trail", why.clone())),
+    }
+}
+
 fn is_admin(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
     Ok(Value::Bool(f.privilege.admins.contains_key(&asset_arg(ftx)?)))
 }
@@ -230,6 +286,11 @@ fn internet_evidence(graph: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evi
     reach_evidence(graph, facts.from_internet.get(id))
 }
 
+fn anywhere_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence> {
+    let Some(admitted) = facts.admitted.get(id) else { return Vec::new() };
+    admitted.from_anywhere.iter().map(|rule| Evidence::note(format!("{rule}: from anywhere"))).collect()
+}
+
 fn exposed_host_evidence(graph: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence> {
     reach_evidence(graph, facts.via_exposed_host.get(id))
 }
@@ -247,6 +308,10 @@ fn public_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence>
 
 fn insecure_transport_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence> {
     verdict_evidence(&facts.access.insecure_transport, id)
+}
+
+fn trail_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence> {
+    facts.trails.get(id).into_iter().flat_map(|t| &t.seen).map(Evidence::note).collect()
 }
 
 fn escalation_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence> {

@@ -37,6 +37,13 @@ pub fn run(command: &mut Command) -> Run {
 }
 
 /// A scratch folder, removed when dropped.
+/// How many controls `queries/` holds: a scan of the demo runs every one.
+pub fn controls_in_the_repository() -> usize {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
+    let is_control = |e: &std::fs::DirEntry| e.path().extension().is_some_and(|x| x == "toml");
+    std::fs::read_dir(dir).unwrap().filter(|e| e.as_ref().is_ok_and(is_control)).count()
+}
+
 pub fn scratch() -> tempfile::TempDir {
     tempfile::tempdir().expect("a temporary folder")
 }

@@ -5,6 +5,11 @@
 use auditgraph_model::AssetId;
 
 /// `arn:aws:ec2:REGION:ACCOUNT:TYPE/ID`, the id of every EC2 and VPC resource.
+/// The asset of an account itself (its root user's ARN), which account-wide settings belong to.
+pub fn account(account: &str) -> AssetId {
+    AssetId::new(format!("arn:aws:iam::{account}:root"))
+}
+
 pub fn ec2_arn(region: &str, account: &str, resource_type: &str, id: &str) -> String {
     format!("arn:aws:ec2:{region}:{account}:{resource_type}/{id}")
 }

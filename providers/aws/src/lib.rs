@@ -166,8 +166,9 @@ async fn region(rec: &Recorder, session: &AccountSession, region: &str) -> Regio
     let rds = client!(aws_sdk_rds, &config, session.counter());
     let kms = client!(aws_sdk_kms, &config, session.counter());
     let cloudtrail = client!(aws_sdk_cloudtrail, &config, session.counter());
+    let account = arn::account(&session.account_id);
     let (ec2, elb, rds, kms, trails) = tokio::join!(
-        get::ec2::read(rec, &ec2, region),
+        get::ec2::read(rec, &ec2, region, &account),
         get::elb::read(rec, &elb, region),
         get::rds::read(rec, &rds, region),
         get::kms::read(rec, &kms, region),

@@ -4,6 +4,8 @@
 //! `Option` fields that are `None` were not collected: a control that needs them
 //! reports *unknown*, never *pass*.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +42,11 @@ pub struct Account {
     /// coverage record of `organizations:DescribeOrganization` says which).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization: Option<Organization>,
+    /// Per region read, whether new EBS volumes are encrypted by default (a region
+    /// whose setting could not be read is absent, and its coverage gap names the
+    /// account; `None`: no region was read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ebs_encryption_by_default: Option<BTreeMap<String, bool>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -87,6 +94,9 @@ pub struct PasswordPolicy {
     pub require_lowercase: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age_days: Option<u32>,
+    /// How many earlier passwords a user may not reuse (`None`: reuse is allowed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reuse_prevention: Option<u32>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -97,6 +107,9 @@ pub struct Vpc {
     pub ipv6_cidr_blocks: Vec<IpNet>,
     #[serde(default)]
     pub is_default: bool,
+    /// Whether an active flow log records the VPC's traffic (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow_logs: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -394,6 +407,15 @@ pub struct RdsInstance {
     /// Whether the parameter group forces TLS (`rds.force_ssl` / `require_secure_transport`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_required: Option<bool>,
+    /// Whether deletion protection is on (an Aurora instance: its cluster's; `None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_protection: Option<bool>,
+    /// Whether minor engine upgrades are applied automatically (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_minor_version_upgrade: Option<bool>,
+    /// Whether IAM database authentication is enabled (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iam_auth: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -410,6 +432,16 @@ pub struct LoadBalancer {
     pub security_groups: Vec<AssetId>,
     #[serde(default)]
     pub listeners: Vec<Listener>,
+    /// Whether access logs are delivered to S3 (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_logs: Option<bool>,
+    /// Whether deletion protection is on (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_protection: Option<bool>,
+    /// An application load balancer's: whether it drops requests whose header
+    /// names are not valid HTTP (`None`: not read, or not an application one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drops_invalid_headers: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,9 +1,11 @@
 //! EC2 and VPC, per region: VPCs, subnets, route tables, internet and NAT gateways,
 //! network ACLs, security groups, network interfaces, instances, EBS volumes and
-//! snapshots (with who may restore them), Elastic IPs and VPC peering connections.
+//! snapshots (with who may restore them), Elastic IPs, VPC peering connections, flow logs, and
+//! whether the region encrypts new volumes by default.
 
+use auditgraph_model::AssetId;
 use aws_sdk_ec2::types::{
-    Address, Instance, InternetGateway, NatGateway, NetworkAcl, NetworkInterface, RouteTable, SecurityGroup,
+    Address, FlowLog, Instance, InternetGateway, NatGateway, NetworkAcl, NetworkInterface, RouteTable, SecurityGroup,
     SecurityGroupRule, Snapshot, SnapshotAttributeName, Subnet, Volume, Vpc, VpcPeeringConnection,
 };
 use aws_sdk_ec2::Client;
@@ -32,9 +34,14 @@ pub struct Ec2Data {
     pub snapshots: Option<Vec<(Snapshot, Option<bool>)>>,
     pub addresses: Option<Vec<Address>>,
     pub peerings: Option<Vec<VpcPeeringConnection>>,
+    pub flow_logs: Option<Vec<FlowLog>>,
+    /// Whether new volumes in the region are encrypted by default.
+    pub ebs_encryption_by_default: Option<bool>,
 }
 
-pub async fn read(rec: &Recorder, ec2: &Client, region: &str) -> Ec2Data {
+/// Reads one region's EC2 resources; `account` is the account's asset, which the
+/// region's account-wide settings (EBS encryption by default) belong to.
+pub async fn read(rec: &Recorder, ec2: &Client, region: &str, account: &AssetId) -> Ec2Data {
     let api = |name| Api::new("ec2", name).in_region(region);
     let (vpcs, subnets, route_tables, internet_gateways, nat_gateways, network_acls, security_groups) = tokio::join!(
         rec.call(api("DescribeVpcs"), all_pages!(ec2.describe_vpcs())),
@@ -54,6 +61,11 @@ pub async fn read(rec: &Recorder, ec2: &Client, region: &str) -> Ec2Data {
         rec.call(api("DescribeVpcPeeringConnections"), all_pages!(ec2.describe_vpc_peering_connections())),
         rec.call(api("DescribeSecurityGroupRules"), all_pages!(ec2.describe_security_group_rules())),
     );
+    let (flow_logs, ebs_encryption_by_default) = tokio::join!(
+        rec.call(api("DescribeFlowLogs"), all_pages!(ec2.describe_flow_logs())),
+        rec.call(api("GetEbsEncryptionByDefault").on(account), ec2.get_ebs_encryption_by_default().send()),
+    );
+    let ebs_encryption_by_default = ebs_encryption_by_default.map(|o| o.ebs_encryption_by_default().unwrap_or(false));
     Ec2Data {
         vpcs,
         subnets,
@@ -69,6 +81,8 @@ pub async fn read(rec: &Recorder, ec2: &Client, region: &str) -> Ec2Data {
         snapshots,
         addresses: addresses.map(Option::unwrap_or_default),
         peerings,
+        flow_logs,
+        ebs_encryption_by_default,
     }
 }
 

@@ -1,5 +1,8 @@
-//! Elastic Load Balancing v2, per region: load balancers with their listeners, and
-//! target groups with the health of each registered target.
+//! Elastic Load Balancing v2, per region: load balancers with their listeners and
+//! attributes (access logs, deletion protection, header handling), and target
+//! groups with the health of each registered target.
+
+use std::collections::HashMap;
 
 use auditgraph_model::AssetId;
 use aws_sdk_elasticloadbalancingv2::types::{Listener, LoadBalancer, TargetGroup, TargetHealthDescription};
@@ -15,6 +18,8 @@ pub struct ElbData {
     pub load_balancers: Option<Vec<(LoadBalancer, Option<Vec<Listener>>)>>,
     /// Each target group with its targets (`None`: they could not be read).
     pub target_groups: Option<Vec<(TargetGroup, Option<Vec<TargetHealthDescription>>)>>,
+    /// Each load balancer's attributes by its ARN, key to value (absent: not read).
+    pub attributes: HashMap<String, HashMap<String, String>>,
 }
 
 pub async fn read(rec: &Recorder, elb: &Client, region: &str) -> ElbData {
@@ -28,6 +33,9 @@ pub async fn read(rec: &Recorder, elb: &Client, region: &str) -> ElbData {
             all_pages!(elb.describe_target_groups())
         ),
     );
+    // The ARNs, copied: the listeners' reads take the load balancers themselves.
+    let arns: Vec<AssetId> =
+        load_balancers.iter().flatten().filter_map(|lb| Some(AssetId::new(lb.load_balancer_arn()?))).collect();
     let listeners = async {
         let lbs = load_balancers?;
         let listeners = join_all(lbs.iter().map(|lb| async move {
@@ -49,6 +57,13 @@ pub async fn read(rec: &Recorder, elb: &Client, region: &str) -> ElbData {
         .await;
         Some(groups.into_iter().zip(targets).collect())
     };
-    let (load_balancers, target_groups) = tokio::join!(listeners, targets);
-    ElbData { load_balancers, target_groups }
+    let attributes = join_all(arns.iter().map(|arn| async move {
+        let api = Api::new("elasticloadbalancing", "DescribeLoadBalancerAttributes").in_region(region).on(arn);
+        let out = rec.call(api, elb.describe_load_balancer_attributes().load_balancer_arn(arn.as_str()).send()).await?;
+        let pairs = out.attributes().iter().filter_map(|a| Some((a.key()?.to_string(), a.value()?.to_string())));
+        Some((arn.as_str().to_string(), pairs.collect()))
+    }));
+    let (load_balancers, target_groups, attributes) = tokio::join!(listeners, targets, attributes);
+    let attributes = attributes.into_iter().flatten().collect();
+    ElbData { load_balancers, target_groups, attributes }
 }

@@ -52,8 +52,16 @@ pub fn transform(out: &mut Out, d: &Ec2Data, region: &str, profiles: &HashMap<St
         }
         let ipv6 = v.ipv6_cidr_block_association_set().iter().filter_map(|c| parse(c.ipv6_cidr_block())).collect();
         let t = ec2_tags(v.tags());
-        let attrs =
-            aws::Vpc { cidr_blocks: cidrs, ipv6_cidr_blocks: ipv6, is_default: v.is_default().unwrap_or(false) };
+        let flow_logs = d
+            .flow_logs
+            .as_ref()
+            .map(|logs| logs.iter().any(|l| l.resource_id() == Some(id) && l.flow_log_status() == Some("ACTIVE")));
+        let attrs = aws::Vpc {
+            cidr_blocks: cidrs,
+            ipv6_cidr_blocks: ipv6,
+            is_default: v.is_default().unwrap_or(false),
+            flow_logs,
+        };
         out.add(ids.of("vpc", id), name_or(&t, id), r, t, Attributes::AwsVpc(attrs));
     }
 

@@ -30,6 +30,7 @@ pub fn transform(out: &mut Out, d: &ElbData, region: &str) {
 
     for (lb, listeners) in d.load_balancers.iter().flatten() {
         let (Some(arn), Some(vpc)) = (lb.load_balancer_arn(), lb.vpc_id()) else { continue };
+        let attribute = |key: &str| d.attributes.get(arn).and_then(|a| a.get(key)).map(|v| v == "true");
         let listeners = listeners.iter().flatten().filter_map(|l| {
             Some(aws::Listener {
                 port: u16::try_from(l.port()?).ok()?,
@@ -46,6 +47,9 @@ pub fn transform(out: &mut Out, d: &ElbData, region: &str) {
             subnets: lb.availability_zones().iter().filter_map(|z| Some(ec2("subnet", z.subnet_id()?))).collect(),
             security_groups: lb.security_groups().iter().map(|g| ec2("security-group", g)).collect(),
             listeners: listeners.collect(),
+            access_logs: attribute("access_logs.s3.enabled"),
+            deletion_protection: attribute("deletion_protection.enabled"),
+            drops_invalid_headers: attribute("routing.http.drop_invalid_header_fields.enabled"),
         };
         let name = lb.load_balancer_name().unwrap_or(arn).to_string();
         out.add(AssetId::new(arn), name, r, BTreeMap::new(), Attributes::AwsLoadBalancer(attrs));

@@ -36,10 +36,18 @@ fn report_rows(csv: &str) -> HashMap<&str, ReportRow<'_>> {
         .collect()
 }
 
-/// Adds the account and its identities; returns instance profile ARN → role ARN.
-pub fn transform(out: &mut Out, d: &IamData, s3: &S3Data, org: Option<&OrgData>) -> HashMap<String, String> {
+/// Adds the account (its root user, password policy, organisation, and the
+/// account-wide settings read elsewhere: `ebs_by_region`) and its identities;
+/// returns instance profile ARN → role ARN.
+pub fn transform(
+    out: &mut Out,
+    d: &IamData,
+    s3: &S3Data,
+    org: Option<&OrgData>,
+    ebs_by_region: Option<BTreeMap<String, bool>>,
+) -> HashMap<String, String> {
     let report = d.credential_report.as_deref().map(report_rows).unwrap_or_default();
-    account(out, d, s3, org, report.get("<root_account>"));
+    account(out, d, s3, org, report.get("<root_account>"), ebs_by_region);
     let mut profiles = HashMap::new();
     let Some(pages) = &d.details else { return profiles };
     let account = out.account.clone();
@@ -181,7 +189,7 @@ pub fn transform(out: &mut Out, d: &IamData, s3: &S3Data, org: Option<&OrgData>)
 /// The organisation, with each SCP's document parsed (one that does not parse is a
 /// coverage gap, and the levels count as not read: a deny in it is not known).
 fn organization(out: &mut Out, o: &OrgData) -> aws::Organization {
-    let account_id = AssetId::new(format!("arn:aws:iam::{}:root", out.account));
+    let account_id = crate::arn::account(&out.account);
     let mut parse_failed = false;
     let levels = o.levels.as_ref().map(|levels| {
         levels
@@ -219,7 +227,14 @@ fn inline(out: &mut Out, owner: &AssetId, list: &[PolicyDetail]) -> Vec<InlinePo
 
 /// The account asset: root user facts from the account summary (or the credential
 /// report), the password policy, the alias and S3's account-wide public access block.
-fn account(out: &mut Out, d: &IamData, s3: &S3Data, org: Option<&OrgData>, root: Option<&ReportRow>) {
+fn account(
+    out: &mut Out,
+    d: &IamData,
+    s3: &S3Data,
+    org: Option<&OrgData>,
+    root: Option<&ReportRow>,
+    ebs_encryption_by_default: Option<BTreeMap<String, bool>>,
+) {
     let summary = |key: &str| d.summary.as_ref().and_then(|s| s.get(key).copied());
     let root_mfa_enabled = summary("AccountMFAEnabled")
         .map(|n| n > 0)
@@ -240,6 +255,7 @@ fn account(out: &mut Out, d: &IamData, s3: &S3Data, org: Option<&OrgData>, root:
         require_uppercase: p.require_uppercase_characters(),
         require_lowercase: p.require_lowercase_characters(),
         max_age_days: p.max_password_age().and_then(|n| u32::try_from(n).ok()),
+        reuse_prevention: p.password_reuse_prevention().and_then(|n| u32::try_from(n).ok()),
     });
     let s3_public_access_block = s3.account_public_access_block.as_ref().map(|block| {
         block
@@ -265,8 +281,9 @@ fn account(out: &mut Out, d: &IamData, s3: &S3Data, org: Option<&OrgData>, root:
         custom_password_policy,
         password_policy,
         organization: org.map(|o| organization(out, o)),
+        ebs_encryption_by_default,
     };
-    let id = AssetId::new(format!("arn:aws:iam::{}:root", out.account));
+    let id = crate::arn::account(&out.account);
     let name = alias.unwrap_or_else(|| out.account.clone());
     out.add(id, name, None, BTreeMap::new(), Attributes::AwsAccount(attrs));
 }

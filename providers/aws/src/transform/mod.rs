@@ -102,7 +102,10 @@ fn time(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
 /// The inventory of one account: every family's assets, and the coverage records.
 pub fn inventory(data: &AccountData, coverage: Vec<CoverageRecord>, collected_at: DateTime<Utc>) -> Inventory {
     let mut out = Out::new(&data.account_id);
-    let profiles = iam::transform(&mut out, &data.iam, &data.s3, data.organization.as_ref());
+    let ebs_by_region: BTreeMap<String, bool> =
+        data.regions.iter().filter_map(|r| Some((r.region.clone(), r.ec2.ebs_encryption_by_default?))).collect();
+    let ebs_by_region = (!ebs_by_region.is_empty()).then_some(ebs_by_region);
+    let profiles = iam::transform(&mut out, &data.iam, &data.s3, data.organization.as_ref(), ebs_by_region);
     s3::transform(&mut out, &data.s3);
     for region in &data.regions {
         let r = region.region.as_str();

@@ -46,6 +46,9 @@ pub fn transform(out: &mut Out, d: &RdsData, region: &str) {
             multi_az: db.multi_az(),
             backup_retention_days: retention.and_then(|r| u32::try_from(r).ok()),
             tls_required: None,
+            deletion_protection: cluster.and_then(|c| c.deletion_protection()).or(db.deletion_protection()),
+            auto_minor_version_upgrade: db.auto_minor_version_upgrade(),
+            iam_auth: db.iam_database_authentication_enabled(),
         };
         let t = tags(db.tag_list().iter().map(|t| (t.key(), t.value())));
         out.add(AssetId::new(arn), name.to_string(), Some(region), t, Attributes::AwsRdsInstance(attrs));
