@@ -215,6 +215,11 @@ fn case(
     Case { control, kind, base, failing, passing, unread }
 }
 
+/// A control that fails when `field` is false and passes when it is true.
+fn off_fails(control: &'static str, kind: &'static str, base: Value, field: &'static str) -> Case {
+    case(control, kind, base, json!({ field: false }), json!({ field: true }), Unread::Field(field))
+}
+
 fn merged(base: &Value, extra: &Value) -> Value {
     let mut out = base.clone();
     for (k, v) in extra.as_object().expect("an object of attributes") {
@@ -619,30 +624,9 @@ fn cases() -> Vec<Case> {
             json!({"flow_logs": true}),
             Field("flow_logs"),
         ),
-        case(
-            "elb-access-logs-disabled",
-            "aws_load_balancer",
-            lb(json!([])),
-            json!({"access_logs": false}),
-            json!({"access_logs": true}),
-            Field("access_logs"),
-        ),
-        case(
-            "elb-deletion-protection-off",
-            "aws_load_balancer",
-            lb(json!([])),
-            json!({"deletion_protection": false}),
-            json!({"deletion_protection": true}),
-            Field("deletion_protection"),
-        ),
-        case(
-            "elb-invalid-headers-accepted",
-            "aws_load_balancer",
-            lb(json!([])),
-            json!({"drops_invalid_headers": false}),
-            json!({"drops_invalid_headers": true}),
-            Field("drops_invalid_headers"),
-        ),
+        off_fails("elb-access-logs-disabled", "aws_load_balancer", lb(json!([])), "access_logs"),
+        off_fails("elb-deletion-protection-off", "aws_load_balancer", lb(json!([])), "deletion_protection"),
+        off_fails("elb-invalid-headers-accepted", "aws_load_balancer", lb(json!([])), "drops_invalid_headers"),
         case(
             "kms-key-pending-deletion",
             "aws_kms_key",
