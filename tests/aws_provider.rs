@@ -187,6 +187,9 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
     let db = asset(&prod, &format!("arn:aws:rds:us-east-1:{management}:db:prod-customers"));
     assert_eq!(db["attributes"]["storage_encrypted"], false);
     assert_eq!(db["attributes"]["deletion_protection"], false);
+    // The credential report's `no_information`: a password set and never used.
+    let alice = asset(&prod, &format!("arn:aws:iam::{management}:user/alice"));
+    assert_eq!(alice["attributes"]["password_never_used"], true, "{alice}");
     assert_eq!(db["attributes"]["auto_minor_version_upgrade"], false);
     assert_eq!(db["attributes"]["subnets"].as_array().unwrap().len(), 2);
     let snapshot_id = format!("arn:aws:ec2:us-east-1:{management}:snapshot/{}", seeded["snapshot"].as_str().unwrap());

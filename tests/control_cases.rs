@@ -440,9 +440,9 @@ fn cases() -> Vec<Case> {
             "iam-password-unused-45",
             "aws_iam_user",
             user.clone(),
-            json!({}),
-            json!({"password_last_used": "2026-11-01T00:00:00Z"}),
-            Gap,
+            json!({"password_never_used": true}),
+            json!({"password_never_used": false, "password_last_used": "2026-11-01T00:00:00Z"}),
+            Field("password_never_used"),
         ),
         case(
             "iam-access-key-unused-45",

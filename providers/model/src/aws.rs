@@ -500,6 +500,10 @@ pub struct IamUser {
     pub console_access: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_last_used: Option<DateTime<Utc>>,
+    /// Whether the credential report says the password was never used (`None`: the
+    /// report was not read, or has no row for the user).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_never_used: Option<bool>,
     /// MFA devices (`None`: not read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa_devices: Option<Vec<AssetId>>,

@@ -123,6 +123,8 @@ pub fn transform(
                 .and_then(|r| r.get("password_last_used"))
                 .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
                 .map(|t| t.to_utc()),
+            // The report writes `no_information` for a password never used.
+            password_never_used: row.map(|r| r.0.get("password_last_used") == Some(&"no_information")),
             mfa_devices,
             groups: u.group_list().iter().filter_map(|g| group_arns.get(g.as_str()).cloned()).collect(),
             attached_policies: attached(u.attached_managed_policies()),
