@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
-use auditgraph_model::Asset;
+use auditgraph_model::{Asset, AssetKind};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -188,8 +188,7 @@ impl Exceptions {
                 );
                 f.evidence.insert(0, Evidence::note(note));
                 if let Some(r) = results.iter_mut().find(|r| r.control == f.control) {
-                    r.failed -= 1;
-                    r.accepted += 1;
+                    r.accept_failure(AssetKind::from_name(&f.asset_kind).map(|k| k.cloud()));
                 }
             }
         }

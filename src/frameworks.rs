@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use auditgraph_model::Cloud;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -21,6 +22,9 @@ pub struct Framework {
     pub id: String,
     pub title: String,
     pub source: String,
+    /// The one cloud a benchmark is about: its verdicts count only that cloud's
+    /// assets, even for a control that judges every cloud (`None`: every cloud).
+    pub cloud: Option<Cloud>,
     pub requirements: Vec<Requirement>,
     pub file: PathBuf,
     /// SHA-256 of the file as read (hex).
@@ -38,14 +42,18 @@ pub struct Requirement {
 }
 
 impl Framework {
-    /// How each requirement stands on these results: the verdict of its controls.
-    pub fn coverage<'a>(&'a self, results: &'a [ControlResult]) -> Vec<RequirementResult<'a>> {
+    /// How each requirement stands on these results: the verdict of its controls,
+    /// over the framework's cloud.
+    pub fn coverage<'a>(&'a self, results: &[ControlResult]) -> Vec<RequirementResult<'a>> {
         self.requirements
             .iter()
             .map(|requirement| {
-                let controls: Vec<&ControlResult> =
-                    results.iter().filter(|c| requirement.controls.contains(&c.control)).collect();
-                let sum = |f: fn(&ControlResult) -> usize| controls.iter().map(|c| f(c)).sum::<usize>();
+                let controls: Vec<ControlResult> = results
+                    .iter()
+                    .filter(|c| requirement.controls.contains(&c.control))
+                    .map(|c| self.cloud.map_or_else(|| c.clone(), |cloud| c.in_cloud(cloud)))
+                    .collect();
+                let sum = |f: fn(&ControlResult) -> usize| controls.iter().map(f).sum::<usize>();
                 let verdict = if requirement.controls.is_empty() {
                     Verdict::Manual
                 } else if sum(|c| c.failed) > 0 {
@@ -72,7 +80,8 @@ impl Framework {
 /// A requirement's standing in one scan.
 pub struct RequirementResult<'a> {
     pub requirement: &'a Requirement,
-    pub controls: Vec<&'a ControlResult>,
+    /// Its controls' results, over the framework's cloud.
+    pub controls: Vec<ControlResult>,
     pub verdict: Verdict,
 }
 
@@ -107,6 +116,8 @@ struct FrameworkFile {
     id: String,
     title: String,
     source: String,
+    #[serde(default)]
+    cloud: Option<Cloud>,
     requirement: Vec<RequirementFile>,
 }
 
@@ -195,6 +206,7 @@ fn parse(file: &Path, text: &str, known: Option<&[&str]>) -> Result<Framework, F
         id: raw.id,
         title: raw.title,
         source: raw.source,
+        cloud: raw.cloud,
         requirements,
         file: file.to_path_buf(),
         digest: crate::digest::sha256_hex(text.as_bytes()),
@@ -204,7 +216,7 @@ fn parse(file: &Path, text: &str, known: Option<&[&str]>) -> Result<Framework, F
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::findings::Severity;
+    use crate::findings::{Outcome, Severity};
 
     fn result(control: &str, evaluated: usize, failed: usize, unknown: usize) -> ControlResult {
         ControlResult {
@@ -219,22 +231,36 @@ mod tests {
             failed,
             unknown,
             accepted: 0,
+            by_cloud: Default::default(),
+        }
+    }
+
+    fn framework(cloud: Option<Cloud>, requirements: Vec<Requirement>) -> Framework {
+        Framework {
+            id: "f".into(),
+            title: "F".into(),
+            source: String::new(),
+            cloud,
+            requirements,
+            file: PathBuf::new(),
+            digest: String::new(),
+        }
+    }
+
+    fn requirement(id: &str, controls: &[&str]) -> Requirement {
+        Requirement {
+            id: id.into(),
+            short: None,
+            title: id.into(),
+            controls: controls.iter().map(|c| c.to_string()).collect(),
         }
     }
 
     #[test]
     fn a_requirement_passes_only_on_evidence_that_it_holds() {
-        let requirement = |id: &str, controls: &[&str]| Requirement {
-            id: id.into(),
-            short: None,
-            title: id.into(),
-            controls: controls.iter().map(|c| c.to_string()).collect(),
-        };
-        let framework = Framework {
-            id: "f".into(),
-            title: "F".into(),
-            source: String::new(),
-            requirements: vec![
+        let framework = framework(
+            None,
+            vec![
                 requirement("held", &["a"]),
                 requirement("failed", &["a", "b"]),
                 requirement("undecided", &["a", "c"]),
@@ -242,9 +268,7 @@ mod tests {
                 requirement("absent", &["not-run"]),
                 requirement("by-hand", &[]),
             ],
-            file: PathBuf::new(),
-            digest: String::new(),
-        };
+        );
         let results = [result("a", 3, 0, 0), result("b", 2, 1, 0), result("c", 2, 0, 1), result("d", 0, 0, 0)];
         let verdicts: Vec<(&str, Verdict)> =
             framework.coverage(&results).iter().map(|r| (r.requirement.id.as_str(), r.verdict)).collect();
@@ -259,5 +283,32 @@ mod tests {
                 ("by-hand", Verdict::Manual),
             ]
         );
+    }
+
+    /// A control that judges both clouds: its AWS failure is no GCP benchmark's
+    /// failure, and GCP assets it never saw are no GCP pass.
+    #[test]
+    fn a_framework_of_one_cloud_counts_only_that_clouds_assets() {
+        let mut both = result("keys", 0, 0, 0);
+        for _ in 0..3 {
+            both.count_evaluated(Cloud::Aws, true);
+        }
+        both.count_outcome(Cloud::Aws, Outcome::Fail);
+        both.count_evaluated(Cloud::Gcp, true);
+        both.settle_passed();
+        let mut aws_only = result("buckets", 0, 0, 0);
+        aws_only.count_evaluated(Cloud::Aws, true);
+        aws_only.settle_passed();
+        let results = [both, aws_only];
+        let verdicts = |cloud| {
+            let f = framework(cloud, vec![requirement("keys", &["keys"]), requirement("buckets", &["buckets"])]);
+            f.coverage(&results).iter().map(|r| r.verdict).collect::<Vec<_>>()
+        };
+        assert_eq!(verdicts(None), [Verdict::Fail, Verdict::Pass]);
+        assert_eq!(verdicts(Some(Cloud::Aws)), [Verdict::Fail, Verdict::Pass]);
+        assert_eq!(verdicts(Some(Cloud::Gcp)), [Verdict::Pass, Verdict::NothingEvaluated]);
+        let gcp = framework(Some(Cloud::Gcp), vec![requirement("keys", &["keys"])]);
+        let keys = &gcp.coverage(&results)[0].controls[0];
+        assert_eq!((keys.evaluated, keys.passed, keys.failed), (1, 1, 0));
     }
 }

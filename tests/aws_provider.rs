@@ -245,6 +245,34 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
         serde_json::json!({"eu-west-1": false, "us-east-1": true})
     );
     assert_eq!(management_account["attributes"]["password_policy"]["reuse_prevention"], 5);
+    // GuardDuty, Config (all resource types) and Security Hub watch us-east-1 only.
+    for setting in ["guardduty_enabled", "config_recording", "security_hub_enabled"] {
+        let by_region = &management_account["attributes"][setting];
+        assert_eq!(by_region, &serde_json::json!({"eu-west-1": false, "us-east-1": true}), "{setting}");
+    }
+    let rds_snapshot = &asset(&prod, seeded["rds_snapshot"].as_str().unwrap())["attributes"];
+    assert_eq!((&rds_snapshot["public"], &rds_snapshot["encrypted"]), (&Value::from(true), &Value::from(false)));
+    assert_eq!((&rds_snapshot["snapshot_type"], &rds_snapshot["source"]), (&"manual".into(), &"prod-customers".into()));
+    // Secrets Manager is asked for metadata only: no secret's value is in the inventory.
+    let prod_text = std::fs::read_to_string(dir.path().join(format!("inv/aws-{management}.json"))).unwrap();
+    assert!(!prod_text.contains("not-a-secret"), "a seeded secret value reached the inventory");
+    let secret = |key: &str| asset(&prod, seeded[key].as_str().unwrap())["attributes"].clone();
+    assert_eq!(secret("secret_without_rotation")["rotation_enabled"], false);
+    assert_eq!(secret("secret_with_rotation")["rotation_enabled"], true);
+    assert_eq!(secret("secret_with_rotation")["rotation_days"], 30);
+    // Both certificates, the EC one too (ACM lists RSA keys only unless asked for every type).
+    assert_eq!(
+        ids_of_kind(&prod, "aws_acm_certificate"),
+        ["expiring_certificate", "ec_certificate"]
+            .into_iter()
+            .map(|k| seeded[k].as_str().unwrap().to_string())
+            .collect()
+    );
+    let expiring = &asset(&prod, seeded["expiring_certificate"].as_str().unwrap())["attributes"];
+    assert_eq!((&expiring["certificate_type"], &expiring["status"]), (&"IMPORTED".into(), &"ISSUED".into()));
+    let not_after: chrono::DateTime<chrono::Utc> = expiring["not_after"].as_str().unwrap().parse().unwrap();
+    let days_left = (not_after - chrono::Utc::now()).num_days();
+    assert!((9..=10).contains(&days_left), "{expiring}");
 
     // Every regional family was read in both regions of both accounts.
     for inventory in [&prod, &stage] {
@@ -298,6 +326,14 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
         ("role-external-trust-without-external-id", "vendor-audit"),
         ("kms-rotation-disabled", "prod-data"),
         ("iam-privilege-escalation", "report-runner"),
+        ("rds-snapshot-public", "prod-customers-before-upgrade"),
+        ("rds-snapshot-unencrypted", "prod-customers-before-upgrade"),
+        ("secret-rotation-disabled", "prod/db-master"),
+        ("acm-certificate-expiring", "legacy.northwind.example"),
+        ("cloudtrail-no-cloudwatch-logs", "org-audit"),
+        ("guardduty-disabled", management),
+        ("config-recorder-off", management),
+        ("securityhub-disabled", management),
     ] {
         assert!(has(&found, control, name, "fail"), "{control} should fail on {name}: {found:#?}");
     }
@@ -315,6 +351,7 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
         ("cloudtrail-multi-region-missing", management),
         ("iam-privilege-escalation", "ci-deploy"),
         ("iam-admin-user", "report-runner"),
+        ("secret-rotation-disabled", "prod/api-token"),
     ] {
         assert!(!has(&found, control, name, "fail"), "{control} should not fail on {name}");
     }

@@ -11,9 +11,14 @@ reachable from that bastion; an internet-facing load balancer with a plain HTTP
 listener in front of an app instance; a bucket public by policy; a public,
 unencrypted EBS snapshot; an unencrypted volume; a console user without MFA in an
 admin group; a role an outside account may assume without an ExternalId; a customer
-KMS key without rotation; in the staging account, RDP open to the internet.
+KMS key without rotation; a public, unencrypted manual RDS snapshot; GuardDuty,
+AWS Config (all resource types) and Security Hub on in us-east-1 only (eu-west-1's
+recorder takes one type); a secret that never rotates beside one that does; an
+imported certificate 10 days from expiry beside a requested EC certificate; in the
+staging account, RDP open to the internet.
 """
 
+import datetime
 import json
 import sys
 
@@ -219,6 +224,14 @@ def seed_management(acct, out):
                        EnableLogFileValidation=True)
     trail.start_logging(Name="org-audit")
 
+    snapshot = rds.create_db_snapshot(DBSnapshotIdentifier="prod-customers-before-upgrade",
+                                      DBInstanceIdentifier="prod-customers")["DBSnapshot"]
+    rds.modify_db_snapshot_attribute(DBSnapshotIdentifier="prod-customers-before-upgrade", AttributeName="restore",
+                                     ValuesToAdd=["all"])
+    out["rds_snapshot"] = snapshot["DBSnapshotArn"]
+    detective_services(acct, out)
+    secrets_and_certificates(acct, out)
+
     # New volumes are encrypted by default in us-east-1, not in eu-west-1.
     acct.client("ec2").enable_ebs_encryption_by_default()
 
@@ -233,6 +246,45 @@ def seed_management(acct, out):
     kms_eu.enable_key_rotation(KeyId=key_eu)
     ec2_eu.create_volume(Size=10, AvailabilityZone="eu-west-1a", Encrypted=True, KmsKeyId=key_eu)
     out["key_with_rotation"] = key_eu
+
+
+def detective_services(acct, out):
+    """GuardDuty, Config and Security Hub watch us-east-1; in eu-west-1 no detector,
+    no hub, and a recorder that records instances only."""
+    acct.client("guardduty").create_detector(Enable=True)
+    acct.client("securityhub").enable_security_hub()
+    for region, group in (("us-east-1", {"allSupported": True, "includeGlobalResourceTypes": True}),
+                          ("eu-west-1", {"allSupported": False, "resourceTypes": ["AWS::EC2::Instance"]})):
+        config = acct.client("config", region)
+        config.put_configuration_recorder(ConfigurationRecorder={
+            "name": "default", "roleARN": f"arn:aws:iam::{MANAGEMENT}:role/config", "recordingGroup": group})
+        config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": "northwind-audit-logs"})
+        config.start_configuration_recorder(ConfigurationRecorderName="default")
+
+
+def secrets_and_certificates(acct, out):
+    secrets = acct.client("secretsmanager")
+    out["secret_without_rotation"] = secrets.create_secret(Name="prod/db-master", SecretString="not-a-secret-4")["ARN"]
+    rotating = secrets.create_secret(Name="prod/api-token", SecretString="not-a-secret-5")["ARN"]
+    secrets.rotate_secret(SecretId=rotating, RotationRules={"AutomaticallyAfterDays": 30})
+    out["secret_with_rotation"] = rotating
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "legacy.northwind.example")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=355))
+            .not_valid_after(now + datetime.timedelta(days=10)).sign(key, hashes.SHA256()))
+    acm = acct.client("acm")
+    out["expiring_certificate"] = acm.import_certificate(
+        Certificate=cert.public_bytes(serialization.Encoding.PEM),
+        PrivateKey=key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                     serialization.NoEncryption()))["CertificateArn"]
+    out["ec_certificate"] = acm.request_certificate(DomainName="app.northwind.example",
+                                                    KeyAlgorithm="EC_prime256v1")["CertificateArn"]
 
 
 def seed_staging(acct, out):

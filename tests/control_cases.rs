@@ -492,14 +492,7 @@ fn cases() -> Vec<Case> {
             json!({}),
             Field("auto_minor_version_upgrade"),
         ),
-        case(
-            "ebs-default-encryption-off",
-            "aws_account",
-            json!({"account_id": ACCOUNT}),
-            json!({"ebs_encryption_by_default": {"eu-west-1": true, "us-east-1": false}}),
-            json!({"ebs_encryption_by_default": {"eu-west-1": true, "us-east-1": true}}),
-            Field("ebs_encryption_by_default"),
-        ),
+        regional_setting_off("ebs-default-encryption-off", "ebs_encryption_by_default"),
         case(
             "root-mfa-disabled",
             "aws_account",
@@ -678,7 +671,65 @@ fn cases() -> Vec<Case> {
             json!({}),
             Gap,
         ),
+        regional_setting_off("guardduty-disabled", "guardduty_enabled"),
+        regional_setting_off("config-recorder-off", "config_recording"),
+        regional_setting_off("securityhub-disabled", "security_hub_enabled"),
+        case(
+            "cloudtrail-no-cloudwatch-logs",
+            "aws_cloudtrail",
+            trail.clone(),
+            json!({}),
+            json!({"cloudwatch_logs_group": format!("arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:trail:*")}),
+            Gap,
+        ),
+        case(
+            "rds-snapshot-public",
+            "aws_rds_snapshot",
+            json!({"source": "db", "snapshot_type": "manual", "encrypted": true}),
+            json!({"public": true}),
+            json!({"public": false}),
+            Field("public"),
+        ),
+        case(
+            "rds-snapshot-unencrypted",
+            "aws_rds_snapshot",
+            json!({"source": "db", "snapshot_type": "automated", "public": false}),
+            json!({"encrypted": false}),
+            json!({"encrypted": true}),
+            Gap,
+        ),
+        case(
+            "secret-rotation-disabled",
+            "aws_secret",
+            json!({}),
+            // Rotating, but only twice a year.
+            json!({"rotation_enabled": true, "rotation_days": 180}),
+            json!({"rotation_enabled": true, "rotation_days": 30}),
+            Gap,
+        ),
+        case(
+            "acm-certificate-expiring",
+            "aws_acm_certificate",
+            json!({"domain": "a.example", "status": "ISSUED", "certificate_type": "IMPORTED", "in_use": true}),
+            // 29 days and 23 hours after the scan; the passing one 31 days after.
+            json!({"not_after": "2026-12-20T08:00:00Z"}),
+            json!({"not_after": "2026-12-21T09:00:00Z"}),
+            Field("not_after"),
+        ),
     ]
+}
+
+/// An account-level control that fails when a setting made region by region is off
+/// in any region read.
+fn regional_setting_off(control: &'static str, setting: &'static str) -> Case {
+    case(
+        control,
+        "aws_account",
+        json!({"account_id": ACCOUNT}),
+        json!({ setting: {"eu-west-1": true, "us-east-1": false} }),
+        json!({ setting: {"eu-west-1": true, "us-east-1": true} }),
+        Unread::Field(setting),
+    )
 }
 
 /// The first call a provider records that one of `needs` covers.

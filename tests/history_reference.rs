@@ -92,6 +92,7 @@ fn record(i: usize, seen: &[Vec<Vec<Seen>>]) -> ScanRecord {
                 failed: count("fail"),
                 unknown: count("unknown"),
                 accepted: count("accepted"),
+                by_cloud: Default::default(),
             }
         })
         .collect();

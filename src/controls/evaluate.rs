@@ -2,11 +2,11 @@
 //! pass, fail or unknown, where unknown means the data was not collected (a missing
 //! attribute, an undecidable fact, or a coverage gap the control needs), never pass.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use auditgraph_model::{calls, Asset, AssetClass, AssetId, AssetKind, CoverageRecord, CoverageStatus};
+use auditgraph_model::{calls, Asset, AssetClass, AssetId, AssetKind, Cloud, CoverageRecord, CoverageStatus};
 use cel::{ExecutionError, Value};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
@@ -28,8 +28,8 @@ pub struct Evaluation {
 
 /// What one check of one asset left, when it did not simply pass.
 enum Checked {
-    NotApplicable(AssetId),
-    NotPassed(Finding),
+    NotApplicable(AssetId, Cloud),
+    NotPassed(Finding, Cloud),
 }
 
 /// The outcome of one condition on one asset, with why.
@@ -133,11 +133,12 @@ pub fn evaluate_within(controls: &[Control], graph: &AssetGraph, facts: &Arc<Fac
             failed: 0,
             unknown: 0,
             accepted: 0,
+            by_cloud: BTreeMap::new(),
         })
         .collect();
     for asset in &targets {
         for &ci in &by_kind[&asset.kind()] {
-            results[ci].evaluated += 1;
+            results[ci].count_evaluated(asset.kind().cloud(), true);
         }
     }
     // Most checks pass; only what did not (with its control) leaves the threads.
@@ -167,7 +168,7 @@ pub fn evaluate_within(controls: &[Control], graph: &AssetGraph, facts: &Arc<Fac
                         check(control, ctx, asset, &too_slow[ci], budget.per_check)
                     };
                     let Some((mut outcome, mut why)) = judged else {
-                        out.push((ci, Checked::NotApplicable(asset.id.clone())));
+                        out.push((ci, Checked::NotApplicable(asset.id.clone(), asset.kind().cloud())));
                         continue;
                     };
                     if let Some((_, gap)) = gaps[ci].iter().find(|(_, g)| g.resource.as_ref() == Some(&asset.id)) {
@@ -183,7 +184,10 @@ pub fn evaluate_within(controls: &[Control], graph: &AssetGraph, facts: &Arc<Fac
                         };
                         out.push((
                             ci,
-                            Checked::NotPassed(finding(control, asset.id.clone(), asset, outcome, evidence)),
+                            Checked::NotPassed(
+                                finding(control, asset.id.clone(), asset, outcome, evidence),
+                                asset.kind().cloud(),
+                            ),
                         ));
                     }
                 }
@@ -195,24 +199,19 @@ pub fn evaluate_within(controls: &[Control], graph: &AssetGraph, facts: &Arc<Fac
     let mut findings = Vec::with_capacity(not_passed.len());
     let mut not_applicable = FxHashSet::default();
     for (ci, checked) in not_passed {
-        let found = match checked {
-            Checked::NotApplicable(asset) => {
-                results[ci].evaluated -= 1;
+        match checked {
+            Checked::NotApplicable(asset, cloud) => {
+                results[ci].count_evaluated(cloud, false);
                 not_applicable.insert((controls[ci].id.clone(), asset));
-                continue;
             }
-            Checked::NotPassed(found) => found,
-        };
-        match found.outcome {
-            Outcome::Fail => results[ci].failed += 1,
-            Outcome::Unknown => results[ci].unknown += 1,
-            Outcome::Accepted => results[ci].accepted += 1,
-            Outcome::Pass => {}
+            Checked::NotPassed(found, cloud) => {
+                results[ci].count_outcome(cloud, found.outcome);
+                findings.push(found);
+            }
         }
-        findings.push(found);
     }
     for r in &mut results {
-        r.passed = r.evaluated - r.failed - r.unknown - r.accepted;
+        r.settle_passed();
     }
     // A whole API that could not be read: the control cannot vouch for that scope.
     let scope_assets: HashMap<&str, &Asset> =
@@ -220,8 +219,8 @@ pub fn evaluate_within(controls: &[Control], graph: &AssetGraph, facts: &Arc<Fac
     for (ci, control) in controls.iter().enumerate() {
         for (source, gap) in gaps[ci].iter().filter(|(_, g)| g.resource.is_none()) {
             // The scope itself is one more check, unknown: so evaluated = passed + failed + unknown.
-            results[ci].evaluated += 1;
-            results[ci].unknown += 1;
+            results[ci].count_evaluated(source.cloud, true);
+            results[ci].count_outcome(source.cloud, Outcome::Unknown);
             let scope_asset = scope_assets.get(source.scope.as_str());
             findings.push(Finding {
                 control: control.id.clone(),

@@ -253,7 +253,7 @@ pub fn controls_table(results: &[ControlResult], framework: &Framework) -> Strin
             manual.push(r.requirement.id.as_str());
             continue;
         }
-        let sum = |f: fn(&ControlResult) -> usize| r.controls.iter().map(|c| f(c)).sum::<usize>();
+        let sum = |f: fn(&ControlResult) -> usize| r.controls.iter().map(f).sum::<usize>();
         let _ = writeln!(
             out,
             "  {:<7} {:<17} {about}: pass {}, fail {}, unknown {}",

@@ -166,16 +166,26 @@ async fn region(rec: &Recorder, session: &AccountSession, region: &str) -> Regio
     let rds = client!(aws_sdk_rds, &config, session.counter());
     let kms = client!(aws_sdk_kms, &config, session.counter());
     let cloudtrail = client!(aws_sdk_cloudtrail, &config, session.counter());
+    let secretsmanager = client!(aws_sdk_secretsmanager, &config, session.counter());
+    let acm = client!(aws_sdk_acm, &config, session.counter());
+    let detective = get::monitoring::Clients {
+        guardduty: client!(aws_sdk_guardduty, &config, session.counter()),
+        config: client!(aws_sdk_config, &config, session.counter()),
+        securityhub: client!(aws_sdk_securityhub, &config, session.counter()),
+    };
     let account = arn::account(&session.account_id);
-    let (ec2, elb, rds, kms, trails) = tokio::join!(
+    let (ec2, elb, rds, kms, trails, monitoring, secrets, certificates) = tokio::join!(
         get::ec2::read(rec, &ec2, region, &account),
         get::elb::read(rec, &elb, region),
         get::rds::read(rec, &rds, region),
         get::kms::read(rec, &kms, region),
         get::cloudtrail::read(rec, &cloudtrail, region),
+        get::monitoring::read(rec, &detective, region, &account),
+        get::secrets::read(rec, &secretsmanager, region),
+        get::acm::read(rec, &acm, region),
     );
     session.budget.part_done();
-    RegionData { region: region.to_string(), ec2, elb, rds, kms, trails }
+    RegionData { region: region.to_string(), ec2, elb, rds, kms, trails, monitoring, secrets, certificates }
 }
 
 fn empty_inventory(account: &str, rec: Recorder, collected_at: chrono::DateTime<chrono::Utc>) -> Inventory {

@@ -1,5 +1,5 @@
 //! Typed attributes of AWS assets, named and shaped after the AWS APIs that return
-//! them (EC2/VPC, ELBv2, S3, RDS, IAM, KMS) but holding only what analyses use.
+//! them (EC2/VPC, ELBv2, S3, RDS, IAM, KMS, CloudTrail, Secrets Manager, ACM) but holding only what analyses use.
 //!
 //! `Option` fields that are `None` were not collected: a control that needs them
 //! reports *unknown*, never *pass*.
@@ -47,6 +47,17 @@ pub struct Account {
     /// account; `None`: no region was read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ebs_encryption_by_default: Option<BTreeMap<String, bool>>,
+    /// Per region read, whether an enabled GuardDuty detector watches it (read as
+    /// `ebs_encryption_by_default` is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guardduty_enabled: Option<BTreeMap<String, bool>>,
+    /// Per region read, whether an AWS Config recorder is recording every supported
+    /// resource type there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_recording: Option<BTreeMap<String, bool>>,
+    /// Per region read, whether Security Hub is enabled there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_hub_enabled: Option<BTreeMap<String, bool>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -656,6 +667,70 @@ pub struct CloudTrail {
     pub s3_bucket: Option<AssetId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<AssetId>,
+    /// The CloudWatch Logs group the trail also delivers to, where metric filters
+    /// and alarms can watch it (`None`: it delivers to S3 only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloudwatch_logs_group: Option<String>,
+}
+
+/// A snapshot of an RDS instance or an Aurora cluster, manual or automated.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RdsSnapshot {
+    /// The identifier of the instance or cluster it was taken from (which may no
+    /// longer exist).
+    pub source: String,
+    /// Whether it is a cluster snapshot (Aurora, Multi-AZ clusters).
+    #[serde(default)]
+    pub cluster: bool,
+    /// `manual`, `automated`, `awsbackup`, ...
+    pub snapshot_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+    pub encrypted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<AssetId>,
+    /// Whether anyone may restore it (its `restore` attribute lists `all`; `None`:
+    /// not read). Automated snapshots cannot be shared, so are never public.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<DateTime<Utc>>,
+}
+
+/// A Secrets Manager secret: its rotation and use, never its value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Secret {
+    pub rotation_enabled: bool,
+    /// Days between automatic rotations (`None`: no schedule in days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_rotated: Option<DateTime<Utc>>,
+    /// The day the secret was last retrieved (Secrets Manager keeps dates only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_accessed: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<DateTime<Utc>>,
+}
+
+/// An ACM certificate: what it is for, whether it is used, and when it expires.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcmCertificate {
+    pub domain: String,
+    /// `ISSUED`, `EXPIRED`, `PENDING_VALIDATION`, `REVOKED`, ...
+    pub status: String,
+    /// `AMAZON_ISSUED`, `IMPORTED` (never renewed by ACM) or `PRIVATE`.
+    pub certificate_type: String,
+    /// Whether a load balancer, distribution or API uses it.
+    pub in_use: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_after: Option<DateTime<Utc>>,
+    /// `ELIGIBLE` or `INELIGIBLE` for ACM's managed renewal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewal_eligibility: Option<String>,
 }
 
 impl Related for Account {
@@ -801,6 +876,19 @@ impl Related for VpcPeering {
         s.to(R::AttachedTo, &self.requester_vpc);
         s.to(R::AttachedTo, &self.accepter_vpc);
     }
+}
+impl Related for RdsSnapshot {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
+        if let Some(key) = &self.kms_key {
+            s.to(R::EncryptedWith, key);
+        }
+    }
+}
+impl Related for Secret {
+    fn relations<'a>(&'a self, _: &mut RelationSink<'a>) {}
+}
+impl Related for AcmCertificate {
+    fn relations<'a>(&'a self, _: &mut RelationSink<'a>) {}
 }
 impl Related for CloudTrail {
     fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {

@@ -58,7 +58,7 @@ pub enum AssetClass {
     DataStore,
     /// Users, groups, roles, policies, credentials.
     Identity,
-    /// Encryption keys.
+    /// Encryption keys, secrets and certificates.
     Key,
     /// Audit logging: trails that record API activity.
     Logging,
@@ -193,6 +193,9 @@ asset_kinds! {
     AwsEbsSnapshot = "aws_ebs_snapshot", Aws, DataStore, aws::EbsSnapshot;
     AwsVpcPeering = "aws_vpc_peering", Aws, Network, aws::VpcPeering;
     AwsCloudTrail = "aws_cloudtrail", Aws, Logging, aws::CloudTrail;
+    AwsRdsSnapshot = "aws_rds_snapshot", Aws, DataStore, aws::RdsSnapshot;
+    AwsSecret = "aws_secret", Aws, Key, aws::Secret;
+    AwsAcmCertificate = "aws_acm_certificate", Aws, Key, aws::AcmCertificate;
     GcpProject = "gcp_project", Gcp, Account, gcp::Project;
     GcpStorageBucket = "gcp_storage_bucket", Gcp, DataStore, gcp::StorageBucket;
     GcpNetwork = "gcp_network", Gcp, Network, gcp::Network;

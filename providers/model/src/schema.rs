@@ -16,7 +16,14 @@ use crate::{aws, gcp, policy};
 /// Fields whose values are maps with keys of the data's own choosing (a policy's
 /// condition operators and keys, an asset's tags, an account's settings by region):
 /// any name may be selected below them.
-pub const MAP_FIELDS: &[&str] = &["Condition", "tags", "ebs_encryption_by_default"];
+pub const MAP_FIELDS: &[&str] = &[
+    "Condition",
+    "tags",
+    "ebs_encryption_by_default",
+    "guardduty_enabled",
+    "config_recording",
+    "security_hub_enabled",
+];
 
 /// Every field and variant name of the model's nested types.
 pub fn nested_names() -> &'static BTreeSet<&'static str> {

@@ -2,14 +2,17 @@
 //! in one account (and region) and returns the SDK's own types, untouched; every
 //! paginator is followed, and every call leaves a coverage record.
 
+pub mod acm;
 pub mod cloudtrail;
 pub mod ec2;
 pub mod elb;
 pub mod iam;
 pub mod kms;
+pub mod monitoring;
 pub mod organizations;
 pub mod rds;
 pub mod s3;
+pub mod secrets;
 
 /// Follows every page of a paginated operation and collects its items.
 #[macro_export]
@@ -27,6 +30,9 @@ pub struct RegionData {
     pub rds: rds::RdsData,
     pub kms: kms::KmsData,
     pub trails: cloudtrail::TrailData,
+    pub monitoring: monitoring::MonitoringData,
+    pub secrets: secrets::SecretsData,
+    pub certificates: acm::AcmData,
 }
 
 /// What one account returned: global services once, regional ones per region.

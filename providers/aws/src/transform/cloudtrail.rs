@@ -22,6 +22,7 @@ pub fn transform(out: &mut Out, d: &TrailData, region: &str) {
             log_file_validation: trail.log_file_validation_enabled().unwrap_or(false),
             s3_bucket: trail.s3_bucket_name().map(|b| AssetId::new(format!("arn:aws:s3:::{b}"))),
             kms_key: trail.kms_key_id().map(|k| kms_key(k, home, &account)),
+            cloudwatch_logs_group: trail.cloud_watch_logs_log_group_arn().map(str::to_string),
         };
         let name = trail.name().unwrap_or(arn).to_string();
         out.add(AssetId::new(arn), name, Some(home), BTreeMap::new(), Attributes::AwsCloudTrail(attrs));

@@ -8,7 +8,7 @@ use auditgraph_model::aws::{self, InlinePolicy};
 use auditgraph_model::{AssetId, Attributes};
 use aws_sdk_iam::types::{AttachedPolicy, PolicyDetail};
 
-use super::{public_access_block, tags, time, Out};
+use super::{public_access_block, tags, time, Out, RegionalSettings};
 use crate::get::iam::IamData;
 use crate::get::organizations::OrgData;
 use crate::get::s3::S3Data;
@@ -37,17 +37,17 @@ fn report_rows(csv: &str) -> HashMap<&str, ReportRow<'_>> {
 }
 
 /// Adds the account (its root user, password policy, organisation, and the
-/// account-wide settings read elsewhere: `ebs_by_region`) and its identities;
+/// settings read region by region: `regional`) and its identities;
 /// returns instance profile ARN → role ARN.
 pub fn transform(
     out: &mut Out,
     d: &IamData,
     s3: &S3Data,
     org: Option<&OrgData>,
-    ebs_by_region: Option<BTreeMap<String, bool>>,
+    regional: RegionalSettings,
 ) -> HashMap<String, String> {
     let report = d.credential_report.as_deref().map(report_rows).unwrap_or_default();
-    account(out, d, s3, org, report.get("<root_account>"), ebs_by_region);
+    account(out, d, s3, org, report.get("<root_account>"), regional);
     let mut profiles = HashMap::new();
     let Some(pages) = &d.details else { return profiles };
     let account = out.account.clone();
@@ -235,7 +235,7 @@ fn account(
     s3: &S3Data,
     org: Option<&OrgData>,
     root: Option<&ReportRow>,
-    ebs_encryption_by_default: Option<BTreeMap<String, bool>>,
+    regional: RegionalSettings,
 ) {
     let summary = |key: &str| d.summary.as_ref().and_then(|s| s.get(key).copied());
     let root_mfa_enabled = summary("AccountMFAEnabled")
@@ -283,7 +283,10 @@ fn account(
         custom_password_policy,
         password_policy,
         organization: org.map(|o| organization(out, o)),
-        ebs_encryption_by_default,
+        ebs_encryption_by_default: regional.ebs_encryption_by_default,
+        guardduty_enabled: regional.guardduty_enabled,
+        config_recording: regional.config_recording,
+        security_hub_enabled: regional.security_hub_enabled,
     };
     let id = crate::arn::account(&out.account);
     let name = alias.unwrap_or_else(|| out.account.clone());

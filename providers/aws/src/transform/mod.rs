@@ -3,6 +3,7 @@
 //! not return stays unknown (`None`), and only the relations no attribute states
 //! are written (the rest follow from the attributes on load).
 
+mod acm;
 mod cloudtrail;
 mod ec2;
 mod elb;
@@ -10,6 +11,7 @@ mod iam;
 mod kms;
 mod rds;
 mod s3;
+mod secrets;
 
 use std::collections::BTreeMap;
 
@@ -99,13 +101,34 @@ fn time(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(t.secs(), t.subsec_nanos())
 }
 
+/// The account's settings that are made region by region, each as a map from the
+/// regions where it was read (`None`: read in none).
+pub struct RegionalSettings {
+    pub ebs_encryption_by_default: Option<BTreeMap<String, bool>>,
+    pub guardduty_enabled: Option<BTreeMap<String, bool>>,
+    pub config_recording: Option<BTreeMap<String, bool>>,
+    pub security_hub_enabled: Option<BTreeMap<String, bool>>,
+}
+
+fn by_region(
+    data: &AccountData,
+    setting: impl Fn(&crate::get::RegionData) -> Option<bool>,
+) -> Option<BTreeMap<String, bool>> {
+    let map: BTreeMap<String, bool> =
+        data.regions.iter().filter_map(|r| Some((r.region.clone(), setting(r)?))).collect();
+    (!map.is_empty()).then_some(map)
+}
+
 /// The inventory of one account: every family's assets, and the coverage records.
 pub fn inventory(data: &AccountData, coverage: Vec<CoverageRecord>, collected_at: DateTime<Utc>) -> Inventory {
     let mut out = Out::new(&data.account_id);
-    let ebs_by_region: BTreeMap<String, bool> =
-        data.regions.iter().filter_map(|r| Some((r.region.clone(), r.ec2.ebs_encryption_by_default?))).collect();
-    let ebs_by_region = (!ebs_by_region.is_empty()).then_some(ebs_by_region);
-    let profiles = iam::transform(&mut out, &data.iam, &data.s3, data.organization.as_ref(), ebs_by_region);
+    let regional = RegionalSettings {
+        ebs_encryption_by_default: by_region(data, |r| r.ec2.ebs_encryption_by_default),
+        guardduty_enabled: by_region(data, |r| r.monitoring.guardduty_enabled),
+        config_recording: by_region(data, |r| r.monitoring.config_recording),
+        security_hub_enabled: by_region(data, |r| r.monitoring.security_hub_enabled),
+    };
+    let profiles = iam::transform(&mut out, &data.iam, &data.s3, data.organization.as_ref(), regional);
     s3::transform(&mut out, &data.s3);
     for region in &data.regions {
         let r = region.region.as_str();
@@ -114,6 +137,8 @@ pub fn inventory(data: &AccountData, coverage: Vec<CoverageRecord>, collected_at
         rds::transform(&mut out, &region.rds, r);
         kms::transform(&mut out, &region.kms, r);
         cloudtrail::transform(&mut out, &region.trails, r);
+        secrets::transform(&mut out, &region.secrets, r);
+        acm::transform(&mut out, &region.certificates, r);
     }
     let mut coverage = coverage;
     coverage.append(&mut out.gaps);

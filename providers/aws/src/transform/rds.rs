@@ -1,5 +1,5 @@
-//! RDS database instances to model assets. An Aurora instance's storage encryption
-//! and backups are its cluster's, so those come from the cluster when it was read.
+//! RDS database instances and snapshots to model assets. An Aurora instance's storage
+//! encryption and backups are its cluster's, so those come from the cluster when it was read.
 
 use std::collections::HashMap;
 
@@ -52,5 +52,44 @@ pub fn transform(out: &mut Out, d: &RdsData, region: &str) {
         };
         let t = tags(db.tag_list().iter().map(|t| (t.key(), t.value())));
         out.add(AssetId::new(arn), name.to_string(), Some(region), t, Attributes::AwsRdsInstance(attrs));
+    }
+    snapshots(out, d, region);
+}
+
+/// Instance and cluster snapshots, one kind: what controls ask of them is the same.
+fn snapshots(out: &mut Out, d: &RdsData, region: &str) {
+    let account = out.account.clone();
+    let time = |t: Option<&aws_smithy_types::DateTime>| t.and_then(super::time);
+    for (s, public) in d.snapshots.iter().flatten() {
+        let (Some(arn), Some(name)) = (s.db_snapshot_arn(), s.db_snapshot_identifier()) else { continue };
+        let attrs = aws::RdsSnapshot {
+            source: s.db_instance_identifier().unwrap_or_default().to_string(),
+            cluster: false,
+            snapshot_type: s.snapshot_type().unwrap_or_default().to_string(),
+            engine: s.engine().map(str::to_string),
+            encrypted: s.encrypted().unwrap_or(false),
+            kms_key: s.kms_key_id().map(|k| kms_key(k, region, &account)),
+            public: *public,
+            created: time(s.snapshot_create_time()),
+        };
+        let t = tags(s.tag_list().iter().map(|t| (t.key(), t.value())));
+        out.add(AssetId::new(arn), name.to_string(), Some(region), t, Attributes::AwsRdsSnapshot(attrs));
+    }
+    for (s, public) in d.cluster_snapshots.iter().flatten() {
+        let (Some(arn), Some(name)) = (s.db_cluster_snapshot_arn(), s.db_cluster_snapshot_identifier()) else {
+            continue;
+        };
+        let attrs = aws::RdsSnapshot {
+            source: s.db_cluster_identifier().unwrap_or_default().to_string(),
+            cluster: true,
+            snapshot_type: s.snapshot_type().unwrap_or_default().to_string(),
+            engine: s.engine().map(str::to_string),
+            encrypted: s.storage_encrypted().unwrap_or(false),
+            kms_key: s.kms_key_id().map(|k| kms_key(k, region, &account)),
+            public: *public,
+            created: time(s.snapshot_create_time()),
+        };
+        let t = tags(s.tag_list().iter().map(|t| (t.key(), t.value())));
+        out.add(AssetId::new(arn), name.to_string(), Some(region), t, Attributes::AwsRdsSnapshot(attrs));
     }
 }
