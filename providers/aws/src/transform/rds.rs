@@ -56,40 +56,63 @@ pub fn transform(out: &mut Out, d: &RdsData, region: &str) {
     snapshots(out, d, region);
 }
 
+/// What an instance snapshot and a cluster snapshot both say, by the SDK's two types.
+struct SnapshotView<'a> {
+    arn: Option<&'a str>,
+    name: Option<&'a str>,
+    source: Option<&'a str>,
+    cluster: bool,
+    snapshot_type: Option<&'a str>,
+    engine: Option<&'a str>,
+    encrypted: Option<bool>,
+    kms_key: Option<&'a str>,
+    created: Option<&'a aws_smithy_types::DateTime>,
+    tags: &'a [aws_sdk_rds::types::Tag],
+    public: Option<bool>,
+}
+
 /// Instance and cluster snapshots, one kind: what controls ask of them is the same.
 fn snapshots(out: &mut Out, d: &RdsData, region: &str) {
     let account = out.account.clone();
-    let time = |t: Option<&aws_smithy_types::DateTime>| t.and_then(super::time);
-    for (s, public) in d.snapshots.iter().flatten() {
-        let (Some(arn), Some(name)) = (s.db_snapshot_arn(), s.db_snapshot_identifier()) else { continue };
+    let instances = d.snapshots.iter().flatten().map(|(s, public)| SnapshotView {
+        arn: s.db_snapshot_arn(),
+        name: s.db_snapshot_identifier(),
+        source: s.db_instance_identifier(),
+        cluster: false,
+        snapshot_type: s.snapshot_type(),
+        engine: s.engine(),
+        encrypted: s.encrypted(),
+        kms_key: s.kms_key_id(),
+        created: s.snapshot_create_time(),
+        tags: s.tag_list(),
+        public: *public,
+    });
+    let clusters = d.cluster_snapshots.iter().flatten().map(|(s, public)| SnapshotView {
+        arn: s.db_cluster_snapshot_arn(),
+        name: s.db_cluster_snapshot_identifier(),
+        source: s.db_cluster_identifier(),
+        cluster: true,
+        snapshot_type: s.snapshot_type(),
+        engine: s.engine(),
+        encrypted: s.storage_encrypted(),
+        kms_key: s.kms_key_id(),
+        created: s.snapshot_create_time(),
+        tags: s.tag_list(),
+        public: *public,
+    });
+    for s in instances.chain(clusters) {
+        let (Some(arn), Some(name)) = (s.arn, s.name) else { continue };
         let attrs = aws::RdsSnapshot {
-            source: s.db_instance_identifier().unwrap_or_default().to_string(),
-            cluster: false,
-            snapshot_type: s.snapshot_type().unwrap_or_default().to_string(),
-            engine: s.engine().map(str::to_string),
-            encrypted: s.encrypted().unwrap_or(false),
-            kms_key: s.kms_key_id().map(|k| kms_key(k, region, &account)),
-            public: *public,
-            created: time(s.snapshot_create_time()),
+            source: s.source.unwrap_or_default().to_string(),
+            cluster: s.cluster,
+            snapshot_type: s.snapshot_type.unwrap_or_default().to_string(),
+            engine: s.engine.map(str::to_string),
+            encrypted: s.encrypted.unwrap_or(false),
+            kms_key: s.kms_key.map(|k| kms_key(k, region, &account)),
+            public: s.public,
+            created: s.created.and_then(super::time),
         };
-        let t = tags(s.tag_list().iter().map(|t| (t.key(), t.value())));
-        out.add(AssetId::new(arn), name.to_string(), Some(region), t, Attributes::AwsRdsSnapshot(attrs));
-    }
-    for (s, public) in d.cluster_snapshots.iter().flatten() {
-        let (Some(arn), Some(name)) = (s.db_cluster_snapshot_arn(), s.db_cluster_snapshot_identifier()) else {
-            continue;
-        };
-        let attrs = aws::RdsSnapshot {
-            source: s.db_cluster_identifier().unwrap_or_default().to_string(),
-            cluster: true,
-            snapshot_type: s.snapshot_type().unwrap_or_default().to_string(),
-            engine: s.engine().map(str::to_string),
-            encrypted: s.storage_encrypted().unwrap_or(false),
-            kms_key: s.kms_key_id().map(|k| kms_key(k, region, &account)),
-            public: *public,
-            created: time(s.snapshot_create_time()),
-        };
-        let t = tags(s.tag_list().iter().map(|t| (t.key(), t.value())));
+        let t = tags(s.tags.iter().map(|t| (t.key(), t.value())));
         out.add(AssetId::new(arn), name.to_string(), Some(region), t, Attributes::AwsRdsSnapshot(attrs));
     }
 }
