@@ -221,6 +221,9 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
     let trail = asset(&prod, &format!("arn:aws:cloudtrail:us-east-1:{management}:trail/org-audit"));
     assert_eq!(trail["attributes"]["logging"], true);
     assert_eq!(trail["attributes"]["multi_region"], true);
+    let object_logging =
+        (&trail["attributes"]["s3_object_writes_logged"], &trail["attributes"]["s3_object_reads_logged"]);
+    assert_eq!(object_logging, (&Value::Bool(true), &Value::Bool(false)), "{trail}");
     assert_eq!(
         ids_of_kind(&prod, "aws_kms_key"),
         ["key_with_rotation", "key_without_rotation", "signing_key"]
@@ -331,6 +334,7 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
         ("secret-rotation-disabled", "prod/db-master"),
         ("acm-certificate-expiring", "legacy.northwind.example"),
         ("cloudtrail-no-cloudwatch-logs", "org-audit"),
+        ("cloudtrail-s3-object-reads-unlogged", management),
         ("guardduty-disabled", management),
         ("config-recorder-off", management),
         ("securityhub-disabled", management),
@@ -349,12 +353,15 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
         ("vpc-flow-logs-disabled", "prod"),
         ("elb-access-logs-disabled", "prod-web"),
         ("cloudtrail-multi-region-missing", management),
+        ("cloudtrail-s3-object-writes-unlogged", management),
         ("iam-privilege-escalation", "ci-deploy"),
         ("iam-admin-user", "report-runner"),
         ("secret-rotation-disabled", "prod/api-token"),
     ] {
         assert!(!has(&found, control, name, "fail"), "{control} should not fail on {name}");
     }
+    // moto's credential report has no row for the root user: its use is unknown, not "never".
+    assert!(has(&found, "root-used-recently", management, "unknown"), "{found:#?}");
     // The management account's policy allows 8 characters; the member account has none of its own.
     for account in [management, staging] {
         assert!(has(&found, "iam-password-policy-weak", account, "fail"), "{account}: {found:#?}");

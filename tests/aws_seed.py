@@ -223,6 +223,10 @@ def seed_management(acct, out):
     trail.create_trail(Name="org-audit", S3BucketName="northwind-audit-logs", IsMultiRegionTrail=True,
                        EnableLogFileValidation=True)
     trail.start_logging(Name="org-audit")
+    # Object writes in every bucket; no reads.
+    trail.put_event_selectors(TrailName="org-audit", EventSelectors=[
+        {"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True,
+         "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}]}])
 
     snapshot = rds.create_db_snapshot(DBSnapshotIdentifier="prod-customers-before-upgrade",
                                       DBInstanceIdentifier="prod-customers")["DBSnapshot"]

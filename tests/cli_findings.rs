@@ -244,10 +244,10 @@ fn controls_show_soc2_coverage_and_gaps() {
 
     let cis = on_demo(&["controls", "--framework", "cis-aws-3.0"]);
     assert_eq!(cis.code, 0, "{}", cis.stderr);
-    assert!(cis.stdout.contains("CIS Amazon Web Services Foundations Benchmark v3.0.0: 25 of 62"), "{}", cis.stdout);
+    assert!(cis.stdout.contains("CIS Amazon Web Services Foundations Benchmark v3.0.0: 28 of 62"), "{}", cis.stdout);
     assert!(cis.stdout.contains("Ensure rotation for customer created symmetric CMKs is enabled"), "{}", cis.stdout);
     let gcp = on_demo(&["controls", "--framework", "cis-gcp-2.0"]);
-    assert!(gcp.stdout.contains("CIS Google Cloud Platform Foundation Benchmark v2.0.0: 10 of 84"), "{}", gcp.stdout);
+    assert!(gcp.stdout.contains("CIS Google Cloud Platform Foundation Benchmark v2.0.0: 18 of 84"), "{}", gcp.stdout);
     // `bucket-public` judges S3 and GCS buckets; CIS Google Cloud 5.1 counts only the
     // four GCS ones (northwind-open-datasets is public).
     let gcs = gcp.stdout.lines().find(|l| l.trim_start().starts_with("5.1 ")).unwrap_or_default();

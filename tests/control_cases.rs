@@ -17,14 +17,18 @@ fn scan_of(assets: Vec<Value>) -> Scan {
     scan_in(ACCOUNT, assets)
 }
 
-/// A scan of one inventory of `scope` holding `assets`, with the controls of `queries/`.
+/// A scan of one AWS inventory of `scope` holding `assets`, with the controls of `queries/`.
 fn scan_in(scope: &str, assets: Vec<Value>) -> Scan {
+    scan_in_cloud("aws", scope, assets)
+}
+
+fn scan_in_cloud(cloud: &str, scope: &str, assets: Vec<Value>) -> Scan {
     let dir = common::scratch();
     let inventory = json!({
-        "format": "auditgraph-inventory/1", "cloud": "aws", "scope": scope, "collected_at": SCANNED,
+        "format": "auditgraph-inventory/1", "cloud": cloud, "scope": scope, "collected_at": SCANNED,
         "assets": assets, "relations": [], "coverage": [],
     });
-    std::fs::write(dir.path().join("aws.json"), inventory.to_string()).unwrap();
+    std::fs::write(dir.path().join("inventory.json"), inventory.to_string()).unwrap();
     let controls = auditgraph::controls::load_dir(&auditgraph::scan::queries_dir(None)).unwrap();
     let sources = FixtureProvider::new(dir.path()).collect_sourced().unwrap();
     auditgraph::scan::run(sources, &controls, SCANNED.parse().unwrap())
@@ -218,6 +222,11 @@ fn case(
 /// A control that fails when `field` is false and passes when it is true.
 fn off_fails(control: &'static str, kind: &'static str, base: Value, field: &'static str) -> Case {
     case(control, kind, base, json!({ field: false }), json!({ field: true }), Unread::Field(field))
+}
+
+/// A control that fails when `field` is true and passes when it is false.
+fn on_fails(control: &'static str, kind: &'static str, base: Value, field: &'static str) -> Case {
+    case(control, kind, base, json!({ field: true }), json!({ field: false }), Unread::Field(field))
 }
 
 fn merged(base: &Value, extra: &Value) -> Value {
@@ -716,6 +725,61 @@ fn cases() -> Vec<Case> {
             json!({"not_after": "2026-12-21T09:00:00Z"}),
             Field("not_after"),
         ),
+        case(
+            "gcp-data-access-logs-off",
+            "gcp_project",
+            // The organisation logs admin and data reads; the project adds writes.
+            json!({"project_id": "p", "ancestors": [{"resource": "organizations/1", "audit_logs": [
+                {"service": "allServices", "log_type": "ADMIN_READ"},
+                {"service": "allServices", "log_type": "DATA_READ"}]}]}),
+            // Writes on, but a member's writes left out.
+            json!({"audit_logs": [{"service": "allServices", "log_type": "DATA_WRITE",
+                                   "exempted_members": ["user:batch@example.com"]}]}),
+            json!({"audit_logs": [{"service": "allServices", "log_type": "DATA_WRITE"}]}),
+            Field("audit_logs"),
+        ),
+        case(
+            "gcp-logs-not-exported",
+            "gcp_project",
+            // The folder's sink takes every entry, but of the folder's own logs only.
+            json!({"project_id": "p", "ancestors": [{"resource": "folders/1", "log_sinks": [
+                {"name": "folder-all", "destination": "storage.googleapis.com/folder-logs"}]}]}),
+            json!({"log_sinks": [
+                {"name": "_Default", "destination": "logging.googleapis.com/projects/p/locations/global/buckets/_Default",
+                 "filter": "NOT LOG_ID(\"cloudaudit.googleapis.com/activity\")"},
+                {"name": "paused", "destination": "storage.googleapis.com/p-logs", "disabled": true}]}),
+            json!({"log_sinks": [{"name": "all", "destination": "storage.googleapis.com/p-logs"}]}),
+            Field("log_sinks"),
+        ),
+        case(
+            "gcp-service-account-admin",
+            "gcp_project",
+            json!({"project_id": "p", "project_number": "1", "ancestors": []}),
+            json!({"iam_bindings": [{"role": "roles/iam.securityAdmin", "members": ["serviceAccount:ci@p.iam.gserviceaccount.com"]}]}),
+            // Google's own service agent holds Editor; the user-managed account only reads.
+            json!({"iam_bindings": [
+                {"role": "roles/editor", "members": ["serviceAccount:service-1@gcp-sa-cloudbuild.iam.gserviceaccount.com"]},
+                {"role": "roles/storage.objectViewer", "members": ["serviceAccount:ci@p.iam.gserviceaccount.com"]}]}),
+            Field("iam_bindings"),
+        ),
+        case(
+            "root-used-recently",
+            "aws_account",
+            json!({"account_id": ACCOUNT}),
+            // 10 days before the scan; the passing one is a root user never used.
+            json!({"root_never_used": false, "root_last_used": "2026-11-10T09:00:00Z"}),
+            json!({"root_never_used": true}),
+            Field("root_never_used"),
+        ),
+        off_fails("gcp-vm-os-login-off", "gcp_compute_instance", vm.clone(), "os_login"),
+        on_fails("gcp-vm-serial-port-enabled", "gcp_compute_instance", vm.clone(), "serial_port_enabled"),
+        off_fails(
+            "gcp-vm-project-ssh-keys-allowed",
+            "gcp_compute_instance",
+            merged(&vm, &json!({"os_login": false})),
+            "project_ssh_keys_blocked",
+        ),
+        on_fails("gcp-vm-ip-forwarding", "gcp_compute_instance", vm.clone(), "can_ip_forward"),
     ]
 }
 
@@ -820,8 +884,8 @@ fn every_control_fails_passes_and_is_unknown_in_the_demo_or_a_case() {
     let demo = auditgraph::scan::run(demo, &controls, SCANNED.parse().unwrap());
     let (cases, expected) = scan_of_cases();
     let mut seen: std::collections::BTreeMap<&str, std::collections::BTreeSet<String>> = Default::default();
-    let trails = scan_of_trails();
-    for scan in [&demo, &cases, &trails] {
+    let (trails, object_logging) = (scan_of_trails(), scan_of_object_logging());
+    for scan in [&demo, &cases, &trails, &object_logging] {
         for r in &scan.evaluation.results {
             let control = controls.iter().find(|c| c.id == r.control).unwrap().id.as_str();
             let outcomes = seen.entry(control).or_default();
@@ -940,4 +1004,147 @@ fn an_account_is_recorded_by_its_own_multi_region_trail_or_its_organisations() {
     assert_eq!(outcome(&scan, control, &root("500000000000")), Some(Outcome::Unknown));
     let failed = scan.evaluation.findings.iter().find(|f| f.asset.as_str() == root("300000000000")).unwrap();
     assert!(format!("{:?}", failed.evidence).contains("trail local (home region only)"), "{failed:?}");
+}
+
+/// Cloud KMS keys that cannot rotate automatically, subnetworks that carry no VM
+/// traffic and GKE nodes are outside the controls that would judge them.
+#[test]
+fn google_cloud_resources_that_cannot_comply_are_outside_the_population() {
+    let key = |name: &str, attributes: Value| {
+        json!({"id": format!("//cloudkms.googleapis.com/projects/p/locations/eu/keyRings/r/cryptoKeys/{name}"),
+               "kind": "gcp_kms_key", "name": name, "account": "p", "region": "eu", "attributes": attributes})
+    };
+    let subnet = |name: &str, purpose: &str| {
+        json!({"id": format!("//compute.googleapis.com/projects/p/regions/europe-west1/subnetworks/{name}"),
+               "kind": "gcp_subnetwork", "name": name, "account": "p", "region": "europe-west1",
+               "attributes": {"network": "//compute.googleapis.com/projects/p/global/networks/n",
+                              "ip_cidr_range": "10.0.0.0/24", "flow_logs": false, "purpose": purpose}})
+    };
+    let node = json!({"id": "//compute.googleapis.com/projects/p/zones/europe-west1-b/instances/gke-pool-1",
+        "kind": "gcp_compute_instance", "name": "gke-pool-1", "account": "p", "region": "europe-west1",
+        "tags": {"goog-gke-node": ""},
+        "attributes": {"zone": "europe-west1-b", "status": "RUNNING", "network_interfaces": [],
+                       "can_ip_forward": true, "os_login": false, "serial_port_enabled": false}});
+    let scan = scan_in_cloud(
+        "gcp",
+        "p",
+        vec![
+            key(
+                "software",
+                json!({"purpose": "ENCRYPT_DECRYPT", "protection_level": "SOFTWARE", "primary_state": "ENABLED"}),
+            ),
+            key(
+                "external",
+                json!({"purpose": "ENCRYPT_DECRYPT", "protection_level": "EXTERNAL", "primary_state": "ENABLED"}),
+            ),
+            key(
+                "destroyed",
+                json!({"purpose": "ENCRYPT_DECRYPT", "protection_level": "HSM", "primary_state": "DESTROYED"}),
+            ),
+            key("signing", json!({"purpose": "ASYMMETRIC_SIGN", "protection_level": "HSM"})),
+            // Read before protection levels were: whether the key can rotate is open.
+            key("older", json!({"purpose": "ENCRYPT_DECRYPT"})),
+            subnet("vms", "PRIVATE"),
+            subnet("proxy-only", "REGIONAL_MANAGED_PROXY"),
+            node,
+        ],
+    );
+    let key_id = |name: &str| format!("//cloudkms.googleapis.com/projects/p/locations/eu/keyRings/r/cryptoKeys/{name}");
+    assert_eq!(outcome(&scan, "kms-rotation-disabled", &key_id("software")), Some(Outcome::Fail));
+    for outside in ["external", "destroyed", "signing"] {
+        assert_eq!(outcome(&scan, "kms-rotation-disabled", &key_id(outside)), None, "{outside}");
+    }
+    assert_eq!(outcome(&scan, "kms-rotation-disabled", &key_id("older")), Some(Outcome::Unknown));
+    let subnet_id = |name: &str| format!("//compute.googleapis.com/projects/p/regions/europe-west1/subnetworks/{name}");
+    assert_eq!(outcome(&scan, "vpc-flow-logs-disabled", &subnet_id("vms")), Some(Outcome::Fail));
+    assert_eq!(outcome(&scan, "vpc-flow-logs-disabled", &subnet_id("proxy-only")), None);
+    let node = "//compute.googleapis.com/projects/p/zones/europe-west1-b/instances/gke-pool-1";
+    for control in ["gcp-vm-ip-forwarding", "gcp-vm-os-login-off", "gcp-vm-project-ssh-keys-allowed"] {
+        assert_eq!(outcome(&scan, control, node), None, "{control}");
+    }
+    // The serial console is as open on a GKE node as anywhere.
+    assert_eq!(outcome(&scan, "gcp-vm-serial-port-enabled", node), Some(Outcome::Pass));
+}
+
+/// Accounts whose trails log S3 object events, or not, or whose selectors were not read.
+fn scan_of_object_logging() -> Scan {
+    let management = MANAGEMENT;
+    let account = |id: &str, member: bool| {
+        let mut attributes = json!({"account_id": id});
+        if member {
+            attributes["organization"] = json!({"id": "o-1", "management_account": management});
+        }
+        json!({"id": format!("arn:aws:iam::{id}:root"), "kind": "aws_account", "name": id, "account": id,
+               "attributes": attributes})
+    };
+    // (multi-region, logging, organisation trail, reads, writes)
+    let trail = |id: &str, name: &str, shape: (bool, bool, bool, Option<bool>, Option<bool>)| {
+        let (multi_region, logging, organization, reads, writes) = shape;
+        let mut attributes = json!({"multi_region": multi_region, "organization_trail": organization,
+                                    "home_region": "eu-west-1", "logging": logging});
+        if let Some(r) = reads {
+            attributes["s3_object_reads_logged"] = json!(r);
+        }
+        if let Some(w) = writes {
+            attributes["s3_object_writes_logged"] = json!(w);
+        }
+        json!({"id": format!("arn:aws:cloudtrail:eu-west-1:{id}:trail/{name}"), "kind": "aws_cloudtrail",
+               "name": name, "account": id, "region": "eu-west-1", "attributes": attributes})
+    };
+    let denied = json!({"service": "cloudtrail", "api": "GetEventSelectors", "region": "eu-west-1",
+                        "status": "access_denied", "detail": "AccessDenied (test)"});
+    scan_of_scopes(vec![
+        // The organisation trail logs writes; its reads were not read.
+        (
+            management,
+            vec![account(management, true), trail(management, "org", (true, true, true, None, Some(true)))],
+            vec![],
+        ),
+        ("200000000000", vec![account("200000000000", true)], vec![]),
+        // Reads on the recording trail; writes only on a stopped one.
+        (
+            "300000000000",
+            vec![
+                account("300000000000", false),
+                trail("300000000000", "main", (true, true, false, Some(true), Some(false))),
+                trail("300000000000", "stopped", (true, false, false, Some(true), Some(true))),
+            ],
+            vec![],
+        ),
+        // Writes on a trail of one region only.
+        (
+            "400000000000",
+            vec![
+                account("400000000000", false),
+                trail("400000000000", "local", (false, true, false, Some(true), Some(true))),
+            ],
+            vec![],
+        ),
+        // The selectors could not be read.
+        (
+            "500000000000",
+            vec![account("500000000000", false), trail("500000000000", "main", (true, true, false, None, None))],
+            vec![denied],
+        ),
+    ])
+}
+
+#[test]
+fn s3_object_events_count_only_on_a_trail_that_records_the_account_everywhere() {
+    let (scan, management) = (scan_of_object_logging(), MANAGEMENT);
+    let root = |id: &str| format!("arn:aws:iam::{id}:root");
+    let (writes, reads) = ("cloudtrail-s3-object-writes-unlogged", "cloudtrail-s3-object-reads-unlogged");
+    let expected = [
+        (management, Outcome::Pass, Outcome::Unknown),
+        ("200000000000", Outcome::Pass, Outcome::Unknown),
+        ("300000000000", Outcome::Fail, Outcome::Pass),
+        ("400000000000", Outcome::Fail, Outcome::Fail),
+        ("500000000000", Outcome::Unknown, Outcome::Unknown),
+    ];
+    for (id, on_writes, on_reads) in expected {
+        assert_eq!(outcome(&scan, writes, &root(id)), Some(on_writes), "{writes} on {id}");
+        assert_eq!(outcome(&scan, reads, &root(id)), Some(on_reads), "{reads} on {id}");
+    }
+    let unknown = scan.evaluation.findings.iter().find(|f| f.control == reads && f.asset.as_str() == root(management));
+    assert!(format!("{unknown:?}").contains("the event selectors of org"), "{unknown:?}");
 }

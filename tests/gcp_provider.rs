@@ -37,6 +37,12 @@ fn findings<'a>(snap: &'a Value, control: &str) -> Vec<(&'a str, &'a str)> {
         .collect()
 }
 
+/// How many assets `control` passed.
+fn passed(snap: &Value, control: &str) -> u64 {
+    let result = snap["controls"].as_array().unwrap().iter().find(|c| c["control"] == control).unwrap();
+    result["passed"].as_u64().unwrap()
+}
+
 #[test]
 fn scans_a_project_through_the_real_client() {
     let gcs = emulator::gcs();
@@ -76,12 +82,13 @@ fn scans_a_project_through_the_real_client() {
     let expected = [
         ("gcp_compute_instance", 3),
         ("gcp_firewall_rule", 3), // two of them on the second page
+        ("gcp_kms_key", 4),
         ("gcp_network", 1),
         ("gcp_project", 1),
         ("gcp_route", 2),
         ("gcp_sql_instance", 2),
         ("gcp_storage_bucket", 3),
-        ("gcp_subnetwork", 1),
+        ("gcp_subnetwork", 2),
     ];
     assert_eq!(kinds, expected.into_iter().collect());
     // Every call the crawl recorded is one the model lists, so controls' `needs` can name it.
@@ -109,6 +116,24 @@ fn scans_a_project_through_the_real_client() {
     assert_eq!(findings(&snap, "datastore-internet-reachable"), vec![("orders", "fail")]);
     assert_eq!(findings(&snap, "cloudsql-ssl-not-required"), vec![("orders", "fail")]);
     assert_eq!(findings(&snap, "gcp-primitive-role-external"), vec![("acme-data", "fail")]);
+    // Audit log types add up over the levels: the organisation logs reads, the project writes.
+    assert_eq!(findings(&snap, "gcp-data-access-logs-off"), vec![], "on at the organisation and the project");
+    assert_eq!(passed(&snap, "gcp-data-access-logs-off"), 1);
+    // The folder's sink takes every entry, but not its children's.
+    assert_eq!(findings(&snap, "gcp-logs-not-exported"), vec![("acme-data", "fail")]);
+    assert_eq!(findings(&snap, "gcp-service-account-admin"), vec![("acme-data", "fail")], "the compute SA is Editor");
+    // The project's metadata turns OS Login on; the bastion's own turns it off and opens its serial console.
+    assert_eq!(findings(&snap, "gcp-vm-os-login-off"), vec![("bastion", "fail")]);
+    assert_eq!(passed(&snap, "gcp-vm-os-login-off"), 2);
+    assert_eq!(findings(&snap, "gcp-vm-serial-port-enabled"), vec![("bastion", "fail")]);
+    assert_eq!(findings(&snap, "gcp-vm-project-ssh-keys-allowed"), vec![("bastion", "fail")]);
+    assert_eq!(findings(&snap, "gcp-vm-ip-forwarding"), vec![("reports", "fail")]);
+    // Cloud KMS: a key that rotates, one that does not; signing and external keys cannot.
+    assert_eq!(findings(&snap, "kms-rotation-disabled"), vec![("legacy", "fail")]);
+    assert_eq!(passed(&snap, "kms-rotation-disabled"), 1);
+    // Flow logs on the VMs' subnetwork; the proxy-only one carries no VM traffic.
+    assert_eq!(findings(&snap, "vpc-flow-logs-disabled"), vec![]);
+    assert_eq!(passed(&snap, "vpc-flow-logs-disabled"), 1);
     let mut without_cmek = findings(&snap, "confidential-bucket-without-cmek");
     without_cmek.sort();
     assert_eq!(without_cmek, vec![("acme-prevented", "fail"), ("acme-public", "fail")]);
@@ -160,6 +185,14 @@ fn scans_a_project_through_the_real_client() {
         "serviceAccount:555000111-compute@developer.gserviceaccount.com, as roles/editor on project acme-data";
     assert_eq!(status_of(compute).as_deref(), Some("conditional"), "{answer}");
 
+    // IAM policies are asked for in version 3: an older one leaves conditions out.
+    let bodies = api.bodies.lock().unwrap();
+    let asks: Vec<&(String, String)> = bodies.iter().filter(|(target, _)| target.ends_with(":getIamPolicy")).collect();
+    assert_eq!(asks.len(), 3, "the project, its folder and organisation: {bodies:?}");
+    for (target, body) in asks {
+        let body: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(body["options"]["requestedPolicyVersion"], 3, "{target}");
+    }
     // Read-only: every call was a GET, or a read-only POST (getIamPolicy, getAncestry).
     let requests = api.requests.lock().unwrap();
     for r in requests.iter() {
@@ -182,9 +215,14 @@ fn a_denied_project_leaves_gaps_and_unknowns_never_passes() {
     assert_eq!(run.code, 0, "the scan goes on: {}", run.stderr);
     assert!(run.stdout.contains("gcp acme-locked global compute:firewalls.list: access_denied"), "{}", run.stdout);
     let snap: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("snap.json")).unwrap()).unwrap();
-    for control in
-        ["admin-port-internet", "bucket-public", "datastore-internet-reachable", "gcp-primitive-role-external"]
-    {
+    for control in [
+        "admin-port-internet",
+        "bucket-public",
+        "datastore-internet-reachable",
+        "gcp-primitive-role-external",
+        "gcp-data-access-logs-off",
+        "gcp-logs-not-exported",
+    ] {
         let results = snap["controls"].as_array().unwrap().iter().find(|c| c["control"] == control).unwrap();
         assert!(results["unknown"].as_u64().unwrap() >= 1, "{control}: {results}");
         assert_eq!(results["passed"], 0, "{control} passed on data it never read");

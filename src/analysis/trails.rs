@@ -1,9 +1,12 @@
 //! Whether each AWS account's API activity is recorded in every region: by a
 //! multi-region CloudTrail trail that is logging, the account's own or its
 //! organisation's (an organisation trail lives in the management account and
-//! records every member). An account for which no such trail was found, while a
-//! trail listing or status could not be read, is undecided, never "no trail".
+//! records every member); and whether such a trail also records S3 object reads and
+//! writes in every bucket. An account for which no such trail was found, while a
+//! trail listing, status or selectors could not be read, is undecided, never "no
+//! trail".
 
+use auditgraph_model::aws::CloudTrail;
 use auditgraph_model::{Asset, AssetId, AssetKind, Attributes, Cloud, CoverageStatus};
 use rustc_hash::FxHashMap;
 
@@ -15,8 +18,45 @@ pub struct AccountTrails {
     /// Whether a multi-region logging trail records the account; an error says
     /// what could not be read when none was found.
     pub recorded: Result<bool, String>,
+    /// Whether such a trail records S3 object-level reads of every bucket.
+    pub s3_object_reads: Result<bool, String>,
+    /// Whether such a trail records S3 object-level writes of every bucket.
+    pub s3_object_writes: Result<bool, String>,
     /// Each trail that applies to the account, with whether it counts and why.
     pub seen: Vec<String>,
+}
+
+/// A CloudTrail call that could not be read for the account: (API, as worded).
+type Gap = (String, String);
+
+/// Whether one of `trails` that records the account in every region also has the
+/// property `has` (`None`: not read): decided when one does, or when every trail
+/// that might was read and none does and none of the calls `needed` failed.
+fn recorded_with(
+    trails: &[(&Asset, &CloudTrail)],
+    gaps: &[Gap],
+    needed: &[&str],
+    what: &str,
+    has: impl Fn(&CloudTrail) -> Option<bool>,
+) -> Result<bool, String> {
+    let gaps: Vec<&str> =
+        gaps.iter().filter(|(api, _)| needed.contains(&api.as_str())).map(|(_, text)| text.as_str()).collect();
+    let recording = |t: &CloudTrail| if t.multi_region { t.logging } else { Some(false) };
+    if trails.iter().any(|(_, t)| recording(t) == Some(true) && has(t) == Some(true)) {
+        return Ok(true);
+    }
+    let unread: Vec<&str> = trails
+        .iter()
+        .filter(|(_, t)| recording(t).is_none() || (recording(t) == Some(true) && has(t).is_none()))
+        .map(|(trail, _)| trail.name.as_str())
+        .collect();
+    if !unread.is_empty() {
+        Err(format!("not collected: {what} of {}", unread.join(", ")))
+    } else if !gaps.is_empty() {
+        Err(format!("not collected: {}", gaps.join(", ")))
+    } else {
+        Ok(false)
+    }
 }
 
 /// The trails of every AWS account of the graph, by the account's asset.
@@ -33,47 +73,55 @@ pub fn derive(graph: &AssetGraph) -> FxHashMap<AssetId, AccountTrails> {
                     || matches!(&t.attributes, Attributes::AwsCloudTrail(c)
                         if c.organization_trail && Some(t.account.as_str()) == management)
             };
-            let mut recorded = false;
-            let mut status_unread = Vec::new();
-            let mut seen = Vec::new();
-            for trail in trails.iter().filter(applies) {
-                let Attributes::AwsCloudTrail(t) = &trail.attributes else { continue };
-                let scope = if t.organization_trail { "organisation trail" } else { "trail" };
-                let verdict = match (t.multi_region, t.logging) {
-                    (true, Some(true)) => {
-                        recorded = true;
-                        "multi-region, logging"
-                    }
-                    (false, _) => "home region only",
-                    (true, Some(false)) => "multi-region, stopped",
-                    (true, None) => {
-                        status_unread.push(trail.name.clone());
-                        "multi-region, status not read"
-                    }
-                };
-                seen.push(format!("{scope} {} ({verdict})", trail.name));
-            }
-            let gaps: Vec<String> = graph
+            let applying: Vec<(&Asset, &CloudTrail)> = trails
+                .iter()
+                .filter(applies)
+                .filter_map(|t| match &t.attributes {
+                    Attributes::AwsCloudTrail(c) => Some((*t, c)),
+                    _ => None,
+                })
+                .collect();
+            let mut seen: Vec<String> = applying
+                .iter()
+                .map(|(trail, t)| {
+                    let scope = if t.organization_trail { "organisation trail" } else { "trail" };
+                    let verdict = match (t.multi_region, t.logging) {
+                        (true, Some(true)) => "multi-region, logging",
+                        (false, _) => "home region only",
+                        (true, Some(false)) => "multi-region, stopped",
+                        (true, None) => "multi-region, status not read",
+                    };
+                    let objects = match (t.s3_object_reads_logged, t.s3_object_writes_logged) {
+                        (Some(true), Some(true)) => "; S3 object reads and writes",
+                        (Some(true), _) => "; S3 object reads",
+                        (_, Some(true)) => "; S3 object writes",
+                        _ => "",
+                    };
+                    format!("{scope} {} ({verdict}{objects})", trail.name)
+                })
+                .collect();
+            let gaps: Vec<Gap> = graph
                 .sources
                 .iter()
                 .filter(|s| s.cloud == Cloud::Aws && s.scope == account.account)
                 .flat_map(|s| s.gaps())
                 .filter(|g| g.service == "cloudtrail" && g.status != CoverageStatus::RegionDisabled)
-                .map(|g| format!("cloudtrail:{} in {}", g.api, g.region.as_deref().unwrap_or("every region")))
+                .map(|g| {
+                    let text = format!("cloudtrail:{} in {}", g.api, g.region.as_deref().unwrap_or("every region"));
+                    (g.api.clone(), text)
+                })
                 .collect();
-            let recorded = if recorded {
-                Ok(true)
-            } else if !status_unread.is_empty() {
-                Err(format!("not collected: the logging status of {}", status_unread.join(", ")))
-            } else if !gaps.is_empty() {
-                Err(format!("not collected: {}", gaps.join(", ")))
-            } else {
-                Ok(false)
-            };
+            let trail_calls = ["DescribeTrails", "GetTrailStatus"];
+            let selector_calls = ["DescribeTrails", "GetTrailStatus", "GetEventSelectors"];
+            let recorded = recorded_with(&applying, &gaps, &trail_calls, "the logging status", |_| Some(true));
+            let s3_object_reads =
+                recorded_with(&applying, &gaps, &selector_calls, "the event selectors", |t| t.s3_object_reads_logged);
+            let s3_object_writes =
+                recorded_with(&applying, &gaps, &selector_calls, "the event selectors", |t| t.s3_object_writes_logged);
             if seen.is_empty() {
                 seen.push("no trail".to_string());
             }
-            Some((account.id.clone(), AccountTrails { recorded, seen }))
+            Some((account.id.clone(), AccountTrails { recorded, s3_object_reads, s3_object_writes, seen }))
         })
         .collect()
 }

@@ -13,6 +13,7 @@ use rustc_hash::FxHashMap;
 
 use super::asset_view;
 use crate::analysis::access::Verdict;
+use crate::analysis::trails::AccountTrails;
 use crate::analysis::{name_in, Facts, Reach};
 use crate::findings::Evidence;
 use crate::graph::AssetGraph;
@@ -101,6 +102,20 @@ pub const FACT_FUNCTIONS: &[FactFunction] = &[
         call: "multi_region_trail(asset)",
         meaning: "an AWS account whose activity a multi-region CloudTrail trail that is logging records: its own, or its organisation's; undecided where no such trail was found and trails or their status could not be read",
         eval: multi_region_trail,
+        evidence: trail_evidence,
+    },
+    FactFunction {
+        name: "s3_object_reads_logged",
+        call: "s3_object_reads_logged(asset)",
+        meaning: "an AWS account recorded by a multi-region CloudTrail trail that is logging (its own or its organisation's) whose event selectors take S3 object-level reads of every bucket; undecided where none was found and trails, their status or their selectors could not be read",
+        eval: s3_object_reads_logged,
+        evidence: trail_evidence,
+    },
+    FactFunction {
+        name: "s3_object_writes_logged",
+        call: "s3_object_writes_logged(asset)",
+        meaning: "the same for S3 object-level writes",
+        eval: s3_object_writes_logged,
         evidence: trail_evidence,
     },
     FactFunction {
@@ -255,15 +270,33 @@ fn accepts_insecure_transport(f: &Facts, ftx: &FunctionContext) -> Result<Value,
     verdict(&f.access.insecure_transport, ftx, "accepts_insecure_transport").map(|r| Value::Bool(!r.is_empty()))
 }
 
-fn multi_region_trail(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
+/// One of an AWS account's trail facts, as the function `name` returns it.
+fn account_trail_fact(
+    f: &Facts,
+    ftx: &FunctionContext,
+    name: &str,
+    pick: fn(&AccountTrails) -> &Result<bool, String>,
+) -> Result<Value, ExecutionError> {
     let id = asset_arg(ftx)?;
     let Some(trails) = f.trails.get(&id) else {
-        return Err(ExecutionError::function_error("multi_region_trail", "not an AWS account"));
+        return Err(ExecutionError::function_error(name, "not an AWS account"));
     };
-    match &trails.recorded {
-        Ok(recorded) => Ok(Value::Bool(*recorded)),
-        Err(why) => Err(ExecutionError::function_error("multi_region_trail", why.clone())),
+    match pick(trails) {
+        Ok(found) => Ok(Value::Bool(*found)),
+        Err(why) => Err(ExecutionError::function_error(name, why.clone())),
     }
+}
+
+fn multi_region_trail(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
+    account_trail_fact(f, ftx, "multi_region_trail", |t| &t.recorded)
+}
+
+fn s3_object_reads_logged(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
+    account_trail_fact(f, ftx, "s3_object_reads_logged", |t| &t.s3_object_reads)
+}
+
+fn s3_object_writes_logged(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
+    account_trail_fact(f, ftx, "s3_object_writes_logged", |t| &t.s3_object_writes)
 }
 
 fn is_admin(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {

@@ -6,25 +6,27 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-/// Serves files under `root`; remembers each request as `METHOD /path?query`.
+/// Serves files under `root`; remembers each request as `METHOD /path?query`, and
+/// the body of each request that has one.
 pub struct Recorded {
     pub base: String,
     pub requests: Arc<Mutex<Vec<String>>>,
+    pub bodies: Arc<Mutex<Vec<(String, String)>>>,
 }
 
 pub fn serve_recorded(root: PathBuf) -> Recorded {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let requests = Arc::new(Mutex::new(Vec::new()));
-    let log = requests.clone();
+    let (requests, bodies) = (Arc::new(Mutex::new(Vec::new())), Arc::new(Mutex::new(Vec::new())));
+    let log = (requests.clone(), bodies.clone());
     // The thread ends with the test process.
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let (root, log) = (root.clone(), log.clone());
-            std::thread::spawn(move || answer(stream, &root, &log));
+            std::thread::spawn(move || answer(stream, &root, &log.0, &log.1));
         }
     });
-    Recorded { base, requests }
+    Recorded { base, requests, bodies }
 }
 
 /// One request as read off the wire: method, target, header lines, body.
@@ -81,9 +83,12 @@ pub fn serve_echoing_denials() -> String {
     base
 }
 
-fn answer(mut stream: TcpStream, root: &Path, log: &Mutex<Vec<String>>) {
-    let Some((method, target, _, _)) = read_request(&stream) else { return };
+fn answer(mut stream: TcpStream, root: &Path, log: &Mutex<Vec<String>>, bodies: &Mutex<Vec<(String, String)>>) {
+    let Some((method, target, _, body)) = read_request(&stream) else { return };
     log.lock().unwrap().push(format!("{method} {target}"));
+    if !body.is_empty() {
+        bodies.lock().unwrap().push((target.clone(), body));
+    }
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
     let page = query.split('&').find_map(|kv| kv.strip_prefix("pageToken="));
     let file = root.join(format!(

@@ -20,6 +20,10 @@ pub struct Endpoints {
     pub folders: String,
     /// IAM v2, for deny policies.
     pub iam: String,
+    /// Cloud KMS v1.
+    pub kms: String,
+    /// Cloud Logging v2, for log sinks.
+    pub logging: String,
 }
 
 impl Default for Endpoints {
@@ -31,6 +35,8 @@ impl Default for Endpoints {
             resource_manager: "https://cloudresourcemanager.googleapis.com/v1".into(),
             folders: "https://cloudresourcemanager.googleapis.com/v2".into(),
             iam: "https://iam.googleapis.com/v2".into(),
+            kms: "https://cloudkms.googleapis.com/v1".into(),
+            logging: "https://logging.googleapis.com/v2".into(),
         }
     }
 }
@@ -46,6 +52,8 @@ impl Endpoints {
             resource_manager: format!("{base}/v1"),
             folders: format!("{base}/v2"),
             iam: format!("{base}/iam/v2"),
+            kms: format!("{base}/kms/v1"),
+            logging: format!("{base}/logging/v2"),
         }
     }
 }
@@ -118,9 +126,15 @@ impl Client {
         self.send(self.http.get(url)).await
     }
 
-    /// `getIamPolicy` is a POST that only reads.
+    /// A POST that only reads (`getAncestry`).
     pub async fn post_read(&self, url: &str) -> Result<Value, CallError> {
         self.send(self.http.post(url).json(&serde_json::json!({}))).await
+    }
+
+    /// `getIamPolicy`, a POST that only reads, asking for policy version 3: an
+    /// older version would leave out the conditions of conditional bindings.
+    pub async fn get_iam_policy(&self, url: &str) -> Result<Value, CallError> {
+        self.send(self.http.post(url).json(&serde_json::json!({"options": {"requestedPolicyVersion": 3}}))).await
     }
 
     /// Every item of a paginated list (`items_key` holds each page's items).

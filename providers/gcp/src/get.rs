@@ -2,8 +2,10 @@
 //! and organisation above it and their IAM policies, each read once), IAM v2 (the
 //! deny policies of the project and of each folder and organisation), Cloud Storage
 //! (buckets and each bucket's IAM policy), Compute Engine (networks, subnetworks,
-//! routes, firewalls, instances) and Cloud SQL. Every call leaves a coverage record;
-//! a failed call leaves a gap and the crawl goes on.
+//! routes, firewalls, instances, the project's instance metadata), Cloud SQL, Cloud
+//! KMS (the keys of every location's key rings) and Cloud Logging (the sinks of the
+//! project, its folders and organisation). Every call leaves a coverage record; a
+//! failed call leaves a gap and the crawl goes on.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -34,6 +36,13 @@ pub struct ProjectData {
     pub firewalls: Vec<Value>,
     pub instances: Vec<Value>,
     pub sql_instances: Vec<Value>,
+    /// Compute Engine's view of the project (`projects.get`), for the metadata every
+    /// instance inherits (`None`: not read).
+    pub compute_project: Option<Value>,
+    /// The project's log sinks (`None`: not read).
+    pub log_sinks: Option<Vec<Value>>,
+    /// The Cloud KMS keys of every location's key rings.
+    pub kms_keys: Vec<Value>,
 }
 
 /// A folder or organisation above a project, as read.
@@ -44,6 +53,8 @@ pub struct AncestorData {
     pub policy: Option<Value>,
     /// Its deny policies (`None`: not read).
     pub deny: Option<Vec<Value>>,
+    /// Its log sinks (`None`: not read).
+    pub sinks: Option<Vec<Value>>,
 }
 
 /// Records a call's outcome as coverage.
@@ -69,49 +80,66 @@ pub async fn list_projects(client: &Client, organization: Option<&str>) -> Resul
 /// A failed call with the API it was (`policies.get`).
 type Failure = (&'static str, CallError);
 
-/// The IAM and deny policies of folders and organisations, read once for all the
-/// projects under them (`folders/1` → the calls' outcome).
-#[derive(Default)]
-pub struct AncestorPolicies {
-    allow: Mutex<HashMap<String, Result<Value, CallError>>>,
-    deny: Mutex<HashMap<String, Result<Vec<Value>, Failure>>>,
+/// Outcomes read on first use and shared by every project that asks again.
+struct ReadOnce<T>(Mutex<HashMap<String, T>>);
+
+impl<T> Default for ReadOnce<T> {
+    fn default() -> Self {
+        ReadOnce(Mutex::new(HashMap::new()))
+    }
 }
 
-impl AncestorPolicies {
-    /// The policy of `resource` (`folders/1`, `organizations/2`), read on first use;
-    /// its outcome is recorded for every project that inherits it.
+impl<T: Clone> ReadOnce<T> {
+    async fn get<F: std::future::Future<Output = T>>(&self, key: &str, read: impl FnOnce() -> F) -> T {
+        if let Some(known) = self.0.lock().expect("not poisoned").get(key).cloned() {
+            return known;
+        }
+        let outcome = read().await;
+        self.0.lock().expect("not poisoned").insert(key.to_string(), outcome.clone());
+        outcome
+    }
+}
+
+/// What is read of the folders and organisations above projects (IAM and deny
+/// policies, log sinks), once for all the projects under them; each outcome is
+/// recorded for every project that inherits it.
+#[derive(Default)]
+pub struct Ancestors {
+    allow: ReadOnce<Result<Value, CallError>>,
+    deny: ReadOnce<Result<Vec<Value>, Failure>>,
+    sinks: ReadOnce<Result<Vec<Value>, CallError>>,
+}
+
+fn resource_id(resource: &str) -> AssetId {
+    AssetId::new(format!("//cloudresourcemanager.googleapis.com/{resource}"))
+}
+
+impl Ancestors {
+    /// The IAM policy of `resource` (`folders/1`, `organizations/2`).
     async fn policy(&self, client: &Client, rec: &Recorder, resource: &str) -> Option<Value> {
         let (base, api) = if resource.starts_with("folders/") {
             (&client.endpoints.folders, "folders.getIamPolicy")
         } else {
             (&client.endpoints.resource_manager, "organizations.getIamPolicy")
         };
-        let known = self.allow.lock().expect("not poisoned").get(resource).cloned();
-        let result = match known {
-            Some(r) => r,
-            None => {
-                let r = client.post_read(&format!("{base}/{resource}:getIamPolicy")).await;
-                self.allow.lock().expect("not poisoned").insert(resource.to_string(), r.clone());
-                r
-            }
-        };
-        let id = AssetId::new(format!("//cloudresourcemanager.googleapis.com/{resource}"));
-        record(rec, Api::new("cloudresourcemanager", api).on(&id), &result);
+        let url = format!("{base}/{resource}:getIamPolicy");
+        let result = self.allow.get(resource, || client.get_iam_policy(&url)).await;
+        record(rec, Api::new("cloudresourcemanager", api).on(&resource_id(resource)), &result);
         result.ok()
     }
 
-    /// The deny policies of `resource`, read on first use and recorded like `policy`.
+    /// The deny policies of `resource`.
     async fn deny(&self, client: &Client, rec: &Recorder, resource: &str) -> Option<Vec<Value>> {
-        let known = self.deny.lock().expect("not poisoned").get(resource).cloned();
-        let result = match known {
-            Some(r) => r,
-            None => {
-                let r = deny_policies(client, resource).await;
-                self.deny.lock().expect("not poisoned").insert(resource.to_string(), r.clone());
-                r
-            }
-        };
+        let result = self.deny.get(resource, || deny_policies(client, resource)).await;
         record_deny(rec, resource, &result);
+        result.ok()
+    }
+
+    /// The log sinks of `resource`.
+    async fn sinks(&self, client: &Client, rec: &Recorder, resource: &str) -> Option<Vec<Value>> {
+        let url = format!("{}/{resource}/sinks", client.endpoints.logging);
+        let result = self.sinks.get(resource, || client.list(&url, "sinks")).await;
+        record(rec, Api::new("logging", "sinks.list").on(&resource_id(resource)), &result);
         result.ok()
     }
 }
@@ -133,7 +161,7 @@ async fn deny_policies(client: &Client, resource: &str) -> Result<Vec<Value>, Fa
 }
 
 fn record_deny(rec: &Recorder, resource: &str, result: &Result<Vec<Value>, Failure>) {
-    let id = AssetId::new(format!("//cloudresourcemanager.googleapis.com/{resource}"));
+    let id = resource_id(resource);
     match result {
         Ok(_) => rec.record(Api::new("iam", "policies.listPolicies").on(&id), CoverageStatus::Read, None),
         Err((api, e)) => rec.record(Api::new("iam", api).on(&id), e.status, Some(e.detail.clone())),
@@ -157,7 +185,7 @@ fn ancestors_of(ancestry: &Value) -> Vec<String> {
 }
 
 /// Reads one project, recording every call's outcome in `rec`; calls run concurrently.
-pub async fn project(client: &Client, rec: &Recorder, above: &AncestorPolicies, project: &str) -> ProjectData {
+pub async fn project(client: &Client, rec: &Recorder, above: &Ancestors, project: &str) -> ProjectData {
     let e = &client.endpoints;
     let crm = format!("{}/projects/{project}", e.resource_manager);
     let compute = format!("{}/projects/{project}", e.compute);
@@ -169,15 +197,34 @@ pub async fn project(client: &Client, rec: &Recorder, above: &AncestorPolicies, 
         format!("{compute}/global/firewalls"),
         format!("{compute}/aggregated/instances"),
         format!("{}/projects/{project}/instances", e.sql),
+        format!("{}/projects/{project}/sinks", e.logging),
     );
     let crm_iam = format!("{crm}:getIamPolicy");
     let crm_ancestry = format!("{crm}:getAncestry");
     let project_resource = format!("projects/{project}");
-    let (proj, iam, ancestry, deny, buckets, networks, subnetworks, routes, firewalls, instances, sql) = tokio::join!(
+    let (
+        proj,
+        iam,
+        ancestry,
+        deny,
+        compute_project,
+        sinks,
+        kms_keys,
+        buckets,
+        networks,
+        subnetworks,
+        routes,
+        firewalls,
+        instances,
+        sql,
+    ) = tokio::join!(
         client.get(&crm),
-        client.post_read(&crm_iam),
+        client.get_iam_policy(&crm_iam),
         client.post_read(&crm_ancestry),
         deny_policies(client, &project_resource),
+        client.get(&compute),
+        client.list(&urls.7, "sinks"),
+        kms_keys(client, rec, project),
         client.list(&urls.0, "items"),
         client.list(&urls.1, "items"),
         client.list(&urls.2, "items"),
@@ -187,10 +234,11 @@ pub async fn project(client: &Client, rec: &Recorder, above: &AncestorPolicies, 
         client.list(&urls.6, "items"),
     );
     let mut data = ProjectData::default();
-    let calls: [(&str, &str, &Result<_, _>); 3] = [
+    let calls: [(&str, &str, &Result<_, _>); 4] = [
         ("cloudresourcemanager", "projects.get", &proj),
         ("cloudresourcemanager", "projects.getIamPolicy", &iam),
         ("cloudresourcemanager", "projects.getAncestry", &ancestry),
+        ("compute", "projects.get", &compute_project),
     ];
     for (service, api, result) in calls {
         record(rec, Api::new(service, api), result);
@@ -205,6 +253,7 @@ pub async fn project(client: &Client, rec: &Recorder, above: &AncestorPolicies, 
         ("compute", "firewalls.list", &firewalls),
         ("compute", "instances.aggregatedList", &instances),
         ("sqladmin", "instances.list", &sql),
+        ("logging", "sinks.list", &sinks),
     ];
     for (service, api, result) in lists {
         record(rec, Api::new(service, api), result);
@@ -218,18 +267,23 @@ pub async fn project(client: &Client, rec: &Recorder, above: &AncestorPolicies, 
     data.firewalls = firewalls.unwrap_or_default();
     data.instances = instances.unwrap_or_default();
     data.sql_instances = sql.unwrap_or_default();
+    data.compute_project = compute_project.ok();
+    data.log_sinks = sinks.ok();
+    data.kms_keys = kms_keys;
     if let Ok(ancestry) = &ancestry {
         let mut ancestors = Vec::new();
         for resource in ancestors_of(ancestry) {
             let policy = above.policy(client, rec, &resource).await;
             let deny = above.deny(client, rec, &resource).await;
-            ancestors.push(AncestorData { resource, policy, deny });
+            let sinks = above.sinks(client, rec, &resource).await;
+            ancestors.push(AncestorData { resource, policy, deny, sinks });
         }
         data.ancestors = Some(ancestors);
     }
 
     let names: Vec<String> = data.buckets.iter().filter_map(|b| b["name"].as_str().map(str::to_string)).collect();
-    let iam_urls: Vec<String> = names.iter().map(|n| format!("{}/b/{n}/iam", e.storage)).collect();
+    let iam_urls: Vec<String> =
+        names.iter().map(|n| format!("{}/b/{n}/iam?optionsRequestedPolicyVersion=3", e.storage)).collect();
     let policies = join_all(iam_urls.iter().map(|u| client.get(u))).await;
     for (name, result) in names.into_iter().zip(policies) {
         let id = AssetId::new(format!("//storage.googleapis.com/projects/_/buckets/{name}"));
@@ -237,4 +291,41 @@ pub async fn project(client: &Client, rec: &Recorder, above: &AncestorPolicies, 
         data.bucket_iam.push((name, result.ok()));
     }
     data
+}
+
+/// The keys of every key ring in every Cloud KMS location of the project. A
+/// location or key ring that does not list is a gap naming it.
+async fn kms_keys(client: &Client, rec: &Recorder, project: &str) -> Vec<Value> {
+    let kms = &client.endpoints.kms;
+    let locations = client.list(&format!("{kms}/projects/{project}/locations"), "locations").await;
+    record(rec, Api::new("cloudkms", "locations.list"), &locations);
+    let locations: Vec<String> =
+        locations.unwrap_or_default().iter().filter_map(|l| l["locationId"].as_str().map(str::to_string)).collect();
+    let rings = join_all(locations.iter().map(|location| async move {
+        let url = format!("{kms}/projects/{project}/locations/{location}/keyRings");
+        (location, client.list(&url, "keyRings").await)
+    }))
+    .await;
+    let mut ring_names = Vec::new();
+    for (location, result) in rings {
+        // A read is recorded once for the project; a failure names its location.
+        let api = Api::new("cloudkms", "keyRings.list");
+        record(rec, if result.is_err() { api.in_region(location) } else { api }, &result);
+        let listed = result.unwrap_or_default();
+        ring_names.extend(listed.iter().filter_map(|r| r["name"].as_str().map(str::to_string)));
+    }
+    let keys = join_all(
+        ring_names
+            .iter()
+            .map(|ring| async move { client.list(&format!("{kms}/{ring}/cryptoKeys"), "cryptoKeys").await }),
+    )
+    .await;
+    let mut out = Vec::new();
+    for (ring, result) in ring_names.iter().zip(keys) {
+        let id = AssetId::new(format!("//cloudkms.googleapis.com/{ring}"));
+        let api = Api::new("cloudkms", "cryptoKeys.list");
+        record(rec, if result.is_err() { api.on(&id) } else { api }, &result);
+        out.extend(result.unwrap_or_default());
+    }
+    out
 }

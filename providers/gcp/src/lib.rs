@@ -1,5 +1,6 @@
 //! auditgraph's Google Cloud provider: reads projects read-only through Google's
-//! JSON REST APIs (Resource Manager, Cloud Storage, Compute Engine, Cloud SQL) into
+//! JSON REST APIs (Resource Manager, IAM, Cloud Storage, Compute Engine, Cloud SQL,
+//! Cloud KMS, Cloud Logging) into
 //! one inventory per project. `get` makes the calls, `transform` maps them to the
 //! model; a denied or failing API becomes a coverage gap and the crawl goes on.
 
@@ -48,7 +49,7 @@ impl GcpProvider {
         };
         budget.add_scopes(projects.len());
         let collected_at = chrono::Utc::now();
-        let above = get::AncestorPolicies::default();
+        let above = get::Ancestors::default();
         // A project whose calls fail, or whose resources do not read, still gives an
         // inventory: its coverage records say what is missing.
         let mut inventories: Vec<Inventory> = join_all(projects.iter().map(|p| {

@@ -118,6 +118,33 @@ impl Out {
     }
 }
 
+/// The audit log types an IAM policy turns on (its `auditConfigs`), one per service and type.
+fn audit_logs(policy: &Value) -> Vec<gcp::AuditLogConfig> {
+    let mut out = Vec::new();
+    for config in policy["auditConfigs"].as_array().into_iter().flatten() {
+        let service = config["service"].as_str().unwrap_or_default();
+        for log in config["auditLogConfigs"].as_array().into_iter().flatten() {
+            out.push(gcp::AuditLogConfig {
+                service: service.to_string(),
+                log_type: log["logType"].as_str().unwrap_or_default().to_string(),
+                exempted_members: strings(log, "exemptedMembers"),
+            });
+        }
+    }
+    out
+}
+
+fn log_sinks(sinks: &[Value]) -> Vec<gcp::LogSink> {
+    let sink = |v: &Value| gcp::LogSink {
+        name: v["name"].as_str().unwrap_or_default().to_string(),
+        destination: v["destination"].as_str().unwrap_or_default().to_string(),
+        filter: v["filter"].as_str().unwrap_or_default().to_string(),
+        disabled: flag(v, "disabled"),
+        include_children: flag(v, "includeChildren"),
+    };
+    sinks.iter().map(sink).collect()
+}
+
 fn project_asset(project: &str, d: &ProjectData) -> Made {
     let attrs = gcp::Project {
         project_id: project.to_string(),
@@ -128,10 +155,14 @@ fn project_asset(project: &str, d: &ProjectData) -> Made {
                 resource: a.resource.clone(),
                 iam_bindings: a.policy.as_ref().map(bindings),
                 deny_rules: a.deny.as_deref().map(deny_rules),
+                audit_logs: a.policy.as_ref().map(audit_logs),
+                log_sinks: a.sinks.as_deref().map(log_sinks),
             };
             chain.iter().map(ancestor).collect()
         }),
         deny_rules: d.project_deny.as_deref().map(deny_rules),
+        audit_logs: d.project_iam.as_ref().map(audit_logs),
+        log_sinks: d.log_sinks.as_deref().map(log_sinks),
     };
     let id = format!("//cloudresourcemanager.googleapis.com/projects/{project}");
     (id, project.to_string(), None, BTreeMap::new(), Attributes::GcpProject(attrs))
@@ -196,6 +227,9 @@ fn subnetwork(s: &Value) -> Read<Made> {
         network: AssetId::new(compute_name(text(s, "network")?)),
         ip_cidr_range: parsed(s, "ipCidrRange")?,
         private_google_access: flag(s, "privateIpGoogleAccess"),
+        // `enableFlowLogs` is the field's older name, still returned for some subnets.
+        flow_logs: Some(flag(&s["logConfig"], "enable") || flag(s, "enableFlowLogs")),
+        purpose: s["purpose"].as_str().map(str::to_string),
     };
     let region = s["region"].as_str().map(|r| last_segment(r).to_string());
     Ok((compute_name(text(s, "selfLink")?), text(s, "name")?.to_string(), region, BTreeMap::new(), attrs.into()))
@@ -254,7 +288,33 @@ fn firewall(f: &Value) -> Read<Made> {
     Ok((compute_name(text(f, "selfLink")?), text(f, "name")?.to_string(), None, BTreeMap::new(), attrs.into()))
 }
 
-fn instance(i: &Value) -> Read<Made> {
+/// Metadata `items` as key → value.
+fn metadata(v: &Value) -> BTreeMap<&str, &str> {
+    let items = v["items"].as_array().into_iter().flatten();
+    items.filter_map(|item| Some((item["key"].as_str()?, item["value"].as_str().unwrap_or_default()))).collect()
+}
+
+/// A boolean metadata value as Compute Engine's guest environment reads it; `None`
+/// for a value it would not take as either.
+fn metadata_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "t" | "1" | "yes" | "y" => Some(true),
+        "false" | "f" | "0" | "no" | "n" => Some(false),
+        _ => None,
+    }
+}
+
+/// A metadata setting as it applies to an instance: its own value, else the
+/// project's, else off (the default); `None` when the instance does not set it and
+/// the project's metadata was not read.
+fn setting(own: &BTreeMap<&str, &str>, project: Option<&BTreeMap<&str, &str>>, key: &str) -> Option<bool> {
+    match own.get(key) {
+        Some(value) => metadata_bool(value),
+        None => project.map(|p| p.get(key).map_or(Some(false), |value| metadata_bool(value)))?,
+    }
+}
+
+fn instance(i: &Value, project_metadata: Option<&BTreeMap<&str, &str>>) -> Read<Made> {
     let zone = last_segment(text(i, "zone")?).to_string();
     let network_interfaces = i["networkInterfaces"]
         .as_array()
@@ -275,6 +335,7 @@ fn instance(i: &Value) -> Read<Made> {
     let service_accounts =
         i["serviceAccounts"].as_array().into_iter().flatten().filter_map(|s| s["email"].as_str()).map(String::from);
     let region = zone.rsplit_once('-').map(|(r, _)| r.to_string());
+    let own = metadata(&i["metadata"]);
     let attrs = gcp::ComputeInstance {
         status: i["status"].as_str().unwrap_or_default().to_string(),
         machine_type: i["machineType"].as_str().map(|m| last_segment(m).to_string()),
@@ -282,6 +343,10 @@ fn instance(i: &Value) -> Read<Made> {
         network_tags: strings(&i["tags"], "items"),
         service_accounts: service_accounts.collect(),
         zone,
+        can_ip_forward: Some(flag(i, "canIpForward")),
+        os_login: setting(&own, project_metadata, "enable-oslogin"),
+        serial_port_enabled: setting(&own, project_metadata, "serial-port-enable"),
+        project_ssh_keys_blocked: setting(&own, project_metadata, "block-project-ssh-keys"),
     };
     let (id, name) = (compute_name(text(i, "selfLink")?), text(i, "name")?.to_string());
     Ok((id, name, region, labels(&i["labels"]), attrs.into()))
@@ -316,6 +381,29 @@ fn sql_instance(project: &str, s: &Value) -> Read<Made> {
     Ok((id, name.to_string(), region, labels(&s["settings"]["userLabels"]), attrs.into()))
 }
 
+fn kms_key(k: &Value) -> Read<Made> {
+    let name = text(k, "name")?;
+    // `projects/p/locations/L/keyRings/r/cryptoKeys/k`
+    let location = name.split('/').nth(3).map(str::to_string);
+    let attrs = gcp::KmsKey {
+        purpose: text(k, "purpose")?.to_string(),
+        rotation_period_days: match k["rotationPeriod"].as_str() {
+            None => None,
+            Some(period) => Some(days_of(period).ok_or_else(|| format!("`rotationPeriod` {period:?}"))?),
+        },
+        protection_level: k["versionTemplate"]["protectionLevel"].as_str().map(str::to_string),
+        primary_state: k["primary"]["state"].as_str().map(str::to_string),
+    };
+    let id = format!("//cloudkms.googleapis.com/{name}");
+    Ok((id, last_segment(name).to_string(), location, labels(&k["labels"]), Attributes::GcpKmsKey(attrs)))
+}
+
+/// A protobuf duration (`7776000s`) in whole days.
+fn days_of(duration: &str) -> Option<u32> {
+    let seconds: f64 = duration.strip_suffix('s')?.parse().ok()?;
+    (seconds >= 0.0).then(|| (seconds / 86_400.0).floor().min(f64::from(u32::MAX)) as u32)
+}
+
 /// How a resource is named in a gap when it could not be read.
 fn what(kind: &str, v: &Value) -> String {
     let name = v["selfLink"].as_str().or(v["name"].as_str()).unwrap_or("(unnamed)");
@@ -334,17 +422,23 @@ pub fn inventory(
     for (b, (_, policy)) in d.buckets.iter().zip(&d.bucket_iam) {
         out.add("storage", "buckets.list", &what("bucket", b), bucket(b, policy.as_ref()));
     }
-    let compute: [(&str, &[Value], Transform); 5] = [
+    let compute: [(&str, &[Value], Transform); 4] = [
         ("networks.list", &d.networks, network),
         ("subnetworks.aggregatedList", &d.subnetworks, subnetwork),
         ("routes.list", &d.routes, route),
         ("firewalls.list", &d.firewalls, firewall),
-        ("instances.aggregatedList", &d.instances, instance),
     ];
     for (api, items, make) in compute {
         for item in items {
             out.add("compute", api, &what("resource", item), make(item));
         }
+    }
+    let project_metadata = d.compute_project.as_ref().map(|p| metadata(&p["commonInstanceMetadata"]));
+    for i in &d.instances {
+        out.add("compute", "instances.aggregatedList", &what("resource", i), instance(i, project_metadata.as_ref()));
+    }
+    for k in &d.kms_keys {
+        out.add("cloudkms", "cryptoKeys.list", &what("key", k), kms_key(k));
     }
     for s in &d.sql_instances {
         out.add("sqladmin", "instances.list", &what("instance", s), sql_instance(project, s));
@@ -398,5 +492,54 @@ mod tests {
         );
         let detail = gap.detail.as_deref().unwrap();
         assert!(detail.contains("firewalls/bad") && detail.contains("`sourceRanges` \"0.0.0.0/33\""), "{detail}");
+    }
+
+    #[test]
+    fn an_instance_setting_is_its_own_else_the_projects_else_unknown() {
+        let project: BTreeMap<&str, &str> = [("enable-oslogin", "TRUE")].into_iter().collect();
+        let own: BTreeMap<&str, &str> =
+            [("enable-oslogin", "false"), ("serial-port-enable", "1")].into_iter().collect();
+        let none = BTreeMap::new();
+        assert_eq!(setting(&own, Some(&project), "enable-oslogin"), Some(false), "the instance overrides");
+        assert_eq!(setting(&none, Some(&project), "enable-oslogin"), Some(true), "inherited");
+        assert_eq!(
+            setting(&own, None, "serial-port-enable"),
+            Some(true),
+            "set on the instance: no need for the project"
+        );
+        assert_eq!(setting(&none, Some(&project), "serial-port-enable"), Some(false), "off by default");
+        assert_eq!(setting(&none, None, "serial-port-enable"), None, "the project's metadata was not read");
+        let odd: BTreeMap<&str, &str> = [("enable-oslogin", "maybe")].into_iter().collect();
+        assert_eq!(setting(&odd, Some(&project), "enable-oslogin"), None, "a value the guest would not take");
+    }
+
+    #[test]
+    fn kms_keys_read_their_rotation_in_days_and_a_bad_period_is_a_gap() {
+        let good = json!({"name": "projects/p/locations/eu/keyRings/r/cryptoKeys/k", "purpose": "ENCRYPT_DECRYPT",
+            "rotationPeriod": "7776000s", "primary": {"state": "ENABLED"}, "versionTemplate": {"protectionLevel": "HSM"}});
+        let (id, name, region, _, attrs) = kms_key(&good).unwrap();
+        assert_eq!(
+            (id.as_str(), name.as_str(), region.as_deref()),
+            ("//cloudkms.googleapis.com/projects/p/locations/eu/keyRings/r/cryptoKeys/k", "k", Some("eu"))
+        );
+        let Attributes::GcpKmsKey(k) = attrs else { panic!("a Cloud KMS key") };
+        assert_eq!(
+            (k.rotation_period_days, k.protection_level.as_deref(), k.primary_state.as_deref()),
+            (Some(90), Some("HSM"), Some("ENABLED"))
+        );
+        let mut bad = good.clone();
+        bad["rotationPeriod"] = json!("ninety days");
+        assert!(kms_key(&bad).unwrap_err().contains("rotationPeriod"));
+    }
+
+    #[test]
+    fn audit_configs_become_one_entry_per_service_and_log_type() {
+        let policy = json!({"auditConfigs": [{"service": "allServices", "auditLogConfigs": [
+            {"logType": "DATA_READ", "exemptedMembers": ["user:a@example.com"]}, {"logType": "DATA_WRITE"}]}]});
+        let logs = audit_logs(&policy);
+        let types: Vec<(&str, &str, usize)> =
+            logs.iter().map(|l| (l.service.as_str(), l.log_type.as_str(), l.exempted_members.len())).collect();
+        assert_eq!(types, [("allServices", "DATA_READ", 1), ("allServices", "DATA_WRITE", 0)]);
+        assert!(audit_logs(&json!({"bindings": []})).is_empty(), "a policy without audit configs turns none on");
     }
 }

@@ -32,6 +32,14 @@ pub struct Account {
     pub root_password_present: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_access_keys: Option<u32>,
+    /// When the root user last signed in or used an access key (the credential
+    /// report's latest date; absent when never used or not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_last_used: Option<DateTime<Utc>>,
+    /// Whether the credential report shows no use of the root user at all (`None`:
+    /// the report was not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_never_used: Option<bool>,
     /// Whether the account has a password policy of its own (`None`: not read);
     /// without one, AWS's default applies (8 characters, no rotation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -671,6 +679,14 @@ pub struct CloudTrail {
     /// and alarms can watch it (`None`: it delivers to S3 only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloudwatch_logs_group: Option<String>,
+    /// Whether its event selectors record S3 object-level reads (`GetObject`, …) of
+    /// every bucket (`GetEventSelectors`; `None`: not read). A selector narrowed to
+    /// some buckets, events or callers does not count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3_object_reads_logged: Option<bool>,
+    /// The same for S3 object-level writes (`PutObject`, `DeleteObject`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3_object_writes_logged: Option<bool>,
 }
 
 /// A snapshot of an RDS instance or an Aurora cluster, manual or automated.

@@ -38,6 +38,42 @@ pub struct Project {
     /// The rules of the deny policies attached to the project (`None`: not read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deny_rules: Option<Vec<DenyRule>>,
+    /// The audit log types its IAM policy turns on (`auditConfigs`; `None`: not read).
+    /// Levels add up: a type on here, on a folder or on the organisation is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_logs: Option<Vec<AuditLogConfig>>,
+    /// The project's log sinks (Cloud Logging; `None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_sinks: Option<Vec<LogSink>>,
+}
+
+/// One audit log type turned on for a service (`allServices` for every one), and
+/// the members whose calls it leaves out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditLogConfig {
+    pub service: String,
+    /// `ADMIN_READ`, `DATA_READ` or `DATA_WRITE` (Admin Activity logs are always on).
+    pub log_type: String,
+    #[serde(default)]
+    pub exempted_members: Vec<String>,
+}
+
+/// A Cloud Logging sink: where the entries its filter matches are exported.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSink {
+    pub name: String,
+    /// `storage.googleapis.com/…`, `bigquery.googleapis.com/…`, `pubsub.googleapis.com/…`, `logging.googleapis.com/…`.
+    pub destination: String,
+    /// Empty: every log entry.
+    #[serde(default)]
+    pub filter: String,
+    #[serde(default)]
+    pub disabled: bool,
+    /// A folder's or organisation's sink that also exports the entries of everything below it.
+    #[serde(default)]
+    pub include_children: bool,
 }
 
 /// A folder or organisation above a project.
@@ -52,6 +88,12 @@ pub struct Ancestor {
     /// The rules of the deny policies attached to it (`None`: not read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deny_rules: Option<Vec<DenyRule>>,
+    /// The audit log types its IAM policy turns on (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_logs: Option<Vec<AuditLogConfig>>,
+    /// Its log sinks (`None`: not read); those with `include_children` cover the project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_sinks: Option<Vec<LogSink>>,
 }
 
 /// One rule of an IAM deny policy (IAM v2), as the API writes it: principals as
@@ -112,6 +154,13 @@ pub struct Subnetwork {
     pub ip_cidr_range: IpNet,
     #[serde(default)]
     pub private_google_access: bool,
+    /// VPC flow logs on (`logConfig.enable`; `None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow_logs: Option<bool>,
+    /// `PRIVATE` for a subnet that holds VMs; proxy-only and Private Service Connect
+    /// subnets (`REGIONAL_MANAGED_PROXY`, `PRIVATE_SERVICE_CONNECT`, …) carry no VM traffic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -174,6 +223,20 @@ pub struct ComputeInstance {
     /// Emails of the service accounts it runs as.
     #[serde(default)]
     pub service_accounts: Vec<String>,
+    /// May send and receive packets not addressed to it (`canIpForward`; `None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can_ip_forward: Option<bool>,
+    /// The metadata settings that apply to it: its own, else the project's
+    /// (`commonInstanceMetadata`); `None` when neither sets it and the project's
+    /// metadata was not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_login: Option<bool>,
+    /// The interactive serial console (`serial-port-enable`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial_port_enabled: Option<bool>,
+    /// Project-wide SSH keys refused (`block-project-ssh-keys`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_ssh_keys_blocked: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -283,6 +346,14 @@ pub struct KmsKey {
     /// Automatic rotation period; `None`: no automatic rotation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotation_period_days: Option<u32>,
+    /// `SOFTWARE`, `HSM`, `EXTERNAL` or `EXTERNAL_VPC` (`None`: not read); Cloud KMS
+    /// cannot rotate external keys automatically.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protection_level: Option<String>,
+    /// The state of its primary version (`ENABLED`, `DISABLED`, `DESTROYED`, …);
+    /// `None`: not read, or the key has no primary version (asymmetric keys).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_state: Option<String>,
 }
 
 impl Related for KmsKey {

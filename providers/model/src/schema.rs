@@ -50,6 +50,8 @@ pub fn nested_names() -> &'static BTreeSet<&'static str> {
             field_names::<gcp::IamBinding>(),
             field_names::<gcp::Ancestor>(),
             field_names::<gcp::DenyRule>(),
+            field_names::<gcp::AuditLogConfig>(),
+            field_names::<gcp::LogSink>(),
             field_names::<gcp::FirewallMatch>(),
             field_names::<gcp::GcpNetworkInterface>(),
             field_names::<gcp::AuthorizedNetwork>(),

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use auditgraph_model::aws::{self, InlinePolicy};
 use auditgraph_model::{AssetId, Attributes};
 use aws_sdk_iam::types::{AttachedPolicy, PolicyDetail};
+use chrono::{DateTime, Utc};
 
 use super::{public_access_block, tags, time, Out, RegionalSettings};
 use crate::get::iam::IamData;
@@ -227,6 +228,15 @@ fn inline(out: &mut Out, owner: &AssetId, list: &[PolicyDetail]) -> Vec<InlinePo
         .collect()
 }
 
+/// When a report row's password and access keys were last used (those ever used).
+fn last_uses(row: &ReportRow) -> Vec<DateTime<Utc>> {
+    ["password_last_used", "access_key_1_last_used_date", "access_key_2_last_used_date"]
+        .iter()
+        .filter_map(|c| row.get(c).and_then(|t| DateTime::parse_from_rfc3339(t).ok()))
+        .map(|t| t.with_timezone(&Utc))
+        .collect()
+}
+
 /// The account asset: root user facts from the account summary (or the credential
 /// report), the password policy, the alias and S3's account-wide public access block.
 fn account(
@@ -249,6 +259,9 @@ fn account(
             ["access_key_1_active", "access_key_2_active"].iter().filter(|c| r.get(c) == Some("true")).count() as u32
         })
     });
+    let root_uses = root.map(last_uses);
+    let root_last_used = root_uses.as_ref().and_then(|uses| uses.iter().max().copied());
+    let root_never_used = root_uses.as_ref().map(Vec::is_empty);
     let custom_password_policy = d.password_policy.as_ref().map(Option::is_some);
     let password_policy = d.password_policy.clone().flatten().map(|p| aws::PasswordPolicy {
         minimum_length: p.minimum_password_length().and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
@@ -280,6 +293,8 @@ fn account(
         root_mfa_enabled,
         root_password_present,
         root_access_keys,
+        root_last_used,
+        root_never_used,
         custom_password_policy,
         password_policy,
         organization: org.map(|o| organization(out, o)),
@@ -307,5 +322,16 @@ mod tests {
         assert_eq!(rows["<root_account>"].get("password_enabled"), None);
         assert_eq!(rows["arn:aws:iam::1:user/alice"].get("password_enabled"), Some("true"));
         assert_eq!(rows["arn:aws:iam::1:user/alice"].get("password_last_used"), None);
+    }
+
+    #[test]
+    fn the_root_users_last_use_is_its_latest_sign_in_or_key_use() {
+        let csv = "user,arn,password_last_used,access_key_1_last_used_date,access_key_2_last_used_date\n\
+                   <root_account>,arn:aws:iam::1:root,2026-01-01T00:00:00+00:00,2026-03-02T10:00:00+00:00,N/A\n\
+                   alice,arn:aws:iam::1:user/alice,no_information,N/A,N/A\n";
+        let rows = report_rows(csv);
+        let root = last_uses(&rows["<root_account>"]);
+        assert_eq!(root.iter().max().map(|t| t.to_rfc3339()), Some("2026-03-02T10:00:00+00:00".to_string()));
+        assert!(last_uses(&rows["arn:aws:iam::1:user/alice"]).is_empty(), "never used");
     }
 }
