@@ -72,14 +72,34 @@ fn inventory(cloud: &str, scope: &str, assets: Vec<Value>) -> Value {
 
 const REGIONS: &[&str] = &["eu-west-1", "us-east-1", "us-west-2", "ap-southeast-2"];
 
-/// One AWS account: IAM, keys, buckets, and a VPC per region with a web, app and
-/// data tier. About 240 assets for two regions.
+/// One AWS account: its settings and trail, IAM, keys, buckets, and a VPC per region
+/// with a web, app and data tier, each with the attributes a live scan reads. About
+/// 240 assets for two regions.
 fn aws_account(n: usize, regions: usize, rng: &mut Rng) -> (String, Value) {
     let acct = format!("{:012}", 100_000_000_000u64 + n as u64);
     let mut w = Writer { account: acct.clone(), assets: Vec::new() };
+    // What a scan with SecurityAudit reads of an account: root user, password policy,
+    // and the settings made region by region (a few regions off in a few accounts).
+    let used = REGIONS.iter().cycle().take(regions);
+    let mut per_region = |on_percent: u64| -> Value {
+        used.clone().map(|r| (r.to_string(), json!(rng.chance(on_percent)))).collect::<serde_json::Map<_, _>>().into()
+    };
+    let (ebs, guardduty, config, hub) = (per_region(85), per_region(90), per_region(90), per_region(80));
+    let root_last_used = if rng.chance(5) { "2026-11-15T08:00:00Z" } else { "2026-04-02T10:00:00Z" };
     w.add(format!("arn:aws:iam::{acct}:root"), "aws_account", format!("acct-{n}"), None, json!({
-        "account_id": acct, "root_mfa_enabled": true, "root_access_keys": 0,
+        "account_id": acct, "root_mfa_enabled": true, "root_password_present": true, "root_access_keys": 0,
+        "root_never_used": false, "root_last_used": root_last_used,
+        "custom_password_policy": true, "password_policy": {"minimum_length": 14, "require_symbols": true,
+            "require_numbers": true, "require_uppercase": true, "require_lowercase": true, "max_age_days": 90,
+            "reuse_prevention": 24},
+        "ebs_encryption_by_default": ebs, "guardduty_enabled": guardduty, "config_recording": config,
+        "security_hub_enabled": hub,
         "s3_public_access_block": {"block_public_acls": false, "ignore_public_acls": false, "block_public_policy": false, "restrict_public_buckets": false}}));
+    w.add(format!("arn:aws:cloudtrail:eu-west-1:{acct}:trail/audit"), "aws_cloudtrail", "audit".into(), Some("eu-west-1"), json!({
+        "multi_region": true, "home_region": "eu-west-1", "logging": true, "log_file_validation": true,
+        "s3_bucket": format!("arn:aws:s3:::bucket-{n}-0-0"), "kms_key": format!("arn:aws:kms:eu-west-1:{acct}:key/{n:08}-0000"),
+        "cloudwatch_logs_group": format!("arn:aws:logs:eu-west-1:{acct}:log-group:audit:*"),
+        "s3_object_writes_logged": true, "s3_object_reads_logged": rng.chance(30)}));
     let admin = w.add(
         format!("arn:aws:iam::{acct}:policy/admin"),
         "aws_iam_policy",
@@ -121,6 +141,7 @@ fn aws_account(n: usize, regions: usize, rng: &mut Rng) -> (String, Value) {
             format!("user-{u}"),
             None,
             json!({"created": "2025-06-01T00:00:00Z", "console_access": true,
+            "password_never_used": false, "password_last_used": if rng.chance(10) { "2026-08-01T00:00:00Z" } else { "2026-11-18T00:00:00Z" },
             "mfa_devices": mfa, "groups": [if u == 0 { &admins } else { &devs }]}),
         );
         if u % 2 == 0 {
@@ -182,7 +203,8 @@ fn aws_account(n: usize, regions: usize, rng: &mut Rng) -> (String, Value) {
             "aws_kms_key",
             format!("key-{ri}"),
             Some(region),
-            json!({"key_manager": "CUSTOMER", "state": "Enabled", "rotation_enabled": rng.chance(90)}),
+            json!({"key_manager": "CUSTOMER", "state": "Enabled", "rotation_enabled": rng.chance(90),
+                   "key_spec": "SYMMETRIC_DEFAULT", "origin": "AWS_KMS"}),
         );
         for b in 0..5 {
             let name = format!("bucket-{n}-{ri}-{b}");
@@ -194,7 +216,8 @@ fn aws_account(n: usize, regions: usize, rng: &mut Rng) -> (String, Value) {
             };
             w.add(format!("arn:aws:s3:::{name}"), "aws_s3_bucket", name, Some(region), json!({"policy": {"Statement": statements}, "acl_grants": [],
                 "public_access_block": {"block_public_acls": false, "ignore_public_acls": false, "block_public_policy": false, "restrict_public_buckets": false},
-                "default_encryption": {"algorithm": "aws:kms", "kms_key": key}}));
+                "default_encryption": {"algorithm": "aws:kms", "kms_key": key},
+                "versioning": rng.chance(80), "access_logging": rng.chance(60)}));
         }
         let ec2 = |kind: &str, id: String| format!("arn:aws:ec2:{region}:{acct}:{kind}/{id}");
         let vpc = w.add(
@@ -202,7 +225,7 @@ fn aws_account(n: usize, regions: usize, rng: &mut Rng) -> (String, Value) {
             "aws_vpc",
             format!("vpc-{ri}"),
             Some(region),
-            json!({"cidr_blocks": ["10.0.0.0/16"]}),
+            json!({"cidr_blocks": ["10.0.0.0/16"], "flow_logs": rng.chance(90)}),
         );
         let igw = w.add(
             ec2("internet-gateway", format!("igw-{n}-{ri}")),
@@ -218,7 +241,7 @@ fn aws_account(n: usize, regions: usize, rng: &mut Rng) -> (String, Value) {
                     "aws_subnet",
                     format!("subnet-{ri}-{s}"),
                     Some(region),
-                    json!({"vpc": vpc, "cidr_block": format!("10.0.{s}.0/24")}),
+                    json!({"vpc": vpc, "cidr_block": format!("10.0.{s}.0/24"), "map_public_ip_on_launch": s == 0 && ri == 0}),
                 )
             })
             .collect();
@@ -270,7 +293,7 @@ fn aws_account(n: usize, regions: usize, rng: &mut Rng) -> (String, Value) {
                 "aws_ec2_instance",
                 format!("web-{i}"),
                 Some(region),
-                json!({"state": "running", "subnet": subnet,
+                json!({"state": "running", "subnet": subnet, "imdsv2_required": !rng.chance(15),
                 "private_ip": ip, "security_groups": groups, "network_interfaces": [eni]}),
             );
             let encrypted = !rng.chance(10);
@@ -291,13 +314,15 @@ fn aws_account(n: usize, regions: usize, rng: &mut Rng) -> (String, Value) {
             json!({"protocol": "HTTP", "port": 8080, "vpc": vpc, "target_type": "instance", "targets": web.iter().map(|t| json!({"id": t, "port": 8080})).collect::<Vec<_>>()}));
         w.add(format!("arn:aws:elasticloadbalancing:{region}:{acct}:loadbalancer/app/web-{n}-{ri}/0"), "aws_load_balancer", format!("web-{ri}"), Some(region),
             json!({"lb_type": "application", "internet_facing": true, "vpc": vpc, "subnets": [subnets[0], subnets[1]], "security_groups": [lb_sg],
-                   "listeners": [{"port": 443, "protocol": "HTTPS", "default_action": {"forward": [tg]}}]}));
+                   "listeners": [{"port": 443, "protocol": "HTTPS", "default_action": {"forward": [tg]}}],
+                   "access_logs": rng.chance(70), "deletion_protection": rng.chance(70), "drops_invalid_headers": rng.chance(50)}));
         for d in 0..3 {
             let public = rng.chance(4);
             w.add(format!("arn:aws:rds:{region}:{acct}:db:db-{n}-{ri}-{d}"), "aws_rds_instance", format!("db-{d}"), Some(region), json!({
                 "engine": "postgres", "publicly_accessible": public, "port": 5432, "storage_encrypted": !public, "vpc": vpc,
                 "subnets": if public { json!([subnets[0], subnets[1]]) } else { json!([subnets[2], subnets[3]]) },
-                "security_groups": if public { json!([public_db_sg]) } else { json!([db_sg]) }, "backup_retention_days": 7, "tls_required": true}));
+                "security_groups": if public { json!([public_db_sg]) } else { json!([db_sg]) }, "backup_retention_days": 7, "tls_required": true,
+                "multi_az": d == 0, "deletion_protection": !public, "auto_minor_version_upgrade": true, "iam_auth": rng.chance(30)}));
         }
     }
     (format!("aws-{acct}.json"), inventory("aws", &acct, w.assets))
@@ -314,9 +339,11 @@ fn gcp_project(n: usize, rng: &mut Rng) -> (String, Value) {
         p.clone(),
         None,
         json!({"project_id": p, "iam_bindings": [{"role": "roles/owner", "members": ["group:admins@example.com"]}],
-            "deny_rules": [],
+            "deny_rules": [], "audit_logs": [{"service": "allServices", "log_type": "DATA_WRITE"}], "log_sinks": [],
             "ancestors": [{"resource": "organizations/100000000001", "deny_rules": [],
-                "iam_bindings": [{"role": "roles/viewer", "members": ["group:security@example.com"]}]}]}),
+                "iam_bindings": [{"role": "roles/viewer", "members": ["group:security@example.com"]}],
+                "audit_logs": [{"service": "allServices", "log_type": "ADMIN_READ"}, {"service": "allServices", "log_type": "DATA_READ"}],
+                "log_sinks": [{"name": "org-archive", "destination": "storage.googleapis.com/org-logs", "include_children": true}]}]}),
     );
     let net = w.add(format!("{compute}/global/networks/main"), "gcp_network", "main".into(), None, json!({}));
     let sub = w.add(
@@ -324,7 +351,7 @@ fn gcp_project(n: usize, rng: &mut Rng) -> (String, Value) {
         "gcp_subnetwork",
         "main".into(),
         Some("europe-west1"),
-        json!({"network": net, "ip_cidr_range": "10.128.0.0/20"}),
+        json!({"network": net, "ip_cidr_range": "10.128.0.0/20", "purpose": "PRIVATE", "flow_logs": rng.chance(50)}),
     );
     w.add(
         format!("{compute}/global/routes/default"),
@@ -349,14 +376,15 @@ fn gcp_project(n: usize, rng: &mut Rng) -> (String, Value) {
             nic["external_ip"] = json!(format!("35.{}.0.{i}", n % 250));
         }
         w.add(format!("{compute}/zones/europe-west1-b/instances/vm-{i}"), "gcp_compute_instance", format!("vm-{i}"), Some("europe-west1"),
-            json!({"zone": "europe-west1-b", "status": "RUNNING", "network_interfaces": [nic], "network_tags": if exposed { json!(["ssh"]) } else { json!([]) }}));
+            json!({"zone": "europe-west1-b", "status": "RUNNING", "network_interfaces": [nic], "network_tags": if exposed { json!(["ssh"]) } else { json!([]) },
+                   "can_ip_forward": i == 0, "os_login": !rng.chance(10), "serial_port_enabled": rng.chance(3), "project_ssh_keys_blocked": false}));
     }
     for b in 0..4 {
         let public = rng.chance(3);
         let members = if public { json!(["allUsers"]) } else { json!([format!("projectViewer:{p}")]) };
         w.add(format!("//storage.googleapis.com/projects/_/buckets/{p}-b{b}"), "gcp_storage_bucket", format!("{p}-b{b}"), Some("europe-west1"),
             json!({"location": "EUROPE-WEST1", "uniform_bucket_level_access": true, "public_access_prevention": "inherited",
-                   "iam_bindings": [{"role": "roles/storage.objectViewer", "members": members}]}));
+                   "iam_bindings": [{"role": "roles/storage.objectViewer", "members": members}], "versioning": rng.chance(80)}));
     }
     w.add(format!("//sqladmin.googleapis.com/projects/{p}/instances/db"), "gcp_sql_instance", "db".into(), Some("europe-west1"),
         json!({"database_version": "POSTGRES_15", "private_network": net, "ssl_required": true, "backups_enabled": true}));

@@ -954,11 +954,9 @@ fn scan_of_trails() -> Scan {
         if let Some(on) = logging {
             attributes["logging"] = json!(on);
         }
-        json!({"id": format!("arn:aws:cloudtrail:eu-west-1:{id}:trail/{name}"), "kind": "aws_cloudtrail",
-               "name": name, "account": id, "region": "eu-west-1", "attributes": attributes})
+        trail_asset(id, name, attributes)
     };
-    let denied = json!({"service": "cloudtrail", "api": "DescribeTrails", "region": "us-east-1",
-                        "status": "access_denied", "detail": "AccessDenied (test)"});
+    let denied = denied_call("cloudtrail", "DescribeTrails", "us-east-1");
     scan_of_scopes(vec![
         // The management account's organisation trail records every member.
         (management, vec![account(management), trail(management, "org", true, Some(true), true)], vec![]),
@@ -1066,6 +1064,18 @@ fn google_cloud_resources_that_cannot_comply_are_outside_the_population() {
     assert_eq!(outcome(&scan, "gcp-vm-serial-port-enabled", node), Some(Outcome::Pass));
 }
 
+/// A trail of `account` whose home is eu-west-1.
+fn trail_asset(account: &str, name: &str, attributes: Value) -> Value {
+    json!({"id": format!("arn:aws:cloudtrail:eu-west-1:{account}:trail/{name}"), "kind": "aws_cloudtrail",
+           "name": name, "account": account, "region": "eu-west-1", "attributes": attributes})
+}
+
+/// The coverage record of a call denied in `region`.
+fn denied_call(service: &str, api: &str, region: &str) -> Value {
+    json!({"service": service, "api": api, "region": region, "status": "access_denied",
+           "detail": "AccessDenied (test)"})
+}
+
 /// Accounts whose trails log S3 object events, or not, or whose selectors were not read.
 fn scan_of_object_logging() -> Scan {
     let management = MANAGEMENT;
@@ -1088,11 +1098,9 @@ fn scan_of_object_logging() -> Scan {
         if let Some(w) = writes {
             attributes["s3_object_writes_logged"] = json!(w);
         }
-        json!({"id": format!("arn:aws:cloudtrail:eu-west-1:{id}:trail/{name}"), "kind": "aws_cloudtrail",
-               "name": name, "account": id, "region": "eu-west-1", "attributes": attributes})
+        trail_asset(id, name, attributes)
     };
-    let denied = json!({"service": "cloudtrail", "api": "GetEventSelectors", "region": "eu-west-1",
-                        "status": "access_denied", "detail": "AccessDenied (test)"});
+    let denied = denied_call("cloudtrail", "GetEventSelectors", "eu-west-1");
     scan_of_scopes(vec![
         // The organisation trail logs writes; its reads were not read.
         (
