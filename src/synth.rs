@@ -204,7 +204,9 @@ fn aws_account(n: usize, regions: usize, rng: &mut Rng) -> (String, Value) {
             format!("key-{ri}"),
             Some(region),
             json!({"key_manager": "CUSTOMER", "state": "Enabled", "rotation_enabled": rng.chance(90),
-                   "key_spec": "SYMMETRIC_DEFAULT", "origin": "AWS_KMS"}),
+                   "key_spec": "SYMMETRIC_DEFAULT", "origin": "AWS_KMS",
+                   "policy": {"Statement": [{"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{acct}:root")},
+                       "Action": "kms:*", "Resource": "*"}]}}),
         );
         for b in 0..5 {
             let name = format!("bucket-{n}-{ri}-{b}");

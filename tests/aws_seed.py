@@ -218,6 +218,13 @@ def seed_management(acct, out):
     signing = kms.create_key(Description="prod-signing", KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")
     kms.create_alias(AliasName="alias/prod-signing", TargetKeyId=signing["KeyMetadata"]["Arn"])
     out["signing_key"] = signing["KeyMetadata"]["Arn"]
+    # Its policy lets any AWS account verify signatures with it: a public key policy.
+    kms.put_key_policy(KeyId=signing["KeyMetadata"]["KeyId"], PolicyName="default", Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Sid": "Owner", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{signing['KeyMetadata']['AWSAccountId']}:root"},
+             "Action": "kms:*", "Resource": "*"},
+            {"Sid": "AnyoneVerifies", "Effect": "Allow", "Principal": "*", "Action": ["kms:Verify", "kms:DescribeKey"],
+             "Resource": "*"}]}))
 
     trail = acct.client("cloudtrail")
     trail.create_trail(Name="org-audit", S3BucketName="northwind-audit-logs", IsMultiRegionTrail=True,

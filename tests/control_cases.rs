@@ -97,7 +97,8 @@ fn only_keys_that_can_rotate_automatically_are_judged_on_rotation() {
     }
     assert_eq!(outcome(&scan, control, &key("no-origin")), Some(Outcome::Unknown));
     assert_eq!(outcome(&scan, control, &key("unread")), Some(Outcome::Unknown));
-    let why = scan.evaluation.findings.iter().find(|f| f.asset.as_str() == key("no-origin")).unwrap();
+    let why =
+        scan.evaluation.findings.iter().find(|f| f.control == control && f.asset.as_str() == key("no-origin")).unwrap();
     assert!(format!("{:?}", why.evidence).contains("could not tell whether the control applies"), "{why:?}");
     // The population is what the control judged: four keys, counted alike everywhere.
     assert_eq!(evaluated(&scan, control), 4);
@@ -761,6 +762,16 @@ fn cases() -> Vec<Case> {
                 {"role": "roles/editor", "members": ["serviceAccount:service-1@gcp-sa-cloudbuild.iam.gserviceaccount.com"]},
                 {"role": "roles/storage.objectViewer", "members": ["serviceAccount:ci@p.iam.gserviceaccount.com"]}]}),
             Field("iam_bindings"),
+        ),
+        case(
+            "kms-key-public",
+            "aws_kms_key",
+            json!({"key_manager": "CUSTOMER", "state": "Enabled"}),
+            json!({"policy": {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt",
+                 "Resource": "*"}]}}),
+            json!({"policy": {"Statement": [{"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")},
+                 "Action": "kms:*", "Resource": "*"}]}}),
+            Field("policy"),
         ),
         case(
             "root-used-recently",

@@ -1,6 +1,7 @@
 //! Access analyses: which buckets anyone on the internet can read or write (policy,
 //! with its denies asked of the IAM evaluator for a stranger; ACL; GCS IAM; minus
-//! what public access blocks and prevention neutralise), which
+//! what public access blocks and prevention neutralise) and which KMS keys any AWS
+//! account may use (the key policy, asked the same way), which
 //! accept plain HTTP, which roles accounts outside the estate can assume without
 //! an ExternalId, and who may assume each role.
 
@@ -51,7 +52,7 @@ impl AccessFacts {
             }
         }
         use AssetKind::*;
-        for a in graph.assets_of(&[AwsS3Bucket, GcpStorageBucket, AwsIamRole]) {
+        for a in graph.assets_of(&[AwsS3Bucket, GcpStorageBucket, AwsKmsKey, AwsIamRole]) {
             match &a.attributes {
                 Attributes::AwsS3Bucket(b) => {
                     let account = account_blocks.get(a.account.as_str()).copied();
@@ -60,6 +61,9 @@ impl AccessFacts {
                 }
                 Attributes::GcpStorageBucket(b) => {
                     facts.public.insert(a.id.clone(), gcs_public(b));
+                }
+                Attributes::AwsKmsKey(k) => {
+                    facts.public.insert(a.id.clone(), kms_public(a, k.policy.as_ref()));
                 }
                 Attributes::AwsIamRole(r) => {
                     let outsiders = untrusted_assumers(&r.trust_policy, &estate_accounts);
@@ -137,7 +141,7 @@ fn accepts_insecure_transport(id: &AssetId, account: &str, b: &S3Bucket) -> Verd
 }
 
 /// Condition keys that name the caller's network or identity.
-const CALLER_KEYS: [&str; 13] = [
+const CALLER_KEYS: [&str; 14] = [
     "aws:sourceip",
     "aws:sourcearn",
     "aws:sourcevpc",
@@ -151,6 +155,7 @@ const CALLER_KEYS: [&str; 13] = [
     "s3:x-amz-server-side-encryption-aws-kms-key-id",
     "s3:dataaccesspointarn",
     "s3:dataaccesspointaccount",
+    "kms:calleraccount",
 ];
 
 /// Whether a statement is limited to known callers by a condition, as S3 and IAM
@@ -212,30 +217,9 @@ fn s3_public(bucket: &Asset, b: &S3Bucket, account: Option<Option<PublicAccessBl
     };
     let mut undecided = BTreeSet::new();
     let public_statements = |doc: &PolicyDocument| -> Vec<String> {
-        doc.statements
-            .iter()
-            .filter(|s| s.effect == Effect::Allow && applies_to_anyone(s) && !restricts_callers(s))
-            .filter_map(|s| {
-                let sid = s.sid.as_deref().unwrap_or("(no Sid)");
-                let (open, depends_on) = open_to_strangers(bucket, s, doc);
-                undecided.extend(depends_on);
-                if open.is_empty() {
-                    return None;
-                }
-                let actions = open.join(", ");
-                let whom = match &s.not_principal {
-                    Some(_) => "anyone not named in its NotPrincipal",
-                    None => "anyone",
-                };
-                let keys: Vec<&str> = s.condition.values().flat_map(|m| m.keys()).map(String::as_str).collect();
-                let unless = if keys.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (its condition on {} does not limit who calls)", keys.join(", "))
-                };
-                Some(format!("bucket policy statement {sid} allows {actions} to {whom}{unless}"))
-            })
-            .collect()
+        let (reasons, depends_on) = public_statements(bucket, doc, "bucket policy");
+        undecided.extend(depends_on);
+        reasons
     };
     let public_grants = |grants: &Vec<AclGrant>| -> Vec<String> {
         grants
@@ -279,15 +263,70 @@ fn s3_public(bucket: &Asset, b: &S3Bucket, account: Option<Option<PublicAccessBl
 /// for a principal of an account outside the organisation, each setting the keys it
 /// controls to dodge the deny (so a data-perimeter deny on `aws:PrincipalOrgID`
 /// closes the grant, one on `aws:SecureTransport` does not).
-fn open_to_strangers(bucket: &Asset, public: &Statement, doc: &PolicyDocument) -> (Vec<String>, BTreeSet<String>) {
+/// The statements of a resource policy (`name`: `bucket policy`, `key policy`) that
+/// let anyone act on `resource`: each allows some action to anyone (or everyone a
+/// `NotPrincipal` does not name), no condition limits it to known callers, and no
+/// deny of the policy stops a stranger. Returns them as evidence, and the condition
+/// keys a stranger's access depends on where it is not decided.
+fn public_statements(resource: &Asset, doc: &PolicyDocument, name: &str) -> (Vec<String>, BTreeSet<String>) {
+    let mut undecided = BTreeSet::new();
+    let reasons = doc
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow && applies_to_anyone(s) && !restricts_callers(s))
+        .filter_map(|s| {
+            let sid = s.sid.as_deref().unwrap_or("(no Sid)");
+            let (open, depends_on) = open_to_strangers(resource, s, doc, name);
+            undecided.extend(depends_on);
+            if open.is_empty() {
+                return None;
+            }
+            let actions = open.join(", ");
+            let whom = match &s.not_principal {
+                Some(_) => "anyone not named in its NotPrincipal",
+                None => "anyone",
+            };
+            let keys: Vec<&str> = s.condition.values().flat_map(|m| m.keys()).map(String::as_str).collect();
+            let unless = if keys.is_empty() {
+                String::new()
+            } else {
+                format!(" (its condition on {} does not limit who calls)", keys.join(", "))
+            };
+            Some(format!("{name} statement {sid} allows {actions} to {whom}{unless}"))
+        })
+        .collect();
+    (reasons, undecided)
+}
+
+/// Whether anyone may use a KMS key by its key policy. KMS takes no anonymous
+/// request, so "anyone" is any principal of any AWS account.
+fn kms_public(key: &Asset, policy: Option<&PolicyDocument>) -> Verdict {
+    let Some(doc) = policy else { return Verdict::Unknown("not collected: key policy was not read".into()) };
+    let (reasons, undecided) = public_statements(key, doc, "key policy");
+    if !reasons.is_empty() {
+        Verdict::Yes(reasons)
+    } else if !undecided.is_empty() {
+        let keys: Vec<String> = undecided.into_iter().collect();
+        Verdict::Unknown(format!("undecided: whether a deny stops a public grant depends on {}", keys.join(", ")))
+    } else {
+        Verdict::No
+    }
+}
+
+fn open_to_strangers(
+    resource: &Asset,
+    public: &Statement,
+    doc: &PolicyDocument,
+    name: &str,
+) -> (Vec<String>, BTreeSet<String>) {
     use crate::iam::{Caller, Context, Named, ResourcePolicy};
     let allow = Statement { condition: Default::default(), ..public.clone() };
     let mut statements = vec![allow];
     statements.extend(doc.statements.iter().filter(|s| s.effect == Effect::Deny).cloned());
     let only_this = PolicyDocument { statements, ..doc.clone() };
     let side = ResourceSide {
-        account: &bucket.account,
-        policy: Some(ResourcePolicy { policy: Named { name: "bucket policy", doc: &only_this }, must_allow: false }),
+        account: &resource.account,
+        policy: Some(ResourcePolicy { policy: Named { name, doc: &only_this }, must_allow: false }),
         acl: Some(Vec::new()),
         unread: None,
     };
@@ -297,18 +336,24 @@ fn open_to_strangers(bucket: &Asset, public: &Statement, doc: &PolicyDocument) -
         context = context.with_absent(key);
     }
     let stranger_account = "000000000000";
-    let stranger_context = context.clone().with("aws:PrincipalAccount", &[stranger_account]);
+    let stranger_context = context
+        .clone()
+        .with("aws:PrincipalAccount", &[stranger_account])
+        .with("kms:CallerAccount", &[stranger_account]);
     let stranger = Caller::Principal {
         arn: format!("arn:aws:iam::{stranger_account}:role/stranger"),
         account: stranger_account.into(),
     };
-    let strangers = [outside_asker(Caller::Anonymous, &context), outside_asker(stranger, &stranger_context)];
+    let mut strangers = vec![outside_asker(stranger, &stranger_context)];
+    if resource.kind() == AssetKind::AwsS3Bucket {
+        strangers.push(outside_asker(Caller::Anonymous, &context));
+    }
     let mut open = BTreeSet::new();
     let mut depends_on = BTreeSet::new();
-    for (_, actions) in level_actions(AssetKind::AwsS3Bucket) {
+    for (_, actions) in level_actions(resource.kind()) {
         for action in *actions {
             for asker in &strangers {
-                match permit(asker, action, bucket, &side) {
+                match permit(asker, action, resource, &side) {
                     Some(p) if p.conditional_on.is_empty() => {
                         open.insert(action.to_string());
                     }
@@ -658,5 +703,58 @@ mod tests {
         assert_eq!(untrusted_assumers(&doc(saml, ""), &estate).len(), 1);
         let saml_aud = r#","Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}"#;
         assert!(untrusted_assumers(&doc(saml, saml_aud), &estate).is_empty());
+    }
+
+    fn key_with(policy: &str) -> (Asset, PolicyDocument) {
+        let doc: PolicyDocument = serde_json::from_str(policy).unwrap();
+        let asset = Asset {
+            id: AssetId::new("arn:aws:kms:eu-west-1:111111111111:key/k"),
+            name: "k".into(),
+            account: "111111111111".into(),
+            region: Some("eu-west-1".into()),
+            tags: Default::default(),
+            attributes: Attributes::AwsKmsKey(auditgraph_model::aws::KmsKey {
+                key_manager: "CUSTOMER".into(),
+                state: "Enabled".into(),
+                rotation_enabled: Some(true),
+                key_spec: None,
+                origin: None,
+                policy: Some(doc.clone()),
+            }),
+        };
+        (asset, doc)
+    }
+
+    #[test]
+    fn a_key_is_public_when_its_policy_lets_any_account_use_it() {
+        let verdict = |policy: &str| {
+            let (asset, doc) = key_with(policy);
+            kms_public(&asset, Some(&doc))
+        };
+        let anyone =
+            r#"{"Statement":[{"Sid":"Share","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*"}]}"#;
+        let Verdict::Yes(why) = verdict(anyone) else { panic!("public") };
+        assert_eq!(why, ["key policy statement Share allows kms:Decrypt to anyone"]);
+        // The account's own root: IAM policies decide, within the account.
+        let own = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"kms:*","Resource":"*"}]}"#;
+        assert_eq!(verdict(own), Verdict::No);
+        // Anyone, but only callers of the account (what AWS writes on its managed keys) or of the organisation.
+        let caller_account = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:*","Resource":"*",
+            "Condition":{"StringEquals":{"kms:CallerAccount":"111111111111","kms:ViaService":"ec2.eu-west-1.amazonaws.com"}}}]}"#;
+        assert_eq!(verdict(caller_account), Verdict::No);
+        let org = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*",
+            "Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-1"}}}]}"#;
+        assert_eq!(verdict(org), Verdict::No);
+        // A condition on the service alone lets any account's principals through it.
+        let via_service = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*",
+            "Condition":{"StringEquals":{"kms:ViaService":"s3.eu-west-1.amazonaws.com"}}}]}"#;
+        let Verdict::Yes(why) = verdict(via_service) else { panic!("public through the service") };
+        assert!(why[0].ends_with("(its condition on kms:ViaService does not limit who calls)"), "{why:?}");
+        // A deny for every other account closes it.
+        let denied = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*"},
+            {"Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalAccount":"111111111111"}}}]}"#;
+        assert_eq!(verdict(denied), Verdict::No);
+        let (asset, _) = key_with(own);
+        assert!(matches!(kms_public(&asset, None), Verdict::Unknown(w) if w.contains("key policy was not read")));
     }
 }

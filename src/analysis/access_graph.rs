@@ -288,7 +288,6 @@ pub fn account_of(principal: &str) -> Option<&str> {
 /// Asks for an actor outside the estate: for `Anyone`, an anonymous caller and
 /// a caller of any other account both count.
 fn ask_outside(actor: &Actor, f: &mut dyn FnMut(&Asker)) {
-    let ctx = request_context();
     let callers: Vec<Caller> = match actor {
         Actor::Anyone => vec![
             Caller::Anonymous,
@@ -310,6 +309,11 @@ fn ask_outside(actor: &Actor, f: &mut dyn FnMut(&Asker)) {
         Actor::Asset(_) | Actor::Federated(_) | Actor::Member(_) => vec![],
     };
     for caller in callers {
+        // The one thing known of an outsider's request: the account it comes from.
+        let ctx = match &caller {
+            Caller::Principal { account, .. } => request_context().with("kms:CallerAccount", &[account]),
+            Caller::Anonymous => request_context().with_absent("kms:CallerAccount"),
+        };
         f(&outside_asker(caller, &ctx));
     }
 }

@@ -252,8 +252,11 @@ fn org_policies<'g>(org: Option<&'g Organization>, account: &str) -> OrgPolicies
 /// A principal's requests: who it is (and its organisation, where read), besides
 /// `request_context`.
 fn context_of(a: &auditgraph_model::Asset, org: Option<&Organization>) -> Context {
-    let mut ctx =
-        request_context().with("aws:PrincipalArn", &[a.id.as_str()]).with("aws:PrincipalAccount", &[&a.account]);
+    // KMS names the caller's account with a key of its own.
+    let mut ctx = request_context()
+        .with("aws:PrincipalArn", &[a.id.as_str()])
+        .with("aws:PrincipalAccount", &[&a.account])
+        .with("kms:CallerAccount", &[&a.account]);
     if let Some(org) = org {
         ctx = ctx.with("aws:PrincipalOrgID", &[&org.id]);
     }

@@ -79,7 +79,7 @@ pub const FACT_FUNCTIONS: &[FactFunction] = &[
     FactFunction {
         name: "is_public",
         call: "is_public(asset)",
-        meaning: "a bucket anyone can use (policy, NotPrincipal included, ACL, IAM) unless a condition names its callers, after public access blocks and prevention",
+        meaning: "a bucket anyone can use (policy, NotPrincipal included, ACL, IAM) unless a condition names its callers, after public access blocks and prevention; a KMS key any AWS account may use by its key policy",
         eval: is_public,
         evidence: public_evidence,
     },
