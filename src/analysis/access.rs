@@ -28,6 +28,21 @@ pub enum Verdict {
     Unknown(String),
 }
 
+impl Verdict {
+    /// Holds for `reasons` if there are any; else undecided where `question` hung on
+    /// condition keys the scan cannot know; else does not hold.
+    fn of(reasons: Vec<String>, undecided: BTreeSet<String>, question: &str) -> Self {
+        if !reasons.is_empty() {
+            Verdict::Yes(reasons)
+        } else if !undecided.is_empty() {
+            let keys: Vec<String> = undecided.into_iter().collect();
+            Verdict::Unknown(format!("undecided: {question} depends on {}", keys.join(", ")))
+        } else {
+            Verdict::No
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct AccessFacts {
     pub public: FxHashMap<AssetId, Verdict>,
@@ -130,14 +145,7 @@ fn accepts_insecure_transport(id: &AssetId, account: &str, b: &S3Bucket) -> Verd
             }
         }
     }
-    if !accepted.is_empty() {
-        Verdict::Yes(accepted)
-    } else if !undecided.is_empty() {
-        let keys: Vec<String> = undecided.into_iter().collect();
-        Verdict::Unknown(format!("undecided: whether plain HTTP is denied depends on {}", keys.join(", ")))
-    } else {
-        Verdict::No
-    }
+    Verdict::of(accepted, undecided, "whether plain HTTP is denied")
 }
 
 /// Condition keys that name the caller's network or identity.
@@ -303,14 +311,7 @@ fn public_statements(resource: &Asset, doc: &PolicyDocument, name: &str) -> (Vec
 fn kms_public(key: &Asset, policy: Option<&PolicyDocument>) -> Verdict {
     let Some(doc) = policy else { return Verdict::Unknown("not collected: key policy was not read".into()) };
     let (reasons, undecided) = public_statements(key, doc, "key policy");
-    if !reasons.is_empty() {
-        Verdict::Yes(reasons)
-    } else if !undecided.is_empty() {
-        let keys: Vec<String> = undecided.into_iter().collect();
-        Verdict::Unknown(format!("undecided: whether a deny stops a public grant depends on {}", keys.join(", ")))
-    } else {
-        Verdict::No
-    }
+    Verdict::of(reasons, undecided, "whether a deny stops a public grant")
 }
 
 fn open_to_strangers(
