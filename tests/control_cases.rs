@@ -1167,3 +1167,28 @@ fn s3_object_events_count_only_on_a_trail_that_records_the_account_everywhere() 
     let unknown = scan.evaluation.findings.iter().find(|f| f.control == reads && f.asset.as_str() == root(management));
     assert!(format!("{unknown:?}").contains("the event selectors of org"), "{unknown:?}");
 }
+
+/// A project's own sink that takes every entry passes it, whatever could not be read
+/// above it; without one, an unread folder or organisation leaves it unknown.
+#[test]
+fn a_projects_own_sink_decides_whatever_was_read_above() {
+    let project = |name: &str, sinks: Value| {
+        json!({"id": format!("//cloudresourcemanager.googleapis.com/projects/{name}"), "kind": "gcp_project",
+               "name": name, "account": name,
+               "attributes": {"project_id": name, "log_sinks": sinks, "ancestors": [{"resource": "organizations/1"}]}})
+    };
+    let scan = scan_in_cloud(
+        "gcp",
+        "p",
+        vec![
+            project("own-sink", json!([{"name": "all", "destination": "storage.googleapis.com/logs"}])),
+            project(
+                "filtered",
+                json!([{"name": "_Default", "destination": "logging.googleapis.com/x", "filter": "severity>=ERROR"}]),
+            ),
+        ],
+    );
+    let id = |name: &str| format!("//cloudresourcemanager.googleapis.com/projects/{name}");
+    assert_eq!(outcome(&scan, "gcp-logs-not-exported", &id("own-sink")), Some(Outcome::Pass));
+    assert_eq!(outcome(&scan, "gcp-logs-not-exported", &id("filtered")), Some(Outcome::Unknown));
+}
