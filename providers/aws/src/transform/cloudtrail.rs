@@ -16,6 +16,7 @@ pub fn transform(out: &mut Out, d: &TrailData, region: &str) {
     for TrailRead { trail, logging, selectors } in d.trails.iter().flatten() {
         let Some(arn) = trail.trail_arn() else { continue };
         let home = trail.home_region().unwrap_or(region);
+        let objects = selectors.as_ref().map(s3_object_logging);
         let attrs = aws::CloudTrail {
             multi_region: trail.is_multi_region_trail().unwrap_or(false),
             organization_trail: trail.is_organization_trail().unwrap_or(false),
@@ -25,8 +26,8 @@ pub fn transform(out: &mut Out, d: &TrailData, region: &str) {
             s3_bucket: trail.s3_bucket_name().map(|b| AssetId::new(format!("arn:aws:s3:::{b}"))),
             kms_key: trail.kms_key_id().map(|k| kms_key(k, home, &account)),
             cloudwatch_logs_group: trail.cloud_watch_logs_log_group_arn().map(str::to_string),
-            s3_object_reads_logged: selectors.as_ref().map(|s| s3_object_logging(s).reads),
-            s3_object_writes_logged: selectors.as_ref().map(|s| s3_object_logging(s).writes),
+            s3_object_reads_logged: objects.as_ref().map(|o| o.reads),
+            s3_object_writes_logged: objects.as_ref().map(|o| o.writes),
         };
         let name = trail.name().unwrap_or(arn).to_string();
         out.add(AssetId::new(arn), name, Some(home), BTreeMap::new(), Attributes::AwsCloudTrail(attrs));
