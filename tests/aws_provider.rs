@@ -14,7 +14,7 @@ use auditgraph::snapshot::Snapshot;
 use base64::Engine;
 use common::emulator::{moto, python, Emulator};
 use common::{http, root, scratch, Run};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// A secret key no output may contain (moto accepts any key).
 const SECRET: &str = "auditgraph-test-secret-never-printed";
@@ -277,6 +277,38 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
     let days_left = (not_after - chrono::Utc::now()).num_days();
     assert!((9..=10).contains(&days_left), "{expiring}");
 
+    // Lambda: the role and policy of each function; who may invoke it is the IAM
+    // evaluator's. moto does not serve ListFunctionUrlConfigs: a gap per function, so
+    // the URL control is unknown there, never passed.
+    let function = |name: &str| asset(&prod, seeded["functions"][name].as_str().unwrap())["attributes"].clone();
+    let webhook = function("public-webhook");
+    assert_eq!(webhook["role"], format!("arn:aws:iam::{management}:role/lambda-exec"));
+    assert_eq!(webhook["policy"]["Statement"][0]["Principal"], "*", "{webhook}");
+    assert!(webhook.get("function_urls").is_none(), "{webhook}");
+    let url_gap = prod["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["api"] == "ListFunctionUrlConfigs" && c["resource"] == seeded["functions"]["public-webhook"]);
+    assert_eq!(url_gap.map(|g| g["status"].clone()), Some("failed".into()), "{url_gap:?}");
+    assert_eq!(
+        function("s3-thumbnailer")["policy"]["Statement"][0]["Principal"]["Service"],
+        json!(["s3.amazonaws.com"])
+    );
+    // DynamoDB: point-in-time recovery, deletion protection and tags, table by table.
+    let table = |name: &str| asset(&prod, seeded["tables"][name].as_str().unwrap()).clone();
+    let (orders, scratch) = (table("orders"), table("scratch"));
+    assert_eq!(orders["tags"]["backup"], "daily");
+    for (t, on) in [(&orders, true), (&scratch, false)] {
+        assert_eq!(t["attributes"]["point_in_time_recovery"], on, "{t}");
+        assert_eq!(t["attributes"]["deletion_protection"], on, "{t}");
+    }
+    // AWS Backup: the plan and its rules; moto serves neither its selections nor the
+    // region's opt-in, so what it covers is unknown (and said so), never "nothing".
+    let plan = &asset(&prod, seeded["backup_plan"].as_str().unwrap())["attributes"];
+    assert_eq!(plan["rules"][0]["delete_after_days"], 35, "{plan}");
+    assert!(plan.get("selections").is_none(), "{plan}");
+
     // Every regional family was read in both regions of both accounts.
     for inventory in [&prod, &stage] {
         for region in ["us-east-1", "eu-west-1"] {
@@ -378,6 +410,13 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
     assert_eq!((custom(&prod, management), custom(&stage, staging)), (Value::Bool(true), Value::Bool(false)));
     // Outside the control's population: neither failing nor unknown.
     assert!(!has(&found, "kms-rotation-disabled", "prod-signing", "unknown"), "{found:#?}");
+    assert!(has(&found, "lambda-function-public", "public-webhook", "fail"), "{found:#?}");
+    assert!(!found.iter().any(|(c, a, _)| c == "lambda-function-public" && a == "s3-thumbnailer"), "{found:#?}");
+    assert!(has(&found, "lambda-function-url-unauthenticated", "public-webhook", "unknown"), "{found:#?}");
+    assert!(has(&found, "dynamodb-pitr-disabled", "scratch", "fail"), "{found:#?}");
+    assert!(has(&found, "dynamodb-deletion-protection-off", "scratch", "fail"), "{found:#?}");
+    assert!(!found.iter().any(|(c, a, _)| c.starts_with("dynamodb-") && a == "orders"), "{found:#?}");
+    assert!(has(&found, "backup-plan-missing", "orders", "unknown"), "{found:#?}");
 
     let holders = |action: &str, on: &str| -> BTreeSet<String> {
         let args = ["who-can", action, "--on", on, "--snapshot", "snap.json", "--format", "json"];

@@ -14,8 +14,10 @@ admin group; a role an outside account may assume without an ExternalId; a custo
 KMS key without rotation; a public, unencrypted manual RDS snapshot; GuardDuty,
 AWS Config (all resource types) and Security Hub on in us-east-1 only (eu-west-1's
 recorder takes one type); a secret that never rotates beside one that does; an
-imported certificate 10 days from expiry beside a requested EC certificate; in the
-staging account, RDP open to the internet.
+imported certificate 10 days from expiry beside a requested EC certificate; a Lambda
+function with an unauthenticated URL that anyone may invoke beside one only S3 may; a
+DynamoDB table without point-in-time recovery or deletion protection beside one with
+both; an AWS Backup plan; in the staging account, RDP open to the internet.
 """
 
 import datetime
@@ -242,6 +244,7 @@ def seed_management(acct, out):
     out["rds_snapshot"] = snapshot["DBSnapshotArn"]
     detective_services(acct, out)
     secrets_and_certificates(acct, out)
+    serverless_and_backups(acct, out)
 
     # New volumes are encrypted by default in us-east-1, not in eu-west-1.
     acct.client("ec2").enable_ebs_encryption_by_default()
@@ -319,6 +322,48 @@ def assume(endpoint, account, role):
     creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{role}", RoleSessionName="seed")["Credentials"]
     return {"aws_access_key_id": creds["AccessKeyId"], "aws_secret_access_key": creds["SecretAccessKey"],
             "aws_session_token": creds["SessionToken"]}
+
+
+def serverless_and_backups(acct, out):
+    import io
+    import zipfile
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as z:
+        z.writestr("handler.py", "def handler(event, context):\n    return {}\n")
+    role = acct.client("iam").create_role(RoleName="lambda-exec", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    lam = acct.client("lambda")
+    functions = {}
+    for name in ("public-webhook", "s3-thumbnailer"):
+        functions[name] = lam.create_function(FunctionName=name, Runtime="python3.12", Role=role,
+                                              Handler="handler.handler", Code={"ZipFile": code.getvalue()})["FunctionArn"]
+    lam.create_function_url_config(FunctionName="public-webhook", AuthType="NONE")
+    # AWS writes `FunctionUrlAuthType` as a condition; moto as a field of the statement,
+    # which no policy has (tests/EMULATOR-NOTES.md): the public grant is a plain invoke.
+    lam.add_permission(FunctionName="public-webhook", StatementId="public-invoke", Action="lambda:InvokeFunction",
+                       Principal="*")
+    lam.add_permission(FunctionName="s3-thumbnailer", StatementId="s3-invoke", Action="lambda:InvokeFunction",
+                       Principal="s3.amazonaws.com", SourceAccount=MANAGEMENT,
+                       SourceArn="arn:aws:s3:::northwind-audit-logs")
+    out["functions"] = functions
+
+    ddb = acct.client("dynamodb")
+    tables = {}
+    for name, protected in (("orders", True), ("scratch", False)):
+        tables[name] = ddb.create_table(
+            TableName=name, BillingMode="PAY_PER_REQUEST", DeletionProtectionEnabled=protected,
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            Tags=[{"Key": "backup", "Value": "daily"}] if protected else [])["TableDescription"]["TableArn"]
+    ddb.update_continuous_backups(TableName="orders",
+                                  PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    out["tables"] = tables
+
+    plan = acct.client("backup").create_backup_plan(BackupPlan={"BackupPlanName": "daily", "Rules": [{
+        "RuleName": "daily-35d", "TargetBackupVaultName": "Default", "ScheduleExpression": "cron(0 3 * * ? *)",
+        "Lifecycle": {"DeleteAfterDays": 35}}]})
+    out["backup_plan"] = plan["BackupPlanArn"]
 
 
 def estate(endpoint):

@@ -110,14 +110,14 @@ fn the_demo_pack_verifies_and_holds_every_control_s_complete_population() {
                 .unwrap();
         assert_eq!(unknowns.len(), count("unknown"), "{id}");
     }
-    // The demo's one unknown says what was missing.
+    // The demo's unknowns say what was missing.
     let unknown_rows: Vec<Vec<String>> = results
         .iter()
         .flat_map(|r| csv_rows(&pack.join(format!("controls/{}/population.csv", r["control"].as_str().unwrap()))))
         .filter(|row| row[5] == "unknown")
         .collect();
-    assert_eq!(unknown_rows.len(), 1);
-    assert!(!unknown_rows[0][6].is_empty());
+    assert_eq!(unknown_rows.len(), 6);
+    assert!(unknown_rows.iter().all(|row| !row[6].is_empty()), "{unknown_rows:?}");
 
     for view in ["network", "exposure", "boundary"] {
         let svg = std::fs::read_to_string(pack.join(format!("diagrams/{view}.svg"))).unwrap();
@@ -295,4 +295,28 @@ fn copy_dir(from: &Path, to: &Path) {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
     }
+}
+
+#[test]
+fn a_scope_whose_listing_failed_is_an_unknown_row_of_the_population() {
+    let dir = scratch();
+    let estate = dir.path().join("estate");
+    copy_dir(&demo(), &estate);
+    // Staging's Secrets Manager listing denied in eu-west-1: the account is one more
+    // check of the rotation control, unknown.
+    let file = estate.join("aws-staging.json");
+    let mut inventory: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    inventory["coverage"].as_array_mut().unwrap().push(serde_json::json!({
+        "service": "secretsmanager", "api": "ListSecrets", "region": "eu-west-1", "status": "access_denied",
+        "detail": "AccessDeniedException (test)"}));
+    std::fs::write(&file, inventory.to_string()).unwrap();
+    let scan = auditgraph(dir.path(), &["scan", "estate", "--out", "s.json"]);
+    assert_eq!(scan.code, 0, "{}", scan.stderr);
+    let run = auditgraph(dir.path(), &["evidence", "s.json", "--out", "pack"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rows = csv_rows(&dir.path().join("pack/controls/secret-rotation-disabled/population.csv"));
+    let scope_rows: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "arn:aws:iam::222222222222:root").collect();
+    assert_eq!(scope_rows.len(), 1, "{rows:?}");
+    assert_eq!((scope_rows[0][1].as_str(), scope_rows[0][5].as_str()), ("aws_account", "unknown"));
+    assert!(scope_rows[0][6].contains("secretsmanager:ListSecrets"), "{:?}", scope_rows[0]);
 }

@@ -791,6 +791,28 @@ fn cases() -> Vec<Case> {
             "project_ssh_keys_blocked",
         ),
         on_fails("gcp-vm-ip-forwarding", "gcp_compute_instance", vm.clone(), "can_ip_forward"),
+        off_fails("dynamodb-pitr-disabled", "aws_dynamodb_table", json!({}), "point_in_time_recovery"),
+        off_fails("dynamodb-deletion-protection-off", "aws_dynamodb_table", json!({}), "deletion_protection"),
+        case(
+            "lambda-function-url-unauthenticated",
+            "aws_lambda_function",
+            json!({"runtime": "python3.12"}),
+            json!({"function_urls": [{"url": "https://a.lambda-url.eu-west-1.on.aws/", "auth_type": "NONE"}]}),
+            json!({"function_urls": [{"url": "https://b.lambda-url.eu-west-1.on.aws/", "auth_type": "AWS_IAM"}]}),
+            Field("function_urls"),
+        ),
+        case(
+            "lambda-function-public",
+            "aws_lambda_function",
+            json!({"runtime": "python3.12"}),
+            json!({"policy": {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction",
+                 "Resource": "*"}]}}),
+            // S3 may invoke it, for the account's own bucket only.
+            json!({"policy": {"Statement": [{"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+                 "Action": "lambda:InvokeFunction", "Resource": "*",
+                 "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}]}}),
+            Field("policy"),
+        ),
     ]
 }
 

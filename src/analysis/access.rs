@@ -67,7 +67,7 @@ impl AccessFacts {
             }
         }
         use AssetKind::*;
-        for a in graph.assets_of(&[AwsS3Bucket, GcpStorageBucket, AwsKmsKey, AwsIamRole]) {
+        for a in graph.assets_of(&[AwsS3Bucket, GcpStorageBucket, AwsKmsKey, AwsLambdaFunction, AwsIamRole]) {
             match &a.attributes {
                 Attributes::AwsS3Bucket(b) => {
                     let account = account_blocks.get(a.account.as_str()).copied();
@@ -79,6 +79,9 @@ impl AccessFacts {
                 }
                 Attributes::AwsKmsKey(k) => {
                     facts.public.insert(a.id.clone(), kms_public(a, k.policy.as_ref()));
+                }
+                Attributes::AwsLambdaFunction(f) => {
+                    facts.public.insert(a.id.clone(), lambda_public(a, f));
                 }
                 Attributes::AwsIamRole(r) => {
                     let outsiders = untrusted_assumers(&r.trust_policy, &estate_accounts);
@@ -311,6 +314,20 @@ fn public_statements(resource: &Asset, doc: &PolicyDocument, name: &str) -> (Vec
 fn kms_public(key: &Asset, policy: Option<&PolicyDocument>) -> Verdict {
     let Some(doc) = policy else { return Verdict::Unknown("not collected: key policy was not read".into()) };
     let (reasons, undecided) = public_statements(key, doc, "key policy");
+    Verdict::of(reasons, undecided, "whether a deny stops a public grant")
+}
+
+/// Whether anyone may invoke (or manage) a Lambda function by its resource-based
+/// policy; through a function URL whose auth type is `NONE`, that is anyone on the
+/// internet, unsigned.
+fn lambda_public(function: &Asset, f: &auditgraph_model::aws::LambdaFunction) -> Verdict {
+    let Some(doc) = &f.policy else { return Verdict::Unknown("not collected: function policy was not read".into()) };
+    let (mut reasons, undecided) = public_statements(function, doc, "function policy");
+    let unsigned: Vec<&str> =
+        f.function_urls.iter().flatten().filter(|u| u.auth_type == "NONE").map(|u| u.url.as_str()).collect();
+    if !reasons.is_empty() && !unsigned.is_empty() {
+        reasons.push(format!("function URL {} takes unsigned requests (auth type NONE)", unsigned.join(", ")));
+    }
     Verdict::of(reasons, undecided, "whether a deny stops a public grant")
 }
 

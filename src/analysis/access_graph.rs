@@ -44,7 +44,8 @@ impl Level {
 }
 
 /// The kinds of asset access levels are derived for.
-pub const STORE_KINDS: [AssetKind; 3] = [AssetKind::AwsS3Bucket, AssetKind::AwsRdsInstance, AssetKind::AwsKmsKey];
+pub const STORE_KINDS: [AssetKind; 4] =
+    [AssetKind::AwsS3Bucket, AssetKind::AwsRdsInstance, AssetKind::AwsDynamoDbTable, AssetKind::AwsKmsKey];
 
 /// The actions that stand for each access level on a kind of data store: a level
 /// is granted when any of its actions is.
@@ -66,12 +67,35 @@ pub fn level_actions(kind: AssetKind) -> &'static [(Level, &'static [&'static st
             (Write, &["rds:ModifyDBInstance", "rds:DeleteDBInstance"]),
             (Tagging, &["rds:AddTagsToResource"]),
         ],
+        AssetKind::AwsDynamoDbTable => &[
+            (List, &["dynamodb:DescribeTable"]),
+            (Read, &["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:ExportTableToPointInTime"]),
+            (Write, &["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:DeleteTable"]),
+            (Permissions, &["dynamodb:PutResourcePolicy"]),
+            (Tagging, &["dynamodb:TagResource"]),
+        ],
         AssetKind::AwsKmsKey => &[
             (List, &["kms:DescribeKey"]),
             (Read, &["kms:Decrypt"]),
             (Write, &["kms:Encrypt", "kms:GenerateDataKey", "kms:ScheduleKeyDeletion"]),
             (Permissions, &["kms:PutKeyPolicy", "kms:CreateGrant"]),
             (Tagging, &["kms:TagResource"]),
+        ],
+        // Invoking runs the code as its role; who may change the code or its policy owns it.
+        AssetKind::AwsLambdaFunction => &[
+            (List, &["lambda:GetFunctionConfiguration"]),
+            (Read, &["lambda:GetFunction"]),
+            (
+                Write,
+                &[
+                    "lambda:InvokeFunction",
+                    "lambda:InvokeFunctionUrl",
+                    "lambda:UpdateFunctionCode",
+                    "lambda:UpdateFunctionConfiguration",
+                ],
+            ),
+            (Permissions, &["lambda:AddPermission"]),
+            (Tagging, &["lambda:TagResource"]),
         ],
         _ => &[],
     }

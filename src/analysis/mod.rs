@@ -9,6 +9,7 @@ pub mod access_graph;
 pub mod addrs;
 pub mod anywhere;
 pub mod aws_network;
+pub mod backup;
 pub mod flows;
 pub mod gcp_access;
 pub mod gcp_deny;
@@ -99,6 +100,8 @@ pub struct Facts {
     pub admitted: FxHashMap<AssetId, anywhere::Admitted>,
     /// Whether a multi-region trail records each AWS account, by the account's asset.
     pub trails: FxHashMap<AssetId, trails::AccountTrails>,
+    /// Which AWS Backup plans cover each data store they can protect.
+    pub backups: backup::Coverage,
 }
 
 impl Facts {
@@ -129,6 +132,7 @@ impl Facts {
             privilege,
             admitted,
             trails: trails::derive(graph),
+            backups: backup::derive(graph),
         }
     }
 

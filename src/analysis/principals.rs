@@ -383,6 +383,9 @@ pub fn resource_side(a: &auditgraph_model::Asset) -> ResourceSide<'_> {
     let (policy, must_allow, unread) = match &a.attributes {
         Attributes::AwsS3Bucket(b) => (b.policy.as_ref(), false, "bucket policy (not read)"),
         Attributes::AwsKmsKey(k) => (k.policy.as_ref(), true, "key policy (not read)"),
+        Attributes::AwsLambdaFunction(f) => (f.policy.as_ref(), false, "function policy (not read)"),
+        // DynamoDB takes resource policies, which the provider does not read yet.
+        Attributes::AwsDynamoDbTable(_) => (None, false, "table resource policy (not read)"),
         Attributes::AwsIamRole(r) => (Some(&r.trust_policy), true, ""),
         _ => return ResourceSide { account: &a.account, policy: None, acl: Some(Vec::new()), unread: None },
     };
@@ -447,6 +450,8 @@ fn side_label(kind: AssetKind) -> &'static str {
     match kind {
         AssetKind::AwsS3Bucket => "its bucket policy",
         AssetKind::AwsKmsKey => "its key policy",
+        AssetKind::AwsLambdaFunction => "its function policy",
+        AssetKind::AwsDynamoDbTable => "its resource policy",
         _ => "its trust policy",
     }
 }

@@ -79,7 +79,7 @@ pub const FACT_FUNCTIONS: &[FactFunction] = &[
     FactFunction {
         name: "is_public",
         call: "is_public(asset)",
-        meaning: "a bucket anyone can use (policy, NotPrincipal included, ACL, IAM) unless a condition names its callers, after public access blocks and prevention; a KMS key any AWS account may use by its key policy",
+        meaning: "a bucket anyone can use (policy, NotPrincipal included, ACL, IAM) unless a condition names its callers, after public access blocks and prevention; a KMS key any AWS account may use by its key policy; a Lambda function anyone may invoke by its resource-based policy",
         eval: is_public,
         evidence: public_evidence,
     },
@@ -117,6 +117,13 @@ pub const FACT_FUNCTIONS: &[FactFunction] = &[
         meaning: "the same for S3 object-level writes",
         eval: s3_object_writes_logged,
         evidence: trail_evidence,
+    },
+    FactFunction {
+        name: "backup_plans",
+        call: "backup_plans(asset)",
+        meaning: "the AWS Backup plans whose resource assignments take this RDS instance, DynamoDB table or EBS volume (ARN patterns, tags, conditions, exclusions, and the region's opt-in as AWS Backup applies them); undecided where none does and a plan, its selections, the opt-in or the store's tags could not be read",
+        eval: backup_plans,
+        evidence: backup_evidence,
     },
     FactFunction {
         name: "is_admin",
@@ -299,6 +306,17 @@ fn s3_object_writes_logged(f: &Facts, ftx: &FunctionContext) -> Result<Value, Ex
     account_trail_fact(f, ftx, "s3_object_writes_logged", |t| &t.s3_object_writes)
 }
 
+fn backup_plans(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
+    let id = asset_arg(ftx)?;
+    let Some(store) = f.backups.get(&id) else {
+        return Err(ExecutionError::function_error("backup_plans", "not a data store AWS Backup can protect"));
+    };
+    match &store.covering {
+        Ok(plans) => Ok(strings(plans.clone())),
+        Err(why) => Err(ExecutionError::function_error("backup_plans", why.clone())),
+    }
+}
+
 fn is_admin(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
     Ok(Value::Bool(f.privilege.admins.contains_key(&asset_arg(ftx)?)))
 }
@@ -345,6 +363,13 @@ fn insecure_transport_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> V
 
 fn trail_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence> {
     facts.trails.get(id).into_iter().flat_map(|t| &t.seen).map(Evidence::note).collect()
+}
+
+fn backup_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence> {
+    let Some(store) = facts.backups.get(id) else { return Vec::new() };
+    let covering = store.covering.as_ref().map(Vec::as_slice).unwrap_or_default();
+    let notes = if covering.is_empty() { &store.seen } else { covering };
+    notes.iter().map(Evidence::note).collect()
 }
 
 fn escalation_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence> {

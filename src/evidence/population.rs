@@ -14,12 +14,44 @@ use crate::graph::AssetGraph;
 use crate::report::compact;
 use crate::terminal::csv_cell;
 
-/// One asset a control evaluated, and what it concluded.
+/// One asset a control evaluated, and what it concluded: an asset of its target
+/// kinds, or the scope (account, project) a call it needs could not be read in.
 pub struct Member<'a> {
-    pub asset: &'a Asset,
+    pub id: &'a AssetId,
+    pub kind: String,
+    pub name: &'a str,
+    pub account: &'a str,
+    pub region: Option<&'a str>,
     pub outcome: Outcome,
     /// The finding, for every outcome but a pass.
     pub finding: Option<&'a Finding>,
+}
+
+impl<'a> Member<'a> {
+    fn of_asset(asset: &'a Asset, finding: Option<&'a Finding>) -> Self {
+        Member {
+            id: &asset.id,
+            kind: asset.kind().to_string(),
+            name: &asset.name,
+            account: &asset.account,
+            region: asset.region.as_deref(),
+            outcome: finding.map_or(Outcome::Pass, |f| f.outcome),
+            finding,
+        }
+    }
+
+    /// A scope's own check, which only a finding describes.
+    fn of_scope(f: &'a Finding) -> Self {
+        Member {
+            id: &f.asset,
+            kind: f.asset_kind.clone(),
+            name: &f.asset_name,
+            account: &f.account,
+            region: f.region.as_deref(),
+            outcome: f.outcome,
+            finding: Some(f),
+        }
+    }
 }
 
 pub struct Population<'a> {
@@ -50,15 +82,23 @@ pub fn populations<'a>(
         let Some(result) = results.iter().find(|r| r.control == control.id) else {
             bail!("control {} was not run by the scan: the snapshot was taken with other controls", control.id);
         };
-        let members: Vec<Member> = graph
+        let mut members: Vec<Member> = graph
             .assets_of(&control.targets)
             .into_iter()
             .filter(|a| !not_applicable.contains(&(control.id.clone(), a.id.clone())))
-            .map(|asset| {
-                let finding = by_check.get(&(control.id.as_str(), &asset.id)).copied();
-                Member { asset, outcome: finding.map_or(Outcome::Pass, |f| f.outcome), finding }
-            })
+            .map(|asset| Member::of_asset(asset, by_check.get(&(control.id.as_str(), &asset.id)).copied()))
             .collect();
+        // A scope where a call the control needs failed is one more check, unknown:
+        // every finding of the control that no target asset took.
+        let taken: FxHashSet<*const Finding> =
+            members.iter().filter_map(|m| m.finding).map(|f| f as *const Finding).collect();
+        let scope_checks: Vec<Member> = findings
+            .iter()
+            .filter(|f| f.control == control.id && !taken.contains(&(*f as *const Finding)))
+            .map(Member::of_scope)
+            .collect();
+        members.extend(scope_checks);
+        members.sort_by(|a, b| a.id.cmp(b.id).then(a.region.cmp(&b.region)));
         let count = |o: Outcome| members.iter().filter(|m| m.outcome == o).count();
         let (passed, failed, unknown, accepted) =
             (count(Outcome::Pass), count(Outcome::Fail), count(Outcome::Unknown), count(Outcome::Accepted));
@@ -91,13 +131,12 @@ impl Population<'_> {
         let mut out = String::from("asset,kind,name,account,region,outcome,evidence\n");
         for m in &self.members {
             let evidence: Vec<String> = m.finding.map(|f| f.evidence.iter().map(compact).collect()).unwrap_or_default();
-            let kind = m.asset.kind().to_string();
             let cells = [
-                m.asset.id.as_str(),
-                &kind,
-                &m.asset.name,
-                &m.asset.account,
-                m.asset.region.as_deref().unwrap_or(""),
+                m.id.as_str(),
+                &m.kind,
+                m.name,
+                m.account,
+                m.region.unwrap_or(""),
                 m.outcome.as_str(),
                 &evidence.join(" | "),
             ];

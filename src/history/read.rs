@@ -41,8 +41,11 @@ pub struct ScopeRead {
 }
 
 impl ScanInfo {
-    pub fn has_gaps(&self) -> bool {
-        self.scopes.iter().any(|s| !s.gaps.is_empty())
+    /// The coverage gaps that may hide assets: a listing or a whole scope not read.
+    /// A gap on one resource leaves only that resource's checks unknown, and those
+    /// already count against "held".
+    pub fn listing_gaps(&self) -> impl Iterator<Item = (&ScopeRead, &CoverageRecord)> {
+        self.scopes.iter().flat_map(|s| s.gaps.iter().filter(|g| g.resource.is_none()).map(move |g| (s, g)))
     }
 }
 
@@ -521,7 +524,8 @@ fn held_on(spans: &[&Span], asset: &Arc<str>, name: &Arc<str>, ids: &[i64]) -> O
     })
 }
 
-/// Each day of the window with no scan, or whose every scan had coverage gaps.
+/// Each day of the window with no scan, or whose every scan had a coverage gap that
+/// may hide assets.
 fn days_without_evidence(in_window: &[&ScanInfo], window: Window) -> Vec<DayWithoutEvidence> {
     let mut by_day: BTreeMap<NaiveDate, Vec<&ScanInfo>> = BTreeMap::new();
     for s in in_window {
@@ -532,11 +536,11 @@ fn days_without_evidence(in_window: &[&ScanInfo], window: Window) -> Vec<DayWith
     while day <= window.to.date_naive() {
         match by_day.get(&day) {
             None => out.push(DayWithoutEvidence { day, why: "no scan".into() }),
-            Some(scans) if scans.iter().all(|s| s.has_gaps()) => {
+            Some(scans) if scans.iter().all(|s| s.listing_gaps().next().is_some()) => {
                 let gaps: BTreeSet<String> = scans
                     .iter()
-                    .flat_map(|s| s.scopes.iter())
-                    .flat_map(|sc| sc.gaps.iter().map(move |g| format!("{} {}:{}", sc.scope, g.service, g.api)))
+                    .flat_map(|s| s.listing_gaps())
+                    .map(|(sc, g)| format!("{} {}:{}", sc.scope, g.service, g.api))
                     .collect();
                 let gaps: Vec<String> = gaps.into_iter().collect();
                 out.push(DayWithoutEvidence { day, why: format!("coverage gaps: {}", gaps.join(", ")) });

@@ -168,13 +168,16 @@ async fn region(rec: &Recorder, session: &AccountSession, region: &str) -> Regio
     let cloudtrail = client!(aws_sdk_cloudtrail, &config, session.counter());
     let secretsmanager = client!(aws_sdk_secretsmanager, &config, session.counter());
     let acm = client!(aws_sdk_acm, &config, session.counter());
+    let lambda = client!(aws_sdk_lambda, &config, session.counter());
+    let dynamodb = client!(aws_sdk_dynamodb, &config, session.counter());
+    let backup = client!(aws_sdk_backup, &config, session.counter());
     let detective = get::monitoring::Clients {
         guardduty: client!(aws_sdk_guardduty, &config, session.counter()),
         config: client!(aws_sdk_config, &config, session.counter()),
         securityhub: client!(aws_sdk_securityhub, &config, session.counter()),
     };
     let account = arn::account(&session.account_id);
-    let (ec2, elb, rds, kms, trails, monitoring, secrets, certificates) = tokio::join!(
+    let (ec2, elb, rds, kms, trails, monitoring, secrets, certificates, functions, tables, backup) = tokio::join!(
         get::ec2::read(rec, &ec2, region, &account),
         get::elb::read(rec, &elb, region),
         get::rds::read(rec, &rds, region),
@@ -183,9 +186,25 @@ async fn region(rec: &Recorder, session: &AccountSession, region: &str) -> Regio
         get::monitoring::read(rec, &detective, region, &account),
         get::secrets::read(rec, &secretsmanager, region),
         get::acm::read(rec, &acm, region),
+        get::lambda::read(rec, &lambda, region),
+        get::dynamodb::read(rec, &dynamodb, region, &session.account_id),
+        get::backup::read(rec, &backup, region),
     );
     session.budget.part_done();
-    RegionData { region: region.to_string(), ec2, elb, rds, kms, trails, monitoring, secrets, certificates }
+    RegionData {
+        region: region.to_string(),
+        ec2,
+        elb,
+        rds,
+        kms,
+        trails,
+        monitoring,
+        secrets,
+        certificates,
+        functions,
+        tables,
+        backup,
+    }
 }
 
 fn empty_inventory(account: &str, rec: Recorder, collected_at: chrono::DateTime<chrono::Utc>) -> Inventory {

@@ -66,6 +66,10 @@ pub struct Account {
     /// Per region read, whether Security Hub is enabled there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_hub_enabled: Option<BTreeMap<String, bool>>,
+    /// Per region read, the resource types AWS Backup is opted in to manage there
+    /// (`DescribeRegionSettings`: `RDS`, `Aurora`, `DynamoDB`, `EBS`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_opted_in: Option<BTreeMap<String, Vec<String>>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -749,6 +753,107 @@ pub struct AcmCertificate {
     pub renewal_eligibility: Option<String>,
 }
 
+/// A Lambda function: what runs it, whether it is in a VPC, and who may call it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LambdaFunction {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
+    /// The execution role it runs as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<AssetId>,
+    /// Its subnets when it runs in a VPC (empty: it does not).
+    #[serde(default)]
+    pub subnets: Vec<AssetId>,
+    #[serde(default)]
+    pub security_groups: Vec<AssetId>,
+    /// Its function URLs, one per alias or `$LATEST` (`None`: not read; empty: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function_urls: Option<Vec<FunctionUrl>>,
+    /// Its resource-based policy (`None`: not read; a function without one has an
+    /// empty document).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyDocument>,
+}
+
+/// A Lambda function URL: an HTTPS endpoint on the internet that invokes the function.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionUrl {
+    pub url: String,
+    /// `NONE` (no signature asked: the resource policy alone decides who may call)
+    /// or `AWS_IAM`.
+    pub auth_type: String,
+}
+
+/// A DynamoDB table: how it is encrypted, recovered and protected from deletion.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DynamoDbTable {
+    /// The customer or AWS managed KMS key it is encrypted with (`None`: the
+    /// AWS-owned key DynamoDB uses by default; every table is encrypted at rest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<AssetId>,
+    /// Whether point-in-time recovery is on (`DescribeContinuousBackups`; `None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub point_in_time_recovery: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_protection: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_count: Option<u64>,
+}
+
+/// An AWS Backup plan: its rules and which resources its selections assign to it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupPlan {
+    pub rules: Vec<BackupRule>,
+    /// Its resource assignments (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selections: Option<Vec<BackupSelection>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupRule {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// Days a recovery point is kept (`None`: kept until deleted by hand).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delete_after_days: Option<u64>,
+    pub vault: String,
+}
+
+/// One resource assignment of a plan, as AWS Backup matches it: a resource is
+/// assigned when it matches one of `resources` (ARN patterns with `*`) or one of
+/// `any_tag` (`ListOfTags`, exact), and every one of `all_tags` (`Conditions`), and
+/// none of `not_resources`. A selection with neither `resources` nor `any_tag`
+/// assigns every resource whose type is opted in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupSelection {
+    pub name: String,
+    #[serde(default)]
+    pub resources: Vec<String>,
+    #[serde(default)]
+    pub not_resources: Vec<String>,
+    #[serde(default)]
+    pub any_tag: Vec<TagCondition>,
+    #[serde(default)]
+    pub all_tags: Vec<TagCondition>,
+}
+
+/// A tag test of a backup selection: `operator` is `StringEquals`, `StringLike`,
+/// `StringNotEquals` or `StringNotLike` (`*` matches any characters in the `Like` forms).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagCondition {
+    pub operator: String,
+    pub key: String,
+    pub value: String,
+}
+
 impl Related for Account {
     fn relations<'a>(&'a self, _: &mut RelationSink<'a>) {}
 }
@@ -912,4 +1017,23 @@ impl Related for CloudTrail {
             s.to(R::EncryptedWith, key);
         }
     }
+}
+impl Related for LambdaFunction {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
+        s.to_all(R::InSubnet, &self.subnets);
+        s.to_all(R::MemberOfSg, &self.security_groups);
+        if let Some(role) = &self.role {
+            s.to(R::RunsAs, role);
+        }
+    }
+}
+impl Related for DynamoDbTable {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
+        if let Some(key) = &self.kms_key {
+            s.to(R::EncryptedWith, key);
+        }
+    }
+}
+impl Related for BackupPlan {
+    fn relations<'a>(&'a self, _: &mut RelationSink<'a>) {}
 }

@@ -62,10 +62,12 @@ pub enum AssetClass {
     Key,
     /// Audit logging: trails that record API activity.
     Logging,
+    /// Backup plans: what brings data back after its loss.
+    Recovery,
 }
 
 impl AssetClass {
-    pub const ALL: [AssetClass; 7] = [
+    pub const ALL: [AssetClass; 8] = [
         AssetClass::Account,
         AssetClass::Network,
         AssetClass::Compute,
@@ -73,6 +75,7 @@ impl AssetClass {
         AssetClass::Identity,
         AssetClass::Key,
         AssetClass::Logging,
+        AssetClass::Recovery,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -84,6 +87,7 @@ impl AssetClass {
             AssetClass::Identity => "identity",
             AssetClass::Key => "key",
             AssetClass::Logging => "logging",
+            AssetClass::Recovery => "recovery",
         }
     }
 
@@ -196,6 +200,9 @@ asset_kinds! {
     AwsRdsSnapshot = "aws_rds_snapshot", Aws, DataStore, aws::RdsSnapshot;
     AwsSecret = "aws_secret", Aws, Key, aws::Secret;
     AwsAcmCertificate = "aws_acm_certificate", Aws, Key, aws::AcmCertificate;
+    AwsLambdaFunction = "aws_lambda_function", Aws, Compute, aws::LambdaFunction;
+    AwsDynamoDbTable = "aws_dynamodb_table", Aws, DataStore, aws::DynamoDbTable;
+    AwsBackupPlan = "aws_backup_plan", Aws, Recovery, aws::BackupPlan;
     GcpProject = "gcp_project", Gcp, Account, gcp::Project;
     GcpStorageBucket = "gcp_storage_bucket", Gcp, DataStore, gcp::StorageBucket;
     GcpNetwork = "gcp_network", Gcp, Network, gcp::Network;

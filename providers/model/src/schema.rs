@@ -23,6 +23,7 @@ pub const MAP_FIELDS: &[&str] = &[
     "guardduty_enabled",
     "config_recording",
     "security_hub_enabled",
+    "backup_opted_in",
 ];
 
 /// Every field and variant name of the model's nested types.
@@ -47,6 +48,10 @@ pub fn nested_names() -> &'static BTreeSet<&'static str> {
             field_names::<aws::Target>(),
             field_names::<aws::InlinePolicy>(),
             field_names::<aws::PolicyVersion>(),
+            field_names::<aws::FunctionUrl>(),
+            field_names::<aws::BackupRule>(),
+            field_names::<aws::BackupSelection>(),
+            field_names::<aws::TagCondition>(),
             field_names::<gcp::IamBinding>(),
             field_names::<gcp::Ancestor>(),
             field_names::<gcp::DenyRule>(),

@@ -3,11 +3,14 @@
 //! paginator is followed, and every call leaves a coverage record.
 
 pub mod acm;
+pub mod backup;
 pub mod cloudtrail;
+pub mod dynamodb;
 pub mod ec2;
 pub mod elb;
 pub mod iam;
 pub mod kms;
+pub mod lambda;
 pub mod monitoring;
 pub mod organizations;
 pub mod rds;
@@ -33,6 +36,9 @@ pub struct RegionData {
     pub monitoring: monitoring::MonitoringData,
     pub secrets: secrets::SecretsData,
     pub certificates: acm::AcmData,
+    pub functions: lambda::LambdaData,
+    pub tables: dynamodb::DynamoDbData,
+    pub backup: backup::BackupData,
 }
 
 /// What one account returned: global services once, regional ones per region.

@@ -302,6 +302,7 @@ fn account(
         guardduty_enabled: regional.guardduty_enabled,
         config_recording: regional.config_recording,
         security_hub_enabled: regional.security_hub_enabled,
+        backup_opted_in: regional.backup_opted_in,
     };
     let id = crate::arn::account(&out.account);
     let name = alias.unwrap_or_else(|| out.account.clone());

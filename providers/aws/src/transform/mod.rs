@@ -4,11 +4,14 @@
 //! are written (the rest follow from the attributes on load).
 
 mod acm;
+mod backup;
 mod cloudtrail;
+mod dynamodb;
 mod ec2;
 mod elb;
 mod iam;
 mod kms;
+mod lambda;
 mod rds;
 mod s3;
 mod secrets;
@@ -108,6 +111,7 @@ pub struct RegionalSettings {
     pub guardduty_enabled: Option<BTreeMap<String, bool>>,
     pub config_recording: Option<BTreeMap<String, bool>>,
     pub security_hub_enabled: Option<BTreeMap<String, bool>>,
+    pub backup_opted_in: Option<BTreeMap<String, Vec<String>>>,
 }
 
 fn by_region(
@@ -119,6 +123,21 @@ fn by_region(
     (!map.is_empty()).then_some(map)
 }
 
+/// Per region whose AWS Backup settings were read, the resource types opted in.
+fn backup_opted_in(data: &AccountData) -> Option<BTreeMap<String, Vec<String>>> {
+    let map: BTreeMap<String, Vec<String>> = data
+        .regions
+        .iter()
+        .filter_map(|r| {
+            let mut types: Vec<String> =
+                r.backup.opt_in.as_ref()?.iter().filter(|(_, on)| **on).map(|(t, _)| t.clone()).collect();
+            types.sort();
+            Some((r.region.clone(), types))
+        })
+        .collect();
+    (!map.is_empty()).then_some(map)
+}
+
 /// The inventory of one account: every family's assets, and the coverage records.
 pub fn inventory(data: &AccountData, coverage: Vec<CoverageRecord>, collected_at: DateTime<Utc>) -> Inventory {
     let mut out = Out::new(&data.account_id);
@@ -127,6 +146,7 @@ pub fn inventory(data: &AccountData, coverage: Vec<CoverageRecord>, collected_at
         guardduty_enabled: by_region(data, |r| r.monitoring.guardduty_enabled),
         config_recording: by_region(data, |r| r.monitoring.config_recording),
         security_hub_enabled: by_region(data, |r| r.monitoring.security_hub_enabled),
+        backup_opted_in: backup_opted_in(data),
     };
     let profiles = iam::transform(&mut out, &data.iam, &data.s3, data.organization.as_ref(), regional);
     s3::transform(&mut out, &data.s3);
@@ -139,6 +159,9 @@ pub fn inventory(data: &AccountData, coverage: Vec<CoverageRecord>, collected_at
         cloudtrail::transform(&mut out, &region.trails, r);
         secrets::transform(&mut out, &region.secrets, r);
         acm::transform(&mut out, &region.certificates, r);
+        lambda::transform(&mut out, &region.functions, r);
+        dynamodb::transform(&mut out, &region.tables, r);
+        backup::transform(&mut out, &region.backup, r);
     }
     let mut coverage = coverage;
     coverage.append(&mut out.gaps);
