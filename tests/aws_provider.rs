@@ -303,6 +303,12 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
         assert_eq!(t["attributes"]["point_in_time_recovery"], on, "{t}");
         assert_eq!(t["attributes"]["deletion_protection"], on, "{t}");
     }
+    // S3 Object Lock, bucket by bucket: on for the trail's bucket, so the trail passes.
+    let bucket_lock = |name: &str| asset(&prod, &format!("arn:aws:s3:::{name}"))["attributes"]["object_lock"].clone();
+    assert_eq!(
+        (bucket_lock("northwind-audit-logs"), bucket_lock("northwind-public-assets")),
+        (json!(true), json!(false))
+    );
     // AWS Backup: the plan and its rules; moto serves neither its selections nor the
     // region's opt-in, so what it covers is unknown (and said so), never "nothing".
     let plan = &asset(&prod, seeded["backup_plan"].as_str().unwrap())["attributes"];
@@ -417,6 +423,7 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
     assert!(has(&found, "dynamodb-deletion-protection-off", "scratch", "fail"), "{found:#?}");
     assert!(!found.iter().any(|(c, a, _)| c.starts_with("dynamodb-") && a == "orders"), "{found:#?}");
     assert!(has(&found, "backup-plan-missing", "orders", "unknown"), "{found:#?}");
+    assert!(!found.iter().any(|(c, _, _)| c == "cloudtrail-bucket-object-lock-off"), "{found:#?}");
 
     let holders = |action: &str, on: &str| -> BTreeSet<String> {
         let args = ["who-can", action, "--on", on, "--snapshot", "snap.json", "--format", "json"];

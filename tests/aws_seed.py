@@ -154,7 +154,8 @@ def seed_management(acct, out):
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
                        "Resource": "arn:aws:s3:::northwind-public-assets/*"}]}))
-    s3.create_bucket(Bucket="northwind-audit-logs")
+    # The trail's bucket keeps every log file under Object Lock.
+    s3.create_bucket(Bucket="northwind-audit-logs", ObjectLockEnabledForBucket=True)
     # The prod VPC's traffic is logged; the staging VPC's is not.
     logged = ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL", LogDestinationType="s3",
                                   LogDestination="arn:aws:s3:::northwind-audit-logs")

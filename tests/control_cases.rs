@@ -917,8 +917,8 @@ fn every_control_fails_passes_and_is_unknown_in_the_demo_or_a_case() {
     let demo = auditgraph::scan::run(demo, &controls, SCANNED.parse().unwrap());
     let (cases, expected) = scan_of_cases();
     let mut seen: std::collections::BTreeMap<&str, std::collections::BTreeSet<String>> = Default::default();
-    let (trails, object_logging) = (scan_of_trails(), scan_of_object_logging());
-    for scan in [&demo, &cases, &trails, &object_logging] {
+    let (trails, object_logging, trail_buckets) = (scan_of_trails(), scan_of_object_logging(), scan_of_trail_buckets());
+    for scan in [&demo, &cases, &trails, &object_logging, &trail_buckets] {
         for r in &scan.evaluation.results {
             let control = controls.iter().find(|c| c.id == r.control).unwrap().id.as_str();
             let outcomes = seen.entry(control).or_default();
@@ -1213,4 +1213,52 @@ fn a_projects_own_sink_decides_whatever_was_read_above() {
     let id = |name: &str| format!("//cloudresourcemanager.googleapis.com/projects/{name}");
     assert_eq!(outcome(&scan, "gcp-logs-not-exported", &id("own-sink")), Some(Outcome::Pass));
     assert_eq!(outcome(&scan, "gcp-logs-not-exported", &id("filtered")), Some(Outcome::Unknown));
+}
+
+/// Trails delivering to a bucket with object lock, one without, one whose setting was
+/// not read, and one whose bucket is in no scanned account.
+fn scan_of_trail_buckets() -> Scan {
+    let bucket = |name: &str, lock: Option<bool>| {
+        let mut attributes = json!({"policy": {"Statement": []}});
+        if let Some(on) = lock {
+            attributes["object_lock"] = json!(on);
+        }
+        json!({"id": format!("arn:aws:s3:::{name}"), "kind": "aws_s3_bucket", "name": name, "account": ACCOUNT,
+               "region": "eu-west-1", "attributes": attributes})
+    };
+    let trail = |name: &str, to: &str| {
+        trail_asset(
+            ACCOUNT,
+            name,
+            json!({"multi_region": true, "home_region": "eu-west-1",
+                                          "s3_bucket": format!("arn:aws:s3:::{to}")}),
+        )
+    };
+    scan_in(
+        ACCOUNT,
+        vec![
+            bucket("locked", Some(true)),
+            bucket("unlocked", Some(false)),
+            bucket("unread", None),
+            trail("to-locked", "locked"),
+            trail("to-unlocked", "unlocked"),
+            trail("to-unread", "unread"),
+            trail("to-elsewhere", "log-archive-of-another-org"),
+        ],
+    )
+}
+
+#[test]
+fn a_trail_is_judged_on_the_object_lock_of_the_bucket_it_delivers_to() {
+    let scan = scan_of_trail_buckets();
+    let control = "cloudtrail-bucket-object-lock-off";
+    let trail = |name: &str| format!("arn:aws:cloudtrail:eu-west-1:{ACCOUNT}:trail/{name}");
+    assert_eq!(outcome(&scan, control, &trail("to-locked")), Some(Outcome::Pass));
+    assert_eq!(outcome(&scan, control, &trail("to-unlocked")), Some(Outcome::Fail));
+    for unread in ["to-unread", "to-elsewhere"] {
+        assert_eq!(outcome(&scan, control, &trail(unread)), Some(Outcome::Unknown), "{unread}");
+    }
+    let elsewhere =
+        scan.evaluation.findings.iter().find(|f| f.control == control && f.asset.as_str() == trail("to-elsewhere"));
+    assert!(format!("{elsewhere:?}").contains("not in the scanned estate"), "{elsewhere:?}");
 }

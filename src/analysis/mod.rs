@@ -102,6 +102,8 @@ pub struct Facts {
     pub trails: FxHashMap<AssetId, trails::AccountTrails>,
     /// Which AWS Backup plans cover each data store they can protect.
     pub backups: backup::Coverage,
+    /// Per trail with a bucket: whether that bucket has S3 Object Lock on, and which it is.
+    pub trail_object_lock: FxHashMap<AssetId, Result<(bool, String), String>>,
 }
 
 impl Facts {
@@ -133,6 +135,7 @@ impl Facts {
             admitted,
             trails: trails::derive(graph),
             backups: backup::derive(graph),
+            trail_object_lock: trails::bucket_object_lock(graph),
         }
     }
 

@@ -59,6 +59,31 @@ fn recorded_with(
     }
 }
 
+/// Per trail: whether the bucket it delivers to has S3 Object Lock on, so that its
+/// log files cannot be deleted or overwritten, with the bucket named; undecided when
+/// the bucket is outside the scanned estate or its setting was not read.
+pub fn bucket_object_lock(graph: &AssetGraph) -> FxHashMap<AssetId, Result<(bool, String), String>> {
+    graph
+        .assets_of(&[AssetKind::AwsCloudTrail])
+        .into_iter()
+        .filter_map(|trail| {
+            let Attributes::AwsCloudTrail(t) = &trail.attributes else { return None };
+            let bucket = t.s3_bucket.as_ref()?;
+            let locked = match graph.asset(bucket).map(|b| &b.attributes) {
+                Some(Attributes::AwsS3Bucket(b)) => match b.object_lock {
+                    Some(on) => Ok((
+                        on,
+                        format!("delivers to bucket {} (object lock {})", bucket, if on { "on" } else { "off" }),
+                    )),
+                    None => Err(format!("not collected: the object lock setting of bucket {bucket}")),
+                },
+                _ => Err(format!("not collected: bucket {bucket} is not in the scanned estate")),
+            };
+            Some((trail.id.clone(), locked))
+        })
+        .collect()
+}
+
 /// The trails of every AWS account of the graph, by the account's asset.
 pub fn derive(graph: &AssetGraph) -> FxHashMap<AssetId, AccountTrails> {
     let trails = graph.assets_of(&[AssetKind::AwsCloudTrail]);

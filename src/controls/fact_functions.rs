@@ -119,6 +119,13 @@ pub const FACT_FUNCTIONS: &[FactFunction] = &[
         evidence: trail_evidence,
     },
     FactFunction {
+        name: "trail_bucket_object_lock",
+        call: "trail_bucket_object_lock(asset)",
+        meaning: "a CloudTrail trail whose S3 bucket (in any account of the estate) has S3 Object Lock on; undecided where the bucket was not scanned or its setting not read",
+        eval: trail_bucket_object_lock,
+        evidence: trail_bucket_evidence,
+    },
+    FactFunction {
         name: "backup_plans",
         call: "backup_plans(asset)",
         meaning: "the AWS Backup plans whose resource assignments take this RDS instance, DynamoDB table or EBS volume (ARN patterns, tags, conditions, exclusions, and the region's opt-in as AWS Backup applies them); undecided where none does and a plan, its selections, the opt-in or the store's tags could not be read",
@@ -306,6 +313,15 @@ fn s3_object_writes_logged(f: &Facts, ftx: &FunctionContext) -> Result<Value, Ex
     account_trail_fact(f, ftx, "s3_object_writes_logged", |t| &t.s3_object_writes)
 }
 
+fn trail_bucket_object_lock(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
+    let id = asset_arg(ftx)?;
+    match f.trail_object_lock.get(&id) {
+        Some(Ok((locked, _))) => Ok(Value::Bool(*locked)),
+        Some(Err(why)) => Err(ExecutionError::function_error("trail_bucket_object_lock", why.clone())),
+        None => Err(ExecutionError::function_error("trail_bucket_object_lock", "not collected: the trail's bucket")),
+    }
+}
+
 fn backup_plans(f: &Facts, ftx: &FunctionContext) -> Result<Value, ExecutionError> {
     let id = asset_arg(ftx)?;
     let Some(store) = f.backups.get(&id) else {
@@ -363,6 +379,13 @@ fn insecure_transport_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> V
 
 fn trail_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence> {
     facts.trails.get(id).into_iter().flat_map(|t| &t.seen).map(Evidence::note).collect()
+}
+
+fn trail_bucket_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence> {
+    match facts.trail_object_lock.get(id) {
+        Some(Ok((_, bucket))) => vec![Evidence::note(bucket)],
+        _ => Vec::new(),
+    }
 }
 
 fn backup_evidence(_: &AssetGraph, facts: &Facts, id: &AssetId) -> Vec<Evidence> {

@@ -373,6 +373,10 @@ pub struct S3Bucket {
     pub versioning: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_logging: Option<bool>,
+    /// Whether S3 Object Lock keeps object versions from being deleted or overwritten
+    /// (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_lock: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -62,6 +62,7 @@ pub const CALLS: &[(Cloud, &str, &str)] = &[
     (Cloud::Aws, "s3", "GetBucketPolicy"),
     (Cloud::Aws, "s3", "GetBucketTagging"),
     (Cloud::Aws, "s3", "GetBucketVersioning"),
+    (Cloud::Aws, "s3", "GetObjectLockConfiguration"),
     (Cloud::Aws, "s3", "GetPublicAccessBlock"),
     (Cloud::Aws, "s3", "ListBuckets"),
     (Cloud::Aws, "s3control", "GetPublicAccessBlock"),

@@ -27,6 +27,8 @@ pub struct BucketData {
     pub versioning: Option<Option<BucketVersioningStatus>>,
     pub logging: Option<bool>,
     pub tags: Option<Option<Vec<Tag>>>,
+    /// Whether S3 Object Lock is on (`None`: not read).
+    pub object_lock: Option<bool>,
 }
 
 #[derive(Default)]
@@ -86,7 +88,7 @@ async fn bucket_details(rec: &Recorder, s3: &aws_sdk_s3::Client, bucket: Bucket,
     let name = bucket.name().unwrap_or_default().to_string();
     let id = AssetId::new(format!("arn:aws:s3:::{name}"));
     let api = |call| Api::new("s3", call).on(&id);
-    let (policy, acl, public_access_block, encryption, versioning, logging, tags) = tokio::join!(
+    let (policy, acl, public_access_block, encryption, versioning, logging, tags, object_lock) = tokio::join!(
         rec.call_optional(api("GetBucketPolicy"), &["NoSuchBucketPolicy"], s3.get_bucket_policy().bucket(&name).send()),
         rec.call(api("GetBucketAcl"), s3.get_bucket_acl().bucket(&name).send()),
         rec.call_optional(
@@ -102,6 +104,11 @@ async fn bucket_details(rec: &Recorder, s3: &aws_sdk_s3::Client, bucket: Bucket,
         rec.call(api("GetBucketVersioning"), s3.get_bucket_versioning().bucket(&name).send()),
         rec.call(api("GetBucketLogging"), s3.get_bucket_logging().bucket(&name).send()),
         rec.call_optional(api("GetBucketTagging"), &["NoSuchTagSet"], s3.get_bucket_tagging().bucket(&name).send()),
+        rec.call_optional(
+            api("GetObjectLockConfiguration"),
+            &["ObjectLockConfigurationNotFoundError"],
+            s3.get_object_lock_configuration().bucket(&name).send()
+        ),
     );
     BucketData {
         bucket,
@@ -113,6 +120,10 @@ async fn bucket_details(rec: &Recorder, s3: &aws_sdk_s3::Client, bucket: Bucket,
         versioning: versioning.map(|v| v.status),
         logging: logging.map(|l| l.logging_enabled.is_some()),
         tags: tags.map(|t| t.map(|t| t.tag_set)),
+        object_lock: object_lock.map(|o| {
+            let enabled = o.and_then(|o| o.object_lock_configuration).and_then(|c| c.object_lock_enabled);
+            enabled == Some(aws_sdk_s3::types::ObjectLockEnabled::Enabled)
+        }),
     }
 }
 

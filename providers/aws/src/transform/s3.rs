@@ -46,6 +46,7 @@ pub fn transform(out: &mut Out, d: &S3Data) {
             default_encryption: encryption,
             versioning: b.versioning.as_ref().map(|v| v.as_ref().is_some_and(|s| s.as_str() == "Enabled")),
             access_logging: b.logging,
+            object_lock: b.object_lock,
         };
         let t = b.tags.clone().flatten().map(|list| tags(list.iter().map(|t| (Some(t.key()), Some(t.value())))));
         out.add(id, name.to_string(), Some(&b.region), t.unwrap_or_default(), Attributes::AwsS3Bucket(attrs));
