@@ -200,6 +200,7 @@ pub fn derive(graph: &AssetGraph) -> Coverage {
 mod tests {
     use super::*;
     use auditgraph_model::aws::DynamoDbTable;
+    use proptest::prelude::*;
 
     fn table(tags: &[(&str, &str)]) -> Asset {
         Asset {
@@ -283,5 +284,79 @@ mod tests {
         let mut gapped = region(Vec::new(), Some(&dynamo));
         gapped.gaps.push("backup:ListBackupPlans in eu-west-1".into());
         assert!(covered(&store, &gapped, false).is_err());
+    }
+
+    /// `*` matches any run of characters, as AWS Backup's ARN patterns and `Like`
+    /// operators use it; written plainly, apart from the IAM matcher the code uses.
+    fn plain_glob(pattern: &[u8], value: &[u8]) -> bool {
+        match pattern.split_first() {
+            None => value.is_empty(),
+            Some((b'*', rest)) => (0..=value.len()).any(|i| plain_glob(rest, &value[i..])),
+            Some((c, rest)) => value.first() == Some(c) && plain_glob(rest, &value[1..]),
+        }
+    }
+
+    /// AWS Backup's rule as its documentation states it, one clause per sentence.
+    fn documented_rule(asset: &Asset, s: &BackupSelection) -> bool {
+        let arn = asset.id.as_str().as_bytes();
+        let tag = |key: &str| asset.tags.get(key).map(String::as_bytes);
+        let holds = |c: &TagCondition| match c.operator.as_str() {
+            "StringEquals" => tag(&c.key) == Some(c.value.as_bytes()),
+            "StringNotEquals" => tag(&c.key) != Some(c.value.as_bytes()),
+            "StringLike" => tag(&c.key).is_some_and(|v| plain_glob(c.value.as_bytes(), v)),
+            _ => !tag(&c.key).is_some_and(|v| plain_glob(c.value.as_bytes(), v)),
+        };
+        let names_nothing = s.resources.is_empty() && s.any_tag.is_empty();
+        let included = names_nothing
+            || s.resources.iter().any(|p| plain_glob(p.as_bytes(), arn))
+            || s.any_tag.iter().any(|c| tag(&c.key) == Some(c.value.as_bytes()));
+        let excluded = s.not_resources.iter().any(|p| plain_glob(p.as_bytes(), arn));
+        included && s.all_tags.iter().all(holds) && !excluded
+    }
+
+    fn patterns() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "*",
+            "arn:aws:dynamodb:*:*:table/*",
+            "arn:aws:dynamodb:*:*:table/ord*",
+            "arn:aws:dynamodb:eu-west-1:111111111111:table/orders",
+            "arn:aws:rds:*:*:db:*",
+            "arn:aws:dynamodb:us-east-1:*:table/*",
+        ])
+        .prop_map(str::to_string)
+    }
+
+    fn tag_tests(operators: &'static [&'static str]) -> impl Strategy<Value = Vec<TagCondition>> {
+        let one = (
+            prop::sample::select(operators.to_vec()),
+            prop::sample::select(vec!["backup", "stage"]),
+            prop::sample::select(vec!["daily", "prod", "dev", "d*", "*"]),
+        )
+            .prop_map(|(op, k, v)| TagCondition { operator: op.into(), key: k.into(), value: v.into() });
+        prop::collection::vec(one, 0..3)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn selection_matching_agrees_with_the_documented_rule(
+            resources in prop::collection::vec(patterns(), 0..3),
+            not_resources in prop::collection::vec(patterns(), 0..2),
+            any_tag in tag_tests(&["StringEquals"]),
+            all_tags in tag_tests(&["StringEquals", "StringNotEquals", "StringLike", "StringNotLike"]),
+            backup in prop::option::of(prop::sample::select(vec!["daily", "weekly"])),
+            stage in prop::option::of(prop::sample::select(vec!["prod", "dev"])),
+        ) {
+            let tags: Vec<(&str, &str)> =
+                [("backup", backup), ("stage", stage)].into_iter().filter_map(|(k, v)| Some((k, v?))).collect();
+            let store = table(&tags);
+            let s = BackupSelection { name: "s".into(), resources, not_resources, any_tag, all_tags };
+            let taken = taken_by(&store, &s);
+            prop_assert_eq!(taken != Taken::No, documented_rule(&store, &s), "{:?}", s);
+            // Taken by type only through a pattern that names more than `*`.
+            let by_pattern = s.resources.iter().any(|p| p != "*" && plain_glob(p.as_bytes(), store.id.as_str().as_bytes()));
+            prop_assert_eq!(taken == Taken::ByType, documented_rule(&store, &s) && by_pattern);
+        }
     }
 }
