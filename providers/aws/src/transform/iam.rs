@@ -144,7 +144,7 @@ pub fn transform(
         }
         let trust = r.assume_role_policy_document().unwrap_or("{}");
         let attrs = aws::IamRole {
-            trust_policy: out.policy(&id, "iam", "GetAccountAuthorizationDetails", trust).unwrap_or_default(),
+            trust_policy: out.policy(&id, ("iam", "GetAccountAuthorizationDetails", None), trust).unwrap_or_default(),
             attached_policies: attached(r.attached_managed_policies()),
             inline_policies: inline(out, &id, r.role_policy_list()),
             last_used: r.role_last_used().and_then(|l| l.last_used_date()).and_then(time),
@@ -168,7 +168,8 @@ pub fn transform(
         }
         let id = AssetId::new(arn);
         let version = p.policy_version_list().iter().find(|v| v.is_default_version()).and_then(|v| v.document());
-        let Some(document) = version.and_then(|text| out.policy(&id, "iam", "GetAccountAuthorizationDetails", text))
+        let Some(document) =
+            version.and_then(|text| out.policy(&id, ("iam", "GetAccountAuthorizationDetails", None), text))
         else {
             continue;
         };
@@ -178,7 +179,7 @@ pub fn transform(
             .iter()
             .filter(|v| !v.is_default_version())
             .map(|v| {
-                let document = out.policy(&id, "iam", "GetAccountAuthorizationDetails", v.document()?)?;
+                let document = out.policy(&id, ("iam", "GetAccountAuthorizationDetails", None), v.document()?)?;
                 Some(aws::PolicyVersion { version_id: v.version_id().unwrap_or_default().to_string(), document })
             })
             .collect();
@@ -203,7 +204,7 @@ fn organization(out: &mut Out, o: &OrgData) -> aws::Organization {
                     .policies
                     .iter()
                     .filter_map(|p| {
-                        let document = out.policy(&account_id, "organizations", "DescribePolicy", &p.content);
+                        let document = out.policy(&account_id, ("organizations", "DescribePolicy", None), &p.content);
                         parse_failed |= document.is_none();
                         Some(aws::ScpPolicy { id: p.id.clone(), name: p.name.clone(), document: document? })
                     })
@@ -222,7 +223,7 @@ fn inline(out: &mut Out, owner: &AssetId, list: &[PolicyDetail]) -> Vec<InlinePo
     list.iter()
         .filter_map(|p| {
             let name = p.policy_name()?.to_string();
-            let document = out.policy(owner, "iam", "GetAccountAuthorizationDetails", p.policy_document()?)?;
+            let document = out.policy(owner, ("iam", "GetAccountAuthorizationDetails", None), p.policy_document()?)?;
             Some(InlinePolicy { name, document })
         })
         .collect()

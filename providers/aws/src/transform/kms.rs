@@ -30,7 +30,7 @@ pub fn transform(out: &mut Out, d: &KmsData, region: &str) {
             rotation_enabled: key.rotation,
             key_spec: meta.key_spec().map(|s| s.as_str().to_string()),
             origin: meta.origin().map(|o| o.as_str().to_string()),
-            policy: key.policy.as_deref().and_then(|text| out.policy(&id, "kms", "GetKeyPolicy", text)),
+            policy: key.policy.as_deref().and_then(|text| out.policy(&id, ("kms", "GetKeyPolicy", Some(region)), text)),
         };
         out.add(id, name, Some(region), tags, Attributes::AwsKmsKey(attrs));
     }

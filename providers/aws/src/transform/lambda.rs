@@ -19,7 +19,7 @@ pub fn transform(out: &mut Out, functions: &LambdaData, region: &str) {
             ids.iter().map(|i| AssetId::new(ec2_arn(region, &account, kind, i))).collect()
         };
         let policy = match &f.policy {
-            Some(Some(text)) => out.policy(&id, "lambda", "GetPolicy", text),
+            Some(Some(text)) => out.policy(&id, ("lambda", "GetPolicy", Some(region)), text),
             Some(None) => Some(PolicyDocument::default()),
             None => None,
         };

@@ -40,8 +40,14 @@ impl Out {
     }
 
     /// A policy document as IAM returns it (JSON, URL-encoded by IAM's query API);
-    /// `None`, and a coverage gap naming the resource, when it does not parse.
-    fn policy(&mut self, resource: &AssetId, service: &str, api: &str, text: &str) -> Option<PolicyDocument> {
+    /// `None`, and a coverage gap naming the resource (and the region of a regional
+    /// call), when it does not parse.
+    fn policy(
+        &mut self,
+        resource: &AssetId,
+        (service, api, region): (&str, &str, Option<&str>),
+        text: &str,
+    ) -> Option<PolicyDocument> {
         let decoded = if text.trim_start().starts_with('{') {
             std::borrow::Cow::Borrowed(text)
         } else {
@@ -53,7 +59,7 @@ impl Out {
                 self.gaps.push(CoverageRecord {
                     service: service.to_string(),
                     api: api.to_string(),
-                    region: None,
+                    region: region.map(str::to_string),
                     resource: Some(resource.clone()),
                     status: CoverageStatus::Failed,
                     detail: Some(format!("the policy document does not parse: {e}")),
@@ -173,5 +179,24 @@ pub fn inventory(data: &AccountData, coverage: Vec<CoverageRecord>, collected_at
         assets: out.assets,
         relations: out.relations,
         coverage,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_policy_that_does_not_parse_is_a_gap_on_its_resource_in_its_region() {
+        let mut out = Out::new("111111111111");
+        let key = AssetId::new("arn:aws:kms:eu-west-1:111111111111:key/k");
+        let parsed = out.policy(&key, ("kms", "GetKeyPolicy", Some("eu-west-1")), r#"{"Statement": {"Effect": 1}}"#);
+        assert!(parsed.is_none());
+        let gap = &out.gaps[0];
+        assert_eq!(
+            (gap.api.as_str(), gap.region.as_deref(), gap.resource.as_ref()),
+            ("GetKeyPolicy", Some("eu-west-1"), Some(&key))
+        );
+        assert_eq!(gap.status, CoverageStatus::Failed);
     }
 }

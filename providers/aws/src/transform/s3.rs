@@ -17,7 +17,7 @@ pub fn transform(out: &mut Out, d: &S3Data) {
         let policy = match &b.policy {
             None => None,
             Some(None) => Some(PolicyDocument::default()),
-            Some(Some(text)) => out.policy(&id, "s3", "GetBucketPolicy", text),
+            Some(Some(text)) => out.policy(&id, ("s3", "GetBucketPolicy", None), text),
         };
         let encryption = b.encryption.as_ref().map(|e| {
             let rule =
