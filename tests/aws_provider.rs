@@ -377,6 +377,13 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
         ("guardduty-disabled", management),
         ("config-recorder-off", management),
         ("securityhub-disabled", management),
+        ("redshift-cluster-public", "prod-bi"),
+        ("redshift-unencrypted", "prod-bi"),
+        ("redshift-audit-logging-off", "prod-bi"),
+        // moto serves every parameter group with the defaults: `require_ssl` false.
+        ("redshift-tls-not-required", "prod-warehouse"),
+        ("network-rule-database-port-open", "prod-bi-open"),
+        ("elasticache-tls-off", "prod-pages"),
     ] {
         assert!(has(&found, control, name, "fail"), "{control} should fail on {name}: {found:#?}");
     }
@@ -397,6 +404,12 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
         ("iam-privilege-escalation", "ci-deploy"),
         ("iam-admin-user", "report-runner"),
         ("secret-rotation-disabled", "prod/api-token"),
+        ("redshift-cluster-public", "prod-warehouse"),
+        ("redshift-unencrypted", "prod-warehouse"),
+        ("redshift-audit-logging-off", "prod-warehouse"),
+        ("elasticache-unencrypted", "prod-sessions"),
+        ("elasticache-tls-off", "prod-sessions"),
+        ("elasticache-backups-off", "prod-sessions"),
     ] {
         assert!(!has(&found, control, name, "fail"), "{control} should not fail on {name}");
     }
@@ -423,6 +436,14 @@ fn an_organisation_scan_reads_both_accounts_and_regions_and_finds_the_planted_pr
     assert!(has(&found, "dynamodb-deletion-protection-off", "scratch", "fail"), "{found:#?}");
     assert!(!found.iter().any(|(c, a, _)| c.starts_with("dynamodb-") && a == "orders"), "{found:#?}");
     assert!(has(&found, "backup-plan-missing", "orders", "unknown"), "{found:#?}");
+    // Memcached keeps nothing on disk and takes no snapshots: outside those controls' population.
+    assert!(!found.iter().any(|(c, a, _)| a == "prod-pages" && c != "elasticache-tls-off"), "{found:#?}");
+    let warehouse = asset(&prod, &format!("arn:aws:redshift:us-east-1:{management}:cluster:prod-warehouse"));
+    assert_eq!(warehouse["attributes"]["subnets"].as_array().map(Vec::len), Some(2), "{warehouse:#}");
+    assert_eq!(warehouse["attributes"]["audit_logging"], Value::Bool(true), "{warehouse:#}");
+    let sessions = asset(&prod, &format!("arn:aws:elasticache:us-east-1:{management}:replicationgroup:prod-sessions"));
+    assert_eq!(sessions["attributes"]["at_rest_encryption"], Value::Bool(true), "{sessions:#}");
+    assert_eq!(sessions["attributes"]["snapshot_retention_days"], Value::from(7), "{sessions:#}");
     assert!(!found.iter().any(|(c, _, _)| c == "cloudtrail-bucket-object-lock-off"), "{found:#?}");
 
     let holders = |action: &str, on: &str| -> BTreeSet<String> {

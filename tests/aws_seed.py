@@ -140,6 +140,8 @@ def seed_management(acct, out):
                            BackupRetentionPeriod=1, PubliclyAccessible=False, Port=5432,
                            DeletionProtection=False, AutoMinorVersionUpgrade=False)
 
+    warehouses_and_caches(acct, out, vpc, subnets, web, app_sg)
+
     volume = ec2.create_volume(Size=10, AvailabilityZone="us-east-1a", Encrypted=False,
                                TagSpecifications=[{"ResourceType": "volume", "Tags": tag("prod-app-data")}])["VolumeId"]
     ec2.attach_volume(VolumeId=volume, InstanceId=app, Device="/dev/sdf")
@@ -323,6 +325,37 @@ def assume(endpoint, account, role):
     creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{role}", RoleSessionName="seed")["Credentials"]
     return {"aws_access_key_id": creds["AccessKeyId"], "aws_secret_access_key": creds["SecretAccessKey"],
             "aws_session_token": creds["SessionToken"]}
+
+
+def warehouses_and_caches(acct, out, vpc, subnets, web, app_sg):
+    """A public, unencrypted Redshift cluster without audit logs and a private,
+    encrypted one that logs; a Redis OSS replication group with both encryptions and a
+    Memcached cluster without TLS."""
+    ec2 = acct.client("ec2")
+    redshift = acct.client("redshift")
+    redshift.create_cluster_subnet_group(ClusterSubnetGroupName="prod-warehouse", Description="prod",
+                                         SubnetIds=[subnets["prod-private-a"], subnets["prod-private-b"]])
+    warehouse_sg = security_group(ec2, vpc, "prod-warehouse", [(5439, app_sg)])
+    bi_sg = security_group(ec2, vpc, "prod-bi-open", [(5439, "0.0.0.0/0")])
+    for name, public, sg in (("prod-warehouse", False, warehouse_sg), ("prod-bi", True, bi_sg)):
+        redshift.create_cluster(ClusterIdentifier=name, NodeType="dc2.large", ClusterType="single-node",
+                                MasterUsername="admin", MasterUserPassword="Not-a-secret-1",
+                                ClusterSubnetGroupName="prod-warehouse", VpcSecurityGroupIds=[sg],
+                                PubliclyAccessible=public, Encrypted=not public)
+    redshift.enable_logging(ClusterIdentifier="prod-warehouse", LogDestinationType="cloudwatch",
+                            LogExports=["connectionlog", "userlog"])
+    cache = acct.client("elasticache")
+    cache.create_cache_subnet_group(CacheSubnetGroupName="prod-cache", CacheSubnetGroupDescription="prod",
+                                    SubnetIds=[subnets["prod-private-a"], subnets["prod-private-b"]])
+    cache_sg = security_group(ec2, vpc, "prod-cache", [(6379, app_sg), (11211, web)])
+    cache.create_replication_group(ReplicationGroupId="prod-sessions", ReplicationGroupDescription="sessions",
+                                   Engine="redis", CacheNodeType="cache.t3.micro", NumCacheClusters=1,
+                                   CacheSubnetGroupName="prod-cache", SecurityGroupIds=[cache_sg],
+                                   AtRestEncryptionEnabled=True, TransitEncryptionEnabled=True,
+                                   SnapshotRetentionLimit=7)
+    cache.create_cache_cluster(CacheClusterId="prod-pages", Engine="memcached", CacheNodeType="cache.t3.micro",
+                               NumCacheNodes=1, CacheSubnetGroupName="prod-cache", SecurityGroupIds=[cache_sg],
+                               TransitEncryptionEnabled=False)
 
 
 def serverless_and_backups(acct, out):

@@ -116,7 +116,7 @@ fn the_demo_pack_verifies_and_holds_every_control_s_complete_population() {
         .flat_map(|r| csv_rows(&pack.join(format!("controls/{}/population.csv", r["control"].as_str().unwrap()))))
         .filter(|row| row[5] == "unknown")
         .collect();
-    assert_eq!(unknown_rows.len(), 6);
+    assert_eq!(unknown_rows.len(), 8);
     assert!(unknown_rows.iter().all(|row| !row[6].is_empty()), "{unknown_rows:?}");
 
     for view in ["network", "exposure", "boundary"] {

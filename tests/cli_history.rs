@@ -25,7 +25,7 @@ fn scans_append_and_history_reads_them_in_every_format() {
     let dir = scratch();
     let first = scan(dir.path(), &["--fail-on-new"]);
     assert_eq!(first.code, 3, "the first scan's failures are all new: {}", first.stderr);
-    assert!(first.stdout.contains("History: scan 1 appended to .auditgraph/history.db (128 new failures, 0 fixed"));
+    assert!(first.stdout.contains("History: scan 1 appended to .auditgraph/history.db (136 new failures, 0 fixed"));
     let second = scan(dir.path(), &["--fail-on-new"]);
     assert_eq!(second.code, 0, "nothing new the second time: {}", second.stdout);
     let table = auditgraph(dir.path(), &["history"]);
@@ -111,7 +111,7 @@ expires = "2099-12-31"
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run
         .stdout
-        .contains("127 findings failed, 6 unknown (not collected or not decided), 1 accepted by exceptions"));
+        .contains("135 findings failed, 8 unknown (not collected or not decided), 1 accepted by exceptions"));
     let warnings: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("warning: exception")).collect();
     assert_eq!(
         warnings,
@@ -204,7 +204,7 @@ fn notify_posts_new_and_fixed_failures_and_hides_the_webhook_path() {
     assert_eq!(content_type, "application/json");
     let body: Value = serde_json::from_str(body.trim()).unwrap();
     assert_eq!(body["scan"], 1);
-    assert_eq!(body["new_failures"].as_array().unwrap().len(), 128);
+    assert_eq!(body["new_failures"].as_array().unwrap().len(), 136);
     assert!(body["new_failures"].as_array().unwrap().iter().any(|c| c["name"] == "prod-bastion"));
     assert_eq!(body["fixed"], Value::Array(Vec::new()));
     drop(hook);

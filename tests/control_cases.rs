@@ -281,6 +281,9 @@ fn cases() -> Vec<Case> {
                         "subnetwork": "//compute.googleapis.com/projects/p/regions/europe-west1/subnetworks/s",
                         "internal_ip": "10.0.0.2"}],
                     "service_accounts": ["runner@p.iam.gserviceaccount.com"]});
+    let warehouse = json!({"port": 5439, "publicly_accessible": false, "encrypted": true, "vpc": vpc});
+    let cache = json!({"engine": "redis", "at_rest_encryption": true, "transit_encryption": true,
+                       "snapshot_retention_days": 7});
     let sql = json!({"database_version": "POSTGRES_15", "authorized_networks": [], "ssl_required": true,
                      "backups_enabled": true});
     vec![
@@ -791,6 +794,32 @@ fn cases() -> Vec<Case> {
             "project_ssh_keys_blocked",
         ),
         on_fails("gcp-vm-ip-forwarding", "gcp_compute_instance", vm.clone(), "can_ip_forward"),
+        case(
+            "redshift-cluster-public",
+            "aws_redshift_cluster",
+            warehouse.clone(),
+            json!({"publicly_accessible": true}),
+            json!({}),
+            Gap,
+        ),
+        case(
+            "redshift-unencrypted",
+            "aws_redshift_cluster",
+            warehouse.clone(),
+            json!({"encrypted": false}),
+            json!({}),
+            Gap,
+        ),
+        off_fails("elasticache-unencrypted", "aws_elasticache_cluster", cache.clone(), "at_rest_encryption"),
+        off_fails("elasticache-tls-off", "aws_elasticache_cluster", cache.clone(), "transit_encryption"),
+        case(
+            "elasticache-backups-off",
+            "aws_elasticache_cluster",
+            cache.clone(),
+            json!({"snapshot_retention_days": 0}),
+            json!({}),
+            Field("snapshot_retention_days"),
+        ),
         off_fails("dynamodb-pitr-disabled", "aws_dynamodb_table", json!({}), "point_in_time_recovery"),
         off_fails("dynamodb-deletion-protection-off", "aws_dynamodb_table", json!({}), "deletion_protection"),
         case(

@@ -69,6 +69,8 @@ const KINDS: NetworkKinds = NetworkKinds {
         AssetKind::AwsEc2Instance,
         AssetKind::AwsNetworkInterface,
         AssetKind::AwsRdsInstance,
+        AssetKind::AwsRedshiftCluster,
+        AssetKind::AwsElastiCacheCluster,
         AssetKind::AwsLoadBalancer,
     ],
     sources: &[AssetKind::AwsEc2Instance, AssetKind::AwsLoadBalancer],
@@ -278,6 +280,11 @@ impl<'g> AwsNetwork<'g> {
             Attributes::AwsRdsInstance(db) => {
                 self.subnet_endpoints(id, &db.subnets, &db.security_groups, db.publicly_accessible)
             }
+            Attributes::AwsRedshiftCluster(c) => {
+                self.subnet_endpoints(id, &c.subnets, &c.security_groups, c.publicly_accessible)
+            }
+            // ElastiCache gives a cache no public address: it is reached from inside its VPC.
+            Attributes::AwsElastiCacheCluster(c) => self.subnet_endpoints(id, &c.subnets, &c.security_groups, false),
             Attributes::AwsLoadBalancer(lb) => {
                 self.subnet_endpoints(id, &lb.subnets, &lb.security_groups, lb.internet_facing)
             }
@@ -789,6 +796,8 @@ impl<'g> NetworkModel<'g> for AwsNetwork<'g> {
             Attributes::AwsEc2Instance(i) => (self.vpc_of(&i.subnet)?, std::slice::from_ref(&i.subnet)),
             Attributes::AwsNatGateway(n) => (self.vpc_of(&n.subnet)?, std::slice::from_ref(&n.subnet)),
             Attributes::AwsRdsInstance(d) => (&d.vpc, &d.subnets),
+            Attributes::AwsRedshiftCluster(c) => (&c.vpc, &c.subnets),
+            Attributes::AwsElastiCacheCluster(c) => (c.vpc.as_ref()?, &c.subnets),
             Attributes::AwsLoadBalancer(l) => (&l.vpc, &l.subnets),
             Attributes::AwsInternetGateway(g) => (g.vpcs.first()?, &[]),
             _ => return None,

@@ -14,6 +14,12 @@ pub fn ec2_arn(region: &str, account: &str, resource_type: &str, id: &str) -> St
     format!("arn:aws:ec2:{region}:{account}:{resource_type}/{id}")
 }
 
+/// `arn:aws:redshift:REGION:ACCOUNT:TYPE:NAME` (`cluster`, `parametergroup`): the
+/// Redshift API returns names, not ARNs.
+pub fn redshift_arn(region: &str, account: &str, resource_type: &str, name: &str) -> AssetId {
+    AssetId::new(format!("arn:aws:redshift:{region}:{account}:{resource_type}:{name}"))
+}
+
 /// A KMS key reference (key id, key ARN or alias ARN) as the id of the key asset.
 pub fn kms_key(reference: &str, region: &str, account: &str) -> AssetId {
     if reference.starts_with("arn:") {

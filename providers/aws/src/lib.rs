@@ -171,13 +171,29 @@ async fn region(rec: &Recorder, session: &AccountSession, region: &str) -> Regio
     let lambda = client!(aws_sdk_lambda, &config, session.counter());
     let dynamodb = client!(aws_sdk_dynamodb, &config, session.counter());
     let backup = client!(aws_sdk_backup, &config, session.counter());
+    let redshift = client!(aws_sdk_redshift, &config, session.counter());
+    let elasticache = client!(aws_sdk_elasticache, &config, session.counter());
     let detective = get::monitoring::Clients {
         guardduty: client!(aws_sdk_guardduty, &config, session.counter()),
         config: client!(aws_sdk_config, &config, session.counter()),
         securityhub: client!(aws_sdk_securityhub, &config, session.counter()),
     };
     let account = arn::account(&session.account_id);
-    let (ec2, elb, rds, kms, trails, monitoring, secrets, certificates, functions, tables, backup) = tokio::join!(
+    let (
+        ec2,
+        elb,
+        rds,
+        kms,
+        trails,
+        monitoring,
+        secrets,
+        certificates,
+        functions,
+        tables,
+        backup,
+        redshift,
+        elasticache,
+    ) = tokio::join!(
         get::ec2::read(rec, &ec2, region, &account),
         get::elb::read(rec, &elb, region),
         get::rds::read(rec, &rds, region),
@@ -189,6 +205,8 @@ async fn region(rec: &Recorder, session: &AccountSession, region: &str) -> Regio
         get::lambda::read(rec, &lambda, region),
         get::dynamodb::read(rec, &dynamodb, region, &session.account_id),
         get::backup::read(rec, &backup, region),
+        get::redshift::read(rec, &redshift, region, &session.account_id),
+        get::elasticache::read(rec, &elasticache, region),
     );
     session.budget.part_done();
     RegionData {
@@ -204,6 +222,8 @@ async fn region(rec: &Recorder, session: &AccountSession, region: &str) -> Regio
         functions,
         tables,
         backup,
+        redshift,
+        elasticache,
     }
 }
 

@@ -807,6 +807,69 @@ pub struct DynamoDbTable {
     pub item_count: Option<u64>,
 }
 
+/// A Redshift cluster: how it is encrypted, whether it has a public address, whether
+/// it refuses connections without TLS, and whether it keeps an audit log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedshiftCluster {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    pub port: u16,
+    pub publicly_accessible: bool,
+    pub encrypted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<AssetId>,
+    pub vpc: AssetId,
+    /// Subnets of its cluster subnet group (`DescribeClusterSubnetGroups`).
+    #[serde(default)]
+    pub subnets: Vec<AssetId>,
+    #[serde(default)]
+    pub security_groups: Vec<AssetId>,
+    /// Whether its parameter group sets `require_ssl` (`DescribeClusterParameters`;
+    /// `None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_ssl: Option<bool>,
+    /// Whether audit logging (connections and users, to S3 or CloudWatch Logs) is on
+    /// (`DescribeLoggingStatus`; `None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_logging: Option<bool>,
+    /// Days automated snapshots are kept, 0 when they are off (`None`: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_retention_days: Option<u32>,
+}
+
+/// An ElastiCache cache: a Redis OSS or Valkey replication group, or a cache cluster
+/// of no group (Memcached, or a single Redis node), with its encryption and backups.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElastiCacheCluster {
+    /// `redis`, `valkey` or `memcached`.
+    pub engine: String,
+    /// Whether data on disk and in backups is encrypted (`None`: not reported).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_rest_encryption: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<AssetId>,
+    /// Whether clients must connect with TLS (`None`: not reported).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transit_encryption: Option<bool>,
+    /// Whether an AUTH token is required of clients (`None`: not reported).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_token: Option<bool>,
+    /// Days automatic snapshots are kept, 0 when they are off (`None`: not reported;
+    /// Memcached has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_retention_days: Option<u32>,
+    /// The VPC of its cache subnet group (`None`: the group was not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc: Option<AssetId>,
+    #[serde(default)]
+    pub subnets: Vec<AssetId>,
+    /// Its nodes' security groups.
+    #[serde(default)]
+    pub security_groups: Vec<AssetId>,
+}
+
 /// An AWS Backup plan: its rules and which resources its selections assign to it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -1033,6 +1096,24 @@ impl Related for LambdaFunction {
 }
 impl Related for DynamoDbTable {
     fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
+        if let Some(key) = &self.kms_key {
+            s.to(R::EncryptedWith, key);
+        }
+    }
+}
+impl Related for RedshiftCluster {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
+        s.to_all(R::InSubnet, &self.subnets);
+        s.to_all(R::MemberOfSg, &self.security_groups);
+        if let Some(key) = &self.kms_key {
+            s.to(R::EncryptedWith, key);
+        }
+    }
+}
+impl Related for ElastiCacheCluster {
+    fn relations<'a>(&'a self, s: &mut RelationSink<'a>) {
+        s.to_all(R::InSubnet, &self.subnets);
+        s.to_all(R::MemberOfSg, &self.security_groups);
         if let Some(key) = &self.kms_key {
             s.to(R::EncryptedWith, key);
         }

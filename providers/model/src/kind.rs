@@ -203,6 +203,8 @@ asset_kinds! {
     AwsLambdaFunction = "aws_lambda_function", Aws, Compute, aws::LambdaFunction;
     AwsDynamoDbTable = "aws_dynamodb_table", Aws, DataStore, aws::DynamoDbTable;
     AwsBackupPlan = "aws_backup_plan", Aws, Recovery, aws::BackupPlan;
+    AwsRedshiftCluster = "aws_redshift_cluster", Aws, DataStore, aws::RedshiftCluster;
+    AwsElastiCacheCluster = "aws_elasticache_cluster", Aws, DataStore, aws::ElastiCacheCluster;
     GcpProject = "gcp_project", Gcp, Account, gcp::Project;
     GcpStorageBucket = "gcp_storage_bucket", Gcp, DataStore, gcp::StorageBucket;
     GcpNetwork = "gcp_network", Gcp, Network, gcp::Network;

@@ -7,6 +7,7 @@ pub mod backup;
 pub mod cloudtrail;
 pub mod dynamodb;
 pub mod ec2;
+pub mod elasticache;
 pub mod elb;
 pub mod iam;
 pub mod kms;
@@ -14,6 +15,7 @@ pub mod lambda;
 pub mod monitoring;
 pub mod organizations;
 pub mod rds;
+pub mod redshift;
 pub mod s3;
 pub mod secrets;
 
@@ -39,6 +41,8 @@ pub struct RegionData {
     pub functions: lambda::LambdaData,
     pub tables: dynamodb::DynamoDbData,
     pub backup: backup::BackupData,
+    pub redshift: redshift::RedshiftData,
+    pub elasticache: elasticache::ElastiCacheData,
 }
 
 /// What one account returned: global services once, regional ones per region.

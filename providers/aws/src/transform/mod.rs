@@ -8,11 +8,13 @@ mod backup;
 mod cloudtrail;
 mod dynamodb;
 mod ec2;
+mod elasticache;
 mod elb;
 mod iam;
 mod kms;
 mod lambda;
 mod rds;
+mod redshift;
 mod s3;
 mod secrets;
 
@@ -56,17 +58,24 @@ impl Out {
         match serde_json::from_str(&decoded) {
             Ok(doc) => Some(doc),
             Err(e) => {
-                self.gaps.push(CoverageRecord {
-                    service: service.to_string(),
-                    api: api.to_string(),
-                    region: region.map(str::to_string),
-                    resource: Some(resource.clone()),
-                    status: CoverageStatus::Failed,
-                    detail: Some(format!("the policy document does not parse: {e}")),
-                });
+                self.gap(resource, (service, api, region), format!("the policy document does not parse: {e}"));
                 None
             }
         }
+    }
+
+    /// A resource the call returned but the model cannot hold (or a document of it
+    /// that cannot be understood): a gap of that call on that resource, never a
+    /// silently smaller inventory.
+    fn gap(&mut self, resource: &AssetId, (service, api, region): (&str, &str, Option<&str>), detail: String) {
+        self.gaps.push(CoverageRecord {
+            service: service.to_string(),
+            api: api.to_string(),
+            region: region.map(str::to_string),
+            resource: Some(resource.clone()),
+            status: CoverageStatus::Failed,
+            detail: Some(detail),
+        });
     }
 
     fn add(
@@ -168,6 +177,8 @@ pub fn inventory(data: &AccountData, coverage: Vec<CoverageRecord>, collected_at
         lambda::transform(&mut out, &region.functions, r);
         dynamodb::transform(&mut out, &region.tables, r);
         backup::transform(&mut out, &region.backup, r);
+        redshift::transform(&mut out, &region.redshift, r);
+        elasticache::transform(&mut out, &region.elasticache, r);
     }
     let mut coverage = coverage;
     coverage.append(&mut out.gaps);
