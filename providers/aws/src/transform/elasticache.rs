@@ -38,51 +38,57 @@ pub fn transform(out: &mut Out, d: &ElastiCacheData, region: &str) {
         (vpc, subnets.into_iter().collect::<Vec<_>>(), groups.into_iter().collect::<Vec<_>>())
     };
     let clusters: Vec<&CacheCluster> = d.clusters.iter().flatten().collect();
+    let mut add = |arn: &str, name: &str, settings: Settings, members: &[&CacheCluster]| {
+        let (vpc, subnets, security_groups) = network(members);
+        let attrs = aws::ElastiCacheCluster {
+            engine: settings.engine.to_string(),
+            at_rest_encryption: settings.at_rest_encryption,
+            kms_key: settings.kms_key.map(|k| kms_key(k, region, &account)),
+            transit_encryption: settings.transit_encryption,
+            auth_token: settings.auth_token,
+            snapshot_retention_days: settings.snapshot_retention.and_then(|r| u32::try_from(r).ok()),
+            vpc,
+            subnets,
+            security_groups,
+        };
+        let id = AssetId::new(arn);
+        out.add(id, name.to_string(), Some(region), Default::default(), Attributes::AwsElastiCacheCluster(attrs));
+    };
     for g in d.replication_groups.iter().flatten() {
         let (Some(arn), Some(name)) = (g.arn(), g.replication_group_id()) else { continue };
         let members: Vec<&CacheCluster> =
             clusters.iter().copied().filter(|c| c.replication_group_id() == Some(name)).collect();
-        let engine = g.engine().or_else(|| members.first().and_then(|c| c.engine())).unwrap_or("redis");
-        let (vpc, subnets, security_groups) = network(&members);
-        let attrs = aws::ElastiCacheCluster {
-            engine: engine.to_string(),
+        let settings = Settings {
+            engine: g.engine().or_else(|| members.first().and_then(|c| c.engine())).unwrap_or("redis"),
             at_rest_encryption: g.at_rest_encryption_enabled(),
-            kms_key: g.kms_key_id().map(|k| kms_key(k, region, &account)),
+            kms_key: g.kms_key_id(),
             transit_encryption: g.transit_encryption_enabled(),
             auth_token: g.auth_token_enabled(),
-            snapshot_retention_days: g.snapshot_retention_limit().and_then(|r| u32::try_from(r).ok()),
-            vpc,
-            subnets,
-            security_groups,
+            snapshot_retention: g.snapshot_retention_limit(),
         };
-        out.add(
-            AssetId::new(arn),
-            name.to_string(),
-            Some(region),
-            Default::default(),
-            Attributes::AwsElastiCacheCluster(attrs),
-        );
+        add(arn, name, settings, &members);
     }
     for c in clusters.iter().filter(|c| c.replication_group_id().is_none()) {
         let (Some(arn), Some(name)) = (c.arn(), c.cache_cluster_id()) else { continue };
-        let (vpc, subnets, security_groups) = network(std::slice::from_ref(c));
-        let attrs = aws::ElastiCacheCluster {
-            engine: c.engine().unwrap_or_default().to_string(),
+        let settings = Settings {
+            engine: c.engine().unwrap_or_default(),
             at_rest_encryption: c.at_rest_encryption_enabled(),
             kms_key: None,
             transit_encryption: c.transit_encryption_enabled(),
             auth_token: c.auth_token_enabled(),
-            snapshot_retention_days: c.snapshot_retention_limit().and_then(|r| u32::try_from(r).ok()),
-            vpc,
-            subnets,
-            security_groups,
+            snapshot_retention: c.snapshot_retention_limit(),
         };
-        out.add(
-            AssetId::new(arn),
-            name.to_string(),
-            Some(region),
-            Default::default(),
-            Attributes::AwsElastiCacheCluster(attrs),
-        );
+        add(arn, name, settings, std::slice::from_ref(c));
     }
+}
+
+/// What a replication group and a lone cache cluster both say of themselves, by the
+/// SDK's two types.
+struct Settings<'a> {
+    engine: &'a str,
+    at_rest_encryption: Option<bool>,
+    kms_key: Option<&'a str>,
+    transit_encryption: Option<bool>,
+    auth_token: Option<bool>,
+    snapshot_retention: Option<i32>,
 }

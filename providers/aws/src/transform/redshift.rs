@@ -63,3 +63,52 @@ pub fn transform(out: &mut Out, d: &RedshiftData, region: &str) {
         out.add(id, name.to_string(), Some(region), t, Attributes::AwsRedshiftCluster(attrs));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_redshift::types::{Cluster, ClusterParameterGroupStatus};
+
+    use super::*;
+    use crate::get::redshift::ClusterData;
+
+    fn cluster(name: &str, vpc: Option<&str>, groups: &[&str]) -> ClusterData {
+        let mut c = Cluster::builder().cluster_identifier(name).set_vpc_id(vpc.map(str::to_string));
+        for g in groups {
+            c = c.cluster_parameter_groups(ClusterParameterGroupStatus::builder().parameter_group_name(*g).build());
+        }
+        ClusterData { cluster: c.build(), audit_logging: Some(true) }
+    }
+
+    fn require_ssl(out: &Out, name: &str) -> Option<bool> {
+        let asset = out.assets.iter().find(|a| a.name == name).expect("the cluster is an asset");
+        let Attributes::AwsRedshiftCluster(c) = &asset.attributes else { panic!("{asset:?}") };
+        c.require_ssl
+    }
+
+    #[test]
+    fn tls_is_required_only_when_every_parameter_group_read_says_so() {
+        let data = RedshiftData {
+            clusters: Some(vec![
+                cluster("one-strict", Some("vpc-1"), &["strict"]),
+                cluster("strict-and-lax", Some("vpc-1"), &["strict", "lax"]),
+                cluster("unread-group", Some("vpc-1"), &["strict", "unread"]),
+                cluster("no-vpc", None, &["strict"]),
+            ]),
+            subnet_groups: Some(Vec::new()),
+            require_ssl: [("strict".to_string(), true), ("lax".to_string(), false)].into_iter().collect(),
+        };
+        let mut out = Out::new("111111111111");
+        transform(&mut out, &data, "eu-west-1");
+        assert_eq!(require_ssl(&out, "one-strict"), Some(true));
+        assert_eq!(require_ssl(&out, "strict-and-lax"), None);
+        assert_eq!(require_ssl(&out, "unread-group"), None);
+        // A cluster the network model cannot place is a gap of its listing, not dropped silently.
+        assert!(!out.assets.iter().any(|a| a.name == "no-vpc"));
+        let gap = &out.gaps[0];
+        assert_eq!(
+            gap.resource.as_ref().map(AssetId::as_str),
+            Some("arn:aws:redshift:eu-west-1:111111111111:cluster:no-vpc")
+        );
+        assert_eq!((gap.api.as_str(), gap.region.as_deref()), ("DescribeClusters", Some("eu-west-1")));
+    }
+}
